@@ -1,0 +1,24 @@
+"""formcheck: is each repetition of an exercise done with correct form?
+
+Video or keypoints -> :class:`PoseSequence` -> :func:`joint_angles` ->
+:func:`segment_reps` -> a classifier labels every rep.
+"""
+
+from ._version import __version__
+from .errors import FormcheckError
+from .exercises import get_exercise, register_exercise
+from .features import AngleSeries, joint_angles
+from .pose import PoseSequence
+from .reps import Rep, segment_reps
+
+__all__ = [
+    "__version__",
+    "FormcheckError",
+    "PoseSequence",
+    "AngleSeries",
+    "joint_angles",
+    "Rep",
+    "segment_reps",
+    "get_exercise",
+    "register_exercise",
+]

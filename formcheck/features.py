@@ -1,0 +1,347 @@
+"""Joint-angle features: from a :class:`PoseSequence` to an :class:`AngleSeries`.
+
+Angles are measured in the image plane, after correcting for the pixel aspect
+ratio when the image size is known, so they do not change when the person moves
+in the frame or stands nearer the camera. Two channels are heights rather than
+angles (``nose_over_wrists``, ``nose_over_shoulders``): a vertical offset in
+torso lengths, positive when the nose is higher.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import savgol_filter
+
+from .errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
+from .pose import PoseSequence
+
+__all__ = ["AngleSeries", "CHANNELS", "joint_angles", "available_channels"]
+
+# name -> (kind, joints). kinds: "angle" (angle at the middle joint, 0-180),
+# "incline" (segment from first to second joint against the upward vertical, 0-180),
+# "height" (vertical offset of the first joint over the second, in torso lengths).
+CHANNELS = {
+    "left_elbow": ("angle", ("left_shoulder", "left_elbow", "left_wrist")),
+    "right_elbow": ("angle", ("right_shoulder", "right_elbow", "right_wrist")),
+    "left_shoulder": ("angle", ("left_hip", "left_shoulder", "left_elbow")),
+    "right_shoulder": ("angle", ("right_hip", "right_shoulder", "right_elbow")),
+    "left_hip": ("angle", ("left_shoulder", "left_hip", "left_knee")),
+    "right_hip": ("angle", ("right_shoulder", "right_hip", "right_knee")),
+    "left_knee": ("angle", ("left_hip", "left_knee", "left_ankle")),
+    "right_knee": ("angle", ("right_hip", "right_knee", "right_ankle")),
+    "left_ankle": ("angle", ("left_knee", "left_ankle", "left_toe")),
+    "right_ankle": ("angle", ("right_knee", "right_ankle", "right_toe")),
+    "trunk_inclination": ("incline", ("mid_hip", "mid_shoulder")),
+    "left_shin_inclination": ("incline", ("left_ankle", "left_knee")),
+    "right_shin_inclination": ("incline", ("right_ankle", "right_knee")),
+    "left_body_line": ("angle", ("left_shoulder", "left_hip", "left_ankle")),
+    "right_body_line": ("angle", ("right_shoulder", "right_hip", "right_ankle")),
+    "nose_over_wrists": ("height", ("nose", "mid_wrist")),
+    "nose_over_shoulders": ("height", ("nose", "mid_shoulder")),
+}
+_MIDPOINTS = {
+    "mid_shoulder": ("left_shoulder", "right_shoulder"),
+    "mid_hip": ("left_hip", "right_hip"),
+    "mid_wrist": ("left_wrist", "right_wrist"),
+}
+
+
+def _mirror_channel(name: str) -> str:
+    if name.startswith("left_"):
+        return "right_" + name[5:]
+    if name.startswith("right_"):
+        return "left_" + name[6:]
+    return name
+
+
+class AngleSeries:
+    """A multichannel time series of joint angles, time first.
+
+    Behaves as an array: ``np.asarray(series)`` has shape ``(T, C)``.
+
+    Parameters
+    ----------
+    values : array_like, shape (T, C)
+    channels : sequence of str
+        Channel names, one per column.
+    fps : float
+    source : str, optional
+        File the series came from, for messages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck import AngleSeries
+    >>> s = AngleSeries(np.zeros((30, 2)), ["left_knee", "right_knee"], fps=30)
+    >>> np.asarray(s).shape, s.duration
+    ((30, 2), 1.0)
+    >>> s.mirror().channels
+    ('right_knee', 'left_knee')
+    """
+
+    def __init__(self, values, channels, fps, source=None):
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or values.shape[1] != len(channels):
+            raise ChannelMismatchError(
+                f"values of shape {values.shape} do not match {len(channels)} channel names")
+        if not (np.isfinite(fps) and fps > 0):
+            raise InputError(f"fps must be a positive number, got {fps!r}")
+        self.values = values
+        self.channels = tuple(channels)
+        self.fps = float(fps)
+        self.source = source
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+    def __len__(self):
+        return self.values.shape[0]
+
+    def __getitem__(self, channel):
+        """The 1-D values of one channel, by name."""
+        return self.values[:, self._index(channel)]
+
+    def __repr__(self):
+        return (f"AngleSeries(frames={len(self)}, channels={len(self.channels)}, "
+                f"fps={self.fps:g})")
+
+    @property
+    def shape(self):
+        return self.values.shape
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return len(self) / self.fps
+
+    def _index(self, channel) -> int:
+        try:
+            return self.channels.index(channel)
+        except ValueError:
+            raise ChannelMismatchError(
+                f"no channel {channel!r}; channels are {', '.join(self.channels)}") from None
+
+    def _with(self, values, channels=None, fps=None):
+        return AngleSeries(values, channels or self.channels, fps or self.fps, self.source)
+
+    def select(self, channels) -> "AngleSeries":
+        """Keep only ``channels``, in that order."""
+        return self._with(self.values[:, [self._index(c) for c in channels]], list(channels))
+
+    def slice(self, start: int, stop: int) -> "AngleSeries":
+        """Frames ``start`` to ``stop`` (exclusive)."""
+        if not 0 <= start < stop <= len(self):
+            raise TooFewFramesError(f"cannot take frames {start}:{stop} of {len(self)} frames")
+        return self._with(self.values[start:stop])
+
+    def mirror(self) -> "AngleSeries":
+        """Horizontal flip: every left channel swaps values with its right twin.
+
+        ``s.mirror().mirror()`` equals ``s``. Channel order is kept.
+        """
+        swapped = [self._index(_mirror_channel(c)) if _mirror_channel(c) in self.channels
+                   else i for i, c in enumerate(self.channels)]
+        return self._with(self.values[:, swapped])
+
+    def smooth(self, window: float = 0.2, polyorder: int = 2) -> "AngleSeries":
+        """Savitzky-Golay smoothing with a window of ``window`` seconds."""
+        length = int(round(window * self.fps)) | 1
+        if length <= polyorder or len(self) < length:
+            return self._with(self.values.copy())
+        return self._with(savgol_filter(self.values, length, polyorder, axis=0))
+
+    def resample(self, fps: float) -> "AngleSeries":
+        """Linear interpolation onto a ``fps`` time grid covering the same duration."""
+        if not (np.isfinite(fps) and fps > 0):
+            raise InputError(f"target fps must be a positive number, got {fps!r}")
+        t_in = np.arange(len(self)) / self.fps
+        t_out = np.arange(max(1, int(np.floor(t_in[-1] * fps + 1e-9)) + 1)) / fps
+        out = np.column_stack([np.interp(t_out, t_in, col) for col in self.values.T])
+        return self._with(out, fps=fps)
+
+
+def available_channels(layout) -> list:
+    """Channels computable from the joints of ``layout`` (a name or Layout)."""
+    from .skeleton import get_layout
+
+    joints = set(get_layout(layout).canonical)
+    return [name for name, (_, parts) in CHANNELS.items()
+            if all(_needed(j) <= joints for j in parts)]
+
+
+def _needed(joint: str) -> set:
+    return set(_MIDPOINTS.get(joint, (joint,)))
+
+
+def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibility=0.5,
+                 max_missing=0.5, smooth=None, target_fps=None) -> AngleSeries:
+    """Compute the joint-angle series of a pose sequence.
+
+    Parameters
+    ----------
+    pose : PoseSequence
+    exercise : str or Exercise, optional
+        Take the channels this exercise uses. Ignored when ``channels`` is given.
+    channels : sequence of str, optional
+        Channel names (see :data:`CHANNELS`). Default: the exercise's, or every
+        channel the layout supports.
+    min_visibility : float
+        Landmarks with a lower visibility/confidence count as missing.
+    max_missing : float
+        Largest fraction of missing frames a channel may have. A left or right
+        channel over the limit takes the values of its twin on the other side
+        (the near side in a side view) when that one is within the limit.
+    smooth : float, optional
+        Savitzky-Golay window in seconds; None for no smoothing.
+    target_fps : float, optional
+        Resample to this frame rate.
+
+    Returns
+    -------
+    AngleSeries
+        Shape ``(T, C)``, degrees (heights in torso lengths), gaps filled by
+        linear interpolation. ``series.filled_from_mirror`` lists channels that
+        were copied from their other-side twin.
+
+    Raises
+    ------
+    LayoutError
+        A requested channel needs joints the layout does not have.
+    MissingDataError
+        A channel and its twin both miss more than ``max_missing`` of frames.
+    TooFewFramesError
+        Fewer than 2 frames.
+
+    Examples
+    --------
+    >>> from formcheck import joint_angles
+    >>> from formcheck.synthetic import make_set
+    >>> series = joint_angles(make_set("squat", n_reps=2, seed=0), exercise="squat")
+    >>> series.channels[:2]
+    ('left_knee', 'right_knee')
+    >>> bool(series["left_knee"].min() < 100 < series["left_knee"].max())
+    True
+    """
+    if not isinstance(pose, PoseSequence):
+        raise InputError(f"joint_angles needs a PoseSequence, got {type(pose).__name__}")
+    if pose.n_frames < 2:
+        raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
+    names = _requested_channels(pose, exercise, channels)
+    points = _joint_points(pose, min_visibility)
+    torso = _torso_length(points, pose)
+    supported = available_channels(pose.layout)
+    wanted = set(names) | {_mirror_channel(n) for n in names if _mirror_channel(n) in supported}
+    raw = {name: _channel_values(name, points, torso) for name in wanted}
+    values, mirrored = _fill_missing(names, raw, max_missing, pose)
+    series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source)
+    if smooth:
+        series = series.smooth(smooth)
+    if target_fps:
+        series = series.resample(target_fps)
+    series.filled_from_mirror = mirrored
+    return series
+
+
+def _where(pose) -> str:
+    return f"{pose.source}: " if pose.source else ""
+
+
+def _requested_channels(pose, exercise, channels) -> list:
+    if channels is None and exercise is not None:
+        from .exercises import get_exercise
+
+        channels = get_exercise(exercise).channels
+    supported = available_channels(pose.layout)
+    if channels is None:
+        return supported
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown:
+        raise ChannelMismatchError(f"unknown channels {unknown}; known: {', '.join(CHANNELS)}")
+    lacking = [c for c in channels if c not in supported]
+    if lacking:
+        raise LayoutError(
+            f"{_where(pose)}layout {pose.layout!r} lacks the joints for channels {lacking}")
+    return list(channels)
+
+
+def _joint_points(pose, min_visibility) -> dict:
+    """Canonical joint -> (T, 2) image-plane points in aspect-corrected units, NaN if missing."""
+    xy = pose.landmarks[..., :2].astype(np.float64)
+    low = pose.landmarks[..., 3] < min_visibility
+    xy[low] = np.nan
+    if pose.units == "normalized" and pose.image_size:
+        xy = xy * np.array(pose.image_size, dtype=np.float64)
+    points = {name: xy[:, i] for name, i in pose.skeleton.canonical.items()}
+    for mid, (a, b) in _MIDPOINTS.items():
+        if a in points and b in points:
+            with np.errstate(invalid="ignore"), _quiet_nanmean():
+                points[mid] = np.nanmean(np.stack([points[a], points[b]]), axis=0)
+    return points
+
+
+class _quiet_nanmean:
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+def _torso_length(points, pose) -> float:
+    if "mid_shoulder" not in points or "mid_hip" not in points:
+        return 1.0
+    lengths = np.linalg.norm(points["mid_shoulder"] - points["mid_hip"], axis=1)
+    if not np.isfinite(lengths).any():
+        return 1.0
+    return float(np.nanmedian(lengths)) or 1.0
+
+
+def _channel_values(name, points, torso) -> np.ndarray:
+    kind, joints = CHANNELS[name]
+    p = [points[j] for j in joints]
+    if kind == "angle":
+        return _angle_at(p[0], p[1], p[2])
+    if kind == "incline":
+        return _inclination(p[1] - p[0])
+    return (p[1][:, 1] - p[0][:, 1]) / torso
+
+
+def _angle_at(a, b, c) -> np.ndarray:
+    u, v = a - b, c - b
+    cross = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    dot = (u * v).sum(axis=1)
+    return np.degrees(np.abs(np.arctan2(cross, dot)))
+
+
+def _inclination(segment) -> np.ndarray:
+    # image y grows downwards, so "up" is (0, -1)
+    return np.degrees(np.abs(np.arctan2(segment[:, 0], -segment[:, 1])))
+
+
+def _fill_missing(names, raw: dict, max_missing: float, pose):
+    missing = {name: float(np.isnan(v).mean()) for name, v in raw.items()}
+    values, mirrored = {}, []
+    for name in names:
+        series = raw[name]
+        if missing[name] > max_missing:
+            twin = _mirror_channel(name)
+            if twin == name or missing.get(twin, 1.0) > max_missing:
+                raise MissingDataError(
+                    f"{_where(pose)}channel {name!r} is missing in {missing[name]:.0%} of "
+                    f"frames (limit {max_missing:.0%}); the joints are not visible enough")
+            series = raw[twin]
+            mirrored.append(name)
+        values[name] = _interpolate_gaps(series)
+    return values, mirrored
+
+
+def _interpolate_gaps(values: np.ndarray) -> np.ndarray:
+    good = np.isfinite(values)
+    if good.all():
+        return values
+    index = np.arange(len(values))
+    return np.interp(index, index[good], values[good])

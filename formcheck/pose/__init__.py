@@ -1,0 +1,5 @@
+"""Pose data: the :class:`PoseSequence` and the ways to obtain one."""
+
+from .sequence import PoseSequence
+
+__all__ = ["PoseSequence"]

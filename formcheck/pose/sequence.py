@@ -1,0 +1,220 @@
+"""The pose sequence: landmarks of one person over time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import InputError, MissingDataError, PoseShapeError, TooFewFramesError
+from ..skeleton import Layout, get_layout
+
+__all__ = ["PoseSequence"]
+
+_COLUMN_ORDERS = {2: "xy", 3: "xyv", 4: "xyzv"}
+
+
+@dataclass(frozen=True, eq=False)
+class PoseSequence:
+    """Landmarks of one person, frame by frame.
+
+    Build one with :meth:`from_array`; the constructor expects validated data.
+
+    Parameters
+    ----------
+    landmarks : numpy.ndarray, shape (T, J, 4), float32
+        x, y, z and visibility of every joint in every frame. A missing joint
+        is NaN in x, y and z.
+    fps : float
+        Frames per second.
+    layout : str
+        Name of the keypoint layout (see :mod:`formcheck.skeleton`).
+    image_size : tuple of int (width, height), optional
+        Size of the source image, used to correct for the pixel aspect ratio
+        when coordinates are normalised.
+    units : {"normalized", "pixels"}
+        Whether x, y are fractions of the image size or pixels.
+    source : str, optional
+        Where the landmarks came from (a file name), for messages.
+    world_landmarks : numpy.ndarray, shape (T, J, 3), optional
+        Metric 3-D landmarks when the estimator provides them.
+    """
+
+    landmarks: np.ndarray
+    fps: float
+    layout: str
+    image_size: tuple | None = None
+    units: str = "normalized"
+    source: str | None = None
+    world_landmarks: np.ndarray | None = None
+
+    @classmethod
+    def from_array(cls, array, *, fps, layout, columns=None, image_size=None, units=None,
+                   source=None, world_landmarks=None):
+        """Validate a keypoint array and wrap it as a ``PoseSequence``.
+
+        Parameters
+        ----------
+        array : array_like, shape (T, J, 2), (T, J, 3) or (T, J, 4)
+            Keypoints per frame. The columns are given by ``columns``.
+        fps : float
+            Frames per second, > 0.
+        layout : str or Layout
+            Keypoint layout; ``J`` must equal its number of joints.
+        columns : {"xy", "xyv", "xyz", "xyzv"}, optional
+            Meaning of the last axis. Defaults: 2 -> ``"xy"``, 3 -> ``"xyv"``
+            (x, y and a confidence, as OpenPose, MoveNet and YOLO write), 4 ->
+            ``"xyzv"`` (MediaPipe). Missing z is 0, missing visibility is 1.
+        image_size : tuple (width, height), optional
+            Source image size.
+        units : {"normalized", "pixels"}, optional
+            Coordinate units; guessed from the values when omitted (any |x| or
+            |y| above 2 means pixels).
+        source : str, optional
+            File name for error messages.
+        world_landmarks : array_like, shape (T, J, 3), optional
+
+        Returns
+        -------
+        PoseSequence
+
+        Raises
+        ------
+        PoseShapeError
+            Wrong number of dimensions, joints or columns.
+        TooFewFramesError
+            No frames.
+        InputError
+            ``fps`` not a positive number, or bad ``units``/``columns``.
+        LayoutError
+            Unknown layout.
+        MissingDataError
+            Infinite coordinates.
+
+        Notes
+        -----
+        A joint with confidence/visibility exactly 0, as OpenPose writes for
+        joints it did not find (at pixel 0, 0), becomes NaN rather than a point
+        in the image corner.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from formcheck import PoseSequence
+        >>> pose = PoseSequence.from_array(np.random.rand(10, 17, 3), fps=30, layout="coco17")
+        >>> pose.landmarks.shape, pose.n_frames, pose.duration
+        ((10, 17, 4), 10, 0.3333333333333333)
+        """
+        where = f" in {source}" if source else ""
+        layout_obj = get_layout(layout)
+        try:
+            data = np.asarray(array, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise PoseShapeError(f"keypoints{where} are not a numeric array: {exc}") from None
+        if data.ndim != 3:
+            raise PoseShapeError(
+                f"keypoints{where} must have shape (frames, joints, 2|3|4); got {data.shape}")
+        if data.shape[0] == 0:
+            raise TooFewFramesError(f"keypoints{where} have no frames")
+        if data.shape[1] != layout_obj.n_joints:
+            raise PoseShapeError(
+                f"keypoints{where} have {data.shape[1]} joints but layout {layout_obj.name!r} "
+                f"has {layout_obj.n_joints}")
+        columns = columns or _COLUMN_ORDERS.get(data.shape[2])
+        if columns not in ("xy", "xyv", "xyz", "xyzv") or len(columns) != data.shape[2]:
+            raise PoseShapeError(
+                f"keypoints{where} have {data.shape[2]} values per joint; cannot read them as "
+                f"{columns!r} (use 2 = x,y; 3 = x,y,confidence or x,y,z; 4 = x,y,z,visibility)")
+        if not (np.isscalar(fps) and np.isfinite(fps) and fps > 0):
+            raise InputError(f"fps{where} must be a positive number, got {fps!r}")
+        landmarks = _to_xyzv(data, columns)
+        if np.isinf(landmarks).any():
+            raise MissingDataError(f"keypoints{where} contain infinite values")
+        units = units or _guess_units(landmarks)
+        if units not in ("normalized", "pixels"):
+            raise InputError(f"units must be 'normalized' or 'pixels', got {units!r}")
+        if world_landmarks is not None:
+            world_landmarks = np.asarray(world_landmarks, dtype=np.float32)
+            if world_landmarks.shape != landmarks.shape[:2] + (3,):
+                raise PoseShapeError(f"world landmarks{where} must have shape (T, J, 3)")
+        if image_size is not None:
+            image_size = (int(image_size[0]), int(image_size[1]))
+        return cls(landmarks, float(fps), layout_obj.name, image_size, units, source,
+                   world_landmarks)
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames."""
+        return self.landmarks.shape[0]
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.n_frames / self.fps
+
+    @property
+    def skeleton(self) -> Layout:
+        """The :class:`~formcheck.skeleton.Layout` object of this sequence."""
+        return get_layout(self.layout)
+
+    def joint(self, name: str) -> np.ndarray:
+        """Landmarks ``(T, 4)`` of one canonical joint (e.g. ``"left_knee"``)."""
+        return self.landmarks[:, self.skeleton.joint_index(name)]
+
+    def has_joint(self, name: str) -> bool:
+        """Whether the layout has the canonical joint ``name``."""
+        return name in self.skeleton.canonical
+
+    def detected_fraction(self) -> float:
+        """Fraction of frames in which at least one joint was found."""
+        found = ~np.isnan(self.landmarks[..., 0]).all(axis=1)
+        return float(found.mean())
+
+    def slice(self, start: int, stop: int) -> "PoseSequence":
+        """Frames ``start`` to ``stop`` (exclusive) as a new sequence."""
+        if not 0 <= start < stop <= self.n_frames:
+            raise TooFewFramesError(
+                f"cannot take frames {start}:{stop} of a {self.n_frames}-frame sequence")
+        world = None if self.world_landmarks is None else self.world_landmarks[start:stop]
+        return replace(self, landmarks=self.landmarks[start:stop], world_landmarks=world)
+
+    def mirror(self) -> "PoseSequence":
+        """Flip horizontally: x -> -x (about the image centre) and left/right joints swapped."""
+        index = self.skeleton.mirror_index
+        flipped = self.landmarks[:, index].copy()
+        flipped[..., 0] = (1.0 if self.units == "normalized" else
+                           (self.image_size[0] if self.image_size else 0.0)) - flipped[..., 0]
+        world = None
+        if self.world_landmarks is not None:
+            world = self.world_landmarks[:, index].copy()
+            world[..., 0] *= -1
+        return replace(self, landmarks=flipped, world_landmarks=world)
+
+    def __len__(self):
+        return self.n_frames
+
+    def __repr__(self):
+        size = f", image_size={self.image_size}" if self.image_size else ""
+        src = f", source={self.source!r}" if self.source else ""
+        return (f"PoseSequence(frames={self.n_frames}, joints={self.landmarks.shape[1]}, "
+                f"fps={self.fps:g}, layout={self.layout!r}{size}{src})")
+
+
+def _to_xyzv(data: np.ndarray, columns: str) -> np.ndarray:
+    n_frames, n_joints, _ = data.shape
+    out = np.zeros((n_frames, n_joints, 4), dtype=np.float32)
+    out[..., 3] = 1.0
+    for k, column in enumerate(columns):
+        out[..., "xyzv".index(column)] = data[..., k]
+    missing = np.isnan(out[..., :2]).any(axis=-1)
+    if "v" in columns:
+        missing |= out[..., 3] <= 0
+    out[missing, :3] = np.nan
+    out[missing, 3] = 0.0
+    return out
+
+
+def _guess_units(landmarks: np.ndarray) -> str:
+    with np.errstate(invalid="ignore"):
+        largest = np.nanmax(np.abs(landmarks[..., :2])) if np.isfinite(landmarks[..., :2]).any() else 0
+    return "pixels" if largest > 2 else "normalized"

@@ -1,0 +1,167 @@
+"""Rep segmentation: cut a continuous set into repetitions.
+
+The exercise definition names a *driving* signal (for a squat, the knee angle)
+and whether a rep is a dip or a rise of it. A rep is one excursion from the rest
+level to the turning point and back. Partial reps at the edges of the recording,
+small wobbles while resting, and one-off movements that do not look like the
+other reps of the set (stepping off, dropping from the bar) are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks, savgol_filter
+
+from .errors import ChannelMismatchError, InputError
+from .exercises import get_exercise
+from .features import AngleSeries
+
+__all__ = ["Rep", "segment_reps", "driving_signal"]
+
+_TOP_FRACTION = 0.9      # a rep starts/ends where the signal is 90% of the way back to rest
+_MIN_SIDE_FRACTION = 0.6  # both sides of a rep must span 60% of the set's typical amplitude
+_MIN_DEPTH_FRACTION = 0.5  # a rep's depth must reach half the typical depth
+_RELATIVE_PROMINENCE = 0.35
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One repetition.
+
+    Attributes
+    ----------
+    index : int
+        Position in the set, from 0.
+    start, end : int
+        First frame and one past the last frame, in the frames of the series it
+        was cut from.
+    angles : AngleSeries
+        The rep's own frames.
+    exercise : str
+    """
+
+    index: int
+    start: int
+    end: int
+    angles: AngleSeries
+    exercise: str
+
+    @property
+    def n_frames(self) -> int:
+        return self.end - self.start
+
+    @property
+    def start_time(self) -> float:
+        """Start in seconds from the beginning of the series."""
+        return self.start / self.angles.fps
+
+    @property
+    def end_time(self) -> float:
+        """End in seconds from the beginning of the series."""
+        return self.end / self.angles.fps
+
+    @property
+    def duration(self) -> float:
+        return self.n_frames / self.angles.fps
+
+
+def driving_signal(angles: AngleSeries, exercise) -> np.ndarray:
+    """The mean of the exercise's driving channels, frame by frame.
+
+    Raises
+    ------
+    ChannelMismatchError
+        The series lacks a driving channel.
+    """
+    exercise = get_exercise(exercise)
+    missing = [c for c in exercise.driving_channels if c not in angles.channels]
+    if missing:
+        raise ChannelMismatchError(
+            f"{angles.source + ': ' if angles.source else ''}segmenting {exercise.name!r} reps "
+            f"needs channels {missing}; compute the series with exercise={exercise.name!r}")
+    return np.mean([angles[c] for c in exercise.driving_channels], axis=0)
+
+
+def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25) -> list:
+    """Cut a joint-angle series into reps.
+
+    Parameters
+    ----------
+    angles : AngleSeries
+        A continuous recording containing the exercise's driving channels.
+    exercise : str or Exercise
+    min_prominence : float, optional
+        Smallest excursion that counts as a rep, in the driving channel's unit;
+        default: the exercise's ``min_prominence`` or 35% of the signal's
+        5-95 percentile range, whichever is larger.
+    smooth : float
+        Savitzky-Golay window (seconds) applied to the driving signal only.
+
+    Returns
+    -------
+    list of Rep
+        In time order; empty when the series holds no complete rep.
+
+    Examples
+    --------
+    >>> from formcheck import joint_angles, segment_reps
+    >>> from formcheck.synthetic import make_set
+    >>> pose = make_set("push-up", n_reps=4, seed=1)
+    >>> reps = segment_reps(joint_angles(pose, exercise="push-up"), "push-up")
+    >>> len(reps)
+    4
+    """
+    if not isinstance(angles, AngleSeries):
+        raise InputError(f"segment_reps needs an AngleSeries, got {type(angles).__name__}")
+    exercise = get_exercise(exercise)
+    signal = _prepared_signal(angles, exercise, smooth)
+    if len(signal) < 3:
+        return []
+    spread = np.percentile(signal, 95) - np.percentile(signal, 5)
+    threshold = min_prominence or max(exercise.min_prominence, _RELATIVE_PROMINENCE * spread)
+    distance = max(1, int(exercise.min_duration * angles.fps * 0.5))
+    valleys, _ = find_peaks(-signal, prominence=threshold, distance=distance)
+    bounds = [_rep_bounds(signal, valleys, k) for k in range(len(valleys))]
+    kept = _consistent(signal, valleys, bounds, angles.fps, exercise)
+    return [Rep(i, start, end, angles.slice(start, end), exercise.name)
+            for i, (start, end) in enumerate(kept)]
+
+
+def _prepared_signal(angles, exercise, smooth) -> np.ndarray:
+    signal = driving_signal(angles, exercise)
+    if exercise.phase == "max":
+        signal = -signal
+    window = int(round(smooth * angles.fps)) | 1 if smooth else 0
+    if window > 3 and len(signal) > window:
+        signal = savgol_filter(signal, window, 2)
+    return signal
+
+
+def _rep_bounds(signal, valleys, k):
+    """Start, end and the two side amplitudes of the rep around valley ``k``."""
+    v = valleys[k]
+    lo = valleys[k - 1] if k > 0 else 0
+    hi = valleys[k + 1] if k + 1 < len(valleys) else len(signal) - 1
+    left, right = signal[lo:v + 1], signal[v:hi + 1]
+    left_amp, right_amp = left.max() - signal[v], right.max() - signal[v]
+    start = lo + int(np.nonzero(left >= signal[v] + _TOP_FRACTION * left_amp)[0][-1])
+    end = v + int(np.nonzero(right >= signal[v] + _TOP_FRACTION * right_amp)[0][0]) + 1
+    return start, end, left_amp, right_amp
+
+
+def _consistent(signal, valleys, bounds, fps, exercise) -> list:
+    """Keep the reps whose size, depth and duration match the set's typical rep."""
+    if not bounds:
+        return []
+    amplitude = np.median([max(b[2], b[3]) for b in bounds])
+    rest = np.median([signal[v] + max(b[2], b[3]) for v, b in zip(valleys, bounds)])
+    kept = []
+    for v, (start, end, left_amp, right_amp) in zip(valleys, bounds):
+        duration = (end - start) / fps
+        full = min(left_amp, right_amp) >= _MIN_SIDE_FRACTION * amplitude
+        deep = rest - signal[v] >= _MIN_DEPTH_FRACTION * amplitude
+        if full and deep and exercise.min_duration <= duration <= exercise.max_duration:
+            kept.append((start, end))
+    return kept
