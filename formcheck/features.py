@@ -173,7 +173,7 @@ def _needed(joint: str) -> set:
     return set(_MIDPOINTS.get(joint, (joint,)))
 
 
-def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibility=0.5,
+def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibility=0.1,
                  max_missing=0.5, smooth=None, target_fps=None) -> AngleSeries:
     """Compute the joint-angle series of a pose sequence.
 

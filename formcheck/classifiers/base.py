@@ -1,0 +1,263 @@
+"""The one interface both rep classifiers share.
+
+Subclasses implement ``_fit(series, y_index)``, ``_predict_proba(series)`` and
+the pair ``_state()`` / ``_restore(arrays)`` for persistence. This base class
+converts and validates input, learns the per-channel standardisation, keeps
+the class order, and reads and writes model files (JSON + NumPy, no pickle).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._archive import read_archive, write_archive
+from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
+                      NotFittedError, TooFewFramesError)
+
+__all__ = ["RepClassifier", "load_model", "as_series_list"]
+
+MODEL_FORMAT = 1
+_REGISTRY: dict = {}
+
+
+def as_series_list(X):
+    """Convert classifier input to a list of float64 ``(T_i, C)`` arrays and channel names.
+
+    Accepts a :class:`~formcheck.dataset.RepDataset`, a list of arrays or
+    ``AngleSeries`` of shape ``(T_i, C)``, a 3-D array ``(n, T, C)``, or a 2-D
+    array ``(n, T)`` of univariate series (as tslearn does).
+
+    Returns
+    -------
+    series : list of numpy.ndarray
+    channels : tuple of str or None
+        Channel names when the input carries them.
+
+    Raises
+    ------
+    InputError, MissingDataError, ChannelMismatchError, TooFewFramesError
+    """
+    from ..dataset import RepDataset
+    from ..features import AngleSeries
+
+    channels = None
+    if isinstance(X, RepDataset):
+        channels, X = X.channels, X.X
+    elif isinstance(X, (list, tuple)) and X and isinstance(X[0], AngleSeries):
+        channels = X[0].channels
+        if any(s.channels != channels for s in X):
+            raise ChannelMismatchError("the series do not all have the same channels")
+    series = _to_arrays(X)
+    _check_series(series)
+    return series, channels
+
+
+def _to_arrays(X) -> list:
+    if isinstance(X, np.ndarray) or not isinstance(X, (list, tuple)):
+        try:
+            array = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"X is not numeric: {exc}") from None
+        if array.ndim == 2:
+            return list(array[:, :, None])
+        if array.ndim == 3:
+            return list(array)
+        raise InputError(f"X must be (n, T, C), (n, T) or a list of (T, C) arrays; "
+                         f"got an array of shape {array.shape}")
+    out = []
+    for i, item in enumerate(X):
+        try:
+            array = np.asarray(item, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"X[{i}] is not numeric: {exc}") from None
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.ndim != 2:
+            raise InputError(f"X[{i}] must have shape (T, C); got {array.shape}")
+        out.append(array)
+    return out
+
+
+def _check_series(series):
+    if not series:
+        raise InputError("X holds no series (need at least 1 sample)")
+    n_channels = series[0].shape[1]
+    for i, s in enumerate(series):
+        if s.shape[1] != n_channels:
+            raise ChannelMismatchError(
+                f"X[{i}] has {s.shape[1]} channels but X[0] has {n_channels}")
+        if s.shape[0] < 2:
+            raise TooFewFramesError(f"X[{i}] has {s.shape[0]} frame(s); a rep needs at least 2")
+        if not np.isfinite(s).all():
+            raise MissingDataError(f"X[{i}] contains NaN or infinite values")
+
+
+class RepClassifier(ClassifierMixin, BaseEstimator):
+    """Base class of formcheck's rep classifiers (scikit-learn compatible).
+
+    Subclasses take ``standardize`` plus their own hyper-parameters in
+    ``__init__`` and only store them there.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags
+
+    # -- public API ------------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Fit on labelled reps.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+        y : array-like of shape (n,), optional when X is a RepDataset
+
+        Returns
+        -------
+        self
+        """
+        series, channels = as_series_list(X)
+        y = self._labels(X, y, len(series))
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise InputError(f"need at least 2 classes to fit, got {len(self.classes_)}: "
+                             f"{self.classes_.tolist()}")
+        self.n_features_in_ = series[0].shape[1]
+        self.channels_ = channels
+        self._record_metadata(X)
+        self.mean_, self.scale_ = self._standardisation(series)
+        self._fit([self._scaled(s) for s in series], y_index)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order."""
+        return self._predict_proba(self._prepare(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class label of every rep."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def save(self, path):
+        """Save to one file: JSON parameters and metadata + NumPy arrays (no pickle).
+
+        Load it back with :func:`formcheck.load_model`.
+        """
+        self._check_fitted()
+        meta = {"class": type(self).__name__, "params": self.get_params(),
+                "classes": self.classes_.tolist(), "n_features_in": int(self.n_features_in_),
+                "channels": list(self.channels_) if self.channels_ else None,
+                "exercise": self.exercise_, "feature_settings": self.feature_settings_}
+        arrays = {"mean": self.mean_, "scale": self.scale_, **self._state()}
+        return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
+
+    # -- helpers for subclasses ----------------------------------------------------------
+    def _prepare(self, X) -> list:
+        self._check_fitted()
+        series, channels = as_series_list(X)
+        if series[0].shape[1] != self.n_features_in_:
+            raise ChannelMismatchError(
+                f"X has {series[0].shape[1]} channels; the model was fitted on "
+                f"{self.n_features_in_}")
+        if channels and self.channels_ and tuple(channels) != tuple(self.channels_):
+            raise ChannelMismatchError(
+                f"X has channels {list(channels)}; the model was fitted on {list(self.channels_)}")
+        return [self._scaled(s) for s in series]
+
+    def _scaled(self, series: np.ndarray) -> np.ndarray:
+        return (series - self.mean_) / self.scale_
+
+    def _standardisation(self, series):
+        n_channels = series[0].shape[1]
+        if not self.standardize:
+            return np.zeros(n_channels), np.ones(n_channels)
+        frames = np.concatenate(series)
+        scale = frames.std(axis=0)
+        return frames.mean(axis=0), np.where(scale > 1e-12, scale, 1.0)
+
+    def _check_fitted(self):
+        try:
+            check_is_fitted(self, "classes_")
+        except Exception:
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit first") from None
+
+    @staticmethod
+    def _labels(X, y, n) -> np.ndarray:
+        from ..dataset import RepDataset
+
+        if y is None:
+            if isinstance(X, RepDataset):
+                return X.labels
+            raise InputError("y is required unless X is a RepDataset")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != n:
+            raise InputError(f"y must be 1-D with one label per rep ({n}); got shape {y.shape}")
+        return y
+
+    def _record_metadata(self, X):
+        from ..dataset import RepDataset
+
+        meta = X.metadata if isinstance(X, RepDataset) else {}
+        self.exercise_ = meta.get("exercise")
+        self.feature_settings_ = dict(meta.get("feature_settings", {}))
+
+    # -- to be implemented ---------------------------------------------------------------
+    def _fit(self, series, y_index):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict_proba(self, series):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _state(self) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _restore(self, arrays: dict):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def load_model(path) -> RepClassifier:
+    """Load a classifier saved with ``save``.
+
+    Nothing in the file is executed: parameters are JSON and arrays are loaded
+    without pickle.
+
+    Raises
+    ------
+    ModelFileError
+        Missing, corrupt, truncated or newer-version file, or an unknown class.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from formcheck import DTWKNeighborsClassifier, load_model
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(6, 20, 2)); y = ["a", "b"] * 3
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.fcm")
+    >>> _ = DTWKNeighborsClassifier().fit(X, y).save(path)
+    >>> load_model(path).predict(X).tolist() == y
+    True
+    """
+    meta, arrays = read_archive(path, "model", MODEL_FORMAT)
+    cls = _REGISTRY.get(meta.get("class"))
+    if cls is None:
+        raise ModelFileError(f"{path}: unknown classifier {meta.get('class')!r}")
+    try:
+        model = cls(**meta["params"])
+        model.classes_ = np.array(meta["classes"])
+        model.n_features_in_ = meta["n_features_in"]
+        model.channels_ = tuple(meta["channels"]) if meta["channels"] else None
+        model.exercise_ = meta.get("exercise")
+        model.feature_settings_ = meta.get("feature_settings") or {}
+        model.mean_, model.scale_ = arrays.pop("mean"), arrays.pop("scale")
+        model._restore(arrays)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: incomplete model file ({exc})") from None
+    return model

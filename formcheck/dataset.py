@@ -1,0 +1,340 @@
+"""RepDataset: labelled reps, the input of every classifier.
+
+A dataset holds one :class:`~formcheck.AngleSeries` per rep, its label, and its
+*group* (the source video or the subject), so that cross-validation can keep
+all reps of one video on the same side of a split. It is built from either of
+Create ML's two layouts (labelled folders, or an annotation CSV), or from
+synthetic data, and saved as a JSON + NumPy archive (no pickle).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from ._archive import read_archive, write_archive
+from .errors import ChannelMismatchError, DatasetError, DependencyError, InputError
+from .features import AngleSeries, joint_angles
+from .reps import segment_reps
+
+__all__ = ["RepDataset", "VIDEO_SUFFIXES"]
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg"}
+_FORMAT = 1
+
+
+class RepDataset:
+    """Labelled reps with their groups and metadata.
+
+    Parameters
+    ----------
+    reps : list of AngleSeries
+        One series per rep; all with the same channels.
+    labels : sequence of str
+        Class label per rep, e.g. ``"squat/not-low"``.
+    groups : sequence of str
+        Source video or subject per rep, for leakage-free splits.
+    metadata : dict, optional
+        Free JSON-serialisable information (exercise, feature settings...).
+    sources : sequence of str, optional
+        Where each rep came from (file and frame range), for the catalog.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck import AngleSeries
+    >>> from formcheck.dataset import RepDataset
+    >>> reps = [AngleSeries(np.random.rand(20 + i, 2), ["left_knee", "right_knee"], 30)
+    ...         for i in range(4)]
+    >>> ds = RepDataset(reps, ["squat/correct", "squat/not-low"] * 2, ["a", "a", "b", "b"])
+    >>> len(ds), ds.classes, ds.class_counts()
+    (4, ['squat/correct', 'squat/not-low'], {'squat/correct': 2, 'squat/not-low': 2})
+    >>> len(ds[ds.groups == "a"])
+    2
+    """
+
+    def __init__(self, reps, labels, groups, metadata=None, sources=None):
+        reps, labels, groups = list(reps), list(labels), list(groups)
+        if not (len(reps) == len(labels) == len(groups)):
+            raise DatasetError(
+                f"reps, labels and groups differ in length: {len(reps)}, {len(labels)}, "
+                f"{len(groups)}")
+        _check_channels(reps)
+        self.reps = reps
+        self.labels = np.array(labels, dtype=str)
+        self.groups = np.array(groups, dtype=str)
+        self.metadata = dict(metadata or {})
+        self.sources = np.array(sources if sources is not None else [""] * len(reps), dtype=str)
+
+    # -- basic container behaviour -------------------------------------------------
+    def __len__(self):
+        return len(self.reps)
+
+    def __getitem__(self, index):
+        """A sub-dataset from an integer array, a boolean mask or a slice."""
+        positions = np.arange(len(self))[index]
+        positions = np.atleast_1d(positions)
+        return RepDataset([self.reps[i] for i in positions], self.labels[positions],
+                          self.groups[positions], self.metadata, self.sources[positions])
+
+    def __repr__(self):
+        return (f"RepDataset(reps={len(self)}, classes={self.class_counts()}, "
+                f"groups={len(set(self.groups))})")
+
+    @property
+    def X(self) -> list:
+        """The reps as a list of ``(T_i, C)`` float arrays."""
+        return [np.asarray(rep) for rep in self.reps]
+
+    @property
+    def y(self) -> np.ndarray:
+        """Labels as an array of str."""
+        return self.labels
+
+    @property
+    def channels(self) -> tuple:
+        return self.reps[0].channels if self.reps else ()
+
+    @property
+    def classes(self) -> list:
+        return sorted(set(self.labels.tolist()))
+
+    def class_counts(self) -> dict:
+        return dict(sorted(Counter(self.labels.tolist()).items()))
+
+    def catalog(self) -> list:
+        """One dict per rep: index, label, group, source, frames, duration in seconds."""
+        return [{"index": i, "label": str(self.labels[i]), "group": str(self.groups[i]),
+                 "source": str(self.sources[i]), "frames": len(rep),
+                 "duration": round(rep.duration, 3)} for i, rep in enumerate(self.reps)]
+
+    def to_frame(self):
+        """The catalog as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise DependencyError("RepDataset.to_frame needs pandas: pip install pandas") from None
+        return pd.DataFrame(self.catalog())
+
+    # -- combination and augmentation ----------------------------------------------
+    def concat(self, other: "RepDataset") -> "RepDataset":
+        """Both datasets' reps in one (channels must match)."""
+        return RepDataset(self.reps + other.reps,
+                          np.concatenate([self.labels, other.labels]),
+                          np.concatenate([self.groups, other.groups]),
+                          {**other.metadata, **self.metadata},
+                          np.concatenate([self.sources, other.sources]))
+
+    def augment(self, *, mirror=True, time_scale=(0.8, 1.25), n_time_scales=2, seed=0):
+        """Return the dataset plus mirrored and time-stretched copies of every rep.
+
+        Copies keep their rep's label and group, so grouped cross-validation
+        never puts an original in training and its copy in testing.
+
+        Parameters
+        ----------
+        mirror : bool
+            Add a horizontally flipped copy (left and right channels swapped),
+            so a model trained on left-side videos works on right-side ones.
+        time_scale : tuple (low, high) or None
+            Add ``n_time_scales`` copies resampled to a duration factor drawn
+            uniformly (log scale) from this range: slower and faster reps.
+        n_time_scales : int
+        seed : int
+
+        Returns
+        -------
+        RepDataset
+        """
+        rng = np.random.default_rng(seed)
+        reps, labels, groups, sources = [], [], [], []
+
+        def add(rep, i, tag):
+            reps.append(rep)
+            labels.append(self.labels[i])
+            groups.append(self.groups[i])
+            sources.append(f"{self.sources[i]}{tag}")
+
+        for i, rep in enumerate(self.reps):
+            add(rep, i, "")
+            variants = [(rep, "")] + ([(rep.mirror(), " mirrored")] if mirror else [])
+            for base, tag in variants:
+                if tag:
+                    add(base, i, tag)
+                if time_scale:
+                    for factor in np.exp(rng.uniform(*np.log(time_scale), n_time_scales)):
+                        add(_time_stretch(base, factor), i, f"{tag} x{factor:.2f}")
+        return RepDataset(reps, labels, groups, {**self.metadata, "augmented": True}, sources)
+
+    # -- persistence ----------------------------------------------------------------
+    def save(self, path) -> Path:
+        """Write the dataset to one file (JSON metadata + NumPy arrays, no pickle)."""
+        lengths = np.array([len(rep) for rep in self.reps], dtype=np.int64)
+        values = (np.concatenate([np.asarray(r) for r in self.reps]) if self.reps
+                  else np.zeros((0, 0)))
+        meta = {"channels": list(self.channels), "fps": [r.fps for r in self.reps],
+                "metadata": self.metadata}
+        return write_archive(path, "rep-dataset", _FORMAT, meta,
+                             {"values": values, "lengths": lengths, "labels": self.labels,
+                              "groups": self.groups, "sources": self.sources})
+
+    @classmethod
+    def load(cls, path) -> "RepDataset":
+        """Read a file written by :meth:`save`.
+
+        Raises
+        ------
+        ModelFileError
+            Missing, corrupt, truncated or newer-format file.
+        """
+        meta, arrays = read_archive(path, "rep-dataset", _FORMAT)
+        bounds = np.concatenate([[0], np.cumsum(arrays["lengths"])])
+        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path))
+                for a, b, fps in zip(bounds[:-1], bounds[1:], meta["fps"])]
+        return cls(reps, arrays["labels"], arrays["groups"], meta["metadata"], arrays["sources"])
+
+    # -- construction from files ------------------------------------------------------
+    @classmethod
+    def from_folders(cls, root, exercise, *, fps=None, layout=None, progress=False,
+                     **angle_options) -> "RepDataset":
+        """Build a dataset from ``root/<label>/<file>``: every rep of a file gets its folder's label.
+
+        Files may be videos (pose is extracted with MediaPipe, needs the
+        ``video`` extra) or keypoint files readable by :func:`formcheck.load_keypoints`.
+        The label is ``"<exercise>/<folder name>"`` and the group is the file.
+
+        Raises
+        ------
+        DatasetError
+            ``root`` is missing or holds no labelled files.
+        """
+        from .exercises import get_exercise
+
+        exercise = get_exercise(exercise)
+        root = Path(root)
+        if not root.is_dir():
+            raise DatasetError(f"{root}: not a folder of labelled sub-folders")
+        files = [(folder.name, path) for folder in sorted(root.iterdir()) if folder.is_dir()
+                 for path in sorted(folder.iterdir()) if path.is_file()
+                 and not path.name.startswith(".")]
+        if not files:
+            raise DatasetError(f"{root}: no files in labelled sub-folders (root/<label>/<file>)")
+        parts = [_reps_of_file(path, exercise, f"{exercise.name}/{label}", fps, layout,
+                               angle_options) for label, path in _progress(files, progress)]
+        return _merge(parts, exercise, root)
+
+    @classmethod
+    def from_annotations(cls, csv_path, exercise, *, root=None, fps=None, layout=None,
+                         progress=False, **angle_options) -> "RepDataset":
+        """Build a dataset from an annotation CSV with columns ``file,start,end,label``.
+
+        ``start`` and ``end`` are frame numbers (end exclusive) in the file's
+        pose sequence; ``file`` is relative to ``root`` (default: the CSV's
+        folder). Rows with an empty label are skipped.
+
+        Raises
+        ------
+        DatasetError
+            Missing columns, bad frame numbers, or a file that cannot be read.
+        """
+        from .exercises import get_exercise
+
+        exercise = get_exercise(exercise)
+        csv_path = Path(csv_path)
+        root = Path(root) if root is not None else csv_path.parent
+        rows = _read_annotations(csv_path)
+        series_cache, reps, labels, groups, sources = {}, [], [], [], []
+        for row in _progress(rows, progress):
+            path = root / row["file"]
+            if path not in series_cache:
+                pose = _load_pose(path, fps, layout)
+                series_cache[path] = joint_angles(pose, exercise=exercise, **angle_options)
+            series = series_cache[path]
+            start, end = _frame_range(row, len(series), csv_path)
+            reps.append(series.slice(start, end))
+            labels.append(row["label"] if "/" in row["label"] else
+                          f"{exercise.name}/{row['label']}")
+            groups.append(row["file"])
+            sources.append(f"{row['file']}[{start}:{end}]")
+        if not reps:
+            raise DatasetError(f"{csv_path}: no labelled rows")
+        return cls(reps, labels, groups, {"exercise": exercise.name}, sources)
+
+
+def _check_channels(reps):
+    for rep in reps:
+        if not isinstance(rep, AngleSeries):
+            raise InputError(f"RepDataset reps must be AngleSeries, got {type(rep).__name__}")
+        if rep.channels != reps[0].channels:
+            raise ChannelMismatchError(
+                f"all reps need the same channels; got {reps[0].channels} and {rep.channels}")
+
+
+def _time_stretch(rep: AngleSeries, factor: float) -> AngleSeries:
+    n_out = max(2, int(round(len(rep) * factor)))
+    old = np.linspace(0.0, 1.0, len(rep))
+    new = np.linspace(0.0, 1.0, n_out)
+    values = np.column_stack([np.interp(new, old, col) for col in np.asarray(rep).T])
+    return AngleSeries(values, rep.channels, rep.fps, rep.source)
+
+
+def _load_pose(path: Path, fps, layout):
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file")
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        from .pose.extract import extract_pose
+
+        return extract_pose(path, fps=fps)
+    from .pose.readers import load_keypoints
+
+    return load_keypoints(path, layout=layout, fps=fps)
+
+
+def _reps_of_file(path, exercise, label, fps, layout, angle_options):
+    series = joint_angles(_load_pose(path, fps, layout), exercise=exercise, **angle_options)
+    reps = segment_reps(series, exercise)
+    return ([r.angles for r in reps], [label] * len(reps), [path.name] * len(reps),
+            [f"{path.name}[{r.start}:{r.end}]" for r in reps])
+
+
+def _merge(parts, exercise, root) -> RepDataset:
+    reps, labels, groups, sources = ([x for part in parts for x in part[k]] for k in range(4))
+    if not reps:
+        raise DatasetError(f"{root}: no reps were found in any file")
+    return RepDataset(reps, labels, groups, {"exercise": exercise.name}, sources)
+
+
+def _read_annotations(csv_path: Path) -> list:
+    try:
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"file", "start", "end", "label"} - set(reader.fieldnames or [])
+            if missing:
+                raise DatasetError(f"{csv_path}: missing columns {sorted(missing)} "
+                                   "(expected file,start,end,label)")
+            return [row for row in reader if row["label"].strip()]
+    except OSError as exc:
+        raise DatasetError(f"{csv_path}: cannot read annotations: {exc}") from None
+
+
+def _frame_range(row, n_frames, csv_path):
+    try:
+        start, end = int(row["start"]), int(row["end"])
+    except ValueError:
+        raise DatasetError(f"{csv_path}: start/end must be frame numbers, got "
+                           f"{row['start']!r}, {row['end']!r} for {row['file']}") from None
+    if not 0 <= start < end <= n_frames:
+        raise DatasetError(f"{csv_path}: frames {start}:{end} are outside {row['file']} "
+                           f"({n_frames} frames)")
+    return start, end
+
+
+def _progress(items, enabled):
+    if not enabled:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, unit="file")
