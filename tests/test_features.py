@@ -1,0 +1,151 @@
+"""Joint-angle features: geometry, invariances, gaps and errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from formcheck import AngleSeries, PoseSequence, joint_angles
+from formcheck.errors import ChannelMismatchError, LayoutError, MissingDataError, TooFewFramesError
+from formcheck.features import CHANNELS, available_channels
+from formcheck.skeleton import get_layout
+
+MP = get_layout("mediapipe33")
+
+
+def random_pose(seed=0, frames=12, units="pixels", layout="mediapipe33"):
+    rng = np.random.default_rng(seed)
+    n_joints = get_layout(layout).n_joints
+    xy = rng.uniform(100, 500, (frames, n_joints, 2))
+    vis = np.ones((frames, n_joints, 1))
+    data = np.concatenate([xy, np.zeros_like(vis), vis], axis=-1)
+    return PoseSequence.from_array(data, fps=30, layout=layout, units=units)
+
+
+def pose_with(points: dict, frames=4, layout="mediapipe33", **kwargs):
+    """A pose whose named canonical joints sit at fixed points; the rest at (1, 1)."""
+    skeleton = get_layout(layout)
+    data = np.ones((frames, skeleton.n_joints, 4))
+    for name, (x, y) in points.items():
+        data[:, skeleton.joint_index(name), :2] = (x, y)
+    return PoseSequence.from_array(data, fps=30, layout=layout, **kwargs)
+
+
+def test_right_angle_at_the_knee_and_a_vertical_trunk():
+    pose = pose_with({"left_hip": (0, 0), "left_knee": (0, 10), "left_ankle": (10, 10),
+                      "right_hip": (0, 0), "right_knee": (0, 10), "right_ankle": (0, 20),
+                      "left_shoulder": (0, -10), "right_shoulder": (0, -10)}, units="pixels")
+    series = joint_angles(pose, channels=["left_knee", "right_knee", "trunk_inclination"])
+    np.testing.assert_allclose(series["left_knee"], 90)
+    np.testing.assert_allclose(series["right_knee"], 180)
+    np.testing.assert_allclose(series["trunk_inclination"], 0, atol=1e-9)
+
+
+def test_aspect_ratio_is_corrected_when_image_size_is_known():
+    # In a 200x100 image, normalised (0.1, 0) -> (0, 0) -> (0, 0.2) is a right angle in
+    # pixels only after scaling x by 200 and y by 100; the 45-degree segment checks it.
+    points = {"left_hip": (0.0, 0.0), "left_knee": (0.1, 0.2), "left_ankle": (0.2, 0.2),
+              "left_shoulder": (0.1, 0.0), "right_shoulder": (0.1, 0.0), "right_hip": (0.0, 0.0)}
+    corrected = joint_angles(pose_with(points, units="normalized", image_size=(200, 100)),
+                             channels=["left_knee"])
+    raw = joint_angles(pose_with(points, units="normalized"), channels=["left_knee"])
+    # pixels: hip (0,0), knee (20,20), ankle (40,20): angle 135; unscaled: 116.57
+    np.testing.assert_allclose(corrected["left_knee"], 135.0)
+    np.testing.assert_allclose(raw["left_knee"], 180 - np.degrees(np.arctan2(0.2, 0.1)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(dx=st.floats(-300, 300), dy=st.floats(-300, 300), scale=st.floats(0.2, 5.0),
+       seed=st.integers(0, 1000))
+def test_angles_are_invariant_to_translation_and_scale(dx, dy, scale, seed):
+    pose = random_pose(seed)
+    moved = pose.landmarks.copy()
+    moved[..., 0] = moved[..., 0] * scale + dx
+    moved[..., 1] = moved[..., 1] * scale + dy
+    other = PoseSequence.from_array(moved, fps=30, layout="mediapipe33", units="pixels")
+    a, b = joint_angles(pose), joint_angles(other)
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), frames=st.integers(2, 40))
+def test_mirror_twice_is_identity_and_swaps_sides(seed, frames):
+    series = joint_angles(random_pose(seed, frames))
+    twice = series.mirror().mirror()
+    assert twice.channels == series.channels
+    np.testing.assert_array_equal(np.asarray(twice), np.asarray(series))
+    once = series.mirror()
+    np.testing.assert_array_equal(once["left_knee"], series["right_knee"])
+    np.testing.assert_array_equal(once["trunk_inclination"], series["trunk_inclination"])
+
+
+def test_mirrored_pose_gives_mirrored_angles():
+    pose = random_pose(3)
+    np.testing.assert_allclose(np.asarray(joint_angles(pose.mirror())),
+                               np.asarray(joint_angles(pose).mirror()), atol=1e-3)
+
+
+def test_gaps_are_interpolated_linearly():
+    pose = pose_with({"left_hip": (0, 0), "left_knee": (0, 10), "left_ankle": (10, 10),
+                      "left_shoulder": (0, -10), "right_shoulder": (0, -10), "right_hip": (0, 0),
+                      "right_knee": (0, 10), "right_ankle": (10, 10)}, frames=5, units="pixels")
+    landmarks = pose.landmarks.copy()
+    landmarks[1:3, MP.joint_index("left_ankle"), 3] = 0.05  # below min_visibility
+    landmarks[4, MP.joint_index("left_ankle"), :2] = (0, 20)  # straight leg at the end
+    pose = PoseSequence.from_array(landmarks, fps=30, layout="mediapipe33", units="pixels")
+    knee = joint_angles(pose, channels=["left_knee"])["left_knee"]
+    np.testing.assert_allclose(knee, [90, 90, 90, 90, 180])  # frames 1-2 interpolated from 0, 3
+    frames13 = joint_angles(pose, channels=["left_knee"], min_visibility=0.0)["left_knee"]
+    np.testing.assert_allclose(frames13[1:3], 90)
+
+
+def test_hidden_side_takes_the_visible_sides_values():
+    pose = random_pose(5)
+    landmarks = pose.landmarks.copy()
+    landmarks[:, MP.joint_index("left_elbow"), 3] = 0.0
+    pose = PoseSequence.from_array(landmarks, fps=30, layout="mediapipe33", units="pixels")
+    series = joint_angles(pose, channels=["left_elbow"])
+    assert series.filled_from_mirror == ["left_elbow"]
+    np.testing.assert_allclose(series["left_elbow"],
+                               joint_angles(pose, channels=["right_elbow"])["right_elbow"])
+
+
+def test_too_much_missing_data_raises_naming_the_source():
+    pose = random_pose(6)
+    landmarks = pose.landmarks.copy()
+    landmarks[:8, [MP.joint_index("left_knee"), MP.joint_index("right_knee")], 3] = 0.0
+    pose = PoseSequence.from_array(landmarks, fps=30, layout="mediapipe33", source="clip7.mp4")
+    with pytest.raises(MissingDataError, match=r"clip7.mp4: channel 'left_knee' is missing in 67%"):
+        joint_angles(pose, channels=["left_knee"])
+
+
+def test_channel_errors():
+    with pytest.raises(LayoutError, match="lacks the joints"):
+        joint_angles(random_pose(layout="coco17"), channels=["left_ankle"])
+    with pytest.raises(ChannelMismatchError, match="unknown channels"):
+        joint_angles(random_pose(), channels=["left_wing"])
+    with pytest.raises(TooFewFramesError):
+        joint_angles(random_pose(frames=1))
+
+
+def test_available_channels_follow_the_layout():
+    assert set(available_channels("mediapipe33")) == set(CHANNELS)
+    coco = available_channels("coco17")
+    assert "left_knee" in coco and "left_ankle" not in coco
+
+
+def test_series_behaves_as_an_array_and_resamples():
+    series = AngleSeries(np.column_stack([np.arange(31.0), np.zeros(31)]), ["a", "b"], fps=30)
+    assert np.asarray(series).shape == (31, 2)
+    resampled = series.resample(60)
+    assert resampled.fps == 60 and len(resampled) == 61
+    np.testing.assert_allclose(resampled["a"], np.arange(61) / 2)
+    smooth = series.smooth(0.2)
+    np.testing.assert_allclose(smooth["a"], series["a"], atol=1e-9)  # a line stays a line
+    with pytest.raises(ChannelMismatchError, match="no channel 'c'"):
+        series["c"]
+
+
+def test_joint_angles_with_smoothing_and_target_fps():
+    series = joint_angles(random_pose(frames=30), smooth=0.2, target_fps=15)
+    assert series.fps == 15 and len(series) == 15

@@ -1,0 +1,84 @@
+"""Rep segmentation on hand-built driving signals (synthetic bodies: test_synthetic.py)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from formcheck import AngleSeries, segment_reps
+from formcheck.errors import ChannelMismatchError, ExerciseError
+
+FPS = 30.0
+REST, BOTTOM = 170.0, 80.0
+
+
+def dip(seconds, depth=BOTTOM, rest=REST):
+    t = np.linspace(0, 2 * np.pi, int(seconds * FPS))
+    return rest - (rest - depth) * (1 - np.cos(t)) / 2
+
+
+def knee_series(signal, seed=0, noise=0.0):
+    rng = np.random.default_rng(seed)
+    signal = np.asarray(signal) + rng.normal(0, noise, len(signal)) if noise else signal
+    return AngleSeries(np.column_stack([signal, signal]), ["left_knee", "right_knee"], FPS)
+
+
+def idle(seconds, level=REST):
+    return np.full(int(seconds * FPS), level)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_reps=st.integers(1, 12), seed=st.integers(0, 10_000))
+def test_counts_reps_with_idle_stretches_and_noise(n_reps, seed):
+    rng = np.random.default_rng(seed)
+    parts = [idle(rng.uniform(0.3, 2))]
+    for _ in range(n_reps):
+        parts += [dip(rng.uniform(1.2, 3.5), depth=rng.uniform(60, 100)), idle(rng.uniform(0, 1.5))]
+    reps = segment_reps(knee_series(np.concatenate(parts), seed, noise=2.0), "squat")
+    assert len(reps) == n_reps
+    assert all(r.end <= s.start for r, s in zip(reps, reps[1:]))
+    assert [r.index for r in reps] == list(range(n_reps))
+
+
+def test_rep_bounds_enclose_the_movement():
+    signal = np.concatenate([idle(1), dip(2), idle(1)])
+    (rep,) = segment_reps(knee_series(signal), "squat")
+    assert 25 <= rep.start <= 36 and 84 <= rep.end <= 96
+    assert rep.angles["left_knee"].min() == pytest.approx(BOTTOM, abs=1)
+    assert rep.start_time == rep.start / FPS and rep.duration == pytest.approx(rep.n_frames / FPS)
+
+
+def test_partial_reps_at_the_edges_are_left_out():
+    full = dip(2)
+    signal = np.concatenate([full[25:], idle(0.5), full, idle(0.5), full, full[:35]])
+    reps = segment_reps(knee_series(signal), "squat")
+    assert len(reps) == 2
+
+
+def test_small_wobbles_and_no_movement_give_no_reps():
+    assert segment_reps(knee_series(idle(5)), "squat") == []
+    assert segment_reps(knee_series(np.concatenate([idle(1), dip(1.5, depth=155), idle(1)])),
+                        "squat") == []
+
+
+def test_a_one_off_movement_unlike_the_set_is_not_a_rep():
+    # three deep reps then a shallow, quick bob (stepping away): not a fourth rep
+    signal = np.concatenate([idle(1), dip(2), dip(2), dip(2), idle(1), dip(0.7, depth=125),
+                             idle(1)])
+    assert len(segment_reps(knee_series(signal), "squat")) == 3
+
+
+def test_phase_max_exercise_counts_rises():
+    rise = 2 * REST - dip(2.0, depth=BOTTOM)  # shoulder angle going up and back
+    signal = np.concatenate([idle(1, 20), rise - 150, idle(1, 20), rise - 150, idle(1, 20)])
+    series = AngleSeries(np.column_stack([signal, signal]), ["left_shoulder", "right_shoulder"],
+                         FPS)
+    assert len(segment_reps(series, "front-raise")) == 2
+
+
+def test_errors():
+    series = AngleSeries(np.zeros((10, 1)), ["left_elbow"], FPS)
+    with pytest.raises(ChannelMismatchError, match="needs channels"):
+        segment_reps(series, "squat")
+    with pytest.raises(ExerciseError, match="unknown exercise 'burpee'"):
+        segment_reps(series, "burpee")
