@@ -10,6 +10,7 @@ The data are not part of formcheck: they live in a folder beside the project
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -41,7 +42,13 @@ class LabelledPose:
 
 
 def default_root() -> Path:
-    """``../shared/datasets`` relative to the project checkout (may not exist)."""
+    """``$FORMCHECK_DATASETS``, else ``../shared/datasets`` beside the project checkout.
+
+    The folder may not exist; loaders raise :class:`DatasetError` then.
+    """
+    override = os.environ.get("FORMCHECK_DATASETS")
+    if override:
+        return Path(override)
     return Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
