@@ -128,3 +128,53 @@ def _video_info(path: Path):
     if not fps or not np.isfinite(fps) or fps <= 0:
         return 30.0, None
     return float(fps), size if size[0] > 0 else None
+
+
+def clips_to_reps(clips, exercise, *, whole_clip_if_no_rep=True, **angle_options):
+    """Cut labelled clips into a :class:`~formcheck.dataset.RepDataset`.
+
+    Every rep inherits its clip's label; the group is the clip, so grouped
+    cross-validation never splits a clip.
+
+    Parameters
+    ----------
+    clips : list of LabelledPose
+    exercise : str
+    whole_clip_if_no_rep : bool
+        Keep a clip in which no rep is found as one rep spanning the whole
+        clip, so every clip is evaluated (as the published protocols do).
+    **angle_options
+        Passed to :func:`formcheck.joint_angles`.
+
+    Returns
+    -------
+    RepDataset
+    """
+    from .dataset import RepDataset
+    from .features import joint_angles
+    from .reps import segment_reps
+
+    reps, labels, groups, sources = [], [], [], []
+    for clip in clips:
+        series = joint_angles(clip.pose, exercise=exercise, **angle_options)
+        spans = [(r.start, r.end) for r in segment_reps(series, exercise)]
+        if not spans and whole_clip_if_no_rep:
+            spans = [(0, len(series))]
+        for start, end in spans:
+            reps.append(series.slice(start, end))
+            labels.append(clip.label)
+            groups.append(clip.name)
+            sources.append(f"{clip.name}[{start}:{end}]")
+    settings = {"exercise": exercise, "feature_settings": dict(angle_options)}
+    return RepDataset(reps, labels, groups, settings, sources)
+
+
+def whole_clips(clips, exercise, **angle_options):
+    """Every clip as one rep (Pose Trainer files hold one rep each)."""
+    from .dataset import RepDataset
+    from .features import joint_angles
+
+    reps = [joint_angles(c.pose, exercise=exercise, **angle_options) for c in clips]
+    return RepDataset(reps, [c.label for c in clips], [c.name for c in clips],
+                      {"exercise": exercise, "feature_settings": dict(angle_options)},
+                      [c.name for c in clips])

@@ -1,0 +1,155 @@
+"""Measuring a classifier's accuracy without leakage between videos or subjects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+
+from .errors import DatasetError
+
+__all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split"]
+
+
+@dataclass
+class EvaluationResult:
+    """Out-of-sample predictions and the scores computed from them.
+
+    Attributes
+    ----------
+    classes : list of str
+    y_true, y_pred : numpy.ndarray
+        Per rep.
+    proba : numpy.ndarray, shape (n_reps, n_classes)
+    groups : numpy.ndarray
+        Per rep (video or subject).
+    fit_seconds : list of float
+        Fit time of every fold.
+    """
+
+    classes: list
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    proba: np.ndarray
+    groups: np.ndarray
+    fit_seconds: list = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction of reps labelled correctly."""
+        return float(np.mean(self.y_true == self.y_pred))
+
+    @property
+    def macro_f1(self) -> float:
+        return float(f1_score(self.y_true, self.y_pred, labels=self.classes, average="macro",
+                              zero_division=0))
+
+    def group_accuracy(self) -> float:
+        """Accuracy per video/subject: the mean probability over its reps decides."""
+        correct = []
+        for group in np.unique(self.groups):
+            rows = self.groups == group
+            predicted = self.classes[int(np.argmax(self.proba[rows].mean(axis=0)))]
+            correct.append(predicted == self.y_true[rows][0])
+        return float(np.mean(correct))
+
+    def per_class(self) -> dict:
+        """Class -> precision, recall, F1 and support."""
+        p, r, f, s = precision_recall_fscore_support(self.y_true, self.y_pred,
+                                                     labels=self.classes, zero_division=0)
+        return {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                    "support": int(s[i])} for i, c in enumerate(self.classes)}
+
+    def confusion(self) -> np.ndarray:
+        """Confusion matrix, rows true and columns predicted, in ``classes`` order."""
+        return confusion_matrix(self.y_true, self.y_pred, labels=self.classes)
+
+
+def _check(dataset, n_splits):
+    counts = dataset.class_counts()
+    if len(counts) < 2:
+        raise DatasetError(f"need at least 2 classes to evaluate; the data have {counts}")
+    groups_per_class = {c: len(set(dataset.groups[dataset.labels == c])) for c in counts}
+    short = {c: n for c, n in groups_per_class.items() if n < n_splits}
+    if short:
+        raise DatasetError(f"every class needs at least {n_splits} videos/subjects for "
+                           f"{n_splits}-fold cross-validation; too few: {short}")
+
+
+def grouped_cross_validation(estimator, dataset, *, n_splits=5, seed=0, augment=None,
+                             progress=False) -> EvaluationResult:
+    """Stratified k-fold cross-validation that keeps each group in one fold.
+
+    Parameters
+    ----------
+    estimator : RepClassifier
+        Cloned for every fold.
+    dataset : RepDataset
+    n_splits : int
+    seed : int
+    augment : dict, optional
+        Keyword arguments for :meth:`RepDataset.augment`, applied to the
+        training part of every fold only.
+    progress : bool
+
+    Returns
+    -------
+    EvaluationResult
+
+    Raises
+    ------
+    DatasetError
+        Fewer than 2 classes, or a class with fewer groups than folds.
+    """
+    import time
+
+    _check(dataset, n_splits)
+    classes = np.array(dataset.classes)
+    proba = np.zeros((len(dataset), len(classes)))
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    folds = list(splitter.split(np.zeros(len(dataset)), dataset.labels, dataset.groups))
+    fit_seconds = []
+    for train, test in _maybe_progress(folds, progress):
+        train_set = dataset[train].augment(**augment) if augment else dataset[train]
+        model = clone(estimator)
+        started = time.perf_counter()
+        model.fit(train_set)
+        fit_seconds.append(time.perf_counter() - started)
+        columns = np.searchsorted(classes, model.classes_)
+        proba[np.ix_(test, columns)] = model.predict_proba(dataset[test])
+    y_pred = classes[np.argmax(proba, axis=1)]
+    return EvaluationResult(classes, dataset.labels, y_pred, proba, dataset.groups, fit_seconds)
+
+
+def holdout_split(estimator, dataset, *, test_size=0.4, random_state=42) -> EvaluationResult:
+    """Train on one part of the groups and test on the rest (the Pose Trainer protocol).
+
+    The split is scikit-learn's ``train_test_split`` over the unique groups in
+    sorted order with ``random_state``, as published for Pose Trainer.
+    """
+    import time
+
+    groups = np.unique(dataset.groups)
+    train_groups, _ = train_test_split(groups, test_size=test_size, random_state=random_state)
+    train = np.isin(dataset.groups, train_groups)
+    model = clone(estimator)
+    started = time.perf_counter()
+    model.fit(dataset[train])
+    seconds = time.perf_counter() - started
+    test = dataset[~train]
+    classes = np.array(dataset.classes)
+    proba = np.zeros((len(test), len(classes)))
+    proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(test)
+    return EvaluationResult(classes, test.labels, classes[np.argmax(proba, axis=1)], proba,
+                            test.groups, [seconds])
+
+
+def _maybe_progress(items, enabled):
+    if not enabled:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, unit="fold")
