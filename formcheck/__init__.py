@@ -5,6 +5,8 @@ Video or keypoints -> :class:`PoseSequence` -> :func:`joint_angles` ->
 """
 
 from ._version import __version__
+from .classifiers import DTWKNeighborsClassifier, LearnedClassifier, load_model
+from .dataset import RepDataset
 from .errors import FormcheckError
 from .exercises import get_exercise, register_exercise
 from .features import AngleSeries, joint_angles
@@ -19,6 +21,10 @@ __all__ = [
     "joint_angles",
     "Rep",
     "segment_reps",
+    "RepDataset",
+    "DTWKNeighborsClassifier",
+    "LearnedClassifier",
+    "load_model",
     "get_exercise",
     "register_exercise",
 ]

@@ -5,6 +5,8 @@ application can catch them all at once; the subclasses say what went wrong.
 The command-line interface turns any of them into one line and exit code 2.
 """
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
 __all__ = [
     "FormcheckError",
     "InputError",
@@ -55,8 +57,8 @@ class ChannelMismatchError(InputError):
     """Series do not all have the same channels, or not those the model was fitted on."""
 
 
-class NotFittedError(FormcheckError, AttributeError):
-    """A classifier was used before ``fit``."""
+class NotFittedError(FormcheckError, _SklearnNotFittedError):
+    """A classifier was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
 
 
 class ModelFileError(FormcheckError):

@@ -9,8 +9,10 @@ the class order, and reads and writes model files (JSON + NumPy, no pickle).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, write_archive
 from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
@@ -55,29 +57,37 @@ def as_series_list(X):
 
 
 def _to_arrays(X) -> list:
+    if sparse.issparse(X):
+        raise InputError("A sparse matrix was passed, but dense data is required: "
+                         "sparse input is not supported")
     if isinstance(X, np.ndarray) or not isinstance(X, (list, tuple)):
-        try:
-            array = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"X is not numeric: {exc}") from None
+        array = _numeric(X, "X")
         if array.ndim == 2:
             return list(array[:, :, None])
         if array.ndim == 3:
             return list(array)
-        raise InputError(f"X must be (n, T, C), (n, T) or a list of (T, C) arrays; "
+        raise InputError(f"Reshape your data: X must be (n, T, C), (n, T) or a list of (T, C) arrays; "
                          f"got an array of shape {array.shape}")
     out = []
     for i, item in enumerate(X):
-        try:
-            array = np.asarray(item, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"X[{i}] is not numeric: {exc}") from None
+        array = _numeric(item, f"X[{i}]")
         if array.ndim == 1:
             array = array[:, None]
         if array.ndim != 2:
             raise InputError(f"X[{i}] must have shape (T, C); got {array.shape}")
         out.append(array)
     return out
+
+
+def _numeric(data, name) -> np.ndarray:
+    try:
+        array = np.asarray(data)
+        complex_data = np.iscomplexobj(array)
+        if not complex_data:
+            return array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} is not numeric: {exc}") from None
+    raise InputError(f"{name}: Complex data not supported")
 
 
 def _check_series(series):
@@ -143,7 +153,8 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Most probable class label of every rep."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def save(self, path):
         """Save to one file: JSON parameters and metadata + NumPy arrays (no pickle).
@@ -196,10 +207,12 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         if y is None:
             if isinstance(X, RepDataset):
                 return X.labels
-            raise InputError("y is required unless X is a RepDataset")
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != n:
-            raise InputError(f"y must be 1-D with one label per rep ({n}); got shape {y.shape}")
+            raise InputError("this classifier requires y to be passed, but the target y is None "
+                             "(y may be omitted only when X is a RepDataset)")
+        y = column_or_1d(y, warn=True)
+        if len(y) != n:
+            raise InputError(f"y must have one label per rep ({n}); got {len(y)}")
+        check_classification_targets(y)
         return y
 
     def _record_metadata(self, X):

@@ -1,0 +1,468 @@
+"""Numba kernels for :mod:`formcheck.dtw`. Inputs are assumed clean.
+
+Every function here trusts its arguments: float64 C-contiguous 2-D series
+``(T, C)`` with the same ``C``, no NaN/inf, ``T >= 1``. Validation happens in
+:mod:`formcheck.dtw`, which is the only module that should call these.
+
+Conventions
+-----------
+* A set of series is stored as one concatenated array ``data`` of shape
+  ``(sum T_i, C)`` plus ``offsets`` of length ``N + 1``: series ``i`` is
+  ``data[offsets[i]:offsets[i + 1]]``.
+* The window is passed as ``(mode, value)``: ``mode`` 0 = unconstrained,
+  1 = radius ``int(value)`` frames, 2 = fraction, radius
+  ``floor(value * max(n, m))``. :func:`radius` turns it into frames.
+* Band (tslearn's Sakoe-Chiba band for unequal lengths, written symmetrically):
+  with ``a = r + max(0, n - m)`` and ``b = r + max(0, m - n)``, cell ``(i, j)``
+  of an ``n x m`` problem is allowed when ``i - a <= j <= i + b``. For
+  ``n <= m`` this is ``i - r <= j <= i + (m - n) + r``; transposing the problem
+  swaps ``a`` and ``b``, so the band (and the distance) is symmetric.
+* Frame cost is the squared Euclidean distance over channels, summed in
+  channel order; the DTW value is the sum of costs along the best path, with
+  no square root.
+
+Floating-point note on the lower bounds: the DTW value is exactly a
+left-to-right float sum of non-negative cell costs along one path, and float
+addition and multiplication are monotone, so a bound made of the same cost
+terms (or smaller ones computed the same way), summed in path order over a
+subset of the path's cells, never exceeds the computed DTW. Both bounds below
+are built that way, so ``bound <= dtw`` holds bit for bit, not only in exact
+arithmetic; the k-NN search relies on this to match brute force exactly.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+INF = np.inf
+
+MODE_NONE = 0
+MODE_RADIUS = 1
+MODE_FRACTION = 2
+
+
+@njit(cache=True, nogil=True)
+def radius(n, m, mode, value):
+    """Band radius in frames for an ``n x m`` problem."""
+    longer = max(n, m)
+    if mode == MODE_NONE:
+        return longer  # wide enough to allow every cell
+    if mode == MODE_RADIUS:
+        return min(int(value), longer)
+    return int(np.floor(value * longer))
+
+
+@njit(cache=True, nogil=True)
+def band_extents(n, m, r):
+    """``(a, b)``: row ``i`` may use columns ``i - a .. i + b`` (before clipping)."""
+    return r + max(0, n - m), r + max(0, m - n)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def frame_cost(x, i, y, j):
+    """Squared Euclidean distance between frames ``x[i]`` and ``y[j]``."""
+    s = 0.0
+    for ch in range(x.shape[1]):
+        d = x[i, ch] - y[j, ch]
+        s += d * d
+    return s
+
+
+# ---------------------------------------------------------------- DTW itself
+
+
+@njit(cache=True, nogil=True)
+def dtw_band(x, y, r, max_dist, prev, curr):
+    """Band-limited DTW in linear memory, with pruning and early abandoning.
+
+    ``prev`` and ``curr`` are scratch rows of length ``>= len(y) + 1``
+    (position ``p`` holds column ``p - 1``). Returns the DTW value, or ``inf``
+    when it is larger than ``max_dist`` (strictly).
+
+    Cells whose value exceeds ``max_dist`` are "dead": no path through them
+    can finish within ``max_dist``. As in PrunedDTW/EAPrunedDTW, each row
+    starts at the first column that can still be alive (the first live
+    column of the row above) and stops once it is past the last live column
+    of the row above and its own last cell died; a row without a live cell
+    abandons. Live cells only ever read live neighbours, so their values are
+    exact; a skipped cell reads as ``inf``. Invariant: outside the span a row
+    wrote, its buffer holds ``inf``.
+    """
+    n = x.shape[0]
+    m = y.shape[0]
+    a, b = band_extents(n, m, r)
+    for p in range(m + 1):
+        prev[p] = INF
+        curr[p] = INF
+    prev[0] = 0.0  # virtual cell before (0, 0)
+    prev_lo, prev_hi = 0, 0  # span (positions) written in prev
+    curr_lo, curr_hi = 1, 0  # span written in curr (empty)
+    first_live = 0  # first live column of the row above (row -1: column 0)
+    last_live = -1  # last live column of the row above
+    for i in range(n):
+        j0 = max(i - a, first_live)
+        hi = min(m - 1, i + b)
+        if j0 > hi:
+            return INF
+        curr[j0] = INF  # left neighbour of the first cell
+        new_first = -1
+        last_live_row = -1
+        j_end = j0
+        for j in range(j0, hi + 1):
+            p = j + 1
+            best = prev[p - 1]
+            if prev[p] < best:
+                best = prev[p]
+            if curr[p - 1] < best:
+                best = curr[p - 1]
+            v = best + frame_cost(x, i, y, j)
+            curr[p] = v
+            j_end = j
+            if v <= max_dist:
+                if new_first < 0:
+                    new_first = j
+                last_live_row = j
+            elif j > last_live:
+                break  # only the dead left neighbour could feed later cells
+        if new_first < 0:
+            return INF
+        # Restore the invariant: clear what the older row left outside the new span.
+        for p in range(curr_lo, min(curr_hi, j0) + 1):
+            curr[p] = INF
+        for p in range(max(curr_lo, j_end + 2), curr_hi + 1):
+            curr[p] = INF
+        first_live = new_first
+        last_live = last_live_row
+        curr_lo, curr_hi, prev_lo, prev_hi = prev_lo, prev_hi, j0 + 1, j_end + 1
+        prev, curr = curr, prev
+    d = prev[m]
+    if d > max_dist:
+        return INF
+    return d
+
+
+@njit(cache=True, nogil=True)
+def dtw_matrix(x, y, r):
+    """Full accumulated-cost matrix ``D`` of shape ``(n + 1, m + 1)``.
+
+    ``D[i + 1, j + 1]`` is the cost of the best path from ``(0, 0)`` to
+    ``(i, j)``; cells outside the band are ``inf``. Same recurrence and same
+    operation order as :func:`dtw_band`, so ``D[n, m]`` is bit-identical.
+    """
+    n = x.shape[0]
+    m = y.shape[0]
+    a, b = band_extents(n, m, r)
+    D = np.full((n + 1, m + 1), INF)
+    D[0, 0] = 0.0
+    for i in range(n):
+        lo = max(0, i - a)
+        hi = min(m - 1, i + b)
+        for j in range(lo, hi + 1):
+            best = D[i, j]
+            if D[i, j + 1] < best:
+                best = D[i, j + 1]
+            if D[i + 1, j] < best:
+                best = D[i + 1, j]
+            D[i + 1, j + 1] = best + frame_cost(x, i, y, j)
+    return D
+
+
+@njit(cache=True, nogil=True)
+def backtrack(D):
+    """Optimal path through ``D`` (from :func:`dtw_matrix`), as an ``(L, 2)`` array.
+
+    On ties the diagonal step is preferred, then the step that decreases ``i``.
+    """
+    i = D.shape[0] - 1
+    j = D.shape[1] - 1
+    path = np.empty((i + j, 2), dtype=np.int64)
+    k = 0
+    while True:
+        path[k, 0] = i - 1
+        path[k, 1] = j - 1
+        k += 1
+        if i == 1 and j == 1:
+            break
+        diag = D[i - 1, j - 1]
+        up = D[i - 1, j]
+        left = D[i, j - 1]
+        if diag <= up and diag <= left:
+            i -= 1
+            j -= 1
+        elif up <= left:
+            i -= 1
+        else:
+            j -= 1
+    return path[:k][::-1].copy()
+
+
+# ------------------------------------------------------------- lower bounds
+
+
+@njit(cache=True, nogil=True)
+def lb_kim(x, y):
+    """Cost of the first pair of frames plus cost of the last pair.
+
+    Every warping path starts at ``(0, 0)`` and ends at ``(n - 1, m - 1)``,
+    whatever the band, and those are two different cells unless
+    ``n == m == 1`` (then the path is the single cell and the bound is exact).
+    """
+    first = frame_cost(x, 0, y, 0)
+    if x.shape[0] == 1 and y.shape[0] == 1:
+        return first
+    return first + frame_cost(x, x.shape[0] - 1, y, y.shape[0] - 1)
+
+
+@njit(cache=True, nogil=True)
+def envelope(y, n, a, b, upper, lower, dq_max, dq_min):
+    """Envelope of ``y`` (length ``m``) seen from the rows of an ``n``-frame query.
+
+    Row ``i`` of ``upper``/``lower`` gets the per-channel max/min of
+    ``y[max(0, i - a) : min(m - 1, i + b) + 1]``, the columns row ``i`` may use
+    in the band. Those windows are never empty (``i - a <= m - 1`` and
+    ``i + b >= 0`` for every ``i < n``) and both of their ends move right as
+    ``i`` grows, so one monotone deque per channel computes them in
+    ``O(n + m)``. ``dq_max``/``dq_min`` are int scratch of length ``>= m``.
+    """
+    m = y.shape[0]
+    for ch in range(y.shape[1]):
+        h_max = 0  # deque heads / tails (tail exclusive)
+        t_max = 0
+        h_min = 0
+        t_min = 0
+        nxt = 0  # next column to push
+        for i in range(n):
+            lo = max(0, i - a)
+            hi = min(m - 1, i + b)
+            while nxt <= hi:
+                v = y[nxt, ch]
+                while t_max > h_max and y[dq_max[t_max - 1], ch] <= v:
+                    t_max -= 1
+                dq_max[t_max] = nxt
+                t_max += 1
+                while t_min > h_min and y[dq_min[t_min - 1], ch] >= v:
+                    t_min -= 1
+                dq_min[t_min] = nxt
+                t_min += 1
+                nxt += 1
+            while dq_max[h_max] < lo:
+                h_max += 1
+            while dq_min[h_min] < lo:
+                h_min += 1
+            upper[i, ch] = y[dq_max[h_max], ch]
+            lower[i, ch] = y[dq_min[h_min], ch]
+
+
+@njit(cache=True, nogil=True)
+def lb_keogh_env(x, upper, lower, max_dist):
+    """LB_Keogh of query ``x`` against an envelope (rows ``0 .. len(x) - 1``).
+
+    Why it is a lower bound: a warping path visits every row ``i`` of ``x``
+    at least once, at some column ``j`` inside row ``i``'s band window, and
+    the envelope row ``i`` spans ``y`` over exactly that window. So per
+    channel ``|x[i] - y[j]|`` is at least the distance from ``x[i]`` to
+    ``[lower[i], upper[i]]``; summing the squares over channels gives at most
+    the cost of that one cell, and summing over rows counts one distinct path
+    cell per row. Costs are non-negative, so the total is at most the DTW.
+
+    Stops early and returns the partial sum (still a lower bound) once it
+    exceeds ``max_dist``.
+    """
+    s = 0.0
+    for i in range(x.shape[0]):
+        row = 0.0
+        for ch in range(x.shape[1]):
+            v = x[i, ch]
+            if v > upper[i, ch]:
+                d = v - upper[i, ch]
+                row += d * d
+            elif v < lower[i, ch]:
+                d = v - lower[i, ch]
+                row += d * d
+        s += row
+        if s > max_dist:
+            return s
+    return s
+
+
+@njit(cache=True, nogil=True)
+def lb_keogh(x, y, r, max_dist, upper, lower, dq_max, dq_min):
+    """LB_Keogh of ``x`` against ``y`` under radius ``r``, any lengths.
+
+    Builds ``y``'s envelope for ``x``'s rows with :func:`envelope` (scratch
+    ``upper``/``lower`` of shape ``>= (len(x), C)``) and applies
+    :func:`lb_keogh_env`.
+    """
+    n = x.shape[0]
+    a, b = band_extents(n, y.shape[0], r)
+    envelope(y, n, a, b, upper, lower, dq_max, dq_min)
+    return lb_keogh_env(x, upper, lower, max_dist)
+
+
+@njit(cache=True, parallel=True)
+def training_envelopes(data, offsets, mode, value, upper, lower, env_radius):
+    """Envelope of every training series for a query of its own length.
+
+    Fills ``upper``/``lower`` (same layout as ``data``) and ``env_radius``.
+    Valid, and as tight as LB_Keogh gets, for any query whose length equals
+    the series' length; other query lengths build their envelope on the fly.
+    """
+    for s in prange(offsets.shape[0] - 1):
+        y = data[offsets[s] : offsets[s + 1]]
+        m = y.shape[0]
+        r = radius(m, m, mode, value)
+        env_radius[s] = r
+        dq_max = np.empty(m, dtype=np.int64)
+        dq_min = np.empty(m, dtype=np.int64)
+        envelope(
+            y, m, r, r, upper[offsets[s] : offsets[s + 1]], lower[offsets[s] : offsets[s + 1]], dq_max, dq_min
+        )
+
+
+# ------------------------------------------------------------ many series
+
+
+@njit(cache=True, parallel=True)
+def pairwise(xdata, xoff, ydata, yoff, mode, value, symmetric, block):
+    """DTW between every ``x`` series and every ``y`` series (no pruning).
+
+    Pairs are flattened and handed out to threads ``block`` at a time, so a
+    single query still uses every core. With ``symmetric`` (``x`` is ``y``)
+    only ``i <= j`` is computed and mirrored.
+    """
+    nx = xoff.shape[0] - 1
+    ny = yoff.shape[0] - 1
+    out = np.empty((nx, ny))
+    max_m = 0
+    for j in range(ny):
+        max_m = max(max_m, yoff[j + 1] - yoff[j])
+    total = nx * ny
+    n_blocks = (total + block - 1) // block
+    for blk in prange(n_blocks):
+        prev = np.empty(max_m + 1)
+        curr = np.empty(max_m + 1)
+        for t in range(blk * block, min(total, (blk + 1) * block)):
+            i = t // ny
+            j = t - i * ny
+            if symmetric and j < i:
+                continue
+            x = xdata[xoff[i] : xoff[i + 1]]
+            y = ydata[yoff[j] : yoff[j + 1]]
+            r = radius(x.shape[0], y.shape[0], mode, value)
+            out[i, j] = dtw_band(x, y, r, INF, prev, curr)
+    if symmetric:
+        for i in range(nx):
+            for j in range(i):
+                out[i, j] = out[j, i]
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _precedes(d1, i1, d2, i2):
+    """Order used for neighbours: by distance, then by index."""
+    return d1 < d2 or (d1 == d2 and i1 < i2)
+
+
+@njit(cache=True, nogil=True)
+def _insert(best_d, best_i, d, c):
+    """Insert ``(d, c)`` into the sorted top-k lists if it precedes the k-th."""
+    k = best_d.shape[0]
+    if not _precedes(d, c, best_d[k - 1], best_i[k - 1]):
+        return
+    pos = k - 1
+    while pos > 0 and _precedes(d, c, best_d[pos - 1], best_i[pos - 1]):
+        best_d[pos] = best_d[pos - 1]
+        best_i[pos] = best_i[pos - 1]
+        pos -= 1
+    best_d[pos] = d
+    best_i[pos] = c
+
+
+@njit(cache=True, nogil=True)
+def knn_one(q, data, offsets, upper, lower, env_radius, mode, value, best_d, best_i, stats):
+    """Exact k nearest neighbours of ``q`` among all training series.
+
+    ``best_d``/``best_i`` (length k) come back sorted by (distance, index);
+    unfilled slots stay ``(inf, N)``. ``stats`` counts
+    ``[candidates, cut by LB_Kim, cut by LB_Keogh, DTW abandoned, DTW completed]``.
+
+    Search: LB_Kim for every candidate, then candidates in increasing LB_Kim
+    order. The k-th best so far is ``(dk, ik)``. A candidate ``c`` whose bound
+    ``lb`` satisfies ``(lb, c) > (dk, ik)`` cannot enter the top k, because its
+    distance is ``>= lb``; when ``lb > dk`` the same holds for every later
+    candidate and the loop stops. Otherwise LB_Keogh is tried with the same
+    test, then DTW abandoned only when it is strictly above ``dk``; a
+    candidate tied with ``dk`` is always computed in full, so ties resolve by
+    index exactly as in a brute-force stable sort.
+    """
+    n_train = offsets.shape[0] - 1
+    n = q.shape[0]
+    k = best_d.shape[0]
+    for t in range(k):
+        best_d[t] = INF
+        best_i[t] = n_train
+    n_cand = n_train
+    lbs = np.empty(n_cand)
+    max_m = 1
+    for c in range(n_cand):
+        y = data[offsets[c] : offsets[c + 1]]
+        lbs[c] = lb_kim(q, y)
+        max_m = max(max_m, y.shape[0])
+    order = np.argsort(lbs)
+    prev = np.empty(max_m + 1)
+    curr = np.empty(max_m + 1)
+    env_u = np.empty((n, q.shape[1]))
+    env_l = np.empty((n, q.shape[1]))
+    dq_max = np.empty(max_m, dtype=np.int64)
+    dq_min = np.empty(max_m, dtype=np.int64)
+    stats[0] += n_cand
+    for t in range(n_cand):
+        c = order[t]
+        lb = lbs[c]
+        dk = best_d[k - 1]
+        ik = best_i[k - 1]
+        if lb > dk:
+            stats[1] += n_cand - t  # this one and all later ones
+            break
+        if not _precedes(lb, c, dk, ik):
+            stats[1] += 1
+            continue
+        y = data[offsets[c] : offsets[c + 1]]
+        m = y.shape[0]
+        r = radius(n, m, mode, value)
+        if m == n and r == env_radius[c]:
+            lb = lb_keogh_env(q, upper[offsets[c] : offsets[c + 1]], lower[offsets[c] : offsets[c + 1]], dk)
+        else:
+            lb = lb_keogh(q, y, r, dk, env_u, env_l, dq_max, dq_min)
+        if not _precedes(lb, c, dk, ik):
+            stats[2] += 1
+            continue
+        d = dtw_band(q, y, r, dk, prev, curr)
+        if d == INF and dk < INF:
+            stats[3] += 1
+            continue
+        stats[4] += 1
+        _insert(best_d, best_i, d, c)
+
+
+@njit(cache=True, nogil=True)
+def _knn_query(qdata, qoff, qi, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats):
+    q = qdata[qoff[qi] : qoff[qi + 1]]
+    knn_one(q, data, offsets, upper, lower, env_radius, mode, value, out_d[qi], out_i[qi], stats[qi])
+
+
+@njit(cache=True, nogil=True)
+def knn_serial(qdata, qoff, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats):
+    """:func:`knn_one` for every query, in the calling thread.
+
+    Used for a single query: a parallel region would only add thread wake-up
+    latency (and, on a busy machine, wait for a descheduled worker).
+    """
+    for qi in range(qoff.shape[0] - 1):
+        _knn_query(qdata, qoff, qi, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats)
+
+
+@njit(cache=True, parallel=True)
+def knn_parallel(qdata, qoff, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats):
+    """:func:`knn_one` for every query, queries spread over threads."""
+    for qi in prange(qoff.shape[0] - 1):
+        _knn_query(qdata, qoff, qi, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats)

@@ -1,0 +1,154 @@
+"""The DTW k-nearest-neighbours rep classifier (exact, with lower-bound pruning)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dtw import dtw_path, knn_search, prepare_training
+from ..errors import InputError
+from .base import RepClassifier
+
+__all__ = ["DTWKNeighborsClassifier"]
+
+
+class DTWKNeighborsClassifier(RepClassifier):
+    """k-nearest-neighbours vote under dynamic time warping.
+
+    The neighbours are exactly those a brute-force search returns (same
+    distances, ties broken by the lower training index), found faster: LB_Kim
+    and LB_Keogh lower bounds (envelopes computed once in ``fit``) rank and
+    skip candidates, DTW abandons early once it exceeds the current k-th best,
+    and queries run in parallel in numba-compiled code. Prediction cost still
+    grows with the number of training reps; see ``LearnedClassifier`` for a
+    constant-cost alternative.
+
+    DTW is multivariate (dependent): the cost of matching two frames is the
+    squared Euclidean distance over all channels, summed along the best warping
+    path, with no square root taken (the ranking equals tslearn's ``dtw``).
+
+    Parameters
+    ----------
+    n_neighbors : int
+        Neighbours that vote.
+    window : int, float or None
+        Sakoe-Chiba band: a radius in frames (int), a fraction of the longer
+        series (float in [0, 1]), or None for no band.
+    weights : {"uniform", "distance"}
+        Equal votes, or votes weighted by 1 / distance (an exact match wins).
+    use_lower_bounds : bool
+        Prune with lower bounds (same result; False is for benchmarking).
+    standardize : bool
+        Standardise every angle channel with statistics learned in ``fit``, so
+        that degrees and torso-length heights weigh alike.
+    n_jobs : int
+        Threads for a batch of queries; -1 uses all cores.
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        Class labels in ``predict_proba`` column order.
+    n_features_in_ : int
+        Number of angle channels.
+    train_set_ : formcheck.dtw.TrainingSet
+        Standardised training reps with their envelopes.
+    train_y_ : numpy.ndarray
+        Class index of every training rep.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck import DTWKNeighborsClassifier
+    >>> t = np.linspace(0, np.pi, 30)[:, None]
+    >>> X = [np.sin(t) * a for a in (1.0, 1.1, 2.0, 2.1)]
+    >>> clf = DTWKNeighborsClassifier(n_neighbors=1, window=0.1).fit(X, ["low", "low", "high", "high"])
+    >>> clf.predict([np.sin(t[::2]) * 1.9]).tolist()
+    ['high']
+    >>> distances, indices = clf.kneighbors([X[0]], n_neighbors=2)
+    >>> indices.tolist()
+    [[0, 1]]
+    """
+
+    def __init__(self, n_neighbors=1, window=0.1, weights="uniform", use_lower_bounds=True,
+                 standardize=True, n_jobs=-1):
+        self.n_neighbors = n_neighbors
+        self.window = window
+        self.weights = weights
+        self.use_lower_bounds = use_lower_bounds
+        self.standardize = standardize
+        self.n_jobs = n_jobs
+
+    def _fit(self, series, y_index):
+        if self.weights not in ("uniform", "distance"):
+            raise InputError(f"weights must be 'uniform' or 'distance', got {self.weights!r}")
+        if not isinstance(self.n_neighbors, (int, np.integer)) or self.n_neighbors < 1:
+            raise InputError(f"n_neighbors must be a positive int, got {self.n_neighbors!r}")
+        self.train_set_ = prepare_training(series, self.window)
+        self.train_y_ = np.asarray(y_index, dtype=np.int64)
+
+    def kneighbors(self, X, n_neighbors=None, return_distance=True):
+        """The training reps nearest to each rep of ``X`` by DTW.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or array (n, T, C)
+        n_neighbors : int, optional
+            Defaults to the ``n_neighbors`` given at construction.
+        return_distance : bool
+
+        Returns
+        -------
+        distances : numpy.ndarray, shape (n, k)
+            DTW distances on standardised channels, increasing along each row
+            (only when ``return_distance``).
+        indices : numpy.ndarray, shape (n, k)
+            Indices of the training reps.
+        """
+        distances, indices = self._search(self._prepare(X), n_neighbors or self.n_neighbors)
+        return (distances, indices) if return_distance else indices
+
+    def alignment(self, x, i):
+        """Warping path between rep ``x`` and training rep ``i``, for feedback.
+
+        Returns
+        -------
+        path : list of (int, int)
+            Pairs (frame of ``x``, frame of training rep ``i``).
+        distance : float
+            Its DTW distance (standardised channels).
+        """
+        (query,) = self._prepare([x])
+        if not 0 <= i < len(self.train_set_):
+            raise InputError(f"training rep {i} does not exist (0..{len(self.train_set_) - 1})")
+        return dtw_path(query, self.train_set_.series(i), window=self.window)
+
+    def _search(self, series, k):
+        k = min(k, len(self.train_set_))
+        return knn_search(series, self.train_set_, n_neighbors=k,
+                          use_lower_bounds=self.use_lower_bounds, n_jobs=self.n_jobs)
+
+    def _predict_proba(self, series):
+        distances, indices = self._search(series, self.n_neighbors)
+        votes = np.zeros((len(series), len(self.classes_)))
+        weights = self._vote_weights(distances)
+        labels = self.train_y_[indices]
+        for column in range(labels.shape[1]):
+            np.add.at(votes, (np.arange(len(series)), labels[:, column]), weights[:, column])
+        return votes / votes.sum(axis=1, keepdims=True)
+
+    def _vote_weights(self, distances):
+        if self.weights == "uniform":
+            return np.ones_like(distances)
+        exact = distances <= 0
+        with np.errstate(divide="ignore"):
+            inverse = 1.0 / distances
+        return np.where(exact.any(axis=1, keepdims=True), exact.astype(float), inverse)
+
+    def _state(self) -> dict:
+        return {"train_data": self.train_set_.data, "train_offsets": self.train_set_.offsets,
+                "train_y": self.train_y_}
+
+    def _restore(self, arrays):
+        data, offsets = arrays["train_data"], arrays["train_offsets"]
+        series = [data[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
+        self.train_set_ = prepare_training(series, self.window)
+        self.train_y_ = arrays["train_y"]
