@@ -70,26 +70,55 @@ def frame_cost(x, i, y, j):
 # ---------------------------------------------------------------- DTW itself
 
 
+# Relative slack on an abandoning threshold. The test "partial DTW + lower
+# bound of the remaining rows > threshold" compares two float sums of the same
+# non-negative terms taken in different orders; each is within a relative
+# (n + m) * 2**-53 of the exact sum, so inflating the threshold by four times
+# that (plus a margin for rounding the product itself) guarantees the test only
+# fires when the computed DTW is really larger than ``max_dist``.
+_SLACK_PER_TERM = 8.0 * 2.0**-53
+
+
 @njit(cache=True, nogil=True)
-def dtw_band(x, y, r, max_dist, prev, curr):
+def dtw_band(x, y, r, max_dist, rest, prev, curr):
     """Band-limited DTW in linear memory, with pruning and early abandoning.
 
-    ``prev`` and ``curr`` are scratch rows of length ``>= len(y) + 1``
-    (position ``p`` holds column ``p - 1``). Returns the DTW value, or ``inf``
-    when it is larger than ``max_dist`` (strictly).
+    Parameters
+    ----------
+    x, y : (n, C), (m, C) arrays
+    r : int
+        Band radius (see :func:`band_extents`).
+    max_dist : float
+        Return ``inf`` if the DTW is larger than this (strictly).
+    rest : (>= n + 1,) array
+        ``rest[i]`` is a lower bound of the cost that rows ``i .. n - 1`` add
+        to any path (suffix sums of LB_Keogh row terms; zeros when unknown),
+        ``rest[n] == 0``.
+    prev, curr : (>= m + 1,) arrays
+        Scratch rows; position ``p`` holds column ``p - 1``.
 
-    Cells whose value exceeds ``max_dist`` are "dead": no path through them
-    can finish within ``max_dist``. As in PrunedDTW/EAPrunedDTW, each row
-    starts at the first column that can still be alive (the first live
-    column of the row above) and stops once it is past the last live column
-    of the row above and its own last cell died; a row without a live cell
-    abandons. Live cells only ever read live neighbours, so their values are
-    exact; a skipped cell reads as ``inf``. Invariant: outside the span a row
-    wrote, its buffer holds ``inf``.
+    Returns
+    -------
+    float
+        The DTW value if it is ``<= max_dist``, else ``inf``.
+
+    Notes
+    -----
+    A cell ``(i, j)`` is "dead" when ``D[i, j] + rest[i + 1]`` exceeds the
+    (slightly inflated) threshold: no path through it can finish within
+    ``max_dist``. As in PrunedDTW/EAPrunedDTW (Herrmann & Webb, 2021), a row
+    starts at the first live column of the row above, stops once it is past
+    the last live column of the row above and its own latest cell died, and a
+    row without a live cell abandons. A skipped cell reads as ``inf``; cells
+    are only skipped when every predecessor is dead or skipped. Every cell of
+    an optimal path of a pair with ``DTW <= max_dist`` is live, so that path
+    is computed exactly and the result is bit-identical to the unpruned
+    recurrence. Invariant: outside the span a row wrote, its buffer is ``inf``.
     """
     n = x.shape[0]
     m = y.shape[0]
     a, b = band_extents(n, m, r)
+    thr = max_dist * (1.0 + _SLACK_PER_TERM * (n + m + 2))
     for p in range(m + 1):
         prev[p] = INF
         curr[p] = INF
@@ -105,7 +134,7 @@ def dtw_band(x, y, r, max_dist, prev, curr):
             return INF
         curr[j0] = INF  # left neighbour of the first cell
         new_first = -1
-        last_live_row = -1
+        new_last = -1
         j_end = j0
         for j in range(j0, hi + 1):
             p = j + 1
@@ -117,10 +146,10 @@ def dtw_band(x, y, r, max_dist, prev, curr):
             v = best + frame_cost(x, i, y, j)
             curr[p] = v
             j_end = j
-            if v <= max_dist:
+            if not v + rest[i + 1] > thr:
                 if new_first < 0:
                     new_first = j
-                last_live_row = j
+                new_last = j
             elif j > last_live:
                 break  # only the dead left neighbour could feed later cells
         if new_first < 0:
@@ -131,7 +160,7 @@ def dtw_band(x, y, r, max_dist, prev, curr):
         for p in range(max(curr_lo, j_end + 2), curr_hi + 1):
             curr[p] = INF
         first_live = new_first
-        last_live = last_live_row
+        last_live = new_last
         curr_lo, curr_hi, prev_lo, prev_hi = prev_lo, prev_hi, j0 + 1, j_end + 1
         prev, curr = curr, prev
     d = prev[m]
@@ -200,16 +229,37 @@ def backtrack(D):
 
 @njit(cache=True, nogil=True)
 def lb_kim(x, y):
-    """Cost of the first pair of frames plus cost of the last pair.
+    """LB_Kim from the first two and last two cells of every warping path.
 
-    Every warping path starts at ``(0, 0)`` and ends at ``(n - 1, m - 1)``,
-    whatever the band, and those are two different cells unless
-    ``n == m == 1`` (then the path is the single cell and the bound is exact).
+    Every path starts at ``(0, 0)`` and ends at ``(n - 1, m - 1)``, whatever
+    the band. Its second cell is one of ``(1, 0), (0, 1), (1, 1)`` and its
+    second-to-last one of ``(n - 2, m - 1), (n - 1, m - 2), (n - 2, m - 2)``,
+    so the cheapest existing candidate bounds each. A path has at least
+    ``max(n, m)`` cells: with ``max(n, m) >= 4`` these four cells are
+    distinct; with 2 or 3 only the first and last are used; with 1 the path
+    is the single cell and the bound is exact. The terms are summed in path
+    order (see the module notes on rounding).
     """
+    n = x.shape[0]
+    m = y.shape[0]
     first = frame_cost(x, 0, y, 0)
-    if x.shape[0] == 1 and y.shape[0] == 1:
+    if n == 1 and m == 1:
         return first
-    return first + frame_cost(x, x.shape[0] - 1, y, y.shape[0] - 1)
+    last = frame_cost(x, n - 1, y, m - 1)
+    if max(n, m) < 4:
+        return first + last
+    second = INF
+    before_last = INF
+    if n >= 2:
+        second = min(second, frame_cost(x, 1, y, 0))
+        before_last = min(before_last, frame_cost(x, n - 2, y, m - 1))
+    if m >= 2:
+        second = min(second, frame_cost(x, 0, y, 1))
+        before_last = min(before_last, frame_cost(x, n - 1, y, m - 2))
+    if n >= 2 and m >= 2:
+        second = min(second, frame_cost(x, 1, y, 1))
+        before_last = min(before_last, frame_cost(x, n - 2, y, m - 2))
+    return ((first + second) + before_last) + last
 
 
 @njit(cache=True, nogil=True)
@@ -253,18 +303,19 @@ def envelope(y, n, a, b, upper, lower, dq_max, dq_min):
 
 
 @njit(cache=True, nogil=True)
-def lb_keogh_env(x, upper, lower, max_dist):
+def lb_keogh_env(x, upper, lower, max_dist, rows):
     """LB_Keogh of query ``x`` against an envelope (rows ``0 .. len(x) - 1``).
 
     Why it is a lower bound: a warping path visits every row ``i`` of ``x``
     at least once, at some column ``j`` inside row ``i``'s band window, and
-    the envelope row ``i`` spans ``y`` over exactly that window. So per
-    channel ``|x[i] - y[j]|`` is at least the distance from ``x[i]`` to
-    ``[lower[i], upper[i]]``; summing the squares over channels gives at most
-    the cost of that one cell, and summing over rows counts one distinct path
+    envelope row ``i`` spans ``y`` over exactly that window. So per channel
+    ``|x[i] - y[j]|`` is at least the distance from ``x[i]`` to
+    ``[lower[i], upper[i]]``; the squares summed over channels are at most
+    the cost of that cell, and summing over rows counts one distinct path
     cell per row. Costs are non-negative, so the total is at most the DTW.
 
-    Stops early and returns the partial sum (still a lower bound) once it
+    ``rows[i]`` receives row ``i``'s term. Stops early and returns the
+    partial sum (still a lower bound; ``rows`` then incomplete) once it
     exceeds ``max_dist``.
     """
     s = 0.0
@@ -272,12 +323,10 @@ def lb_keogh_env(x, upper, lower, max_dist):
         row = 0.0
         for ch in range(x.shape[1]):
             v = x[i, ch]
-            if v > upper[i, ch]:
-                d = v - upper[i, ch]
-                row += d * d
-            elif v < lower[i, ch]:
-                d = v - lower[i, ch]
-                row += d * d
+            # At most one of the two is positive, since lower <= upper.
+            d = max(v - upper[i, ch], 0.0) + max(lower[i, ch] - v, 0.0)
+            row += d * d
+        rows[i] = row
         s += row
         if s > max_dist:
             return s
@@ -285,7 +334,7 @@ def lb_keogh_env(x, upper, lower, max_dist):
 
 
 @njit(cache=True, nogil=True)
-def lb_keogh(x, y, r, max_dist, upper, lower, dq_max, dq_min):
+def lb_keogh(x, y, r, max_dist, upper, lower, dq_max, dq_min, rows):
     """LB_Keogh of ``x`` against ``y`` under radius ``r``, any lengths.
 
     Builds ``y``'s envelope for ``x``'s rows with :func:`envelope` (scratch
@@ -295,7 +344,7 @@ def lb_keogh(x, y, r, max_dist, upper, lower, dq_max, dq_min):
     n = x.shape[0]
     a, b = band_extents(n, y.shape[0], r)
     envelope(y, n, a, b, upper, lower, dq_max, dq_min)
-    return lb_keogh_env(x, upper, lower, max_dist)
+    return lb_keogh_env(x, upper, lower, max_dist, rows)
 
 
 @njit(cache=True, parallel=True)
@@ -335,11 +384,15 @@ def pairwise(xdata, xoff, ydata, yoff, mode, value, symmetric, block):
     max_m = 0
     for j in range(ny):
         max_m = max(max_m, yoff[j + 1] - yoff[j])
+    max_n = 0
+    for i in range(nx):
+        max_n = max(max_n, xoff[i + 1] - xoff[i])
     total = nx * ny
     n_blocks = (total + block - 1) // block
     for blk in prange(n_blocks):
         prev = np.empty(max_m + 1)
         curr = np.empty(max_m + 1)
+        rest = np.zeros(max_n + 1)
         for t in range(blk * block, min(total, (blk + 1) * block)):
             i = t // ny
             j = t - i * ny
@@ -348,7 +401,7 @@ def pairwise(xdata, xoff, ydata, yoff, mode, value, symmetric, block):
             x = xdata[xoff[i] : xoff[i + 1]]
             y = ydata[yoff[j] : yoff[j + 1]]
             r = radius(x.shape[0], y.shape[0], mode, value)
-            out[i, j] = dtw_band(x, y, r, INF, prev, curr)
+            out[i, j] = dtw_band(x, y, r, INF, rest, prev, curr)
     if symmetric:
         for i in range(nx):
             for j in range(i):
@@ -414,6 +467,7 @@ def knn_one(q, data, offsets, upper, lower, env_radius, mode, value, best_d, bes
     env_l = np.empty((n, q.shape[1]))
     dq_max = np.empty(max_m, dtype=np.int64)
     dq_min = np.empty(max_m, dtype=np.int64)
+    rest = np.empty(n + 1)
     stats[0] += n_cand
     for t in range(n_cand):
         c = order[t]
@@ -430,13 +484,17 @@ def knn_one(q, data, offsets, upper, lower, env_radius, mode, value, best_d, bes
         m = y.shape[0]
         r = radius(n, m, mode, value)
         if m == n and r == env_radius[c]:
-            lb = lb_keogh_env(q, upper[offsets[c] : offsets[c + 1]], lower[offsets[c] : offsets[c + 1]], dk)
+            lb = lb_keogh_env(q, upper[offsets[c] : offsets[c + 1]], lower[offsets[c] : offsets[c + 1]], dk, rest)
         else:
-            lb = lb_keogh(q, y, r, dk, env_u, env_l, dq_max, dq_min)
+            lb = lb_keogh(q, y, r, dk, env_u, env_l, dq_max, dq_min, rest)
         if not _precedes(lb, c, dk, ik):
             stats[2] += 1
             continue
-        d = dtw_band(q, y, r, dk, prev, curr)
+        # rest[i] <- lower bound of what rows i.. add (suffix sums of the row terms)
+        rest[n] = 0.0
+        for i in range(n - 1, -1, -1):
+            rest[i] = rest[i] + rest[i + 1]
+        d = dtw_band(q, y, r, dk, rest, prev, curr)
         if d == INF and dk < INF:
             stats[3] += 1
             continue

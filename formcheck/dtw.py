@@ -235,7 +235,8 @@ def _dtw_distance(x, y, mode, value, max_dist):
     r = _k.radius(x.shape[0], y.shape[0], mode, value)
     prev = np.empty(y.shape[0] + 1)
     curr = np.empty(y.shape[0] + 1)
-    return float(_k.dtw_band(x, y, r, max_dist, prev, curr))
+    rest = np.zeros(x.shape[0] + 1)
+    return float(_k.dtw_band(x, y, r, max_dist, rest, prev, curr))
 
 
 def dtw_path(x, y, window=None):
@@ -287,7 +288,9 @@ def lb_kim(x, y):
 
     Every warping path starts with frames ``(0, 0)`` and ends with
     ``(n - 1, m - 1)``; the bound is the sum of those two costs (one cost when
-    both series have a single frame).
+    both series have a single frame). When the longer series has at least 4
+    frames, the cheapest possible second cell and second-to-last cell of the
+    path are added too.
 
     Parameters
     ----------
@@ -350,7 +353,8 @@ def lb_keogh(x, y, window=None):
     upper = np.empty_like(x)
     lower = np.empty_like(x)
     dq = np.empty((2, m), dtype=np.int64)
-    return float(_k.lb_keogh(x, y, r, np.inf, upper, lower, dq[0], dq[1]))
+    rows = np.empty(n)
+    return float(_k.lb_keogh(x, y, r, np.inf, upper, lower, dq[0], dq[1], rows))
 
 
 # -------------------------------------------------------------- many series

@@ -250,7 +250,7 @@ class Subject:
             rest=float(rng.uniform(0.1, 0.6)), pause_prob=float(rng.uniform(0.05, 0.35)),
             fatigue=float(rng.uniform(0.0, 0.04)), sway=float(rng.uniform(0.002, 0.007)),
             depth=float(rng.uniform(0.0, 1.0)),
-            stance=float(rng.uniform(0.09, 0.16)), splay=float(rng.uniform(8.0, 30.0)),
+            stance=float(rng.uniform(0.08, 0.13)), splay=float(rng.uniform(8.0, 30.0)),
             ankle_mobility=float(rng.uniform(27.0, 40.0)), knee_lock=float(rng.uniform(171, 179)),
             lean=float(rng.uniform(-4.0, 8.0)),
             squat_arms=str(rng.choice(["reach", "reach", "crossed", "hips"])),
@@ -403,8 +403,9 @@ def _squat(subject, u, rep_id, second, params, rng):
     for side, name in ((1.0, "left"), (-1.0, "right")):
         ankle = np.column_stack([np.full(n, side * w), np.full(n, subject.ankle_height), np.zeros(n)])
         out[:, _J[f"{name}_ankle"]] = ankle
-        out[:, _J[f"{name}_knee"]] = np.column_stack(
-            [side * (w + knee_f * np.sin(splay)), knee_y, knee_z])
+        share = subject.shin / (subject.shin + subject.thigh)  # knee on the ankle-hip line
+        knee_x = w + (subject.hip_width / 2 - w) * share + knee_f * np.sin(splay)
+        out[:, _J[f"{name}_knee"]] = np.column_stack([side * knee_x, knee_y, knee_z])
         out[:, _J[f"{name}_hip"]] = np.column_stack(
             [np.full(n, side * subject.hip_width / 2), hip_y, hip_z])
         out[:, _J[f"{name}_heel"]] = ankle + [side * -0.2 * subject.foot * np.sin(splay),
@@ -425,7 +426,7 @@ def _squat(subject, u, rep_id, second, params, rng):
         if subject.squat_arms == "reach":
             alpha = np.radians(8.0 + 80.0 * u)[:, None]
             direction = _unit(np.column_stack(
-                [np.full(n, -side * 0.08), -np.cos(alpha[:, 0]), np.sin(alpha[:, 0])]))
+                [side * (0.12 - 0.22 * u), -np.cos(alpha[:, 0]), np.sin(alpha[:, 0])]))
             elbow = sh + la * direction
             fore = _unit(direction + [0.0, 0.15, 0.0])
             wrist = elbow + lf * fore

@@ -179,7 +179,8 @@ def _expected_failed(estimator):
     return _SHARED_XFAIL
 
 
-@parametrize_with_checks([DTWKNeighborsClassifier(), LearnedClassifier(model="logistic")],
+@parametrize_with_checks([DTWKNeighborsClassifier(), LearnedClassifier(),
+                          LearnedClassifier(model="logistic")],
                          expected_failed_checks=_expected_failed)
 def test_scikit_learn_compatible(estimator, check):
     check(estimator)

@@ -1,5 +1,13 @@
-"""Pose data: the :class:`PoseSequence` and the ways to obtain one."""
+"""Pose data: the :class:`PoseSequence` and the ways to obtain one.
 
+- :func:`extract_pose` / :func:`extract_many`: MediaPipe landmarks from video
+  (needs the ``video`` extra: ``pip install "formcheck[video]"``).
+- :func:`load_keypoints`: keypoints written by OpenPose, MoveNet, YOLO-pose or
+  MediaPipe (JSON, CSV, NumPy).
+"""
+
+from .extract import BatchResult, extract_many, extract_pose
+from .readers import load_keypoints
 from .sequence import PoseSequence
 
-__all__ = ["PoseSequence"]
+__all__ = ["PoseSequence", "extract_pose", "extract_many", "BatchResult", "load_keypoints"]
