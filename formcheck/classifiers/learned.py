@@ -40,15 +40,16 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     (79,)
     """
     n_frames = len(series)
-    old = np.linspace(0.0, 1.0, n_frames)
-    new = np.linspace(0.0, 1.0, resample_length)
-    shape = np.stack([np.interp(new, old, col) for col in series.T])
+    position = np.linspace(0.0, n_frames - 1, resample_length)
+    left = np.minimum(position.astype(int), n_frames - 2)
+    weight = (position - left)[:, None]
+    shape = (series[left] * (1 - weight) + series[left + 1] * weight).T
     velocity = np.diff(series, axis=0) * (n_frames - 1)
+    low, high = series.min(axis=0), series.max(axis=0)
     summaries = np.stack([
-        series.min(axis=0), series.max(axis=0), np.ptp(series, axis=0), series.mean(axis=0),
-        series.std(axis=0), series.argmin(axis=0) / (n_frames - 1),
-        series.argmax(axis=0) / (n_frames - 1), np.abs(velocity).mean(axis=0),
-        velocity.max(axis=0), velocity.min(axis=0),
+        low, high, high - low, series.mean(axis=0), series.std(axis=0),
+        series.argmin(axis=0) / (n_frames - 1), series.argmax(axis=0) / (n_frames - 1),
+        np.abs(velocity).mean(axis=0), velocity.max(axis=0), velocity.min(axis=0),
     ], axis=1)
     return np.concatenate([shape.ravel(), summaries.ravel(), [np.log(n_frames)]])
 
