@@ -5,6 +5,7 @@ Video or keypoints -> :class:`PoseSequence` -> :func:`joint_angles` ->
 """
 
 from ._version import __version__
+from .check import FormChecker, RepVerdict
 from .classifiers import DTWKNeighborsClassifier, LearnedClassifier, load_model
 from .dataset import RepDataset
 from .errors import FormcheckError
@@ -25,6 +26,8 @@ __all__ = [
     "DTWKNeighborsClassifier",
     "LearnedClassifier",
     "load_model",
+    "FormChecker",
+    "RepVerdict",
     "get_exercise",
     "register_exercise",
 ]

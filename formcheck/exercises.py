@@ -48,6 +48,10 @@ class Exercise:
     correct : str
         The label of correct form.
     description : str
+    phases : tuple of str
+        Words for the three phases of a rep, before, at and after the turning
+        point of the driving signal (e.g. "on the way down", "at the bottom",
+        "on the way up"), used in feedback.
     """
 
     name: str
@@ -60,6 +64,7 @@ class Exercise:
     classes: dict
     correct: str
     description: str = ""
+    phases: tuple = ("in the first half", "at the turning point", "in the second half")
 
     @property
     def labels(self) -> list:
@@ -91,6 +96,8 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         raise ExerciseError(
             f"exercise {name!r} in {source} names unknown channels {unknown}; "
             f"known channels: {', '.join(CHANNELS)}")
+    if len(spec.get("phases", Exercise.phases)) != 3:
+        raise ExerciseError(f"exercise {name!r} in {source}: phases must name 3 phases")
     if spec["correct"] not in spec["classes"]:
         raise ExerciseError(f"exercise {name!r} in {source}: correct class is not in classes")
     return Exercise(
@@ -104,6 +111,7 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         classes=dict(spec["classes"]),
         correct=spec["correct"],
         description=spec.get("description", ""),
+        phases=tuple(spec.get("phases", Exercise.phases)),
     )
 
 

@@ -18,9 +18,11 @@ from .._archive import read_archive, write_archive
 from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
                       NotFittedError, TooFewFramesError)
 
-__all__ = ["RepClassifier", "load_model", "as_series_list"]
+__all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles", "resample"]
 
 MODEL_FORMAT = 1
+PROFILE_LENGTH = 32
+_NOVELTY_MARGIN = 2.0
 _REGISTRY: dict = {}
 
 
@@ -77,6 +79,31 @@ def _to_arrays(X) -> list:
             raise InputError(f"X[{i}] must have shape (T, C); got {array.shape}")
         out.append(array)
     return out
+
+
+def resample(series: np.ndarray, length: int) -> np.ndarray:
+    """Linear interpolation of a ``(T, C)`` series onto ``length`` evenly spaced points."""
+    position = np.linspace(0.0, len(series) - 1, length)
+    left = np.minimum(position.astype(int), len(series) - 2)
+    weight = (position - left)[:, None]
+    return series[left] * (1 - weight) + series[left + 1] * weight
+
+
+def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
+    """Mean and standard deviation of each class's reps on a common time axis.
+
+    Every rep is resampled to ``length`` points (linear time normalisation);
+    the profiles are in the series' own units (degrees), for feedback.
+
+    Returns
+    -------
+    mean, std : numpy.ndarray, shape (n_classes, length, C)
+    """
+    stacked = np.stack([resample(s, length) for s in series])
+    y_index = np.asarray(y_index)
+    mean = np.stack([stacked[y_index == k].mean(axis=0) for k in range(n_classes)])
+    std = np.stack([stacked[y_index == k].std(axis=0) for k in range(n_classes)])
+    return mean, std
 
 
 def _numeric(data, name) -> np.ndarray:
@@ -144,8 +171,21 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         self.channels_ = channels
         self._record_metadata(X)
         self.mean_, self.scale_ = self._standardisation(series)
-        self._fit([self._scaled(s) for s in series], y_index)
+        scaled = [self._scaled(s) for s in series]
+        self._fit(scaled, y_index)
+        self.profile_mean_, self.profile_std_ = class_profiles(series, y_index,
+                                                               len(self.classes_))
+        self.novelty_threshold_ = _NOVELTY_MARGIN * float(
+            np.quantile(self._novelty(scaled, training=True), 0.99))
         return self
+
+    def novelty_score(self, X) -> np.ndarray:
+        """How unlike the training reps each rep is; above ``novelty_threshold_`` is novel.
+
+        The threshold is twice the 99th percentile of the training reps' own
+        scores (leave-one-out for the kNN), learned in ``fit``.
+        """
+        return self._novelty(self._prepare(X), training=False)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order."""
@@ -166,7 +206,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                 "classes": self.classes_.tolist(), "n_features_in": int(self.n_features_in_),
                 "channels": list(self.channels_) if self.channels_ else None,
                 "exercise": self.exercise_, "feature_settings": self.feature_settings_}
-        arrays = {"mean": self.mean_, "scale": self.scale_, **self._state()}
+        arrays = {"mean": self.mean_, "scale": self.scale_, "profile_mean": self.profile_mean_,
+                  "profile_std": self.profile_std_,
+                  "novelty_threshold": np.array(self.novelty_threshold_), **self._state()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
 
     # -- helpers for subclasses ----------------------------------------------------------
@@ -229,6 +271,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
     def _predict_proba(self, series):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _novelty(self, series, training):  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def _state(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -270,6 +315,9 @@ def load_model(path) -> RepClassifier:
         model.exercise_ = meta.get("exercise")
         model.feature_settings_ = meta.get("feature_settings") or {}
         model.mean_, model.scale_ = arrays.pop("mean"), arrays.pop("scale")
+        model.profile_mean_, model.profile_std_ = arrays.pop("profile_mean"), arrays.pop(
+            "profile_std")
+        model.novelty_threshold_ = float(arrays.pop("novelty_threshold"))
         model._restore(arrays)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: incomplete model file ({exc})") from None

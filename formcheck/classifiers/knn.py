@@ -10,6 +10,8 @@ from .base import RepClassifier
 
 __all__ = ["DTWKNeighborsClassifier"]
 
+_NOVELTY_SAMPLE = 200
+
 
 class DTWKNeighborsClassifier(RepClassifier):
     """k-nearest-neighbours vote under dynamic time warping.
@@ -125,6 +127,31 @@ class DTWKNeighborsClassifier(RepClassifier):
         k = min(k, len(self.train_set_))
         return knn_search(series, self.train_set_, n_neighbors=k,
                           use_lower_bounds=self.use_lower_bounds, n_jobs=self.n_jobs)
+
+    def _novelty(self, series, training):
+        """DTW distance to the nearest training rep per frame of the rep.
+
+        For the training set itself (``training=True``) a sample of up to 200
+        reps is scored against the others (leave-one-out).
+        """
+        if not training:
+            distances, _ = self._search(series, 1)
+            return distances[:, 0] / np.array([len(s) for s in series])
+        sample = np.random.default_rng(0).permutation(len(series))[:_NOVELTY_SAMPLE]
+        distances, indices = self._search([series[i] for i in sample], 2)
+        own = indices[:, 0] == sample
+        nearest_other = np.where(own, distances[:, 1], distances[:, 0])
+        return nearest_other / np.array([len(series[i]) for i in sample])
+
+    def nearest_of_class(self, x, label):
+        """Index of the training rep of class ``label`` nearest to rep ``x`` by DTW."""
+        matches = np.nonzero(self.classes_ == label)[0]
+        if not len(matches):
+            raise InputError(f"{label!r} is not a class of this model: {self.classes_.tolist()}")
+        members = np.nonzero(self.train_y_ == matches[0])[0]
+        subset = prepare_training([self.train_set_.series(i) for i in members], self.window)
+        _, indices = knn_search(self._prepare([x]), subset, n_neighbors=1, n_jobs=self.n_jobs)
+        return int(members[indices[0, 0]])
 
     def _predict_proba(self, series):
         distances, indices = self._search(series, self.n_neighbors)

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from ..errors import InputError
-from .base import RepClassifier
+from .base import RepClassifier, resample
 
 __all__ = ["LearnedClassifier", "rep_features"]
 
@@ -40,10 +40,7 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     (79,)
     """
     n_frames = len(series)
-    position = np.linspace(0.0, n_frames - 1, resample_length)
-    left = np.minimum(position.astype(int), n_frames - 2)
-    weight = (position - left)[:, None]
-    shape = (series[left] * (1 - weight) + series[left + 1] * weight).T
+    shape = resample(series, resample_length).T
     velocity = np.diff(series, axis=0) * (n_frames - 1)
     low, high = series.min(axis=0), series.max(axis=0)
     summaries = np.stack([
@@ -128,6 +125,11 @@ class LearnedClassifier(RepClassifier):
             return MLPClassifier((self.hidden_units,), alpha=1.0 / self.C, max_iter=1000,
                                  random_state=self.random_state)
         raise InputError(f"unknown model {self.model!r}; use 'logistic' or 'mlp'")
+
+    def _novelty(self, series, training):
+        """Root-mean-square of the standardised feature vector (about 1 for training reps)."""
+        features = (self._features(series) - self.feature_mean_) / self.feature_scale_
+        return np.sqrt(np.mean(features ** 2, axis=1))
 
     def _predict_proba(self, series):
         features = (self._features(series) - self.feature_mean_) / self.feature_scale_

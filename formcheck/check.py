@@ -1,0 +1,230 @@
+"""FormChecker: from a video, keypoints or a live stream to a verdict per rep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .classifiers.base import RepClassifier, load_model
+from .errors import ExerciseError, FormcheckError, InputError
+from .exercises import get_exercise
+from .features import joint_angles
+from .feedback import Feedback, explain
+from .pose import PoseSequence
+from .reps import segment_reps
+
+__all__ = ["FormChecker", "RepVerdict", "UNKNOWN"]
+
+#: Label of a rep that looks like none of the trained classes.
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class RepVerdict:
+    """The verdict on one rep.
+
+    Attributes
+    ----------
+    index : int
+        Rep number in the set, from 0.
+    start_frame, end_frame : int
+        Frame range (end exclusive) in the checked sequence or stream.
+    start_time, end_time : float
+        The same in seconds.
+    label : str
+        Predicted class, or ``"unknown"``.
+    probability : float
+        The classifier's probability for ``label`` (for an unknown rep, for
+        the class it would have chosen).
+    fault : str or None
+        The faulty class, None when the rep is correct or unknown.
+    feedback : Feedback or None
+        What to change, for a faulty rep.
+    reason : str
+        Why a rep is unknown ("low confidence", "unlike every training rep").
+    """
+
+    index: int
+    start_frame: int
+    end_frame: int
+    start_time: float
+    end_time: float
+    label: str
+    probability: float
+    fault: str | None = None
+    feedback: Feedback | None = None
+    reason: str = ""
+
+    @property
+    def is_correct(self) -> bool:
+        return self.fault is None and self.label != UNKNOWN
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary."""
+        out = {k: getattr(self, k) for k in ("index", "start_frame", "end_frame", "start_time",
+                                             "end_time", "label", "probability", "fault",
+                                             "reason")}
+        out["feedback"] = self.feedback.message if self.feedback else None
+        return out
+
+
+class FormChecker:
+    """Check every rep of a set with a trained classifier.
+
+    The model remembers its exercise, channels and feature settings, so the
+    checker needs nothing else.
+
+    Parameters
+    ----------
+    model : RepClassifier or str or os.PathLike
+        A fitted classifier or the path of a saved one.
+    exercise : str, optional
+        Needed only if the model does not record one.
+    min_probability : float
+        A rep whose best class is less probable than this is ``"unknown"``.
+    detect_novel : bool
+        Also call a rep ``"unknown"`` when it is farther from the training
+        reps than the model's ``novelty_threshold_``.
+    fps : float
+        Frame rate of the stream fed to :meth:`update`.
+    layout : str
+        Keypoint layout of the stream fed to :meth:`update`.
+
+    Examples
+    --------
+    >>> from formcheck import FormChecker, LearnedClassifier
+    >>> from formcheck.synthetic import make_dataset, make_set
+    >>> model = LearnedClassifier().fit(make_dataset("push-up", n_subjects=4))
+    >>> checker = FormChecker(model)
+    >>> verdicts = checker.check_pose(make_set("push-up", n_reps=2, seed=5))
+    >>> len(verdicts)
+    2
+    """
+
+    def __init__(self, model, *, exercise=None, min_probability=0.5, detect_novel=True, fps=30.0,
+                 layout="mediapipe33"):
+        if not isinstance(model, RepClassifier):
+            model = load_model(model)
+        model._check_fitted()
+        self.model = model
+        name = exercise or model.exercise_
+        if name is None:
+            raise ExerciseError("the model records no exercise; pass exercise=...")
+        self.exercise = get_exercise(name)
+        self.min_probability = min_probability
+        self.detect_novel = detect_novel
+        self.fps = fps
+        self.layout = layout
+        self.reset()
+
+    # -- whole recordings ---------------------------------------------------------------
+    def check_video(self, path, **extract_options) -> list:
+        """Extract the pose from a video (needs the ``video`` extra) and check every rep."""
+        from .pose.extract import extract_pose
+
+        return self.check_pose(extract_pose(path, **extract_options))
+
+    def check_file(self, path, **options) -> list:
+        """Check a video or a keypoint file (anything :func:`formcheck.load_keypoints` reads)."""
+        from .dataset import VIDEO_SUFFIXES
+
+        if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+            return self.check_video(path, **options)
+        from .pose.readers import load_keypoints
+
+        return self.check_pose(load_keypoints(path, **options))
+
+    def check_pose(self, pose: PoseSequence) -> list:
+        """Cut a pose sequence into reps and give a verdict on each.
+
+        Returns
+        -------
+        list of RepVerdict
+            Empty when the sequence holds no complete rep.
+        """
+        angles = self._angles(pose)
+        return [self._verdict(rep, rep.start, rep.end)
+                for rep in segment_reps(angles, self.exercise)]
+
+    # -- streaming -------------------------------------------------------------------------
+    def reset(self):
+        """Forget the stream fed to :meth:`update`."""
+        self._frames: list = []
+        self._offset = 0
+        self._emitted_until = 0
+        self._count = 0
+
+    def update(self, frame_landmarks):
+        """Feed one frame of a live stream; return a verdict when a rep has just ended.
+
+        Parameters
+        ----------
+        frame_landmarks : array_like, shape (J, 2|3|4)
+            One frame's keypoints in the checker's ``layout`` (NaN rows when
+            no person was found).
+
+        Returns
+        -------
+        RepVerdict or None
+        """
+        self._frames.append(np.asarray(frame_landmarks, dtype=np.float32))
+        keep = int(2 * self.exercise.max_duration * self.fps)
+        if len(self._frames) > keep:
+            drop = len(self._frames) - keep
+            del self._frames[:drop]
+            self._offset += drop
+        if len(self._frames) < int(self.exercise.min_duration * self.fps):
+            return None
+        return self._next_finished_rep()
+
+    def _next_finished_rep(self):
+        pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout)
+        try:
+            angles = self._angles(pose)
+        except FormcheckError:
+            return None  # nobody visible enough yet
+        for rep in segment_reps(angles, self.exercise):
+            start, end = rep.start + self._offset, rep.end + self._offset
+            if start >= self._emitted_until and rep.end < len(self._frames):
+                self._emitted_until = end
+                verdict = self._verdict(rep, start, end, index=self._count)
+                self._count += 1
+                return verdict
+        return None
+
+    # -- internals -------------------------------------------------------------------------
+    def _angles(self, pose):
+        settings = dict(self.model.feature_settings_ or {})
+        channels = list(self.model.channels_) if self.model.channels_ else None
+        if channels is None:
+            raise InputError("the model records no channel names; fit it on a RepDataset or "
+                             "AngleSeries so a checker knows which angles to compute")
+        return joint_angles(pose, self.exercise, channels=channels, **settings)
+
+    def _verdict(self, rep, start, end, index=None) -> RepVerdict:
+        proba = self.model.predict_proba([rep.angles])[0]
+        best = int(np.argmax(proba))
+        label, probability = str(self.model.classes_[best]), float(proba[best])
+        reason = self._unknown_reason(rep, probability)
+        fault = feedback = None
+        if reason:
+            label = UNKNOWN
+        elif label != self.exercise.correct:
+            fault = label
+            if self.exercise.correct in self.model.classes_:
+                feedback = explain(self.model, rep.angles, self.exercise, fault=label)
+        fps = rep.angles.fps
+        return RepVerdict(rep.index if index is None else index, start, end, start / fps,
+                          end / fps, label, probability, fault, feedback, reason)
+
+    def _unknown_reason(self, rep, probability) -> str:
+        if probability < self.min_probability:
+            return f"low confidence ({probability:.0%} < {self.min_probability:.0%})"
+        if self.detect_novel:
+            score = float(self.model.novelty_score([rep.angles])[0])
+            if score > self.model.novelty_threshold_:
+                return (f"unlike every training rep (novelty {score:.2f} > "
+                        f"{self.model.novelty_threshold_:.2f})")
+        return ""

@@ -1,0 +1,162 @@
+"""Why a rep is faulty: which angle, when in the rep, and by how much.
+
+The faulty rep is compared frame by frame with a correct reference: for the
+DTW kNN, the nearest correct training rep aligned by DTW; for the learned
+classifier, the mean correct rep (both resampled to a common time axis). The
+channel and moment that differ most, measured in units of the channel's
+spread, become one sentence a person can act on, e.g. "left knee angle at the
+bottom was 112°; correct reps reach 85°".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .classifiers.base import resample
+from .classifiers.knn import DTWKNeighborsClassifier
+from .exercises import get_exercise
+from .features import CHANNELS
+from .reps import driving_signal
+
+__all__ = ["Feedback", "explain", "describe_channel"]
+
+_TURNING_WINDOW = 0.25  # within 25% of the rep's length of the turning point counts as "at" it
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The largest difference between a rep and correct form.
+
+    Attributes
+    ----------
+    channel : str
+        Angle channel that differs most.
+    phase : str
+        When in the rep, in the exercise's words ("at the bottom").
+    value : float
+        The rep's value there (degrees, or torso lengths for heights).
+    reference : float
+        What correct reps show at the same moment.
+    time : float
+        Seconds from the start of the rep.
+    message : str
+        One sentence for the person.
+    """
+
+    channel: str
+    phase: str
+    value: float
+    reference: float
+    time: float
+    message: str
+
+    def __str__(self):
+        return self.message
+
+
+def describe_channel(channel: str) -> str:
+    """Human name of a channel: ``"left_knee"`` -> ``"left knee angle"``."""
+    kind = CHANNELS.get(channel, ("angle", ()))[0]
+    words = channel.replace("_", " ")
+    if channel.endswith("body_line"):
+        return words.replace("body line", "body line (shoulder-hip-ankle)")
+    if kind == "height":
+        return words.replace("nose over ", "nose height over the ")
+    return words if kind == "incline" else f"{words} angle"
+
+
+def explain(model, rep, exercise=None, fault=None) -> Feedback:
+    """Explain how ``rep`` differs from correct form according to ``model``.
+
+    Parameters
+    ----------
+    model : RepClassifier
+        A fitted classifier whose classes include the exercise's correct label.
+    rep : AngleSeries
+        The rep, with the model's channels.
+    exercise : str, optional
+        Defaults to the exercise the model was trained for.
+    fault : str, optional
+        The faulty class the rep was given. Channels that separate this class
+        from correct reps in the training data weigh more.
+
+    Returns
+    -------
+    Feedback
+    """
+    exercise = get_exercise(exercise or model.exercise_)
+    values = np.asarray(rep)
+    correct = exercise.correct
+    if isinstance(model, DTWKNeighborsClassifier):
+        own, reference, rep_frames = _dtw_reference(model, values, correct)
+    else:
+        own, reference, rep_frames = _profile_reference(model, values, correct)
+    score = np.abs(own - reference) / model.scale_ * _channel_weights(model, correct, fault)
+    step, channel_index = np.unravel_index(np.argmax(_smoothed(score)), score.shape)
+    frame = int(rep_frames[step])
+    channel = rep.channels[channel_index]
+    phase = _phase(rep, exercise, frame)
+    return _feedback(channel, phase, own[step, channel_index], reference[step, channel_index],
+                     frame / rep.fps, exercise)
+
+
+def _dtw_reference(model, values, label):
+    """Rep and nearest correct training rep, matched along the DTW path (raw units)."""
+    index = model.nearest_of_class(values, label)
+    path, _ = model.alignment(values, index)
+    reference = model.train_set_.series(index) * model.scale_ + model.mean_
+    rows = np.array([i for i, _ in path])
+    cols = np.array([j for _, j in path])
+    return values[rows], reference[cols], rows
+
+
+def _profile_reference(model, values, label):
+    """Rep resampled to the profile length, against the correct class's mean profile."""
+    k = int(np.nonzero(model.classes_ == label)[0][0])
+    profile = model.profile_mean_[k]
+    own = resample(values, len(profile))
+    frames = np.round(np.linspace(0, len(values) - 1, len(profile))).astype(int)
+    return own, profile, frames
+
+
+def _channel_weights(model, correct, fault) -> np.ndarray:
+    """How well each channel separates ``fault`` from correct reps (max 1), from the profiles.
+
+    The distance between the two classes' mean profiles, in units of the
+    correct reps' spread; uniform when the fault is unknown.
+    """
+    classes = list(model.classes_)
+    if fault not in classes or correct not in classes:
+        return np.ones(len(model.scale_))
+    good, bad = classes.index(correct), classes.index(fault)
+    gap = np.abs(model.profile_mean_[bad] - model.profile_mean_[good]).mean(axis=0)
+    spread = model.profile_std_[good].mean(axis=0) + 1e-6 * model.scale_
+    separation = gap / spread
+    return separation / separation.max() if separation.max() > 0 else np.ones_like(separation)
+
+
+def _smoothed(score):
+    kernel = np.ones(3) / 3
+    return np.apply_along_axis(lambda col: np.convolve(col, kernel, mode="same"), 0, score)
+
+
+def _phase(rep, exercise, frame) -> str:
+    try:
+        signal = driving_signal(rep, exercise)
+    except Exception:
+        return exercise.phases[1]
+    turning = int(np.argmin(signal) if exercise.phase == "min" else np.argmax(signal))
+    if abs(frame - turning) <= _TURNING_WINDOW * len(signal):
+        return exercise.phases[1]
+    return exercise.phases[0] if frame < turning else exercise.phases[2]
+
+
+def _feedback(channel, phase, value, reference, time, exercise) -> Feedback:
+    height = CHANNELS.get(channel, ("angle",))[0] == "height"
+    unit = (lambda v: f"{v:+.2f} torso lengths") if height else (lambda v: f"{v:.0f}°")
+    verb = "reach" if phase == exercise.phases[1] else "show"
+    message = (f"{describe_channel(channel)} {phase} was {unit(value)}; "
+               f"correct reps {verb} {unit(reference)}")
+    return Feedback(channel, phase, float(value), float(reference), float(time), message)
