@@ -46,6 +46,9 @@ _MIDPOINTS = {
 }
 
 
+_LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
+
+
 def _mirror_channel(name: str) -> str:
     if name.startswith("left_"):
         return "right_" + name[5:]
@@ -191,6 +194,8 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
         Largest fraction of missing frames a channel may have. A left or right
         channel over the limit takes the values of its twin on the other side
         (the near side in a side view) when that one is within the limit.
+        Within the limit, gaps longer than 0.3 s are filled from the twin
+        frame by frame and shorter ones by linear interpolation.
     smooth : float, optional
         Savitzky-Golay window in seconds; None for no smoothing.
     target_fps : float, optional
@@ -335,8 +340,29 @@ def _fill_missing(names, raw: dict, max_missing: float, pose):
                     f"frames (limit {max_missing:.0%}); the joints are not visible enough")
             series = raw[twin]
             mirrored.append(name)
+        elif _mirror_channel(name) in raw:
+            series = _fill_long_gaps(series, raw[_mirror_channel(name)],
+                                     int(_LONG_GAP_SECONDS * pose.fps))
         values[name] = _interpolate_gaps(series)
     return values, mirrored
+
+
+def _fill_long_gaps(values, twin, min_length) -> np.ndarray:
+    """Fill runs of at least ``min_length`` missing frames from the other side's channel.
+
+    A far-side joint hidden for a whole rep would otherwise be bridged by a
+    straight line, flattening the rep; short gaps are left to interpolation.
+    """
+    missing = np.isnan(values)
+    if not missing.any():
+        return values
+    edges = np.diff(np.concatenate([[0], missing.astype(np.int8), [0]]))
+    starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    out = values.copy()
+    for start, stop in zip(starts, stops):
+        if stop - start >= min_length:
+            out[start:stop] = twin[start:stop]
+    return out
 
 
 def _interpolate_gaps(values: np.ndarray) -> np.ndarray:

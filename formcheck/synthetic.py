@@ -8,20 +8,29 @@ MediaPipe Pose writes for a real video: image-normalised x and y, a small
 relative depth z, visibility in [0, 1], low visibility and more jitter on the
 far side of a side view, short bursts of frames where no person was found.
 
-Supported exercises and classes (:data:`SYNTHETIC_LABELS`):
+Supported exercises and classes (:data:`SYNTHETIC_LABELS`); the angles are those
+of the 3-D body, a 2-D side view measures within a few degrees of them:
 
-* ``squat/correct`` (knee angle at the bottom 58-88 degrees) and
-  ``squat/not-low`` (bottom knee angle 101 degrees at severity 0 to 135 at 1);
-  filmed from the side, front or back. The trunk leans forward as much as
-  keeps the centre of mass over the feet.
-* ``pull-up/correct`` (the nose rises 0.1-0.3 torso lengths above the wrist
-  line) and ``pull-up/chin-below-bar`` (the top stops with the nose 0.06 torso
-  lengths below the wrists at severity 0 to 0.5 at 1); wrists fixed at the bar,
-  filmed from the front or back.
-* ``push-up/correct`` (a rigid plank pivoting at the feet, body line 174-179
-  degrees) and ``push-up/upper-body-first`` (on the way up the shoulders rise
-  first and the hips sag: the body line breaks by 7 degrees at severity 0 to 28
-  at 1); filmed from the side.
+* ``squat/correct`` (knee angle at the bottom 56-86 degrees) and
+  ``squat/not-low`` (bottom knee angle 102 degrees at severity 0 to 135 at 1);
+  filmed from the side, front or back. Forward kinematics from the ankles on
+  the floor (shin incline, knee, thigh), with the trunk leaning forward as
+  much as keeps the centre of mass over the feet; arms reach forward, cross on
+  the chest or rest on the hips.
+* ``pull-up/correct`` (the nose rises 0.07-0.30 torso lengths above the wrist
+  line) and ``pull-up/chin-below-bar`` (the top stops with the nose 0.07 torso
+  lengths below the wrists at severity 0, and 45% of the way from there down
+  to its dead-hang height at 1); wrists fixed on the bar, the body hanging
+  below, filmed from the front or back (from the back the nose is occluded
+  but, as with MediaPipe, still reported with high visibility).
+* ``push-up/correct`` (a plank pivoting at the feet with the subject's habitual
+  body line of 174-179 degrees; elbows from about 170 to 68-90 degrees) and
+  ``push-up/upper-body-first`` (on the way up the shoulders rise first and the
+  hips sag: the shoulder-hip-ankle line breaks 7 degrees beyond the habit at
+  severity 0 to 28 at 1); filmed from the side.
+
+Sets made with the same seed differ only in the fault: subject, timing, camera
+and noise are drawn identically whatever the label and severity.
 
 Each subject (:class:`Subject`) has its own body and habits (tempo, depth,
 stance, grip, arm position...), so several sets can share one subject and a
@@ -40,7 +49,7 @@ from .exercises import get_exercise
 from .pose import PoseSequence
 from .skeleton import get_layout
 
-__all__ = ["Subject", "make_set", "make_dataset", "SYNTHETIC_LABELS", "VIEWS"]
+__all__ = ["Subject", "make_set", "make_dataset", "SYNTHETIC_LABELS", "VIEWS", "DEFAULT_VIEWS"]
 
 #: Exercise -> the labels the body model can perform (correct form first).
 SYNTHETIC_LABELS = {
@@ -53,6 +62,14 @@ SYNTHETIC_LABELS = {
 #: subject faces the left edge of the image (their left side is nearer).
 VIEWS = {
     "squat": ("side-left", "side-right", "front", "back"),
+    "pull-up": ("front", "back"),
+    "push-up": ("side-left", "side-right"),
+}
+
+#: Views drawn when ``view`` is None. Front and back squats are opt-in (``view="front"``,
+#: ``"back"`` or ``"any"``): from the front the 2-D knee angle hardly shows squat depth.
+DEFAULT_VIEWS = {
+    "squat": ("side-left", "side-right"),
     "pull-up": ("front", "back"),
     "push-up": ("side-left", "side-right"),
 }
@@ -271,10 +288,6 @@ def _unit(v):
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def _col(a):
-    return np.asarray(a, dtype=np.float64)[:, None]
-
-
 def _ik(root, target, a, b, pole):
     """Middle joint of a two-segment chain (lengths a, b) from root to target, bent towards pole."""
     span = target - root
@@ -354,6 +367,8 @@ def _timeline(n_reps, subject, rng, fps, idle):
         second[a:b] = np.where(tt < t2, 0.0, x2)
         rep_id[a:b] = k
         bounds.append((a, b))
+    # a rep ends at the latest where the next one starts
+    bounds = [(a, min(b, nxt[0])) for (a, b), nxt in zip(bounds, bounds[1:] + [(n_frames,)])]
     return u, rep_id, second, bounds
 
 
@@ -474,7 +489,6 @@ def _pull_up(subject, u, rep_id, second, params, rng):
     n = len(u)
     la, lf = subject.upper_arm, subject.forearm
     k = np.maximum(rep_id, 0)
-    clear = params["clear"][k]
     hang = params["hang"][k]
     bar_y = 2.4
     grip = subject.grip * h
@@ -484,6 +498,12 @@ def _pull_up(subject, u, rep_id, second, params, rng):
     z_top = -subject.chest_to_bar * h
     d_hang = np.sqrt(la * la + lf * lf - 2 * la * lf * np.cos(np.radians(hang)))
     drop_hang = np.sqrt(np.maximum(d_hang ** 2 - lateral ** 2, 1e-6))
+    # a faulty top stops short: 0.07 torso lengths below the bar at severity 0, and a
+    # further 45% of the way from there down to the nose's dead-hang height at severity 1
+    below = (drop_hang - _nose_up(subject, 0.0, subject.head_pitch * 0.3)) / subject.torso
+    sev = params["severity"][k]
+    clear = np.where(np.isnan(sev), params["clear"][k], -(0.07 + 0.45 * np.nan_to_num(sev)
+                                                           * (below - 0.07)))
     drop_top = _nose_up(subject, subject.arch, subject.head_pitch * 0.3 + 12.0) \
         - clear * subject.torso
     # the shoulders follow the phase; the nose reaches bar + clear at the top
@@ -515,7 +535,7 @@ def _pull_up(subject, u, rep_id, second, params, rng):
         out[:, _J[f"{name}_foot_index"]] = ankle + 0.75 * subject.foot * toe_dir
         wrist = np.tile([side * grip, bar_y, 0.0], (n, 1))
         sh = out[:, _J[f"{name}_shoulder"]]
-        elbow = _ik(sh, wrist, la, lf, np.array([side * 1.0, -0.6, 0.25]))
+        elbow = _ik(sh, wrist, la, lf, np.array([side * 1.0, -0.6, -0.15]))
         out[:, _J[f"{name}_elbow"]] = elbow
         out[:, _J[f"{name}_wrist"]] = wrist
         _hand(out, side, wrist, _unit(np.array([0.0, 1.0, -0.3])), side * X, h)
@@ -536,7 +556,11 @@ def _push_up(subject, u, rep_id, second, params, rng):
     elbow = subject.lockout - (subject.lockout - params["elbow"][k]) * u
     brk = params["break"][k]
     bump = np.sin(np.pi * second ** 0.7) * (rep_id >= 0)
-    line = subject.plank - 1.5 * u - brk * bump
+    # signed bend at the hips, > 0 for a pike (hips up), < 0 for a sag; the fault turns the
+    # habitual bend into a sag ``brk`` degrees deeper than it
+    habit = (180.0 - subject.plank + 1.5 * u) * (1.0 if subject.pike else -1.0)
+    bend = habit * (1 - bump) - (np.abs(habit) + brk) * bump
+    line = 180.0 - np.abs(bend)
 
     def arm_reach(angle):
         d = np.sqrt(la * la + lf * lf - 2 * la * lf * np.cos(np.radians(angle)))
@@ -562,8 +586,7 @@ def _push_up(subject, u, rep_id, second, params, rng):
     # the hips: bent up (pike) or down (sag) so the body line has the wanted angle
     span = _unit(mid_sh - mid_ankle)
     normal = np.column_stack([np.zeros(n), span[:, 2], -span[:, 1]])  # points up
-    sag = np.where(brk[:, None] * bump[:, None] > 0, -1.0, -1.0 if not subject.pike else 1.0)
-    mid_hip = _ik(mid_ankle, mid_sh, legs, trunk, sag * normal)
+    mid_hip = _ik(mid_ankle, mid_sh, legs, trunk, np.where(bend >= 0, 1.0, -1.0)[:, None] * normal)
     X = np.tile([1.0, 0.0, 0.0], (n, 1))
     U = _unit(mid_sh - mid_hip)
     A = np.cross(X, U)
@@ -596,23 +619,25 @@ def _rep_params(exercise, label, subject, severity, rng, n_reps):
     """Per-rep parameters of the movement, and the severity of each faulty rep."""
     faulty = label != SYNTHETIC_LABELS[exercise][0]
     depth = np.clip(subject.depth + rng.normal(0, 0.15, n_reps), 0, 1)
-    if severity is None:
-        sev = rng.uniform(0, 1, n_reps)
+    # the same draws whatever the severity and label, so that sets of one seed differ only
+    # in the fault
+    level, wobble, spread = rng.uniform(0, 1), rng.normal(0, 0.08, n_reps), rng.random(n_reps)
+    if severity is None:  # a level for the set, varying a little from rep to rep
+        sev = np.clip(level + wobble, 0, 1)
     elif np.ndim(severity) == 1:
-        sev = rng.uniform(severity[0], severity[1], n_reps)
+        sev = severity[0] + (severity[1] - severity[0]) * spread
     else:
         sev = np.full(n_reps, float(severity))
     if not faulty:
         sev = np.full(n_reps, np.nan)
     if exercise == "squat":
-        knee = 101.0 + 34.0 * sev if faulty else 88.0 - 30.0 * depth
+        knee = 102.0 + 33.0 * sev if faulty else 86.0 - 30.0 * depth
         shin = subject.ankle_mobility * ((180.0 - knee) / 120.0) ** 0.7 * rng.uniform(0.92, 1.08,
                                                                                       n_reps)
         return {"knee": knee, "shin": shin}, sev
     if exercise == "pull-up":
-        clear = -(0.06 + 0.44 * sev) if faulty else 0.1 + 0.2 * depth
         hang = np.clip(subject.hang_elbow + rng.normal(0, 1.5, n_reps), 160, 179)
-        return {"clear": clear, "hang": hang}, sev
+        return {"clear": 0.07 + 0.23 * depth, "severity": sev, "hang": hang}, sev
     elbow = 90.0 - 22.0 * depth
     brk = 7.0 + 21.0 * sev if faulty else np.zeros(n_reps)
     return {"elbow": elbow, "break": brk}, sev
@@ -684,8 +709,8 @@ def _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_siz
     far[_LEFT] = max(far_left, 0.0) ** 2
     far[_RIGHT] = max(-far_left, 0.0) ** 2
     # visibility: near joints high, far joints of a side view low and flickering
-    near_vis = 1.0 - 0.08 * rng.beta(1.0, 4.0, (n, _N))
-    near_vis[:, _EXTREMITIES] -= 0.1 * rng.beta(1.0, 3.0, (n, len(_EXTREMITIES)))
+    near_vis = 1.0 - 0.08 * (1.0 - rng.random((n, _N)) ** 0.25)  # 1 - 0.08 * Beta(1, 4)
+    near_vis[:, _EXTREMITIES] -= 0.1 * (1.0 - rng.random((n, len(_EXTREMITIES))) ** (1 / 3))
     far_base = rng.uniform(0.1, 0.6, _N)
     far_base[_FACE_IDX] = rng.uniform(0.55, 0.95, len(_FACE_IDX))
     flicker = lfilter([np.sqrt(1 - 0.9 ** 2)], [1, -0.9], rng.normal(0, 0.12, (n, _N)), axis=0)
@@ -697,7 +722,7 @@ def _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_siz
     sigma = np.full(_N, noise * body_px)
     sigma[_EXTREMITIES] *= 1.3
     sigma[_FACE_IDX] *= 0.6
-    sigma = sigma * (1 + 2.0 * far)
+    sigma = sigma * (1 + 1.5 * far)
     if noise > 0:
         white = rng.normal(0, 1, (2, n, _N))
         slow = lfilter([np.sqrt(1 - 0.85 ** 2)], [1, -0.85], rng.normal(0, 1, (2, n, _N)), axis=1)
@@ -771,14 +796,17 @@ def _generate(exercise, label, n_reps, rng, *, fps, severity, view, noise, drop_
               subject, image_size):
     if subject is None:
         subject = Subject.random(rng)
-    if view is None:
-        view = str(rng.choice(VIEWS[exercise]))
-    elif view == "side" and "side-left" in VIEWS[exercise]:
-        view = str(rng.choice(["side-left", "side-right"]))
+    choices = {None: DEFAULT_VIEWS[exercise], "any": VIEWS[exercise]}
+    if "side-left" in VIEWS[exercise]:
+        choices["side"] = ("side-left", "side-right")
+    if view in choices:
+        view = str(choices[view][int(rng.integers(len(choices[view])))])
+    else:
+        rng.integers(2)  # keep the random stream in step with a drawn view
     if view not in VIEWS[exercise]:
         raise InputError(f"view {view!r} is not available for {exercise!r}; choose from "
-                         f"{', '.join(VIEWS[exercise])}" + (" or 'side'" if "side-left" in
-                                                            VIEWS[exercise] else ""))
+                         f"{', '.join(VIEWS[exercise])} or "
+                         f"{', '.join(repr(c) for c in choices if c)}")
     if image_size is None:
         sizes = _IMAGE_SIZES[exercise]
         image_size = sizes[int(rng.integers(len(sizes)))]
@@ -813,10 +841,14 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
     severity : float in [0, 1] or (low, high), optional
         How blatant the fault of a faulty class is: 0 is borderline, hardly
         distinguishable from correct form, 1 is blatant. A pair draws every
-        rep's severity uniformly from that range; None draws from (0, 1).
+        rep's severity independently and uniformly from that range. None
+        draws a level for the set from (0, 1) and varies it from rep to rep
+        (standard deviation 0.08), as a person repeats their own fault.
         Ignored for the correct class.
-    view : {"side", "side-left", "side-right", "front", "back"}, optional
-        Camera view (see :data:`VIEWS`); default random among the exercise's views.
+    view : {"side", "side-left", "side-right", "front", "back", "any"}, optional
+        Camera view (see :data:`VIEWS`). ``"side"`` and ``"any"`` pick one at
+        random; the default picks from :data:`DEFAULT_VIEWS` (squats: side
+        only, since from the front the 2-D knee angle hardly shows depth).
     noise : float
         Standard deviation of the landmark jitter as a fraction of the
         subject's height in the image (far-side joints get 3 times more);
@@ -890,7 +922,7 @@ def _make_set(exercise, label, n_reps, seed, *, fps, severity, view, noise, drop
 
 
 def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *, severity=None,
-                 progress=False):
+                 view=None, progress=False):
     """A labelled :class:`~formcheck.dataset.RepDataset` of synthetic reps.
 
     For every subject and every class the body model performs (see
@@ -910,6 +942,11 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     seed : int
     severity : float or (low, high), optional
         Passed to :func:`make_set`.
+    view : str, optional
+        Passed to :func:`make_set`, which draws one per set. Front and back
+        squats (``"any"``) are opt-in: from the front the 2-D knee angle that
+        drives squat segmentation hardly changes in a shallow squat, so those
+        reps are lost and the classes become skewed by view.
     progress : bool
         Show a progress bar (tqdm).
 
@@ -954,7 +991,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
             set_seed = int(rng.integers(2 ** 31))
             pose, bounds, info = _make_set(
                 exercise, label, reps_per_class, set_seed, fps=30.0, severity=severity,
-                view=None, noise=0.006, drop_rate=0.02, idle=1.0, subject=subject,
+                view=view, noise=0.006, drop_rate=0.02, idle=1.0, subject=subject,
                 image_size=None)
             found = segment_reps(joint_angles(pose, exercise=exercise), exercise)
             if len(found) != reps_per_class:
@@ -983,6 +1020,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
         "severity": list(severity) if isinstance(severity, tuple) else severity,
         "fps": 30.0,
         "layout": "mediapipe33",
+        "view": view,
         "miscounted_sets": miscounted,
         "per_rep": per_rep,
     }
