@@ -13,12 +13,21 @@ from .exercises import get_exercise
 from .features import joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
-from .reps import segment_reps
+from .reps import driving_signal, segment_reps
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN"]
 
 #: Label of a rep that looks like none of the trained classes.
 UNKNOWN = "unknown"
+#: A streamed rep is complete once its driving signal has stopped rising for this long.
+_SETTLE_SECONDS = 0.25
+
+
+def _settled(signal, rep, settle) -> bool:
+    """Whether the signal after the rep's turning point peaked ``settle`` frames ago."""
+    turning = rep.start + int(np.argmin(signal[rep.start:rep.end]))
+    peak = turning + int(np.argmax(signal[turning:]))
+    return peak + settle < len(signal)
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,9 @@ class FormChecker:
         Frame rate of the stream fed to :meth:`update`.
     layout : str
         Keypoint layout of the stream fed to :meth:`update`.
+    image_size : tuple (width, height), optional
+        Camera frame size of the stream, so angles from normalised landmarks
+        are corrected for the pixel aspect ratio (as for videos).
 
     Examples
     --------
@@ -104,7 +116,7 @@ class FormChecker:
     """
 
     def __init__(self, model, *, exercise=None, min_probability=0.5, detect_novel=True, fps=30.0,
-                 layout="mediapipe33"):
+                 layout="mediapipe33", image_size=None):
         if not isinstance(model, RepClassifier):
             model = load_model(model)
         model._check_fitted()
@@ -117,6 +129,7 @@ class FormChecker:
         self.detect_novel = detect_novel
         self.fps = fps
         self.layout = layout
+        self.image_size = image_size
         self.reset()
 
     # -- whole recordings ---------------------------------------------------------------
@@ -180,14 +193,19 @@ class FormChecker:
         return self._next_finished_rep()
 
     def _next_finished_rep(self):
-        pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout)
+        pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
+                                       image_size=self.image_size)
         try:
             angles = self._angles(pose)
         except FormcheckError:
             return None  # nobody visible enough yet
+        signal = driving_signal(angles, self.exercise)
+        if self.exercise.phase == "max":
+            signal = -signal
+        settle = int(_SETTLE_SECONDS * self.fps)
         for rep in segment_reps(angles, self.exercise):
             start, end = rep.start + self._offset, rep.end + self._offset
-            if start >= self._emitted_until and rep.end < len(self._frames):
+            if start >= self._emitted_until and _settled(signal, rep, settle):
                 self._emitted_until = end
                 verdict = self._verdict(rep, start, end, index=self._count)
                 self._count += 1

@@ -22,7 +22,6 @@ __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles", "r
 
 MODEL_FORMAT = 1
 PROFILE_LENGTH = 32
-_NOVELTY_MARGIN = 2.0
 _REGISTRY: dict = {}
 
 
@@ -142,6 +141,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         super().__init_subclass__(**kwargs)
         _REGISTRY[cls.__name__] = cls
 
+    #: novelty threshold = this margin x the 99th percentile of the training reps' scores
+    _novelty_margin = 2.0
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
@@ -175,15 +177,16 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         self._fit(scaled, y_index)
         self.profile_mean_, self.profile_std_ = class_profiles(series, y_index,
                                                                len(self.classes_))
-        self.novelty_threshold_ = _NOVELTY_MARGIN * float(
+        self.novelty_threshold_ = self._novelty_margin * float(
             np.quantile(self._novelty(scaled, training=True), 0.99))
         return self
 
     def novelty_score(self, X) -> np.ndarray:
         """How unlike the training reps each rep is; above ``novelty_threshold_`` is novel.
 
-        The threshold is twice the 99th percentile of the training reps' own
-        scores (leave-one-out for the kNN), learned in ``fit``.
+        The threshold is a margin (2 for the kNN, 1.5 for the learned
+        classifier) times the 99th percentile of the training reps' own scores
+        (leave-one-out for the kNN), learned in ``fit``.
         """
         return self._novelty(self._prepare(X), training=False)
 

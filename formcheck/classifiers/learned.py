@@ -98,6 +98,8 @@ class LearnedClassifier(RepClassifier):
     ['high']
     """
 
+    _novelty_margin = 1.5
+
     def __init__(self, model="mlp", C=3.0, resample_length=16, hidden_units=64,
                  standardize=True, random_state=0):
         self.model = model
@@ -127,9 +129,17 @@ class LearnedClassifier(RepClassifier):
         raise InputError(f"unknown model {self.model!r}; use 'logistic' or 'mlp'")
 
     def _novelty(self, series, training):
-        """Root-mean-square of the standardised feature vector (about 1 for training reps)."""
-        features = (self._features(series) - self.feature_mean_) / self.feature_scale_
-        return np.sqrt(np.mean(features ** 2, axis=1))
+        """Distance to the nearest class profile, in units of that class's spread.
+
+        Each rep (back in degrees) is resampled onto the profiles' time axis and
+        compared with every class's mean rep; the root-mean-square z-score to
+        the closest class is the score. The cost is constant in N.
+        """
+        length = self.profile_mean_.shape[1]
+        spread = self.profile_std_ + 0.1 * self.scale_
+        raw = np.stack([resample(s * self.scale_ + self.mean_, length) for s in series])
+        z = (raw[:, None] - self.profile_mean_[None]) / spread[None]
+        return np.sqrt(np.mean(z ** 2, axis=(2, 3))).min(axis=1)
 
     def _predict_proba(self, series):
         features = (self._features(series) - self.feature_mean_) / self.feature_scale_

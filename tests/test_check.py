@@ -1,0 +1,100 @@
+"""FormChecker verdicts, feedback, unknown reps and streaming, on synthetic sets."""
+
+import numpy as np
+import pytest
+
+from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier
+from formcheck.check import UNKNOWN
+from formcheck.errors import ExerciseError, NotFittedError
+from formcheck.synthetic import make_dataset, make_set
+
+KEY_WORDS = {"squat": ("knee", "hip"), "pull-up": ("elbow", "nose", "shoulder"),
+             "push-up": ("body line", "hip")}
+_MODELS: dict = {}
+
+
+def model(kind, exercise):
+    if (kind, exercise) not in _MODELS:
+        estimator = DTWKNeighborsClassifier() if kind == "knn" else LearnedClassifier()
+        _MODELS[kind, exercise] = estimator.fit(make_dataset(exercise, n_subjects=6, seed=0))
+    return _MODELS[kind, exercise]
+
+
+@pytest.mark.parametrize("kind", ["knn", "learned"])
+@pytest.mark.parametrize("exercise", ["squat", "pull-up", "push-up"])
+def test_faulty_reps_get_the_fault_and_actionable_feedback(kind, exercise):
+    checker = FormChecker(model(kind, exercise))
+    fault = checker.exercise.faults[0]
+    verdicts = checker.check_pose(make_set(exercise, label=fault, n_reps=3, seed=42,
+                                           severity=1.0))
+    assert [v.index for v in verdicts] == [0, 1, 2]
+    for verdict in verdicts:
+        assert verdict.label == fault and verdict.fault == fault and not verdict.is_correct
+        message = verdict.feedback.message
+        assert any(word in message for word in KEY_WORDS[exercise]), message
+        assert "correct reps" in message and ("°" in message or "torso lengths" in message)
+        assert verdict.feedback.phase in checker.exercise.phases
+        assert verdict.start_time < verdict.end_time
+
+
+@pytest.mark.parametrize("kind", ["knn", "learned"])
+def test_correct_reps_are_correct_with_no_feedback(kind):
+    checker = FormChecker(model(kind, "squat"))
+    verdicts = checker.check_pose(make_set("squat", n_reps=4, seed=7))
+    assert len(verdicts) == 4
+    assert all(v.is_correct and v.feedback is None and v.fault is None for v in verdicts)
+    assert all(0.5 <= v.probability <= 1 for v in verdicts)
+
+
+def test_the_feedback_numbers_come_from_the_rep():
+    checker = FormChecker(model("knn", "squat"))
+    (verdict,) = checker.check_pose(make_set("squat", "not-low", n_reps=1, seed=3, severity=1.0))
+    feedback = verdict.feedback
+    assert feedback.value - feedback.reference > 20  # the knee/hip stays far more open
+    assert f"{feedback.value:.0f}°" in feedback.message
+
+
+@pytest.mark.parametrize("kind", ["knn", "learned"])
+def test_reps_unlike_the_training_data_are_unknown(kind):
+    squat_checker = FormChecker(model(kind, "squat"))
+    verdicts = squat_checker.check_pose(make_set("squat", n_reps=3, seed=9, view="front"))
+    assert verdicts and all(v.label == UNKNOWN and "unlike" in v.reason for v in verdicts)
+    strict = FormChecker(model(kind, "squat"), min_probability=1.01)
+    verdicts = strict.check_pose(make_set("squat", n_reps=2, seed=9))
+    assert all(v.label == UNKNOWN and "low confidence" in v.reason for v in verdicts)
+
+
+def test_streaming_emits_each_rep_when_it_ends():
+    pose = make_set("push-up", "upper-body-first", n_reps=4, seed=11, severity=1.0)
+    checker = FormChecker(model("learned", "push-up"), fps=pose.fps, image_size=pose.image_size)
+    offline = checker.check_pose(pose)
+    checker.reset()
+    emitted = []
+    for frame in range(pose.n_frames):
+        verdict = checker.update(pose.landmarks[frame])
+        if verdict is not None:
+            emitted.append((frame, verdict))
+    assert len(emitted) == len(offline) == 4
+    for (frame, live), done in zip(emitted, offline):
+        assert abs(live.start_frame - done.start_frame) <= 10
+        assert abs(live.end_frame - done.end_frame) <= 10
+        assert frame + 1 <= done.end_frame + 0.75 * pose.fps  # emitted soon after the rep ends
+        assert live.label == done.label == "push-up/upper-body-first"
+    assert [v.index for _, v in emitted] == [0, 1, 2, 3]
+
+
+def test_a_saved_model_checks_with_nothing_else(tmp_path):
+    path = model("knn", "pull-up").save(tmp_path / "pullup.fcm")
+    pose = make_set("pull-up", "chin-below-bar", n_reps=2, seed=4, severity=0.8)
+    from_file = [v.to_dict() for v in FormChecker(path).check_pose(pose)]
+    in_memory = [v.to_dict() for v in FormChecker(model("knn", "pull-up")).check_pose(pose)]
+    assert from_file == in_memory and len(from_file) == 2
+
+
+def test_checker_errors():
+    with pytest.raises(NotFittedError):
+        FormChecker(LearnedClassifier())
+    rng = np.random.default_rng(0)
+    bare = LearnedClassifier(model="logistic").fit(rng.normal(size=(6, 20, 2)), ["a", "b"] * 3)
+    with pytest.raises(ExerciseError, match="records no exercise"):
+        FormChecker(bare)
