@@ -31,7 +31,7 @@ arithmetic; the k-NN search relies on this to match brute force exactly.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 INF = np.inf
 
@@ -57,7 +57,7 @@ def band_extents(n, m, r):
     return r + max(0, n - m), r + max(0, m - n)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def frame_cost(x, i, y, j):
     """Squared Euclidean distance between frames ``x[i]`` and ``y[j]``."""
     s = 0.0
@@ -80,8 +80,51 @@ _SLACK_PER_TERM = 8.0 * 2.0**-53
 
 
 @njit(cache=True, nogil=True)
-def dtw_band(x, y, r, max_dist, rest, prev, curr):
-    """Band-limited DTW in linear memory, with pruning and early abandoning.
+def dtw_band(x, y, r, prev, curr):
+    """Band-limited DTW in linear memory (no abandoning).
+
+    ``prev`` and ``curr`` are scratch rows of length ``>= len(y) + 1``;
+    position ``p`` holds column ``p - 1``. Same recurrence and operation
+    order as :func:`dtw_matrix`, so the value is bit-identical.
+    """
+    n = x.shape[0]
+    m = y.shape[0]
+    a, b = band_extents(n, m, r)
+    for p in range(m + 1):
+        prev[p] = INF
+        curr[p] = INF
+    prev[0] = 0.0  # virtual cell before (0, 0)
+    for i in range(n):
+        lo = max(0, i - a)
+        hi = min(m - 1, i + b)
+        # Left of the band is unreachable. Right of the band, ``curr`` still
+        # holds inf: band edges only move right, so no earlier row wrote there.
+        curr[lo] = INF
+        # Neighbours kept in registers: a store-to-load chain through
+        # ``curr`` would double the time per cell.
+        left = INF
+        diag = prev[lo]
+        for j in range(lo, hi + 1):
+            up = prev[j + 1]
+            left = min(diag, up, left) + frame_cost(x, i, y, j)
+            curr[j + 1] = left
+            diag = up
+        prev, curr = curr, prev
+    return prev[m]
+
+
+# Relative slack on an abandoning threshold. The test "partial DTW + lower
+# bound of the remaining rows > threshold" compares float sums of the same
+# non-negative terms taken in different orders; each is within a relative
+# (n + m) * 2**-53 of the exact sum, so inflating the threshold by eight times
+# that per term guarantees the test only fires when the computed DTW is really
+# larger than ``max_dist`` (ties with ``max_dist`` are never abandoned).
+_SLACK_PER_TERM = 8.0 * 2.0**-53
+
+
+@njit(cache=True, nogil=True)
+def dtw_band_ea(x, y, r, max_dist, rest, prev, curr):
+    """:func:`dtw_band` with pruning and early abandoning at ``max_dist``.
 
     Parameters
     ----------
@@ -95,12 +138,13 @@ def dtw_band(x, y, r, max_dist, rest, prev, curr):
         to any path (suffix sums of LB_Keogh row terms; zeros when unknown),
         ``rest[n] == 0``.
     prev, curr : (>= m + 1,) arrays
-        Scratch rows; position ``p`` holds column ``p - 1``.
+        Scratch rows.
 
     Returns
     -------
     float
-        The DTW value if it is ``<= max_dist``, else ``inf``.
+        The DTW value, bit-identical to :func:`dtw_band`, if it is
+        ``<= max_dist``; otherwise ``inf``.
 
     Notes
     -----
@@ -109,11 +153,11 @@ def dtw_band(x, y, r, max_dist, rest, prev, curr):
     ``max_dist``. As in PrunedDTW/EAPrunedDTW (Herrmann & Webb, 2021), a row
     starts at the first live column of the row above, stops once it is past
     the last live column of the row above and its own latest cell died, and a
-    row without a live cell abandons. A skipped cell reads as ``inf``; cells
-    are only skipped when every predecessor is dead or skipped. Every cell of
-    an optimal path of a pair with ``DTW <= max_dist`` is live, so that path
-    is computed exactly and the result is bit-identical to the unpruned
-    recurrence. Invariant: outside the span a row wrote, its buffer is ``inf``.
+    row without a live cell abandons. A skipped cell reads as ``inf``; a cell
+    is only skipped when each of its predecessors is dead or skipped. Every
+    cell of an optimal path of a pair with ``DTW <= max_dist`` is live, so
+    that path is computed exactly and the result equals the unpruned one.
+    Invariant: outside the span a row wrote, its buffer holds ``inf``.
     """
     n = x.shape[0]
     m = y.shape[0]
@@ -132,28 +176,35 @@ def dtw_band(x, y, r, max_dist, rest, prev, curr):
         hi = min(m - 1, i + b)
         if j0 > hi:
             return INF
-        curr[j0] = INF  # left neighbour of the first cell
-        new_first = -1
-        new_last = -1
-        j_end = j0
-        for j in range(j0, hi + 1):
-            p = j + 1
-            best = prev[p - 1]
-            if prev[p] < best:
-                best = prev[p]
-            if curr[p - 1] < best:
-                best = curr[p - 1]
-            v = best + frame_cost(x, i, y, j)
-            curr[p] = v
+        lim = thr - rest[i + 1]  # a cell is dead when its value > lim
+        curr[j0] = INF  # left of the first cell: skipped, so inf
+        left = INF
+        diag = prev[j0]
+        # Columns up to the last live one above: compute all.
+        j_mid = min(hi, last_live)
+        for j in range(j0, j_mid + 1):
+            up = prev[j + 1]
+            left = min(diag, up, left) + frame_cost(x, i, y, j)
+            curr[j + 1] = left
+            diag = up
+        # Further right only the left neighbour can be live: stop at a dead cell.
+        j_end = max(j_mid, j0 - 1)
+        for j in range(j_end + 1, hi + 1):
+            up = prev[j + 1]
+            left = min(diag, up, left) + frame_cost(x, i, y, j)
+            curr[j + 1] = left
+            diag = up
             j_end = j
-            if not v + rest[i + 1] > thr:
-                if new_first < 0:
-                    new_first = j
-                new_last = j
-            elif j > last_live:
-                break  # only the dead left neighbour could feed later cells
-        if new_first < 0:
-            return INF
+            if left > lim:
+                break
+        new_first = j0
+        while new_first <= j_end and curr[new_first + 1] > lim:
+            new_first += 1
+        if new_first > j_end:
+            return INF  # the whole row is dead
+        new_last = j_end
+        while curr[new_last + 1] > lim:
+            new_last -= 1
         # Restore the invariant: clear what the older row left outside the new span.
         for p in range(curr_lo, min(curr_hi, j0) + 1):
             curr[p] = INF
@@ -186,11 +237,7 @@ def dtw_matrix(x, y, r):
         lo = max(0, i - a)
         hi = min(m - 1, i + b)
         for j in range(lo, hi + 1):
-            best = D[i, j]
-            if D[i, j + 1] < best:
-                best = D[i, j + 1]
-            if D[i + 1, j] < best:
-                best = D[i + 1, j]
+            best = min(D[i, j], D[i, j + 1], D[i + 1, j])
             D[i + 1, j + 1] = best + frame_cost(x, i, y, j)
     return D
 
@@ -263,43 +310,57 @@ def lb_kim(x, y):
 
 
 @njit(cache=True, nogil=True)
-def envelope(y, n, a, b, upper, lower, dq_max, dq_min):
-    """Envelope of ``y`` (length ``m``) seen from the rows of an ``n``-frame query.
+def envelope(y, n_rows, a, b, upper, lower, work):
+    """Envelope of ``y`` as seen from the rows of an ``n_rows x len(y)`` problem.
 
     Row ``i`` of ``upper``/``lower`` gets the per-channel max/min of
     ``y[max(0, i - a) : min(m - 1, i + b) + 1]``, the columns row ``i`` may use
-    in the band. Those windows are never empty (``i - a <= m - 1`` and
-    ``i + b >= 0`` for every ``i < n``) and both of their ends move right as
-    ``i`` grows, so one monotone deque per channel computes them in
-    ``O(n + m)``. ``dq_max``/``dq_min`` are int scratch of length ``>= m``.
+    in the band (``(a, b)`` from :func:`band_extents`). Those windows are never
+    empty: ``i - a <= m - 1`` and ``i + b >= 0`` for every row.
+
+    Van Herk / Gil-Werman: with blocks of ``w = a + b + 1`` frames, prefix
+    and suffix extrema inside each block answer every window with at most
+    two look-ups, in ``O((n_rows + m) C)`` without data-dependent branches;
+    the inner loops run over channels. ``work`` is scratch of shape
+    ``(4, >= m, C)``.
     """
     m = y.shape[0]
-    for ch in range(y.shape[1]):
-        h_max = 0  # deque heads / tails (tail exclusive)
-        t_max = 0
-        h_min = 0
-        t_min = 0
-        nxt = 0  # next column to push
-        for i in range(n):
-            lo = max(0, i - a)
-            hi = min(m - 1, i + b)
-            while nxt <= hi:
-                v = y[nxt, ch]
-                while t_max > h_max and y[dq_max[t_max - 1], ch] <= v:
-                    t_max -= 1
-                dq_max[t_max] = nxt
-                t_max += 1
-                while t_min > h_min and y[dq_min[t_min - 1], ch] >= v:
-                    t_min -= 1
-                dq_min[t_min] = nxt
-                t_min += 1
-                nxt += 1
-            while dq_max[h_max] < lo:
-                h_max += 1
-            while dq_min[h_min] < lo:
-                h_min += 1
-            upper[i, ch] = y[dq_max[h_max], ch]
-            lower[i, ch] = y[dq_min[h_min], ch]
+    n_ch = y.shape[1]
+    w = a + b + 1
+    g_max, g_min, h_max, h_min = work[0], work[1], work[2], work[3]
+    for j in range(m):  # prefix extrema within each block
+        if j % w == 0:
+            for ch in range(n_ch):
+                g_max[j, ch] = y[j, ch]
+                g_min[j, ch] = y[j, ch]
+        else:
+            for ch in range(n_ch):
+                g_max[j, ch] = max(g_max[j - 1, ch], y[j, ch])
+                g_min[j, ch] = min(g_min[j - 1, ch], y[j, ch])
+    for j in range(m - 1, -1, -1):  # suffix extrema within each block
+        if j % w == w - 1 or j == m - 1:
+            for ch in range(n_ch):
+                h_max[j, ch] = y[j, ch]
+                h_min[j, ch] = y[j, ch]
+        else:
+            for ch in range(n_ch):
+                h_max[j, ch] = max(h_max[j + 1, ch], y[j, ch])
+                h_min[j, ch] = min(h_min[j + 1, ch], y[j, ch])
+    for i in range(n_rows):
+        s = max(0, i - a)
+        e = min(m - 1, i + b)
+        if s // w != e // w:  # spans two blocks: suffix of one, prefix of the next
+            for ch in range(n_ch):
+                upper[i, ch] = max(h_max[s, ch], g_max[e, ch])
+                lower[i, ch] = min(h_min[s, ch], g_min[e, ch])
+        elif s % w == 0:  # starts a block (clipped at 0 or a full block)
+            for ch in range(n_ch):
+                upper[i, ch] = g_max[e, ch]
+                lower[i, ch] = g_min[e, ch]
+        else:  # inside one block, not at its start: clipped at m - 1, the block's end
+            for ch in range(n_ch):
+                upper[i, ch] = h_max[s, ch]
+                lower[i, ch] = h_min[s, ch]
 
 
 @njit(cache=True, nogil=True)
@@ -334,82 +395,46 @@ def lb_keogh_env(x, upper, lower, max_dist, rows):
 
 
 @njit(cache=True, nogil=True)
-def lb_keogh(x, y, r, max_dist, upper, lower, dq_max, dq_min, rows):
-    """LB_Keogh of ``x`` against ``y`` under radius ``r``, any lengths.
+def lb_keogh(x, y, r, max_dist, upper, lower, work, rows):
+    """LB_Keogh of ``x`` against ``y``'s envelope under radius ``r``, any lengths.
 
-    Builds ``y``'s envelope for ``x``'s rows with :func:`envelope` (scratch
-    ``upper``/``lower`` of shape ``>= (len(x), C)``) and applies
-    :func:`lb_keogh_env`.
+    Builds the envelope with :func:`envelope` (scratch ``upper``/``lower`` of
+    shape ``>= (len(x), C)``, ``work`` of shape ``(4, >= len(y), C)``) and
+    applies :func:`lb_keogh_env`.
     """
     n = x.shape[0]
     a, b = band_extents(n, y.shape[0], r)
-    envelope(y, n, a, b, upper, lower, dq_max, dq_min)
+    envelope(y, n, a, b, upper, lower, work)
     return lb_keogh_env(x, upper, lower, max_dist, rows)
-
-
-@njit(cache=True, parallel=True)
-def training_envelopes(data, offsets, mode, value, upper, lower, env_radius):
-    """Envelope of every training series for a query of its own length.
-
-    Fills ``upper``/``lower`` (same layout as ``data``) and ``env_radius``.
-    Valid, and as tight as LB_Keogh gets, for any query whose length equals
-    the series' length; other query lengths build their envelope on the fly.
-    """
-    for s in prange(offsets.shape[0] - 1):
-        y = data[offsets[s] : offsets[s + 1]]
-        m = y.shape[0]
-        r = radius(m, m, mode, value)
-        env_radius[s] = r
-        dq_max = np.empty(m, dtype=np.int64)
-        dq_min = np.empty(m, dtype=np.int64)
-        envelope(
-            y, m, r, r, upper[offsets[s] : offsets[s + 1]], lower[offsets[s] : offsets[s + 1]], dq_max, dq_min
-        )
 
 
 # ------------------------------------------------------------ many series
 
 
-@njit(cache=True, parallel=True)
-def pairwise(xdata, xoff, ydata, yoff, mode, value, symmetric, block):
-    """DTW between every ``x`` series and every ``y`` series (no pruning).
+@njit(cache=True, nogil=True)
+def pairwise_range(xdata, xoff, ydata, yoff, mode, value, upper_only, start, stop, out):
+    """DTW for the flattened pairs ``start .. stop - 1`` into ``out``.
 
-    Pairs are flattened and handed out to threads ``block`` at a time, so a
-    single query still uses every core. With ``symmetric`` (``x`` is ``y``)
-    only ``i <= j`` is computed and mirrored.
+    Pair ``t`` is ``(t // ny, t % ny)``; with ``upper_only`` pairs ``i > j``
+    are skipped (the caller mirrors them). Releases the GIL, so threads can
+    share the pairs of one call.
     """
-    nx = xoff.shape[0] - 1
     ny = yoff.shape[0] - 1
-    out = np.empty((nx, ny))
-    max_m = 0
-    for j in range(ny):
-        max_m = max(max_m, yoff[j + 1] - yoff[j])
-    max_n = 0
-    for i in range(nx):
-        max_n = max(max_n, xoff[i + 1] - xoff[i])
-    total = nx * ny
-    n_blocks = (total + block - 1) // block
-    for blk in prange(n_blocks):
-        prev = np.empty(max_m + 1)
-        curr = np.empty(max_m + 1)
-        rest = np.zeros(max_n + 1)
-        for t in range(blk * block, min(total, (blk + 1) * block)):
-            i = t // ny
-            j = t - i * ny
-            if symmetric and j < i:
-                continue
-            x = xdata[xoff[i] : xoff[i + 1]]
-            y = ydata[yoff[j] : yoff[j + 1]]
-            r = radius(x.shape[0], y.shape[0], mode, value)
-            out[i, j] = dtw_band(x, y, r, INF, rest, prev, curr)
-    if symmetric:
-        for i in range(nx):
-            for j in range(i):
-                out[i, j] = out[j, i]
-    return out
+    max_m = np.max(yoff[1:] - yoff[:-1])
+    prev = np.empty(max_m + 1)
+    curr = np.empty(max_m + 1)
+    for t in range(start, stop):
+        i = t // ny
+        j = t - i * ny
+        if upper_only and j < i:
+            continue
+        x = xdata[xoff[i] : xoff[i + 1]]
+        y = ydata[yoff[j] : yoff[j + 1]]
+        r = radius(x.shape[0], y.shape[0], mode, value)
+        out[i, j] = dtw_band(x, y, r, prev, curr)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _precedes(d1, i1, d2, i2):
     """Order used for neighbours: by distance, then by index."""
     return d1 < d2 or (d1 == d2 and i1 < i2)
@@ -431,9 +456,11 @@ def _insert(best_d, best_i, d, c):
 
 
 @njit(cache=True, nogil=True)
-def knn_one(q, data, offsets, upper, lower, env_radius, mode, value, best_d, best_i, stats):
+def knn_one(q, data, offsets, length_values, length_index, mode, value, best_d, best_i, stats):
     """Exact k nearest neighbours of ``q`` among all training series.
 
+    ``length_values`` holds the distinct training lengths and
+    ``length_index[c]`` the position of series ``c``'s length in it.
     ``best_d``/``best_i`` (length k) come back sorted by (distance, index);
     unfilled slots stay ``(inf, N)``. ``stats`` counts
     ``[candidates, cut by LB_Kim, cut by LB_Keogh, DTW abandoned, DTW completed]``.
@@ -446,36 +473,47 @@ def knn_one(q, data, offsets, upper, lower, env_radius, mode, value, best_d, bes
     test, then DTW abandoned only when it is strictly above ``dk``; a
     candidate tied with ``dk`` is always computed in full, so ties resolve by
     index exactly as in a brute-force stable sort.
+
+    LB_Keogh here takes the envelope of the *query* over the band, seen from
+    each frame of the candidate (the transposed problem: DTW is symmetric,
+    bit for bit). That envelope depends only on the candidate's length, so
+    it is built once per distinct training length (lazily, when a candidate
+    of that length is first reached), holds for any pair of lengths, and each
+    bound then costs ``O(m C)``. Its per-frame terms give the DTW, run as
+    ``dtw(candidate, query)``, a bound on the rows still to come.
     """
     n_train = offsets.shape[0] - 1
     n = q.shape[0]
+    n_ch = q.shape[1]
     k = best_d.shape[0]
     for t in range(k):
         best_d[t] = INF
         best_i[t] = n_train
-    n_cand = n_train
-    lbs = np.empty(n_cand)
-    max_m = 1
-    for c in range(n_cand):
-        y = data[offsets[c] : offsets[c + 1]]
-        lbs[c] = lb_kim(q, y)
-        max_m = max(max_m, y.shape[0])
+    lbs = np.empty(n_train)
+    for c in range(n_train):
+        lbs[c] = lb_kim(q, data[offsets[c] : offsets[c + 1]])
     order = np.argsort(lbs)
-    prev = np.empty(max_m + 1)
-    curr = np.empty(max_m + 1)
-    env_u = np.empty((n, q.shape[1]))
-    env_l = np.empty((n, q.shape[1]))
-    dq_max = np.empty(max_m, dtype=np.int64)
-    dq_min = np.empty(max_m, dtype=np.int64)
-    rest = np.empty(n + 1)
-    stats[0] += n_cand
-    for t in range(n_cand):
+    # Query envelopes, one block per distinct training length.
+    n_lengths = length_values.shape[0]
+    env_off = np.zeros(n_lengths + 1, dtype=np.int64)
+    for li in range(n_lengths):
+        env_off[li + 1] = env_off[li] + length_values[li]
+    env_upper = np.empty((env_off[n_lengths], n_ch))
+    env_lower = np.empty((env_off[n_lengths], n_ch))
+    env_done = np.zeros(n_lengths, dtype=np.bool_)
+    work = np.empty((4, n, n_ch))
+    max_m = np.max(length_values)
+    rest = np.empty(max_m + 1)
+    prev = np.empty(n + 1)
+    curr = np.empty(n + 1)
+    stats[0] += n_train
+    for t in range(n_train):
         c = order[t]
         lb = lbs[c]
         dk = best_d[k - 1]
         ik = best_i[k - 1]
         if lb > dk:
-            stats[1] += n_cand - t  # this one and all later ones
+            stats[1] += n_train - t  # this one and all later ones
             break
         if not _precedes(lb, c, dk, ik):
             stats[1] += 1
@@ -483,18 +521,21 @@ def knn_one(q, data, offsets, upper, lower, env_radius, mode, value, best_d, bes
         y = data[offsets[c] : offsets[c + 1]]
         m = y.shape[0]
         r = radius(n, m, mode, value)
-        if m == n and r == env_radius[c]:
-            lb = lb_keogh_env(q, upper[offsets[c] : offsets[c + 1]], lower[offsets[c] : offsets[c + 1]], dk, rest)
-        else:
-            lb = lb_keogh(q, y, r, dk, env_u, env_l, dq_max, dq_min, rest)
+        li = length_index[c]
+        env = slice(env_off[li], env_off[li + 1])
+        if not env_done[li]:
+            a, b = band_extents(m, n, r)  # rows: candidate frames, columns: query frames
+            envelope(q, m, a, b, env_upper[env], env_lower[env], work)
+            env_done[li] = True
+        lb = lb_keogh_env(y, env_upper[env], env_lower[env], dk, rest)
         if not _precedes(lb, c, dk, ik):
             stats[2] += 1
             continue
-        # rest[i] <- lower bound of what rows i.. add (suffix sums of the row terms)
-        rest[n] = 0.0
-        for i in range(n - 1, -1, -1):
+        # rest[i] <- lower bound of what candidate rows i.. add (suffix sums)
+        rest[m] = 0.0
+        for i in range(m - 1, -1, -1):
             rest[i] = rest[i] + rest[i + 1]
-        d = dtw_band(q, y, r, dk, rest, prev, curr)
+        d = dtw_band_ea(y, q, r, dk, rest, prev, curr)
         if d == INF and dk < INF:
             stats[3] += 1
             continue
@@ -503,24 +544,11 @@ def knn_one(q, data, offsets, upper, lower, env_radius, mode, value, best_d, bes
 
 
 @njit(cache=True, nogil=True)
-def _knn_query(qdata, qoff, qi, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats):
-    q = qdata[qoff[qi] : qoff[qi + 1]]
-    knn_one(q, data, offsets, upper, lower, env_radius, mode, value, out_d[qi], out_i[qi], stats[qi])
+def knn_range(qdata, qoff, start, stop, data, offsets, length_values, length_index, mode, value, out_d, out_i, stats):
+    """:func:`knn_one` for queries ``start .. stop - 1`` (rows of the outputs).
 
-
-@njit(cache=True, nogil=True)
-def knn_serial(qdata, qoff, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats):
-    """:func:`knn_one` for every query, in the calling thread.
-
-    Used for a single query: a parallel region would only add thread wake-up
-    latency (and, on a busy machine, wait for a descheduled worker).
+    Releases the GIL, so threads can share the queries of one call.
     """
-    for qi in range(qoff.shape[0] - 1):
-        _knn_query(qdata, qoff, qi, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats)
-
-
-@njit(cache=True, parallel=True)
-def knn_parallel(qdata, qoff, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats):
-    """:func:`knn_one` for every query, queries spread over threads."""
-    for qi in prange(qoff.shape[0] - 1):
-        _knn_query(qdata, qoff, qi, data, offsets, upper, lower, env_radius, mode, value, out_d, out_i, stats)
+    for qi in range(start, stop):
+        q = qdata[qoff[qi] : qoff[qi + 1]]
+        knn_one(q, data, offsets, length_values, length_index, mode, value, out_d[qi], out_i[qi], stats[qi])

@@ -23,10 +23,12 @@ the numba kernels live in :mod:`formcheck._dtw_kernels`.
 
 from __future__ import annotations
 
+import functools
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba
+import joblib
 import numpy as np
 
 from . import _dtw_kernels as _k
@@ -76,24 +78,43 @@ def _check_dataset(X, name="X"):
     Returns ``(data, offsets)``: the series concatenated along time, and the
     ``n + 1`` start offsets.
     """
+    expected = f"{name} must be a list of (T, C) arrays or an array of shape (n, T, C)"
     if isinstance(X, np.ndarray):
         if X.ndim != 3:
-            raise InputError(f"{name} must be a list of (T, C) arrays or an array of shape (n, T, C), got {X.ndim} dimension(s)")
-        series = list(X)
-    elif isinstance(X, (list, tuple)):
+            raise InputError(f"{expected}, got {X.ndim} dimension(s)")
+        return _check_array_dataset(X, name)
+    if isinstance(X, (list, tuple)):
         series = list(X)
     else:
-        raise InputError(f"{name} must be a list of (T, C) arrays or an array of shape (n, T, C), got {type(X).__name__}")
+        raise InputError(f"{expected}, got {type(X).__name__}")
     if not series:
         raise InputError(f"{name} holds no series")
     checked = [_check_series(s, f"{name}[{i}]") for i, s in enumerate(series)]
     n_channels = checked[0].shape[1]
     for i, s in enumerate(checked):
         if s.shape[1] != n_channels:
-            raise ChannelMismatchError(f"{name}[{i}] has {s.shape[1]} channels but {name}[0] has {n_channels}")
+            raise ChannelMismatchError(
+                f"{name}[{i}] has {s.shape[1]} channels but {name}[0] has {n_channels}"
+            )
     offsets = np.zeros(len(checked) + 1, dtype=np.int64)
     np.cumsum([s.shape[0] for s in checked], out=offsets[1:])
     return np.ascontiguousarray(np.concatenate(checked, axis=0)), offsets
+
+
+def _check_array_dataset(X, name):
+    """:func:`_check_dataset` for one ``(n, T, C)`` array, checked in one go."""
+    if X.shape[0] == 0:
+        raise InputError(f"{name} holds no series")
+    if X.shape[1] == 0 or X.shape[2] == 0:
+        _check_series(X[0], f"{name}[0]")  # raises the right error
+    try:
+        data = np.array(X, dtype=np.float64, order="C").reshape(-1, X.shape[2])
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be numeric: {exc}") from None
+    finite = np.isfinite(data).all(axis=1).reshape(X.shape[:2]).all(axis=1)
+    if not finite.all():
+        _check_series(X[int(np.argmin(finite))], f"{name}[{int(np.argmin(finite))}]")  # raises
+    return data, np.arange(X.shape[0] + 1, dtype=np.int64) * X.shape[1]
 
 
 def _check_window(window):
@@ -105,11 +126,13 @@ def _check_window(window):
     if isinstance(window, numbers.Integral):
         if window < 0:
             raise InputError(f"window radius must be >= 0, got {window}")
-        return _k.MODE_RADIUS, float(window)
+        return _k.MODE_RADIUS, float(min(window, 2**53))  # any radius >= the length is no constraint
     if isinstance(window, numbers.Real):
         window = float(window)
         if not 0.0 <= window <= 1.0:
-            raise InputError(f"a float window is a fraction of the longer length and must be in [0, 1], got {window}")
+            raise InputError(
+                f"a float window is a fraction of the longer length and must be in [0, 1], got {window}"
+            )
         return _k.MODE_FRACTION, window
     raise InputError(f"window must be None, an int or a float, got {type(window).__name__}")
 
@@ -124,26 +147,47 @@ def _check_max_dist(max_dist):
     return value
 
 
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+@functools.cache
+def _cpu_count():
+    return joblib.cpu_count()  # honours cgroup quotas; ~0.1 ms, hence cached
+
+
 def _n_threads(n_jobs):
-    """Threads to use for ``n_jobs`` (-1 = all numba threads)."""
-    available = numba.config.NUMBA_NUM_THREADS
-    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0 or n_jobs < -1:
+    """Threads to use for ``n_jobs`` (-1 = one per CPU available)."""
+    if not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1:
         raise InputError(f"n_jobs must be -1 or a positive int, got {n_jobs!r}")
-    return available if n_jobs == -1 else min(int(n_jobs), available)
+    return _cpu_count() if n_jobs == -1 else int(n_jobs)
 
 
-class _numba_threads:
-    """Context manager: run numba parallel kernels with ``n`` threads."""
+# Below about this many frame pairs (total frames x total frames), threads cost
+# more (start-up, and on a busy machine waiting for a descheduled worker) than
+# they save; a lone query is searched in the calling thread for the same reason.
+_PARALLEL_MIN_CELLS = 2_000_000
 
-    def __init__(self, n):
-        self.n = n
 
-    def __enter__(self):
-        self.saved = numba.get_num_threads()
-        numba.set_num_threads(self.n)
+def _worth_threads(xoff, yoff, n_threads):
+    """Whether comparing every x with every y is enough work for threads."""
+    return n_threads > 1 and float(xoff[-1]) * float(yoff[-1]) >= _PARALLEL_MIN_CELLS
 
-    def __exit__(self, *exc):
-        numba.set_num_threads(self.saved)
+
+def _in_chunks(kernel, n_items, n_threads):
+    """Call ``kernel(start, stop)`` over ``range(n_items)`` on ``n_threads`` threads.
+
+    The kernels release the GIL; chunks are small (four per thread) so that
+    threads finishing early take more.
+    """
+    if n_threads <= 1:
+        kernel(0, n_items)
+        return
+    size = -(-n_items // (4 * n_threads))
+    bounds = [(start, min(n_items, start + size)) for start in range(0, n_items, size)]
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        for future in [pool.submit(kernel, start, stop) for start, stop in bounds]:
+            future.result()
 
 
 # --------------------------------------------------------------- two series
@@ -235,8 +279,10 @@ def _dtw_distance(x, y, mode, value, max_dist):
     r = _k.radius(x.shape[0], y.shape[0], mode, value)
     prev = np.empty(y.shape[0] + 1)
     curr = np.empty(y.shape[0] + 1)
+    if max_dist == np.inf:
+        return float(_k.dtw_band(x, y, r, prev, curr))
     rest = np.zeros(x.shape[0] + 1)
-    return float(_k.dtw_band(x, y, r, max_dist, rest, prev, curr))
+    return float(_k.dtw_band_ea(x, y, r, max_dist, rest, prev, curr))
 
 
 def dtw_path(x, y, window=None):
@@ -352,9 +398,9 @@ def lb_keogh(x, y, window=None):
     r = _k.radius(n, m, mode, value)
     upper = np.empty_like(x)
     lower = np.empty_like(x)
-    dq = np.empty((2, m), dtype=np.int64)
+    work = np.empty((4, m, x.shape[1]))
     rows = np.empty(n)
-    return float(_k.lb_keogh(x, y, r, np.inf, upper, lower, dq[0], dq[1], rows))
+    return float(_k.lb_keogh(x, y, r, np.inf, upper, lower, work, rows))
 
 
 # -------------------------------------------------------------- many series
@@ -374,7 +420,8 @@ def pairwise_dtw(X, Y=None, window=None, *, n_jobs=-1):
         Sakoe-Chiba band, as in :func:`dtw_distance`; a float is applied to
         each pair's own longer length.
     n_jobs : int, default=-1
-        Threads; -1 uses all numba threads.
+        Threads; -1 uses one per CPU. Small problems run in the calling
+        thread.
 
     Returns
     -------
@@ -398,8 +445,23 @@ def pairwise_dtw(X, Y=None, window=None, *, n_jobs=-1):
         if xdata.shape[1] != ydata.shape[1]:
             raise ChannelMismatchError(f"X has {xdata.shape[1]} channels but Y has {ydata.shape[1]}")
     mode, value = _check_window(window)
-    with _numba_threads(_n_threads(n_jobs)):
-        return _k.pairwise(xdata, xoff, ydata, yoff, mode, value, symmetric, 16)
+    return _pairwise(xdata, xoff, ydata, yoff, mode, value, symmetric, _n_threads(n_jobs))
+
+
+def _pairwise(xdata, xoff, ydata, yoff, mode, value, symmetric, n_threads):
+    """All DTWs; threads over the flattened pairs when there is enough work."""
+    nx, ny = xoff.shape[0] - 1, yoff.shape[0] - 1
+    out = np.empty((nx, ny))
+    threads = n_threads if _worth_threads(xoff, yoff, n_threads) else 1
+
+    def kernel(start, stop):
+        _k.pairwise_range(xdata, xoff, ydata, yoff, mode, value, symmetric, start, stop, out)
+
+    _in_chunks(kernel, nx * ny, threads)
+    if symmetric:
+        lower = np.tril_indices(nx, -1)
+        out[lower] = out.T[lower]
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -409,22 +471,21 @@ class TrainingSet:
     Attributes
     ----------
     data : ndarray of shape (sum of lengths, C)
-        All series concatenated along time.
+        All series concatenated along time (a private copy: do not modify).
     offsets : ndarray of int64, shape (n_series + 1,)
         Series ``i`` is ``data[offsets[i]:offsets[i + 1]]``.
-    upper, lower : ndarray of shape (sum of lengths, C)
-        LB_Keogh envelopes of each series, for a query of the same length.
-    env_radius : ndarray of int64, shape (n_series,)
-        Band radius each envelope was built with.
+    length_values : ndarray of int64
+        The distinct series lengths, sorted.
+    length_index : ndarray of int64, shape (n_series,)
+        Position of each series' length in ``length_values``.
     window : int, float or None
-        The band the envelopes belong to; searches use it.
+        The Sakoe-Chiba band searches use.
     """
 
     data: np.ndarray
     offsets: np.ndarray
-    upper: np.ndarray
-    lower: np.ndarray
-    env_radius: np.ndarray
+    length_values: np.ndarray
+    length_index: np.ndarray
     window: int | float | None
 
     def __len__(self):
@@ -448,19 +509,21 @@ class TrainingSet:
 
 
 def prepare_training(train, window=None):
-    """Pack reference series and precompute their LB_Keogh envelopes once.
+    """Validate and pack reference series once, for repeated :func:`knn_search`.
 
     Parameters
     ----------
     train : list of array-like of shape (T_i, C), or array of shape (n, T, C)
         Reference (training) series; lengths may differ.
     window : int, float or None, default=None
-        Sakoe-Chiba band the search will use, as in :func:`dtw_distance`.
+        Sakoe-Chiba band the searches will use, as in :func:`dtw_distance`.
 
     Returns
     -------
     TrainingSet
-        Pass it to :func:`knn_search`; it owns copies of the data.
+        Pass it to :func:`knn_search`; it owns a read-only copy of the data.
+        To save it, keep ``data``, ``offsets`` and ``window``; rebuild with
+        ``prepare_training(np.split(data, offsets[1:-1]), window)``.
 
     Examples
     --------
@@ -470,26 +533,24 @@ def prepare_training(train, window=None):
     (2, 3, [5, 7])
     """
     data, offsets = _check_dataset(train, "train")
-    mode, value = _check_window(window)
-    upper = np.empty_like(data)
-    lower = np.empty_like(data)
-    env_radius = np.empty(offsets.shape[0] - 1, dtype=np.int64)
-    _k.training_envelopes(data, offsets, mode, value, upper, lower, env_radius)
-    for arr in (data, offsets, upper, lower, env_radius):
-        arr.flags.writeable = False
-    return TrainingSet(data, offsets, upper, lower, env_radius, window)
+    _check_window(window)
+    length_values, length_index = np.unique(np.diff(offsets), return_inverse=True)
+    return TrainingSet(data, offsets, length_values.astype(np.int64), length_index.astype(np.int64).ravel(), window)
 
 
-def knn_search(queries, train, n_neighbors=1, window=None, *, use_lower_bounds=True, n_jobs=-1, return_stats=False):
+def knn_search(
+    queries, train, n_neighbors=1, window=None, *, use_lower_bounds=True, n_jobs=-1, return_stats=False
+):
     """Exact k nearest training series of each query by DTW.
 
     Returns exactly what brute force returns: all DTW distances, neighbours
     sorted by distance, ties broken by the lower training index. With lower
     bounds, candidates are visited in increasing LB_Kim order, skipped when
-    LB_Kim or LB_Keogh already exceeds the current k-th best, and DTW stops
-    early once it exceeds it; a candidate whose bound or distance only ties
-    the k-th best is always computed in full, so ties resolve as in brute
-    force.
+    LB_Kim or LB_Keogh (the query's envelope over the band, built once per
+    distinct training length, so any lengths work) already exceeds the
+    current k-th best, and DTW stops early once it must exceed it; a
+    candidate whose bound or distance only ties the k-th best is always
+    computed in full, so ties resolve as in brute force.
 
     Parameters
     ----------
@@ -507,11 +568,12 @@ def knn_search(queries, train, n_neighbors=1, window=None, *, use_lower_bounds=T
         pass the same value.
     use_lower_bounds : bool, default=True
         ``False`` computes every DTW in full (brute force, still compiled and
-        parallel); the result is the same, only slower.
+        threaded); the result is the same, only slower.
     n_jobs : int, default=-1
-        Threads; -1 uses all numba threads. With lower bounds, queries are
+        Threads; -1 uses one per CPU. With lower bounds, queries are
         spread over threads and a single query runs in the calling thread
-        (lowest latency); brute force spreads query x training pairs.
+        (lowest latency); brute force spreads query x training pairs. Small
+        problems run in the calling thread either way.
     return_stats : bool, default=False
         Also return a dict counting how candidates were handled.
 
@@ -538,17 +600,20 @@ def knn_search(queries, train, n_neighbors=1, window=None, *, use_lower_bounds=T
     if not isinstance(train, TrainingSet):
         train = prepare_training(train, window)
     elif window is not None and _check_window(window) != _check_window(train.window):
-        raise InputError(f"window={window!r} differs from the training set's window={train.window!r}; prepare_training again")
+        raise InputError(
+            f"window={window!r} differs from the training set's window={train.window!r}; prepare_training again"
+        )
     if qdata.shape[1] != train.n_channels:
-        raise ChannelMismatchError(f"queries have {qdata.shape[1]} channels but the training series have {train.n_channels}")
+        raise ChannelMismatchError(
+            f"queries have {qdata.shape[1]} channels but the training series have {train.n_channels}"
+        )
     k = _check_n_neighbors(n_neighbors, len(train))
     mode, value = _check_window(train.window)
     n_threads = _n_threads(n_jobs)
-    with _numba_threads(n_threads):
-        if use_lower_bounds:
-            dist, idx, counts = _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads)
-        else:
-            dist, idx, counts = _brute_force(qdata, qoff, train, mode, value, k)
+    if use_lower_bounds:
+        dist, idx, counts = _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads)
+    else:
+        dist, idx, counts = _brute_force(qdata, qoff, train, mode, value, k, n_threads)
     if not return_stats:
         return dist, idx
     names = ("candidates", "pruned_lb_kim", "pruned_lb_keogh", "abandoned", "completed")
@@ -556,7 +621,7 @@ def knn_search(queries, train, n_neighbors=1, window=None, *, use_lower_bounds=T
 
 
 def _check_n_neighbors(n_neighbors, n_train):
-    if isinstance(n_neighbors, (bool, np.bool_)) or not isinstance(n_neighbors, numbers.Integral) or n_neighbors < 1:
+    if not _is_int(n_neighbors) or n_neighbors < 1:
         raise InputError(f"n_neighbors must be a positive int, got {n_neighbors!r}")
     if n_neighbors > n_train:
         raise InputError(f"n_neighbors={n_neighbors} but the training set holds only {n_train} series")
@@ -564,19 +629,25 @@ def _check_n_neighbors(n_neighbors, n_train):
 
 
 def _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads):
-    """Pruned search; a lone query runs in the calling thread."""
+    """Pruned search; threads over queries, a lone query in this thread."""
     n_queries = qoff.shape[0] - 1
     dist = np.empty((n_queries, k))
     idx = np.empty((n_queries, k), dtype=np.int64)
     stats = np.zeros((n_queries, 5), dtype=np.int64)
-    kernel = _k.knn_parallel if n_queries > 1 and n_threads > 1 else _k.knn_serial
-    kernel(qdata, qoff, train.data, train.offsets, train.upper, train.lower, train.env_radius, mode, value, dist, idx, stats)
+    threads = n_threads if n_queries > 1 and _worth_threads(qoff, train.offsets, n_threads) else 1
+
+    tables = (train.data, train.offsets, train.length_values, train.length_index)
+
+    def kernel(start, stop):
+        _k.knn_range(qdata, qoff, start, stop, *tables, mode, value, dist, idx, stats)
+
+    _in_chunks(kernel, n_queries, threads)
     return dist, idx, stats.sum(axis=0)
 
 
-def _brute_force(qdata, qoff, train, mode, value, k):
+def _brute_force(qdata, qoff, train, mode, value, k, n_threads):
     """Every DTW in full, then a stable sort: ties go to the lower index."""
-    D = _k.pairwise(qdata, qoff, train.data, train.offsets, mode, value, False, 16)
+    D = _pairwise(qdata, qoff, train.data, train.offsets, mode, value, False, n_threads)
     idx = np.argsort(D, axis=1, kind="stable")[:, :k]
     counts = np.array([D.size, 0, 0, 0, D.size])
     return np.take_along_axis(D, idx, axis=1), idx.astype(np.int64), counts
