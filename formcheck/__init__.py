@@ -11,13 +11,16 @@ from .dataset import RepDataset
 from .errors import FormcheckError
 from .exercises import get_exercise, register_exercise
 from .features import AngleSeries, joint_angles
-from .pose import PoseSequence
+from .pose import PoseSequence, extract_many, extract_pose, load_keypoints
 from .reps import Rep, segment_reps
 
 __all__ = [
     "__version__",
     "FormcheckError",
     "PoseSequence",
+    "extract_pose",
+    "extract_many",
+    "load_keypoints",
     "AngleSeries",
     "joint_angles",
     "Rep",

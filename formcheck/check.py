@@ -15,7 +15,7 @@ from .feedback import Feedback, explain
 from .pose import PoseSequence
 from .reps import driving_signal, segment_reps
 
-__all__ = ["FormChecker", "RepVerdict", "UNKNOWN"]
+__all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
 
 #: Label of a rep that looks like none of the trained classes.
 UNKNOWN = "unknown"
@@ -246,3 +246,38 @@ class FormChecker:
                 return (f"unlike every training rep (novelty {score:.2f} > "
                         f"{self.model.novelty_threshold_:.2f})")
         return ""
+
+
+def builtin_model(exercise, *, progress=False) -> RepClassifier:
+    """A learned classifier for ``exercise`` trained on synthetic reps, cached after first use.
+
+    It knows only the faults the synthetic body model performs (squat:
+    not-low; pull-up: chin-below-bar; push-up: upper-body-first) and has
+    never seen a real video: train your own with ``formcheck train`` for
+    real use. The model file lives in ``formcheck``'s cache directory
+    (``$FORMCHECK_CACHE_DIR/models``), one per formcheck version.
+
+    Raises
+    ------
+    ExerciseError
+        The synthetic body model does not perform this exercise.
+    """
+    from ._files import cache_dir
+    from ._version import __version__
+    from .classifiers import LearnedClassifier
+    from .errors import ModelFileError
+    from .synthetic import SYNTHETIC_LABELS, make_dataset
+
+    name = get_exercise(exercise).name
+    if name not in SYNTHETIC_LABELS:
+        raise ExerciseError(f"no built-in model for {name!r}; built-in models exist for "
+                            f"{', '.join(SYNTHETIC_LABELS)}. Train one with 'formcheck train'.")
+    path = cache_dir("models") / f"{name}-synthetic-{__version__}.fcm"
+    if path.exists():
+        try:
+            return load_model(path)
+        except ModelFileError:
+            path.unlink()  # a corrupt cache entry is rebuilt, not trusted
+    model = LearnedClassifier().fit(make_dataset(name, n_subjects=16, seed=0, progress=progress))
+    model.save(path)
+    return model

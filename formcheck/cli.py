@@ -8,6 +8,7 @@ code 2.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -54,6 +55,314 @@ def demo(exercise, subjects, seed):
     from .demo import run_demo
 
     run_demo(exercise=exercise, n_subjects=subjects, seed=seed, echo=click.echo)
+
+
+@cli.command()
+@click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
+              help="A saved RepDataset file, or a labelled folder root/<label>/<file>.")
+@click.option("--dataset", "dataset_name",
+              help="A named set: pushfit, pose-trainer:<exercise>, synthetic[:<exercise>] "
+                   "(default: synthetic).")
+@click.option("--exercise", help="Exercise of a labelled folder or of the synthetic set.")
+@click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
+@click.option("--sizes", callback=lambda _ctx, _param, text: _int_list(text),
+              help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--output", "-o", default="formcheck-bench", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
+@click.option("--seed", default=0, show_default=True)
+def bench(data_path, dataset_name, exercise, quick, sizes, folds, output, seed):
+    """Compare both classifiers on your reps: accuracy, latency against N, fit time, size.
+
+    Cross-validates both classifiers (grouped by video/subject), times
+    prediction against the training-set size N (sub-sampled, or grown with
+    jittered copies beyond your data), writes bench.json, bench.md and PNG
+    plots to --output, and recommends one.
+
+    \b
+    Example:
+      formcheck bench --dataset pushfit --output bench-pushfit
+      formcheck bench --data my-reps.fcd --quick
+      formcheck bench --data videos/ --exercise squat
+    """
+    from .benchmarking import (DEFAULT_SIZES, QUICK_SIZES, load_data_path, load_named_dataset,
+                               run_benchmark, write_report)
+
+    if data_path and dataset_name:
+        raise click.UsageError("give --data or --dataset, not both")
+    name = str(data_path) if data_path else dataset_name or "synthetic"
+    data = (load_data_path(data_path, exercise, progress=True) if data_path
+            else load_named_dataset(name, exercise=exercise, seed=seed))
+    report = run_benchmark(data, name=name, sizes=sizes or (QUICK_SIZES if quick else DEFAULT_SIZES),
+                           n_splits=folds, seed=seed, learning_points=3 if quick else 5,
+                           budget=0.1 if quick else 0.5, progress=True)
+    paths = write_report(report, output)
+    click.echo(report.to_markdown())
+    click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))
+
+
+# -- issue-6 commands: extract, label, train, evaluate, predict, preview, live ----------------
+
+_CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
+
+
+def _load_pose(path, fps=None):
+    """A video (MediaPipe) or a keypoint file, by extension."""
+    from .dataset import VIDEO_SUFFIXES
+
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        from .pose import extract_pose
+
+        return extract_pose(path, fps=fps)
+    from .pose import load_keypoints
+
+    return load_keypoints(path, fps=fps)
+
+
+def _load_reps(data, exercise):
+    """A RepDataset from a saved dataset file, an annotation CSV or a labelled folder."""
+    from .dataset import RepDataset
+
+    data = Path(data)
+    if data.is_file() and data.suffix.lower() != ".csv":
+        return RepDataset.load(data)
+    if exercise is None:
+        raise click.UsageError("--exercise is needed to read an annotation CSV or a folder")
+    if data.is_file():
+        return RepDataset.from_annotations(data, exercise, progress=True)
+    return RepDataset.from_folders(data, exercise, progress=True)
+
+
+def _make_classifier(kind):
+    from . import classifiers
+
+    return getattr(classifiers, _CLASSIFIERS[kind])()
+
+
+def _checker(model, exercise):
+    from .check import FormChecker, builtin_model
+
+    if model is None and exercise is None:
+        raise click.UsageError("give --model FILE, or --exercise NAME for the built-in model")
+    return FormChecker(model if model is not None else builtin_model(exercise, progress=True))
+
+
+_model_option = click.option("--model", "-m", type=click.Path(exists=True, dir_okay=False),
+                             help="A model file from 'formcheck train'.")
+_exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. squat).")
+
+
+@cli.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--output", "-o", default="poses", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the .npz files.")
+@click.option("--fps", type=float, help="Resample to this frame rate.")
+@click.option("--jobs", "-j", default=1, show_default=True, help="Videos in parallel.")
+def extract(videos, output, fps, jobs):
+    """Extract MediaPipe pose from videos into .npz keypoint files.
+
+    Files that fail are listed at the end (exit code 2); the others are kept.
+
+    \b
+    Example:
+      formcheck extract clips/*.mp4 -o poses -j 2
+    """
+    from .pose import extract_many
+
+    result = extract_many(list(videos), n_jobs=jobs, fps=fps, progress=True)
+    output.mkdir(parents=True, exist_ok=True)
+    for path, pose in result.poses.items():
+        target = output / f"{Path(path).stem}.npz"
+        pose.save(target)
+        click.echo(f"{path}: {pose.n_frames} frames -> {target}")
+    for path, message in result.failed.items():
+        click.echo(f"formcheck: error: {message}", err=True)
+    if result.failed:
+        raise click.exceptions.Exit(2)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_exercise_option
+@click.option("--annotations", "-a", default="labels.csv", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Annotation CSV to fill.")
+@click.option("--label", "label_all", help="Give every rep of the files this label, no questions.")
+def label(files, exercise, annotations, label_all):
+    """Label the reps of videos or keypoint files, one key press per rep.
+
+    Every answer is saved at once (atomically) to the annotation CSV; run the
+    command again to resume where you stopped. Keys: 1-9 the classes, s skip,
+    u undo, q quit.
+
+    \b
+    Example:
+      formcheck label squat1.mp4 squat2.mp4 --exercise squat -a labels.csv
+      formcheck label good/*.mp4 --exercise squat --label correct
+    """
+    from .exercises import get_exercise
+    from .labelling import AnnotationStore, LabelSession, reps_to_label
+
+    if exercise is None:
+        raise click.UsageError("--exercise is required")
+    exercise = get_exercise(exercise)
+    store = AnnotationStore(annotations)
+    reps = [rep for path in files
+            for rep in reps_to_label(path, _load_pose(path), exercise, annotations.parent)]
+    session = LabelSession(store, exercise, reps)
+    if label_all:
+        count = session.label_all(label_all)
+        click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
+        return
+    session.run(ask=lambda prompt: (click.echo(prompt, nl=False), click.getchar())[1],
+                say=click.echo)
+
+
+@cli.command()
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@_exercise_option
+@click.option("--classifier", "-c", type=click.Choice(sorted(_CLASSIFIERS)), default="learned",
+              show_default=True)
+@click.option("--output", "-o", default="model.fcm", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mirror/--no-mirror", default=True, show_default=True,
+              help="Add left-right mirrored copies of every rep.")
+@click.option("--time-scale/--no-time-scale", default=True, show_default=True,
+              help="Add slower and faster copies (0.8-1.25x) of every rep.")
+def train(data, exercise, classifier, output, mirror, time_scale):
+    """Train a classifier on labelled reps and save it.
+
+    DATA is a labelled folder (root/<label>/<file>), an annotation CSV
+    (file,start,end,label) or a saved RepDataset.
+
+    \b
+    Example:
+      formcheck train labels.csv --exercise squat -c knn -o squat.fcm
+    """
+    reps = _load_reps(data, exercise)
+    if mirror or time_scale:
+        reps = reps.augment(mirror=mirror, time_scale=(0.8, 1.25) if time_scale else None)
+    model = _make_classifier(classifier).fit(reps)
+    model.save(output)
+    click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
+               f"({reps.class_counts()}) -> {output}")
+
+
+@cli.command()
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@_exercise_option
+@click.option("--classifier", "-c", type=click.Choice(sorted(_CLASSIFIERS)), default="learned",
+              show_default=True)
+@_model_option
+@click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the confusion matrix as a PNG.")
+def evaluate(data, exercise, classifier, model, folds, plot):
+    """Measure accuracy: grouped cross-validation, or a saved model on a test set.
+
+    Reps of one video/subject never sit on both sides of a split.
+
+    \b
+    Example:
+      formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
+      formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
+    """
+    from .evaluation import evaluate_model, grouped_cross_validation
+    from .plots import plot_confusion
+
+    reps = _load_reps(data, exercise)
+    if model:
+        from .classifiers import load_model
+
+        result = evaluate_model(load_model(model), reps)
+    else:
+        result = grouped_cross_validation(_make_classifier(classifier), reps, n_splits=folds,
+                                          progress=True)
+    click.echo(result.report())
+    if plot:
+        plot_confusion(result, plot)
+        click.echo(f"confusion matrix -> {plot}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@_model_option
+@_exercise_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def predict(source, model, exercise, as_json):
+    """Give a verdict on every rep of a video or keypoint file.
+
+    Without --model, --exercise uses a built-in model trained on synthetic
+    reps (squat, pull-up, push-up; cached after first use): a starting point,
+    not a substitute for a model trained on your own labelled reps.
+
+    \b
+    Example:
+      formcheck predict set.mp4 --model squat.fcm
+      formcheck predict set.mp4 --exercise squat --json
+    """
+    import json
+
+    verdicts = _checker(model, exercise).check_pose(_load_pose(source))
+    if as_json:
+        click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2))
+        return
+    if not verdicts:
+        click.echo(f"{source}: no complete rep found")
+    for v in verdicts:
+        feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
+        click.echo(f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
+                   f"{v.label:28s} {v.probability:4.0%}{feedback}")
+
+
+@cli.command()
+@click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_model_option
+@_exercise_option
+def preview(video, output, model, exercise):
+    """Write a copy of VIDEO with the skeleton, a rep counter and each verdict drawn.
+
+    Correct reps are green, faulty ones red, unknown ones grey.
+
+    \b
+    Example:
+      formcheck preview set.mp4 -o set-checked.mp4 --exercise squat
+    """
+    from .pose import extract_pose
+    from .preview import write_preview
+
+    checker = _checker(model, exercise)
+    pose = extract_pose(video)
+    verdicts = checker.check_pose(pose)
+    write_preview(video, pose, verdicts, output, progress=True)
+    click.echo(f"{len(verdicts)} reps -> {output}")
+
+
+@cli.command()
+@click.option("--camera", default=0, show_default=True, help="Camera index.")
+@_model_option
+@_exercise_option
+def live(camera, model, exercise):
+    """Check reps live from a camera; a verdict is printed as each rep ends.
+
+    Stop with Ctrl-C.
+
+    \b
+    Example:
+      formcheck live --camera 0 --exercise push-up
+    """
+    from .live import run_live
+
+    run_live(_checker(model, exercise), camera, echo=click.echo)
+
+
+def _int_list(text):
+    if text is None:
+        return None
+    try:
+        return [int(item) for item in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated whole numbers, got {text!r}") from None
 
 
 def main(argv=None):

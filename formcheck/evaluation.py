@@ -11,7 +11,7 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from .errors import DatasetError
 
-__all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split"]
+__all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split", "evaluate_model"]
 
 
 @dataclass
@@ -66,6 +66,21 @@ class EvaluationResult:
     def confusion(self) -> np.ndarray:
         """Confusion matrix, rows true and columns predicted, in ``classes`` order."""
         return confusion_matrix(self.y_true, self.y_pred, labels=self.classes)
+
+    def report(self) -> str:
+        """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix as text."""
+        width = max(len(c) for c in self.classes) + 2
+        lines = [f"reps: {len(self.y_true)}   accuracy: {self.accuracy:.1%}   "
+                 f"macro-F1: {self.macro_f1:.3f}   per video/subject: {self.group_accuracy():.1%}",
+                 "", f"{'class':{width}s}precision  recall     F1  support"]
+        for name, row in self.per_class().items():
+            lines.append(f"{name:{width}s}{row['precision']:9.2f}{row['recall']:8.2f}"
+                         f"{row['f1']:7.2f}{row['support']:9d}")
+        lines += ["", "confusion matrix (rows: true, columns: predicted)"]
+        lines.append(" " * width + " ".join(f"{i:>6d}" for i in range(len(self.classes))))
+        for i, (name, row) in enumerate(zip(self.classes, self.confusion())):
+            lines.append(f"{name:{width - 4}s}{i:>3d} " + " ".join(f"{n:6d}" for n in row))
+        return "\n".join(lines)
 
 
 def _check(dataset, n_splits):
@@ -153,3 +168,12 @@ def _maybe_progress(items, enabled):
     from tqdm.auto import tqdm
 
     return tqdm(items, unit="fold")
+
+
+def evaluate_model(model, dataset) -> EvaluationResult:
+    """Score an already fitted model on a test set (its classes may be a subset)."""
+    classes = np.array(sorted(set(dataset.classes) | set(model.classes_.tolist())))
+    proba = np.zeros((len(dataset), len(classes)))
+    proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(dataset)
+    return EvaluationResult(classes, dataset.labels, classes[np.argmax(proba, axis=1)], proba,
+                            dataset.groups)

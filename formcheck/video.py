@@ -36,6 +36,8 @@ __all__ = [
     "resample_indices",
     "resize_max_side",
     "prefetch",
+    "check_fps",
+    "check_max_side",
     "INSTALL_HINT",
 ]
 
@@ -172,8 +174,8 @@ class VideoReader:
 
     def __init__(self, path, *, fps=None, max_side=None, color="rgb"):
         self.path = str(path)
-        self._max_side = _check_max_side(max_side)
-        self._target_fps = _check_fps(fps)
+        self._max_side = check_max_side(max_side)
+        self._target_fps = check_fps(fps)
         if color not in ("rgb", "bgr"):
             raise InputError(f"color must be 'rgb' or 'bgr', got {color!r}")
         self._color = color
@@ -297,7 +299,8 @@ class VideoReader:
         return f"VideoReader({self.path!r}{detail})"
 
 
-def _check_fps(fps):
+def check_fps(fps):
+    """``fps`` as a float, or None; :class:`InputError` unless a positive finite number or None."""
     if fps is None:
         return None
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) \
@@ -306,7 +309,8 @@ def _check_fps(fps):
     return float(fps)
 
 
-def _check_max_side(max_side):
+def check_max_side(max_side):
+    """``max_side`` as an int, or None; :class:`InputError` unless an integer >= 16 or None."""
     if max_side is None:
         return None
     if isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side < 16:
@@ -371,7 +375,7 @@ def resample_indices(times, fps) -> np.ndarray:
     >>> resample_indices([0.0, 0.1, 0.2, 0.3], fps=20).tolist()
     [0, 0, 1, 1, 2, 2, 3, 3]
     """
-    fps = _check_fps(fps)
+    fps = check_fps(fps)
     times = np.asarray(times, dtype=float)
     if times.ndim != 1 or (np.diff(times) <= 0).any():
         raise InputError("times must be a 1-D increasing sequence")
@@ -491,7 +495,7 @@ def write_video(path, frames, fps, *, color="bgr", fourcc="mp4v"):
     """
     cv2 = _cv2()
     path = Path(path)
-    fps = _check_fps(fps)
+    fps = check_fps(fps)
     if color not in ("rgb", "bgr"):
         raise InputError(f"color must be 'rgb' or 'bgr', got {color!r}")
     path.parent.mkdir(parents=True, exist_ok=True)

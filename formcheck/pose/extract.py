@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import numpy as np
 from .._files import atomic_write, cache_dir
 from .._version import __version__
 from ..errors import InputError, NoPersonError, VideoError
-from ..video import VideoReader, prefetch
+from ..video import VideoReader, check_fps, check_max_side, prefetch
 from .mediapipe_backend import MODEL_COMPLEXITY, N_LANDMARKS, MediaPipePose, mediapipe_version
 from .sequence import PoseSequence
 
@@ -101,7 +100,8 @@ def extract_pose(path, *, fps=None, max_side=640, cache=True, min_detection_conf
     Examples
     --------
     >>> import formcheck
-    >>> pose = formcheck.extract_pose("squat.mp4", fps=30)        # doctest: +SKIP
+    >>> from formcheck.pose import extract_pose
+    >>> pose = extract_pose("squat.mp4", fps=30)                  # doctest: +SKIP
     >>> pose                                                       # doctest: +SKIP
     PoseSequence(frames=75, joints=33, fps=30, layout='mediapipe33', image_size=(1280, 720), ...)
     >>> angles = formcheck.joint_angles(pose, exercise="squat")    # doctest: +SKIP
@@ -114,22 +114,12 @@ def extract_pose(path, *, fps=None, max_side=640, cache=True, min_detection_conf
 
 def _settings(fps, max_side, min_detection_confidence) -> dict:
     """Validated extraction settings; also the part of the cache key that depends on them."""
-    if fps is not None:
-        if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(fps) or fps <= 0:
-            raise InputError(f"fps must be a positive number or None, got {fps!r}")
-        fps = float(fps)
-    if max_side is not None:
-        if isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) \
-                or max_side < 16:
-            raise InputError(f"max_side must be an integer >= 16 or None, got {max_side!r}")
-        max_side = int(max_side)
     if isinstance(min_detection_confidence, bool) or not isinstance(
             min_detection_confidence, (int, float, np.integer, np.floating)) \
             or not 0.0 <= min_detection_confidence <= 1.0:
         raise InputError(
             f"min_detection_confidence must be in [0, 1], got {min_detection_confidence!r}")
-    return {"fps": fps, "max_side": max_side,
+    return {"fps": check_fps(fps), "max_side": check_max_side(max_side),
             "min_detection_confidence": float(min_detection_confidence),
             "min_tracking_confidence": 0.5, "model_complexity": MODEL_COMPLEXITY,
             "static_image_mode": False, "smooth_landmarks": True}

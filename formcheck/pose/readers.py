@@ -104,7 +104,7 @@ def load_keypoints(path, layout=None, *, fps=None, format=None, columns=None, ke
     >>> import tempfile, pathlib, numpy as np
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> np.save(folder / "yolo.npy", np.random.rand(50, 17, 3) * 300 + 5)
-    >>> load_keypoints(folder / "yolo.npy", fps=25)
+    >>> load_keypoints(folder / "yolo.npy", fps=25)  # doctest: +ELLIPSIS
     PoseSequence(frames=50, joints=17, fps=25, layout='coco17', source='...yolo.npy')
 
     MoveNet writes y before x:
@@ -412,6 +412,8 @@ def _long_csv(path, header, rows, layout):
     records, by_name = [], layout is not None
     for row in rows:
         frame = _float(row[at["frame"]], path)
+        if not (np.isfinite(frame) and frame >= 0 and frame == int(frame)):
+            raise InputError(f"{path}: frame {row[at['frame']]!r} is not a frame number")
         joint = row[at["joint"]].strip()
         if joint.isdigit():
             joint_index = int(joint)
@@ -427,14 +429,14 @@ def _long_csv(path, header, rows, layout):
     if "v" in columns:
         array[..., columns.index("v")] = 0.0
     for frame, joint, vals in records:
-        if joint >= n_joints or frame < 0:
-            raise InputError(f"{path}: joint {joint} / frame {frame} out of range")
+        if joint >= n_joints:
+            raise InputError(f"{path}: joint {joint} out of range for {n_joints} joints")
         array[frame, joint] = vals
     return array, {"columns": columns}
 
 
 def _wide_csv(path, header, rows, layout):
-    slots = _wide_slots(header, layout)
+    slots, numbered = _wide_slots(header, layout)
     if not slots:
         raise InputError(f"{path}: no keypoint columns found; expected a long CSV with "
                          "frame,joint,x,y,z,visibility or wide columns x0,y0,z0,v0,...")
@@ -443,8 +445,8 @@ def _wide_csv(path, header, rows, layout):
         raise InputError(f"{path}: wide CSV needs x and y columns")
     columns = "".join(kinds)
     joints = sorted({joint for _, joint in slots.values()})
-    base = joints[0] if joints[0] in (0, 1) and layout is None else 0
-    n_joints = joints[-1] - base + 1
+    base = 1 if numbered and joints[0] == 1 else 0          # x1 ... v33: 1-based
+    n_joints = len(get_layout(layout).joint_names) if layout else joints[-1] - base + 1
     array = np.full((len(rows), n_joints, len(columns)), np.nan, np.float32)
     for r, row in enumerate(rows):
         for col, (kind, joint) in slots.items():
@@ -457,19 +459,19 @@ def _wide_csv(path, header, rows, layout):
     return array, {"columns": columns}
 
 
-def _wide_slots(header, layout) -> dict:
-    """Column index -> (kind in xyzv, joint index) for the keypoint columns of a wide CSV."""
+def _wide_slots(header, layout):
+    """Column index -> (kind in xyzv, joint index), and whether joints are numbered (x0) not named."""
     names = get_layout(layout or "mediapipe33").joint_names
-    slots = {}
+    numbered, named = {}, {}
     for col, name in enumerate(header):
         match = _WIDE.match(name)
         if match:
-            slots[col] = (_VALUE_COLUMNS[match.group(1)], int(match.group(2)))
+            numbered[col] = (_VALUE_COLUMNS[match.group(1)], int(match.group(2)))
             continue
         joint, _, kind = name.rpartition("_")
         if joint in names and kind in _VALUE_COLUMNS:
-            slots[col] = (_VALUE_COLUMNS[kind], names.index(joint))
-    return slots
+            named[col] = (_VALUE_COLUMNS[kind], names.index(joint))
+    return (numbered, True) if numbered else (named, False)
 
 
 # -- arrays ----------------------------------------------------------------------------------
@@ -531,6 +533,11 @@ def _npz_array(path, key):
         meta = {}
         if "fps" in names and archive["fps"].size == 1:
             meta["fps"] = float(archive["fps"])
+        if "image_size" in names and archive["image_size"].size == 2:  # PoseSequence.save
+            meta["image_size"] = tuple(int(v) for v in archive["image_size"])
+        for text in ("layout", "units"):
+            if text in names and archive[text].dtype.kind == "U":
+                meta[text] = str(archive[text])
         if key is None:
             candidates = [n for n in names if archive[n].ndim >= 3]
             if len(candidates) != 1:

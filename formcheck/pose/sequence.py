@@ -190,6 +190,22 @@ class PoseSequence:
             world[..., 0] *= -1
         return replace(self, landmarks=flipped, world_landmarks=world)
 
+    def save(self, path):
+        """Write the landmarks to an ``.npz`` that :func:`formcheck.load_keypoints` reads.
+
+        The archive holds ``landmarks`` (T, J, 4), ``fps``, ``layout``,
+        ``units`` and, when known, ``image_size``; no pickles. Written atomically.
+        """
+        from .._files import atomic_write
+
+        arrays = {"landmarks": self.landmarks, "fps": np.float64(self.fps),
+                  "layout": np.str_(self.layout), "units": np.str_(self.units)}
+        if self.image_size:
+            arrays["image_size"] = np.array(self.image_size, dtype=np.int64)
+        with atomic_write(path, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+        return path
+
     def __len__(self):
         return self.n_frames
 

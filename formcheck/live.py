@@ -1,0 +1,79 @@
+"""Live checking from a camera: MediaPipe per frame, the streaming FormChecker, a verdict per rep."""
+
+from __future__ import annotations
+
+import time
+
+from .errors import VideoError
+
+__all__ = ["run_live"]
+
+
+def run_live(checker, camera=0, *, echo=print, max_seconds=None):
+    """Read frames from ``camera`` and print a verdict as each rep ends.
+
+    Shows the camera image with the last verdict in a window when a display
+    is available; stops on Ctrl-C, ``q`` in the window, or after
+    ``max_seconds``.
+
+    Raises
+    ------
+    VideoError
+        The camera cannot be opened.
+    DependencyError
+        MediaPipe/OpenCV (the ``video`` extra) is not installed.
+    """
+    from .pose.mediapipe_backend import MediaPipePose
+    from .video import _cv2
+
+    cv2 = _cv2()
+    capture = cv2.VideoCapture(int(camera))
+    if not capture.isOpened():
+        raise VideoError(f"camera {camera}: cannot be opened (no camera, or it is in use)")
+    fps = capture.get(cv2.CAP_PROP_FPS) or checker.fps
+    checker.fps, checker.image_size = fps, None
+    checker.reset()
+    started, last = time.monotonic(), None
+    echo(f"camera {camera} at {fps:g} fps; do your {checker.exercise.name} reps (Ctrl-C to stop)")
+    try:
+        with MediaPipePose() as model:
+            while max_seconds is None or time.monotonic() - started < max_seconds:
+                ok, image = capture.read()
+                if not ok:
+                    break
+                checker.image_size = (image.shape[1], image.shape[0])
+                landmarks, _ = model.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+                verdict = checker.update(landmarks if landmarks is not None else _no_person())
+                if verdict is not None:
+                    last = verdict
+                    echo(_line(verdict))
+                if _show(cv2, image, last):
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        capture.release()
+
+
+def _no_person():
+    import numpy as np
+
+    return np.full((33, 4), np.nan, np.float32)
+
+
+def _line(verdict) -> str:
+    extra = f" - {verdict.feedback.message}" if verdict.feedback else ""
+    return f"rep {verdict.index + 1}: {verdict.label} ({verdict.probability:.0%}){extra}"
+
+
+def _show(cv2, image, verdict) -> bool:
+    """Draw the last verdict and show the frame; True when the user pressed q."""
+    import os
+
+    if not os.environ.get("DISPLAY"):
+        return False
+    if verdict is not None:
+        colour = (60, 200, 60) if verdict.is_correct else (40, 40, 230)
+        cv2.putText(image, _line(verdict), (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.7, colour, 2)
+    cv2.imshow("formcheck live", image)
+    return cv2.waitKey(1) & 0xFF == ord("q")

@@ -1,0 +1,45 @@
+"""Plots people would rather look at than read (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["plot_confusion"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_confusion(result, path) -> Path:
+    """Write the confusion matrix of an :class:`~formcheck.evaluation.EvaluationResult` as a PNG.
+
+    Cells show counts; colour is the fraction of each true class (row).
+    """
+    plt = _pyplot()
+    matrix = result.confusion()
+    fractions = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    size = 2.2 + 1.1 * len(result.classes)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    image = ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), count in np.ndenumerate(matrix):
+        ax.text(j, i, str(count), ha="center", va="center",
+                color="white" if fractions[i, j] > 0.5 else "black")
+    ticks = range(len(result.classes))
+    ax.set_xticks(ticks, result.classes, rotation=30, ha="right")
+    ax.set_yticks(ticks, result.classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"accuracy {result.accuracy:.1%}, macro-F1 {result.macro_f1:.2f}")
+    fig.colorbar(image, ax=ax, label="fraction of the true class")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
