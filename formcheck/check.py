@@ -234,7 +234,8 @@ class FormChecker:
             if self.exercise.correct in self.model.classes_:
                 feedback = explain(self.model, rep.angles, self.exercise, fault=label)
         fps = rep.angles.fps
-        return RepVerdict(rep.index if index is None else index, start, end, start / fps,
+        start, end = int(start), int(end)
+        return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,
                           end / fps, label, probability, fault, feedback, reason)
 
     def _unknown_reason(self, rep, probability) -> str:

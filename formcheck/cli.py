@@ -213,8 +213,14 @@ def label(files, exercise, annotations, label_all):
         count = session.label_all(label_all)
         click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
         return
-    session.run(ask=lambda prompt: (click.echo(prompt, nl=False), click.getchar())[1],
-                say=click.echo)
+    session.run(ask=_ask_key, say=click.echo)
+
+
+def _ask_key(prompt) -> str:
+    click.echo(prompt, nl=False)
+    key = click.getchar()
+    click.echo(key)
+    return key
 
 
 @cli.command()
@@ -302,7 +308,8 @@ def predict(source, model, exercise, as_json):
     """
     import json
 
-    verdicts = _checker(model, exercise).check_pose(_load_pose(source))
+    pose = _load_pose(source)
+    verdicts = _checker(model, exercise).check_pose(pose)
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2))
         return

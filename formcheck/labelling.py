@@ -174,8 +174,8 @@ class LabelSession:
         while queue:
             rep = queue[0]
             say(rep.describe(self.exercise))
-            key = ask("label? ").strip().lower()
-            if key == QUIT:
+            key = ask("label? ").lower()
+            if key in (QUIT, ""):  # "" is the end of scripted input
                 break
             if key == UNDO:
                 if history:

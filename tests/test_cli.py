@@ -1,26 +1,154 @@
-"""The command line, through click's CliRunner."""
+"""The command line, through click's CliRunner, on synthetic keypoint files."""
 
+import csv
+import re
+import json
+
+import pytest
 from click.testing import CliRunner
 
+from formcheck import get_exercise, load_keypoints
 from formcheck.cli import cli
+from formcheck.labelling import AnnotationStore, LabelSession, reps_to_label
+from formcheck.synthetic import make_set
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMCHECK_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def sets(tmp_path):
+    """Six squat keypoint files: three people doing correct sets and three shallow ones."""
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    files = []
+    for seed in range(6):
+        label = "correct" if seed % 2 == 0 else "not-low"
+        path = folder / f"{label}-{seed}.npz"
+        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0).save(path)
+        files.append(path)
+    return files
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def read_labels(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def test_demo_runs_the_whole_pipeline():
-    result = CliRunner().invoke(cli, ["demo", "--exercise", "push-up", "--subjects", "4"])
+    result = run("demo", "--exercise", "push-up", "--subjects", "4")
     assert result.exit_code == 0, result.output
     assert "-> 5 reps" in result.output
     assert result.output.count("accuracy") == 2
     assert "push-up/upper-body-first" in result.output
 
 
-def test_errors_become_one_line_and_exit_code_2():
-    result = CliRunner().invoke(cli, ["demo", "--subjects", "1"])
+def test_errors_become_one_line_and_exit_code_2(tmp_path):
+    result = run("demo", "--subjects", "1")
     assert result.exit_code == 2
     assert result.output.strip() == (
         "formcheck: error: the demo needs at least 4 synthetic people, got 1")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not numpy")
+    result = run("predict", bad, "--exercise", "squat")
+    assert result.exit_code == 2 and "bad.npz" in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
-def test_help_shows_an_example():
-    for command in ([], ["demo"]):
-        result = CliRunner().invoke(cli, command + ["--help"])
-        assert result.exit_code == 0 and "Example:" in result.output
+@pytest.mark.parametrize("command", ["demo", "extract", "label", "train", "evaluate", "predict",
+                                     "preview", "live", "bench"])
+def test_help_shows_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_label_interrupted_and_resumed_loses_no_answer(sets, tmp_path):
+    labels = tmp_path / "labels.csv"
+    files = sets[:2]
+    # first session: two answers, then Ctrl-C while the third question waits
+    keys = iter("12")
+
+    def ask_then_interrupt(prompt):
+        key = next(keys, None)
+        if key is None:
+            raise KeyboardInterrupt
+        return key
+
+    exercise = get_exercise("squat")
+    reps = [r for path in files
+            for r in reps_to_label(path, load_keypoints(path), exercise, labels.parent)]
+    with pytest.raises(KeyboardInterrupt):
+        LabelSession(AnnotationStore(labels), exercise, reps).run(ask_then_interrupt, say=str)
+    rows = read_labels(labels)
+    assert [r["label"] for r in rows] == ["squat/correct", "squat/not-low"]
+    # second session resumes: skip one, undo the skip, label it, then quit
+    second = run("label", *files, "-e", "squat", "-a", labels, input="sxu2q")
+    assert second.exit_code == 0, second.output
+    assert "4 of 6 reps to label" in second.output
+    assert "unknown key 'x'" in second.output and "undone" in second.output
+    rows = read_labels(labels)
+    assert len(rows) == 3 and rows[2]["label"] == "squat/not-low"
+    # third session: answer the rest; nothing already answered is asked again
+    third = run("label", *files, "-e", "squat", "-a", labels, input="111")
+    assert "3 of 6 reps to label" in third.output and third.exit_code == 0
+    assert len(read_labels(labels)) == 6
+    assert all(r["file"].startswith("sets/") for r in read_labels(labels))
+
+
+def test_label_all_train_evaluate_predict(sets, tmp_path):
+    labels = tmp_path / "labels.csv"
+    for path in sets:
+        label = "correct" if path.name.startswith("correct") else "not-low"
+        result = run("label", path, "-e", "squat", "-a", labels, "--label", label)
+        assert result.exit_code == 0 and "3 reps labelled" in result.output
+    assert len(read_labels(labels)) == 18
+
+    for classifier in ("knn", "learned"):
+        model = tmp_path / f"{classifier}.fcm"
+        result = run("train", labels, "-e", "squat", "-c", classifier, "-o", model)
+        assert result.exit_code == 0, result.output
+        assert model.is_file() and "trained on 108 reps" in result.output  # 18 x 6 augmented
+
+    result = run("evaluate", labels, "-e", "squat", "-c", "knn", "--folds", "3",
+                 "--plot", tmp_path / "confusion.png")
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.output and "confusion matrix" in result.output
+    assert (tmp_path / "confusion.png").stat().st_size > 1000
+
+    result = run("evaluate", labels, "-e", "squat", "--model", tmp_path / "knn.fcm")
+    assert result.exit_code == 0 and "accuracy: 100.0%" in result.output
+
+    held_out = tmp_path / "held-out.npz"
+    make_set("squat", label="not-low", n_reps=2, seed=99, severity=1.0).save(held_out)
+    result = run("predict", held_out, "--model", tmp_path / "learned.fcm", "--json")
+    assert result.exit_code == 0, result.output
+    verdicts = json.loads(result.output)
+    assert [v["label"] for v in verdicts] == ["squat/not-low"] * 2
+    assert all("correct reps" in v["feedback"] for v in verdicts)
+
+
+def test_predict_with_the_builtin_model(tmp_path):
+    path = tmp_path / "pushups.npz"
+    make_set("push-up", label="upper-body-first", n_reps=3, seed=5, severity=1.0).save(path)
+    result = run("predict", path, "--exercise", "push-up")
+    assert result.exit_code == 0, result.output
+    lines = re.findall(r"rep +\d+ .*", result.output)  # progress bars share the stream
+    assert len(lines) == 3 and all("push-up/upper-body-first" in line for line in lines)
+    assert list((tmp_path / "cache" / "models").glob("push-up-synthetic-*.fcm"))
+    result = run("predict", path, "--exercise", "bicep-curl")
+    assert result.exit_code == 2 and "no built-in model" in result.output
+    result = run("predict", path)
+    assert result.exit_code == 2 and "--model" in result.output
+
+
+def test_live_without_a_camera_is_a_clear_error():
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    result = run("live", "--camera", "7", "--exercise", "squat")
+    assert result.exit_code == 2
+    assert "camera 7: cannot be opened" in result.output
