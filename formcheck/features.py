@@ -75,11 +75,12 @@ class AngleSeries:
     --------
     >>> import numpy as np
     >>> from formcheck import AngleSeries
-    >>> s = AngleSeries(np.zeros((30, 2)), ["left_knee", "right_knee"], fps=30)
+    >>> s = AngleSeries(np.column_stack([np.full(30, 90.0), np.full(30, 170.0)]),
+    ...                 ["left_knee", "right_knee"], fps=30)
     >>> np.asarray(s).shape, s.duration
     ((30, 2), 1.0)
-    >>> s.mirror().channels
-    ('right_knee', 'left_knee')
+    >>> s.mirror()["left_knee"][0]
+    170.0
     """
 
     def __init__(self, values, channels, fps, source=None):

@@ -189,7 +189,8 @@ def test_zero_frames(tmp_path):
 
 
 def test_missing_mediapipe_names_the_install_command(synthetic_video, monkeypatch):
-    monkeypatch.setitem(sys.modules, "mediapipe", None)     # makes `import mediapipe` fail
+    for name in [m for m in sys.modules if m.split(".")[0] == "mediapipe"] + ["mediapipe"]:
+        monkeypatch.setitem(sys.modules, name, None)         # makes `import mediapipe...` fail
     with pytest.raises(DependencyError, match=r'pip install "formcheck\[video\]"') as info:
         extract_pose(synthetic_video, cache=False)
     assert isinstance(info.value, ImportError) and isinstance(info.value, FormcheckError)
