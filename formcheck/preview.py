@@ -112,7 +112,7 @@ def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, prog
             if progress:
                 from tqdm.auto import tqdm
 
-                iterator = tqdm(reader, total=reader.expected_frames(), unit="frame")
+                iterator = tqdm(reader, total=reader.expected_frames or None, unit="frame")
             for frame in iterator:
                 image = frame.image.copy()
                 k = min(frame.index, pose.n_frames - 1)

@@ -1,0 +1,69 @@
+"""End to end through the CLI on the real files in ../shared/datasets (skipped when absent)."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from formcheck import datasets
+from formcheck.cli import cli
+
+ROOT = datasets.default_root()
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not ROOT.is_dir(), reason=f"shared datasets not found at {ROOT}")]
+SQUAT = ROOT / "squats" / "videos" / "correct" / "squat_correct_007.mp4"
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMCHECK_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_train_on_pushfit_clips_and_predict_held_out_ones(tmp_path):
+    clips = datasets.load_pushfit(ROOT)
+    rng = np.random.default_rng(0)
+    held_out = set(rng.choice([c.name for c in clips], size=13, replace=False))
+    for clip in clips:
+        folder = tmp_path / ("test" if clip.name in held_out else "train") / clip.label.split("/")[1]
+        folder.mkdir(parents=True, exist_ok=True)
+        clip.pose.save(folder / f"{clip.name}.npz")
+    run("train", tmp_path / "train", "-e", "push-up", "-c", "knn", "-o", tmp_path / "m.fcm")
+    correct, checked, with_reps, unknown = 0, 0, 0, 0
+    for path in sorted((tmp_path / "test").glob("*/*.npz")):
+        verdicts = json.loads(run("predict", path, "--model", tmp_path / "m.fcm", "--json"))
+        with_reps += bool(verdicts)
+        labels = [v["label"] for v in verdicts if v["label"] != "unknown"]
+        unknown += len(verdicts) - len(labels)
+        if labels:
+            checked += 1
+            majority = max(set(labels), key=labels.count)
+            correct += majority == f"push-up/{path.parent.name}"
+    print(f"held-out PushFit clips: {with_reps}/13 with reps, {unknown} reps unknown, "
+          f"{correct}/{checked} classified clips right")
+    assert with_reps >= 11 and checked >= 5 and correct / checked >= 0.6
+
+
+def test_predict_lists_the_reps_of_a_squat_video():
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    output = run("predict", SQUAT, "--exercise", "squat")
+    assert len(re.findall(r"rep +\d+ +[\d.]+- *[\d.]+ s", output)) >= 1
+
+
+def test_preview_writes_a_playable_mp4_with_every_frame(tmp_path):
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    from formcheck.video import read_video
+
+    out = tmp_path / "preview.mp4"
+    run("preview", SQUAT, "-o", out, "--exercise", "squat")
+    frames, info = read_video(out)
+    original, original_info = read_video(SQUAT, max_side=64)
+    assert len(frames) == len(original)
+    assert info.size == original_info.size and frames.std() > 0
