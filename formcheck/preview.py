@@ -107,18 +107,17 @@ def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, prog
     ends = sorted(v.end_frame for v in verdicts)
 
     def frames():
-        with VideoReader(video_path, color="bgr") as reader:
-            iterator = reader
-            if progress:
-                from tqdm.auto import tqdm
+        from tqdm.auto import tqdm
 
-                iterator = tqdm(reader, total=reader.expected_frames or None, unit="frame")
-            for frame in iterator:
+        with VideoReader(video_path, color="bgr") as reader, tqdm(
+                total=reader.expected_frames or None, unit="frame", disable=not progress) as bar:
+            for frame in reader:
                 image = frame.image.copy()
                 k = min(frame.index, pose.n_frames - 1)
                 done = sum(1 for end in ends if end <= k)
                 draw_frame(image, _pixel_points(pose, k, (image.shape[1], image.shape[0])),
                            by_frame.get(k), done, len(verdicts))
+                bar.update()
                 yield image
 
     with VideoReader(video_path) as probe:
