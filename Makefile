@@ -19,8 +19,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest formcheck tests
 
+# Benchmarks (docs/benchmarks.md): quick takes under a minute, full about three on 2 cores.
 bench: $(VENV)/.installed
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-json=out/bench-quick.json
+	mkdir -p out
+	FORMCHECK_BENCH=quick $(BIN)/python -m pytest benchmarks/bench_scaling.py benchmarks/bench_accuracy.py \
+		-o addopts="" -ra --benchmark-json=out/bench-quick.json
+
+bench-full: $(VENV)/.installed
+	mkdir -p out
+	FORMCHECK_BENCH=full $(BIN)/python -m pytest benchmarks/bench_scaling.py benchmarks/bench_accuracy.py \
+		-o addopts="" -ra --benchmark-json=out/bench-full.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks out

@@ -38,10 +38,10 @@ from .errors import DatasetError, InputError
 
 __all__ = [
     "DEFAULT_SIZES", "QUICK_SIZES", "PUBLISHED_ACCURACY", "BenchmarkReport",
-    "default_classifiers", "check_dataset", "load_named_dataset", "load_data_path",
+    "default_classifiers", "check_dataset", "load_named_dataset",
     "stratified_indices", "jitter", "training_sample", "median_seconds", "model_bytes",
     "latency_curve", "accuracy_summary", "learning_curve", "fit_power_law", "crossover",
-    "recommend", "run_benchmark", "write_report", "pivot_table", "plot_latency",
+    "recommend", "run_benchmark", "write_report", "pivot_table", "format_slope", "plot_latency",
     "plot_learning_curve",
 ]
 
@@ -87,6 +87,8 @@ def check_dataset(dataset, n_splits=5) -> int:
 
     Raises
     ------
+    InputError
+        ``n_splits`` below 2.
     DatasetError
         Fewer than 2 classes, a class with fewer than 2 reps, or a class
         whose reps all come from one video/subject.
@@ -97,6 +99,8 @@ def check_dataset(dataset, n_splits=5) -> int:
     >>> check_dataset(make_dataset("push-up", n_subjects=3, reps_per_class=2))
     3
     """
+    if not isinstance(n_splits, int) or n_splits < 2:
+        raise InputError(f"cross-validation needs at least 2 folds, got {n_splits!r}")
     counts = dataset.class_counts()
     if len(counts) < 2:
         raise DatasetError(f"need at least 2 classes (labels) to compare classifiers; the data "
@@ -155,27 +159,6 @@ def load_named_dataset(name, *, exercise=None, seed=0, root=None):
                             seed=seed)
     raise DatasetError(f"unknown dataset {name!r}; use pushfit, pose-trainer:<exercise> or "
                        "synthetic[:<exercise>]")
-
-
-def load_data_path(path, exercise=None, *, progress=False):
-    """The user's labelled reps: a saved RepDataset file or a folder ``root/<label>/<file>``.
-
-    Raises
-    ------
-    InputError
-        A folder was given without ``exercise``.
-    DatasetError, ModelFileError
-        The folder or file cannot be used.
-    """
-    from .dataset import RepDataset
-
-    path = Path(path)
-    if not path.is_dir():
-        return RepDataset.load(path)
-    if not exercise:
-        raise InputError(f"{path} is a folder of labelled videos or keypoints: say which "
-                         "exercise they show (--exercise)")
-    return RepDataset.from_folders(path, exercise, progress=progress)
 
 
 def stratified_indices(labels, n, rng) -> np.ndarray:
@@ -344,10 +327,16 @@ def latency_curve(estimators, X, y, sizes, *, seed=0, budget=0.5, batch_size=BAT
 
 # -- accuracy -------------------------------------------------------------------------------
 def accuracy_summary(result) -> dict:
-    """Accuracy, macro-F1, per-group accuracy, per-class scores and mean fit time of an evaluation."""
+    """Accuracy, macro-F1, per-group accuracy, per-class scores and mean fit time of a result.
+
+    ``group_accuracy`` (a video's reps vote with their mean probability) is
+    None when a group holds reps of several labels, as a synthetic subject does.
+    """
+    one_label = all(len(set(result.y_true[result.groups == g])) == 1
+                    for g in np.unique(result.groups))
     return {"accuracy": result.accuracy, "macro_f1": result.macro_f1,
-            "group_accuracy": result.group_accuracy(), "per_class": result.per_class(),
-            "fit_seconds": float(np.mean(result.fit_seconds))}
+            "group_accuracy": result.group_accuracy() if one_label else None,
+            "per_class": result.per_class(), "fit_seconds": float(np.mean(result.fit_seconds))}
 
 
 def learning_curve(estimators, dataset, *, n_splits=5, points=5, seed=0, progress=False) -> list:
@@ -402,7 +391,7 @@ def fit_power_law(sizes, seconds):
 
     Examples
     --------
-    >>> slope, intercept = fit_power_law([10, 100, 1000], [0.002, 0.02, 0.2])
+    >>> slope, intercept = fit_power_law([10, 100, 1000], [0.01, 0.1, 1.0])
     >>> round(slope, 6), round(intercept, 6)
     (1.0, -3.0)
     """
@@ -469,13 +458,18 @@ def recommend(accuracy, latency, n_reps) -> str:
             f"{_growth_sentence(latency)}")
 
 
-def _growth_sentence(latency) -> str:
+def _crossing(latency):
+    """The flattest classifier and the N where its fitted line crosses the steepest one's."""
     fits = _fits(latency)
     steep = max(fits, key=lambda name: fits[name][0])
     flat = min(fits, key=lambda name: fits[name][0])
-    growth = " and ".join(f"as N^{_slope(fits[name][0])} for the {name} classifier"
-                          for name in fits)
-    n_cross = crossover(fits[steep], fits[flat])
+    return flat, crossover(fits[steep], fits[flat])
+
+
+def _growth_sentence(latency) -> str:
+    growth = " and ".join(f"as N^{format_slope(slope)} for the {name} classifier"
+                          for name, (slope, _) in _fits(latency).items())
+    flat, n_cross = _crossing(latency)
     measured = [r["n"] for r in latency]
     if n_cross is None:
         return f"Latency grows {growth}; the fitted lines do not cross."
@@ -520,12 +514,11 @@ class BenchmarkReport:
     @property
     def crossover_n(self):
         """N where the flattest latency line crosses the steepest (None if they do not)."""
-        fits = _fits(self.latency)
-        ordered = sorted(fits.values())
-        return crossover(ordered[-1], ordered[0])
+        return _crossing(self.latency)[1]
 
     @property
     def recommendation(self) -> str:
+        """Plain-words advice: see :func:`recommend`."""
         return recommend(self.accuracy, self.latency, self.dataset["reps"])
 
     def to_dict(self) -> dict:
@@ -549,13 +542,15 @@ class BenchmarkReport:
     def _accuracy_md(self) -> str:
         lines = [f"## Accuracy ({self.settings['folds']}-fold cross-validation grouped by "
                  "video/subject)", "",
-                 "| classifier | accuracy | macro-F1 | per video/subject | fit (s) |",
+                 "| classifier | accuracy | macro-F1 | per video | fit (s) |",
                  "|---|---|---|---|---|"]
         lines += [f"| {name} | {a['accuracy']:.1%} | {a['macro_f1']:.3f} | "
-                  f"{a['group_accuracy']:.1%} | {a['fit_seconds']:.2f} |"
+                  f"{_percent(a['group_accuracy'])} | {a['fit_seconds']:.2f} |"
                   for name, a in self.accuracy.items()]
-        lines += ["", "| classifier | class | precision | recall | support |", "|---|---|---|---|---|"]
-        lines += [f"| {name} | {label} | {s['precision']:.2f} | {s['recall']:.2f} | {s['support']} |"
+        lines += ["", "| classifier | class | precision | recall | support |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {name} | {label} | {s['precision']:.2f} | {s['recall']:.2f} | "
+                  f"{s['support']} |"
                   for name, a in self.accuracy.items() for label, s in a["per_class"].items()]
         published = PUBLISHED_ACCURACY.get(self.dataset["name"])
         if published:
@@ -565,7 +560,7 @@ class BenchmarkReport:
 
     def _latency_md(self) -> str:
         resampled = sorted({r["n"] for r in self.latency if r["resampled"]})
-        slopes = ", ".join(f"{name} {_slope(slope)}" for name, slope in self.slopes.items())
+        slopes = ", ".join(f"{name} {format_slope(slope)}" for name, slope in self.slopes.items())
         n_cross = self.crossover_n
         return "\n\n".join([
             "## Latency against training-set size N",
@@ -577,8 +572,9 @@ class BenchmarkReport:
             "Model file (kB):\n\n" + pivot_table(self.latency, "model_bytes", "{:,.0f}",
                                                  scale=1e-3),
             f"N above the data size ({', '.join(map(str, resampled)) or 'none'}) are the data "
-            f"plus jittered copies. Fitted log-log slopes: {slopes}; lines cross at "
-            + (f"N ≈ {n_cross:,.0f}." if n_cross else "no N.")])
+            f"plus jittered copies. Fitted log-log slopes: {slopes}; "
+            + (f"the lines cross at N ≈ {n_cross:,.0f}." if n_cross
+               else "the lines do not cross.")])
 
 
 def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES, n_splits=5,
@@ -716,7 +712,7 @@ def plot_latency(rows, path, *, title="") -> Path:
         for name, (slope, intercept) in _fits(rows, key).items():
             n = np.array([r["n"] for r in rows if r["classifier"] == name])
             ms = np.array([r[key] for r in rows if r["classifier"] == name]) * 1e3
-            line, = ax.plot(n, ms, "o", label=f"{name} (slope {_slope(slope)})")
+            line, = ax.plot(n, ms, "o", label=f"{name} (slope {format_slope(slope)})")
             ax.plot(n, 10 ** (intercept + slope * np.log10(n)) * 1e3, "-", color=line.get_color())
         ax.set(xscale="log", yscale="log", xlabel="training reps N", ylabel="latency (ms)",
                title=label)
@@ -756,7 +752,18 @@ def _style(ax, ms_axis):
     ax.grid(True, which="both", alpha=0.3)
 
 
-def _slope(value) -> str:
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def format_slope(value) -> str:
+    """A fitted slope with two decimals, never ``-0.00``.
+
+    Examples
+    --------
+    >>> format_slope(-0.004), format_slope(0.756)
+    ('0.00', '0.76')
+    """
     return f"{round(value, 2) + 0:.2f}"  # + 0 turns -0.0 into 0.0
 
 

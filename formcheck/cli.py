@@ -57,50 +57,6 @@ def demo(exercise, subjects, seed):
     run_demo(exercise=exercise, n_subjects=subjects, seed=seed, echo=click.echo)
 
 
-@cli.command()
-@click.option("--data", "data_path", type=click.Path(exists=True, path_type=Path),
-              help="A saved RepDataset file, or a labelled folder root/<label>/<file>.")
-@click.option("--dataset", "dataset_name",
-              help="A named set: pushfit, pose-trainer:<exercise>, synthetic[:<exercise>] "
-                   "(default: synthetic).")
-@click.option("--exercise", help="Exercise of a labelled folder or of the synthetic set.")
-@click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
-@click.option("--sizes", callback=lambda _ctx, _param, text: _int_list(text),
-              help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
-@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
-@click.option("--output", "-o", default="formcheck-bench", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
-@click.option("--seed", default=0, show_default=True)
-def bench(data_path, dataset_name, exercise, quick, sizes, folds, output, seed):
-    """Compare both classifiers on your reps: accuracy, latency against N, fit time, size.
-
-    Cross-validates both classifiers (grouped by video/subject), times
-    prediction against the training-set size N (sub-sampled, or grown with
-    jittered copies beyond your data), writes bench.json, bench.md and PNG
-    plots to --output, and recommends one.
-
-    \b
-    Example:
-      formcheck bench --dataset pushfit --output bench-pushfit
-      formcheck bench --data my-reps.fcd --quick
-      formcheck bench --data videos/ --exercise squat
-    """
-    from .benchmarking import (DEFAULT_SIZES, QUICK_SIZES, load_data_path, load_named_dataset,
-                               run_benchmark, write_report)
-
-    if data_path and dataset_name:
-        raise click.UsageError("give --data or --dataset, not both")
-    name = str(data_path) if data_path else dataset_name or "synthetic"
-    data = (load_data_path(data_path, exercise, progress=True) if data_path
-            else load_named_dataset(name, exercise=exercise, seed=seed))
-    report = run_benchmark(data, name=name, sizes=sizes or (QUICK_SIZES if quick else DEFAULT_SIZES),
-                           n_splits=folds, seed=seed, learning_points=3 if quick else 5,
-                           budget=0.1 if quick else 0.5, progress=True)
-    paths = write_report(report, output)
-    click.echo(report.to_markdown())
-    click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))
-
-
 # -- issue-6 commands: extract, label, train, evaluate, predict, preview, live ----------------
 
 _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
@@ -361,6 +317,52 @@ def live(camera, model, exercise):
     from .live import run_live
 
     run_live(_checker(model, exercise), camera, echo=click.echo)
+
+
+@cli.command()
+@click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--dataset", "dataset_name",
+              help="Instead of DATA, a named set: pushfit, pose-trainer:<exercise>, "
+                   "synthetic[:<exercise>] (the default).")
+@_exercise_option
+@click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
+@click.option("--sizes", callback=lambda _ctx, _param, text: _int_list(text),
+              help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
+@click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
+@click.option("--output", "-o", default="formcheck-bench", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
+@click.option("--seed", default=0, show_default=True)
+def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
+    """Compare both classifiers on your reps: accuracy, latency against N, fit time, size.
+
+    DATA is a labelled folder (root/<label>/<file>), an annotation CSV or a
+    saved RepDataset; without it, synthetic reps. Both classifiers are
+    cross-validated (grouped by video/subject) and timed against the
+    training-set size N (sub-sampled, or grown with jittered copies beyond your
+    data); bench.json, bench.md and PNG plots go to --output, and the command
+    recommends one.
+
+    \b
+    Example:
+      formcheck bench --dataset pushfit --output bench-pushfit
+      formcheck bench my-reps.fcd --quick
+      formcheck bench videos/ --exercise squat
+    """
+    from .benchmarking import (DEFAULT_SIZES, QUICK_SIZES, load_named_dataset, run_benchmark,
+                               write_report)
+
+    if data and dataset_name:
+        raise click.UsageError("give DATA or --dataset, not both")
+    name = str(data) if data else dataset_name or "synthetic"
+    reps = _load_reps(data, exercise) if data else load_named_dataset(name, exercise=exercise,
+                                                                        seed=seed)
+    sizes = sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
+    report = run_benchmark(reps, name=name, sizes=sizes, n_splits=folds, seed=seed,
+                           learning_points=3 if quick else 5, budget=0.1 if quick else 0.5,
+                           progress=True)
+    paths = write_report(report, output)
+    click.echo(report.to_markdown())
+    click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))
 
 
 def _int_list(text):

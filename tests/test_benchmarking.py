@@ -1,0 +1,197 @@
+"""The benchmark machinery at tiny sizes: formcheck.benchmarking, ``formcheck bench`` and the
+pytest-benchmark suite in its smoke mode (the CI run of ``benchmarks/bench_scaling.py``)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from formcheck.benchmarking import (check_dataset, crossover, fit_power_law, recommend,
+                                    stratified_indices, training_sample)
+from formcheck.cli import cli
+from formcheck.errors import DatasetError, InputError
+from formcheck.synthetic import make_dataset, make_set
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """12 push-up reps: 3 subjects x 2 classes x 2 reps."""
+    return make_dataset("push-up", n_subjects=3, reps_per_class=2, seed=0)
+
+
+def _bench(*args):
+    return CliRunner().invoke(cli, ["bench", *map(str, args)])
+
+
+# -- library --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [3, 5, 9, 10])
+def test_stratified_indices_draw_exactly_n_with_every_class(n):
+    labels = np.array(["a"] * 7 + ["b"] * 2 + ["c"])
+    picked = stratified_indices(labels, n, np.random.default_rng(0))
+    assert len(picked) == len(set(picked)) == n
+    assert set(labels[picked]) == {"a", "b", "c"}
+
+
+def test_stratified_indices_need_room_for_every_class():
+    with pytest.raises(InputError, match="all 3 classes"):
+        stratified_indices(np.array(["a", "b", "c"]), 2, np.random.default_rng(0))
+
+
+def test_training_sample_beyond_the_data_adds_jittered_copies(tiny):
+    X, y = tiny.X, tiny.labels
+    grown, grown_y, resampled = training_sample(X, y, 40, np.random.default_rng(0))
+    assert resampled and len(grown) == len(grown_y) == 40
+    assert all(np.array_equal(a, b) for a, b in zip(grown, X))
+    copies = grown[len(X):]
+    assert all(c.shape[1] == X[0].shape[1] for c in copies)
+    assert not any(c.shape == x.shape and np.allclose(c, x) for c in copies for x in X)
+    assert sorted(set(grown_y)) == tiny.classes
+    sub, sub_y, resampled = training_sample(X, y, 6, np.random.default_rng(0))
+    assert not resampled and len(sub) == 6 and sorted(set(sub_y)) == tiny.classes
+
+
+def test_power_law_slope_and_crossover():
+    n = np.array([50, 200, 800, 3200])
+    knn = fit_power_law(n, 1e-6 * n)            # linear scan
+    learned = fit_power_law(n, np.full(4, 3e-4))  # flat
+    assert knn[0] == pytest.approx(1) and learned[0] == pytest.approx(0, abs=1e-9)
+    assert crossover(knn, learned) == pytest.approx(300)
+    assert crossover(learned, knn) is None
+
+
+def _latency_rows(sizes=(50, 100, 800, 3200)):
+    return ([{"classifier": "DTW kNN", "n": n, "single_seconds": 1e-6 * n} for n in sizes]
+            + [{"classifier": "learned", "n": n, "single_seconds": 3e-4} for n in sizes])
+
+
+@pytest.mark.parametrize("accuracies, n_reps, choice, reason", [
+    ((0.90, 0.70), 100, "DTW kNN", "more accurate"),
+    ((0.80, 0.81), 100, "DTW kNN", "about as accurate"),
+    ((0.80, 0.81), 800, "learned", "about as accurate"),
+])
+def test_recommendation_names_the_choice_the_reason_and_the_crossover(accuracies, n_reps,
+                                                                      choice, reason):
+    accuracy = {name: {"accuracy": a} for name, a in zip(("DTW kNN", "learned"), accuracies)}
+    text = recommend(accuracy, _latency_rows(), n_reps)
+    assert text.startswith(f"Use the {choice} classifier at this data size ({n_reps} reps)")
+    assert reason in text
+    assert "the learned classifier is the faster from N ≈ 300 reps" in text
+
+
+def test_one_video_per_class_is_not_enough(tiny):
+    one_subject = tiny[tiny.groups == "s00"]
+    with pytest.raises(DatasetError, match="at least 2 videos/subjects"):
+        check_dataset(one_subject)
+
+
+# -- command line ---------------------------------------------------------------------------------
+def test_bench_on_a_saved_dataset_writes_json_markdown_and_plots(tiny, tmp_path):
+    path = tiny.save(tmp_path / "reps.fcd")
+    result = _bench(path, "--quick", "--sizes", "8,40", "--folds", "3",
+                    "--output", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    for text in ("Accuracy (3-fold cross-validation", "One rep per call (ms)", "Model file (kB)",
+                 "Fitted log-log slopes", "## Recommendation", "Use the "):
+        assert text in result.output
+    report = json.loads((tmp_path / "out" / "bench.json").read_text())
+    assert set(report["accuracy"]) == set(report["slopes"]) == {"DTW kNN", "learned"}
+    assert {row["n"] for row in report["latency"]} == {8, 12, 40}
+    assert all(row["model_bytes"] > 0 and row["fit_seconds"] > 0 for row in report["latency"])
+    assert report["learning_curve"] and report["recommendation"].startswith("Use the ")
+    for name in ("latency.png", "learning-curve.png"):
+        assert (tmp_path / "out" / name).read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_bench_on_pushfit_prints_accuracy_latency_and_a_recommendation(shared_datasets,
+                                                                      tmp_path):
+    result = _bench("--dataset", "pushfit", "--quick", "--sizes", "50,200",
+                    "--output", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "# formcheck bench: pushfit" in result.output
+    assert "| DTW kNN | push-up/correct |" in result.output
+    assert "| learned | push-up/wrong |" in result.output
+    assert "Published on this set" in result.output and "random forest 82.6%" in result.output
+    assert "Use the " in result.output and "faster" in result.output
+
+
+def _one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]  # after any progress bar of the loading
+    assert line.startswith("formcheck: error: "), result.output
+    assert all(fragment in line for fragment in fragments), line
+
+
+def test_one_class_stops_with_a_clear_message(tiny, tmp_path):
+    path = tiny[tiny.labels == "push-up/correct"].save(tmp_path / "one-class.fcd")
+    _one_line_error(_bench(path), "need at least 2 classes",
+                    "{'push-up/correct': 6}")
+
+
+def test_fewer_than_two_reps_per_class_stops_with_a_clear_message(tiny, tmp_path):
+    keep = (tiny.labels == "push-up/correct") | (np.arange(len(tiny)) == len(tiny) - 1)
+    path = tiny[keep].save(tmp_path / "one-faulty-rep.fcd")
+    _one_line_error(_bench(path), "at least 2 reps",
+                    "{'push-up/upper-body-first': 1}")
+
+
+def test_fewer_than_two_folds_stops_with_a_clear_message(tiny, tmp_path):
+    _one_line_error(_bench(tiny.save(tmp_path / "reps.fcd"), "--folds", "1"),
+                    "at least 2 folds")
+
+
+def test_a_labelled_folder_with_one_class_stops_with_a_clear_message(tmp_path):
+    (tmp_path / "correct").mkdir()
+    for seed in range(2):
+        pose = make_set("push-up", "push-up/correct", n_reps=2, seed=seed)
+        np.save(tmp_path / "correct" / f"set{seed}.npy", pose.landmarks)
+    _one_line_error(_bench(tmp_path, "--exercise", "push-up"),
+                    "need at least 2 classes")
+
+
+def test_a_folder_needs_the_exercise(tmp_path):
+    result = _bench(tmp_path)
+    assert result.exit_code == 2 and "--exercise is needed" in result.output
+
+
+def test_unknown_dataset_name_stops_with_the_choices():
+    _one_line_error(_bench("--dataset", "pushups"), "pushfit, pose-trainer:<exercise>")
+
+
+def test_data_and_dataset_together_are_a_usage_error(tiny, tmp_path):
+    result = _bench(tiny.save(tmp_path / "reps.fcd"), "--dataset", "pushfit")
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_bench_help_shows_examples():
+    result = CliRunner().invoke(cli, ["bench", "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output
+    assert "formcheck bench --dataset pushfit" in result.output
+
+
+# -- the pytest-benchmark suite -------------------------------------------------------------------
+def test_benchmark_suite_runs_in_smoke_mode_and_writes_its_json(tmp_path):
+    env = {**os.environ, "FORMCHECK_BENCH": "smoke", "FORMCHECK_BENCH_OUT": str(tmp_path)}
+    command = [sys.executable, "-m", "pytest", "benchmarks/bench_scaling.py", "-o", "addopts=",
+               "-p", "no:cacheprovider", "-q", f"--benchmark-json={tmp_path / 'bench.json'}"]
+    run = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    benchmarks = json.loads((tmp_path / "bench.json").read_text())["benchmarks"]
+    assert {b["extra_info"]["classifier"] for b in benchmarks} == {
+        "DTW kNN", "DTW kNN, no lower bounds", "learned", "tslearn kNN-DTW"}
+    assert {b["group"] for b in benchmarks} == {
+        f"N={n:>6}, {k} rep(s) per call" for n in (20, 60) for k in (1, 8)}
+    assert all(b["extra_info"]["fit_seconds"] >= 0 and b["extra_info"]["model_bytes"] > 0
+               for b in benchmarks)
+    summary = json.loads((tmp_path / "bench-smoke-scaling.json").read_text())
+    assert {row["n"] for row in summary["rows"]} == {20, 60}
+    assert set(summary["slopes"]) == {b["extra_info"]["classifier"] for b in benchmarks}
+    assert (tmp_path / "bench-smoke-latency.png").read_bytes()[:4] == b"\x89PNG"
