@@ -57,7 +57,7 @@ def demo(exercise, subjects, seed):
     run_demo(exercise=exercise, n_subjects=subjects, seed=seed, echo=click.echo)
 
 
-# -- issue-6 commands: extract, label, train, evaluate, predict, preview, live ----------------
+# -- helpers shared by the commands below ---------------------------------------------
 
 _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
 

@@ -152,3 +152,12 @@ def test_live_without_a_camera_is_a_clear_error():
     result = run("live", "--camera", "7", "--exercise", "squat")
     assert result.exit_code == 2
     assert "camera 7: cannot be opened" in result.output
+
+
+def test_extract_keeps_going_past_a_bad_file_and_reports_it(tmp_path):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("this is not a video")
+    result = run("extract", bad, "-o", tmp_path / "poses")
+    assert result.exit_code == 2
+    assert "formcheck: error:" in result.output and "notes.mp4" in result.output
+    assert not list((tmp_path / "poses").glob("*.npz"))

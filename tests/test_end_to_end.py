@@ -67,3 +67,13 @@ def test_preview_writes_a_playable_mp4_with_every_frame(tmp_path):
     original, original_info = read_video(SQUAT, max_side=64)
     assert len(frames) == len(original)
     assert info.size == original_info.size and frames.std() > 0
+
+
+def test_extract_writes_keypoint_files_that_load_back(tmp_path):
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    from formcheck import load_keypoints
+
+    output = run("extract", SQUAT, "-o", tmp_path / "poses")
+    pose = load_keypoints(tmp_path / "poses" / f"{SQUAT.stem}.npz")
+    assert f"{pose.n_frames} frames" in output and pose.n_frames == 75
+    assert pose.image_size == (1280, 720) and pose.layout == "mediapipe33"
