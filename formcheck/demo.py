@@ -11,6 +11,7 @@ from .errors import InputError
 from .evaluation import holdout_split
 from .exercises import get_exercise
 from .features import joint_angles
+from .feedback import explain
 from .reps import driving_signal, segment_reps
 
 __all__ = ["run_demo"]
@@ -71,9 +72,8 @@ def _show_one_set(pose, definition, echo):
 def _key_number(angles, definition) -> str:
     signal = driving_signal(angles, definition)
     turning = signal.min() if definition.phase == "min" else signal.max()
-    where = "at the bottom" if definition.phase == "min" else "at the top"
     name = " / ".join(definition.driving_channels).replace("_", " ")
-    return f"{name} {where}: {turning:.0f}°"
+    return f"{name} {definition.phases[1]}: {turning:.0f}°"
 
 
 def _latency(model, rep, repeats=20) -> float:
@@ -90,10 +90,14 @@ def _check_new_set(pose, definition, models, echo) -> list:
     verdicts = []
     for rep in segment_reps(angles, definition):
         line = [f"   rep {rep.index + 1} ({rep.start_time:.1f}-{rep.end_time:.1f} s):"]
+        labels = {}
         for name, model in models.items():
             proba = model.predict_proba([rep.angles])[0]
-            label = model.classes_[proba.argmax()]
-            line.append(f"{name}: {label} ({proba.max():.0%})")
-            verdicts.append((rep.index, name, str(label)))
+            labels[name] = str(model.classes_[proba.argmax()])
+            line.append(f"{name}: {labels[name]} ({proba.max():.0%})")
+            verdicts.append((rep.index, name, labels[name]))
         echo("  ".join(line) + f"  [{_key_number(rep.angles, definition)}]")
+        if labels["learned"] != definition.correct:
+            why = explain(models["learned"], rep.angles, definition, fault=labels["learned"])
+            echo(f"      why: {why}")
     return verdicts
