@@ -35,6 +35,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from .classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from .errors import DatasetError, InputError
+from .features import resample
 
 __all__ = [
     "DEFAULT_SIZES", "QUICK_SIZES", "PUBLISHED_ACCURACY", "BenchmarkReport",
@@ -215,9 +216,7 @@ def jitter(series, rng, *, stretch=(0.85, 1.18), amplitude=0.05, noise=0.02) -> 
     """
     series = np.asarray(series, dtype=float)
     factor = np.exp(rng.uniform(*np.log(stretch)))
-    old = np.linspace(0.0, 1.0, len(series))
-    new = np.linspace(0.0, 1.0, max(2, round(len(series) * factor)))
-    stretched = np.column_stack([np.interp(new, old, channel) for channel in series.T])
+    stretched = resample(series, max(2, round(len(series) * factor)))
     mean = stretched.mean(axis=0)
     scale = 1 + rng.normal(0, amplitude, series.shape[1])
     return mean + (stretched - mean) * scale + rng.normal(0, noise, stretched.shape) * series.std(0)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._archive import read_archive, write_archive
 from .errors import ChannelMismatchError, DatasetError, DependencyError, InputError
-from .features import AngleSeries, joint_angles
+from .features import AngleSeries, joint_angles, resample
 from .reps import segment_reps
 
 __all__ = ["RepDataset", "VIDEO_SUFFIXES"]
@@ -274,10 +274,7 @@ def _check_channels(reps):
 
 
 def _time_stretch(rep: AngleSeries, factor: float) -> AngleSeries:
-    n_out = max(2, int(round(len(rep) * factor)))
-    old = np.linspace(0.0, 1.0, len(rep))
-    new = np.linspace(0.0, 1.0, n_out)
-    values = np.column_stack([np.interp(new, old, col) for col in np.asarray(rep).T])
+    values = resample(np.asarray(rep), max(2, int(round(len(rep) * factor))))
     return AngleSeries(values, rep.channels, rep.fps, rep.source)
 
 

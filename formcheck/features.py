@@ -15,7 +15,7 @@ from scipy.signal import savgol_filter
 from .errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from .pose import PoseSequence
 
-__all__ = ["AngleSeries", "CHANNELS", "joint_angles", "available_channels"]
+__all__ = ["AngleSeries", "CHANNELS", "joint_angles", "available_channels", "resample"]
 
 # name -> (kind, joints). kinds: "angle" (angle at the middle joint, 0-180),
 # "incline" (segment from first to second joint against the upward vertical, 0-180),
@@ -162,6 +162,23 @@ class AngleSeries:
         t_out = np.arange(max(1, int(np.floor(t_in[-1] * fps + 1e-9)) + 1)) / fps
         out = np.column_stack([np.interp(t_out, t_in, col) for col in self.values.T])
         return self._with(out, fps=fps)
+
+
+def resample(series: np.ndarray, length: int) -> np.ndarray:
+    """Linear interpolation of a ``(T, C)`` series onto ``length`` evenly spaced points.
+
+    The rep's own time is normalised: the first and last frames are kept and
+    the points in between are evenly spaced (a time stretch or squeeze).
+
+    Examples
+    --------
+    >>> resample(np.array([[0.0], [10.0]]), 3).ravel().tolist()
+    [0.0, 5.0, 10.0]
+    """
+    position = np.linspace(0.0, len(series) - 1, length)
+    left = np.minimum(position.astype(int), len(series) - 2)
+    weight = (position - left)[:, None]
+    return series[left] * (1 - weight) + series[left + 1] * weight
 
 
 def available_channels(layout) -> list:

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .classifiers.base import resample
 from .classifiers.knn import DTWKNeighborsClassifier
 from .exercises import get_exercise
-from .features import CHANNELS
+from .features import CHANNELS, resample
 from .reps import driving_signal
 
 __all__ = ["Feedback", "explain", "describe_channel"]

@@ -17,8 +17,9 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from .._archive import read_archive, write_archive
 from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
                       NotFittedError, TooFewFramesError)
+from ..features import resample
 
-__all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles", "resample"]
+__all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
 MODEL_FORMAT = 1
 PROFILE_LENGTH = 32
@@ -78,14 +79,6 @@ def _to_arrays(X) -> list:
             raise InputError(f"X[{i}] must have shape (T, C); got {array.shape}")
         out.append(array)
     return out
-
-
-def resample(series: np.ndarray, length: int) -> np.ndarray:
-    """Linear interpolation of a ``(T, C)`` series onto ``length`` evenly spaced points."""
-    position = np.linspace(0.0, len(series) - 1, length)
-    left = np.minimum(position.astype(int), len(series) - 2)
-    weight = (position - left)[:, None]
-    return series[left] * (1 - weight) + series[left + 1] * weight
 
 
 def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):

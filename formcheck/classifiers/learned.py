@@ -7,7 +7,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from ..errors import InputError
-from .base import RepClassifier, resample
+from ..features import resample
+from .base import RepClassifier
 
 __all__ = ["LearnedClassifier", "rep_features"]
 
