@@ -33,6 +33,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from ._progress import progress as progress_bar
 from .classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from .errors import DatasetError, InputError
 from .features import resample
@@ -317,7 +318,7 @@ def latency_curve(estimators, X, y, sizes, *, seed=0, budget=0.5, batch_size=BAT
     queries = [jitter(X[i], rng) for i in rng.integers(0, len(X), batch_size)]
     samples = {n: training_sample(X, y, n, np.random.default_rng([seed, n])) for n in sizes}
     rows = []
-    for name, n in _progress(list(product(estimators, sizes)), progress, "latency"):
+    for name, n in progress_bar(list(product(estimators, sizes)), progress, desc="latency"):
         X_n, y_n, resampled = samples[n]
         rows.append({"classifier": name, "n": int(n), "resampled": resampled,
                      **_time_one(estimators[name], X_n, y_n, queries, budget)})
@@ -356,8 +357,8 @@ def learning_curve(estimators, dataset, *, n_splits=5, points=5, seed=0, progres
     start = min(smallest, max(2 * len(dataset.classes), smallest // 8))
     fractions = np.unique(np.round(np.geomspace(start, smallest, points))) / smallest
     rows = []
-    for name, fraction in _progress(list(product(estimators, fractions)), progress,
-                                    "learning curve"):
+    for name, fraction in progress_bar(list(product(estimators, fractions)), progress,
+                                       desc="learning curve"):
         rng = np.random.default_rng(seed)
         rows.append({"classifier": name,
                      **_curve_point(estimators[name], dataset, folds, fraction, rng)})
@@ -771,11 +772,3 @@ def _save(figure, path, title) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     return Path(path)
-
-
-def _progress(items, enabled, desc):
-    if not enabled:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -139,15 +138,11 @@ class FormChecker:
 
         return self.check_pose(extract_pose(path, **extract_options))
 
-    def check_file(self, path, **options) -> list:
-        """Check a video or a keypoint file (anything :func:`formcheck.load_keypoints` reads)."""
-        from .dataset import VIDEO_SUFFIXES
+    def check_file(self, path, *, fps=None, layout=None) -> list:
+        """Check a video or a keypoint file (see :func:`formcheck.pose.load_pose`)."""
+        from .pose.load import load_pose
 
-        if Path(path).suffix.lower() in VIDEO_SUFFIXES:
-            return self.check_video(path, **options)
-        from .pose.readers import load_keypoints
-
-        return self.check_pose(load_keypoints(path, **options))
+        return self.check_pose(load_pose(path, fps=fps, layout=layout))
 
     def check_pose(self, pose: PoseSequence) -> list:
         """Cut a pose sequence into reps and give a verdict on each.

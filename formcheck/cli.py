@@ -62,19 +62,6 @@ def demo(exercise, subjects, seed):
 _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
 
 
-def _load_pose(path, fps=None):
-    """A video (MediaPipe) or a keypoint file, by extension."""
-    from .dataset import VIDEO_SUFFIXES
-
-    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
-        from .pose import extract_pose
-
-        return extract_pose(path, fps=fps)
-    from .pose import load_keypoints
-
-    return load_keypoints(path, fps=fps)
-
-
 def _load_reps(data, exercise):
     """A RepDataset from a saved dataset file, an annotation CSV or a labelled folder."""
     from .dataset import RepDataset
@@ -157,13 +144,14 @@ def label(files, exercise, annotations, label_all):
     """
     from .exercises import get_exercise
     from .labelling import AnnotationStore, LabelSession, reps_to_label
+    from .pose import load_pose
 
     if exercise is None:
         raise click.UsageError("--exercise is required")
     exercise = get_exercise(exercise)
     store = AnnotationStore(annotations)
     reps = [rep for path in files
-            for rep in reps_to_label(path, _load_pose(path), exercise, annotations.parent)]
+            for rep in reps_to_label(path, load_pose(path), exercise, annotations.parent)]
     session = LabelSession(store, exercise, reps)
     if label_all:
         count = session.label_all(label_all)
@@ -264,7 +252,9 @@ def predict(source, model, exercise, as_json):
     """
     import json
 
-    pose = _load_pose(source)
+    from .pose import load_pose
+
+    pose = load_pose(source)
     verdicts = _checker(model, exercise).check_pose(pose)
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2))

@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from ._archive import read_archive, write_archive
+from ._progress import progress as progress_bar
 from .errors import ChannelMismatchError, DatasetError, DependencyError, InputError
 from .features import AngleSeries, joint_angles, resample
+from .pose.load import load_pose
 from .reps import segment_reps
 
-__all__ = ["RepDataset", "VIDEO_SUFFIXES"]
+__all__ = ["RepDataset"]
 
-VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg"}
 _FORMAT = 1
 
 
@@ -223,7 +224,7 @@ class RepDataset:
         if not files:
             raise DatasetError(f"{root}: no files in labelled sub-folders (root/<label>/<file>)")
         parts = [_reps_of_file(path, exercise, f"{exercise.name}/{label}", fps, layout,
-                               angle_options) for label, path in _progress(files, progress)]
+                               angle_options) for label, path in progress_bar(files, progress, unit="file")]
         return _merge(parts, exercise, root)
 
     @classmethod
@@ -247,7 +248,7 @@ class RepDataset:
         root = Path(root) if root is not None else csv_path.parent
         rows = _read_annotations(csv_path)
         series_cache, reps, labels, groups, sources = {}, [], [], [], []
-        for row in _progress(rows, progress):
+        for row in progress_bar(rows, progress, unit="file"):
             path = root / row["file"]
             if path not in series_cache:
                 pose = _load_pose(path, fps, layout)
@@ -281,13 +282,7 @@ def _time_stretch(rep: AngleSeries, factor: float) -> AngleSeries:
 def _load_pose(path: Path, fps, layout):
     if not path.exists():
         raise DatasetError(f"{path}: no such file")
-    if path.suffix.lower() in VIDEO_SUFFIXES:
-        from .pose.extract import extract_pose
-
-        return extract_pose(path, fps=fps)
-    from .pose.readers import load_keypoints
-
-    return load_keypoints(path, layout=layout, fps=fps)
+    return load_pose(path, fps=fps, layout=layout)
 
 
 def _reps_of_file(path, exercise, label, fps, layout, angle_options):
@@ -327,11 +322,3 @@ def _frame_range(row, n_frames, csv_path):
         raise DatasetError(f"{csv_path}: frames {start}:{end} are outside {row['file']} "
                            f"({n_frames} frames)")
     return start, end
-
-
-def _progress(items, enabled):
-    if not enabled:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, unit="file")

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
+from ._progress import progress as progress_bar
 from .errors import DatasetError
 
 __all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split", "evaluate_model"]
@@ -127,7 +128,7 @@ def grouped_cross_validation(estimator, dataset, *, n_splits=5, seed=0, augment=
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     folds = list(splitter.split(np.zeros(len(dataset)), dataset.labels, dataset.groups))
     fit_seconds = []
-    for train, test in _maybe_progress(folds, progress):
+    for train, test in progress_bar(folds, progress, unit="fold"):
         train_set = dataset[train].augment(**augment) if augment else dataset[train]
         model = clone(estimator)
         started = time.perf_counter()
@@ -160,14 +161,6 @@ def holdout_split(estimator, dataset, *, test_size=0.4, random_state=42) -> Eval
     proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(test)
     return EvaluationResult(classes, test.labels, classes[np.argmax(proba, axis=1)], proba,
                             test.groups, [seconds])
-
-
-def _maybe_progress(items, enabled):
-    if not enabled:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, unit="fold")
 
 
 def evaluate_model(model, dataset) -> EvaluationResult:

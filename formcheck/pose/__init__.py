@@ -7,7 +7,9 @@
 """
 
 from .extract import BatchResult, extract_many, extract_pose
+from .load import VIDEO_SUFFIXES, load_pose
 from .readers import load_keypoints
 from .sequence import PoseSequence
 
-__all__ = ["PoseSequence", "extract_pose", "extract_many", "BatchResult", "load_keypoints"]
+__all__ = ["PoseSequence", "extract_pose", "extract_many", "BatchResult", "load_keypoints",
+           "load_pose", "VIDEO_SUFFIXES"]

@@ -1,0 +1,36 @@
+"""One entry point for any recording: a video (MediaPipe) or a keypoint file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["VIDEO_SUFFIXES", "load_pose"]
+
+#: File extensions read as video; anything else is read as keypoints.
+VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg"}
+
+
+def load_pose(path, *, fps=None, layout=None):
+    """The pose sequence of a video or a keypoint file, chosen by the file extension.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A video (see :data:`VIDEO_SUFFIXES`; needs the ``video`` extra) or a
+        file/folder :func:`~formcheck.pose.load_keypoints` reads.
+    fps : float, optional
+        Resample a video to this rate, or set a keypoint file's rate.
+    layout : str, optional
+        Keypoint layout of a keypoint file (videos are always ``mediapipe33``).
+
+    Returns
+    -------
+    PoseSequence
+    """
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        from .extract import extract_pose
+
+        return extract_pose(path, fps=fps)
+    from .readers import load_keypoints
+
+    return load_keypoints(path, layout=layout, fps=fps)
