@@ -217,10 +217,10 @@ class FormChecker:
         return joint_angles(pose, self.exercise, channels=channels, **settings)
 
     def _verdict(self, rep, start, end, index=None) -> RepVerdict:
-        proba = self.model.predict_proba([rep.angles])[0]
-        best = int(np.argmax(proba))
-        label, probability = str(self.model.classes_[best]), float(proba[best])
-        reason = self._unknown_reason(rep, probability)
+        proba, novelty = self.model.predict_proba_and_novelty([rep.angles])
+        best = int(np.argmax(proba[0]))
+        label, probability = str(self.model.classes_[best]), float(proba[0, best])
+        reason = self._unknown_reason(probability, float(novelty[0]))
         fault = feedback = None
         if reason:
             label = UNKNOWN
@@ -233,14 +233,12 @@ class FormChecker:
         return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,
                           end / fps, label, probability, fault, feedback, reason)
 
-    def _unknown_reason(self, rep, probability) -> str:
+    def _unknown_reason(self, probability, novelty) -> str:
         if probability < self.min_probability:
             return f"low confidence ({probability:.0%} < {self.min_probability:.0%})"
-        if self.detect_novel:
-            score = float(self.model.novelty_score([rep.angles])[0])
-            if score > self.model.novelty_threshold_:
-                return (f"unlike every training rep (novelty {score:.2f} > "
-                        f"{self.model.novelty_threshold_:.2f})")
+        if self.detect_novel and novelty > self.model.novelty_threshold_:
+            return (f"unlike every training rep (novelty {novelty:.2f} > "
+                    f"{self.model.novelty_threshold_:.2f})")
         return ""
 
 

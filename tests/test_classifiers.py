@@ -184,3 +184,12 @@ def _expected_failed(estimator):
                          expected_failed_checks=_expected_failed)
 def test_scikit_learn_compatible(estimator, check):
     check(estimator)
+
+
+def test_proba_and_novelty_in_one_pass_equal_the_separate_calls(clf):
+    X, y = make_xy(6)
+    clf.fit(X, y)
+    Xt, _ = make_xy(3, seed=8)
+    proba, novelty = clf.predict_proba_and_novelty(Xt)
+    np.testing.assert_array_equal(proba, clf.predict_proba(Xt))
+    np.testing.assert_array_equal(novelty, clf.novelty_score(Xt))

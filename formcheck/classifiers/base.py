@@ -183,6 +183,19 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._novelty(self._prepare(X), training=False)
 
+    def predict_proba_and_novelty(self, X):
+        """``predict_proba(X)`` and ``novelty_score(X)`` from one pass over ``X``.
+
+        The input is checked and standardised once; the kNN answers both from
+        one neighbour search.
+
+        Returns
+        -------
+        proba : numpy.ndarray, shape (n, n_classes)
+        novelty : numpy.ndarray, shape (n,)
+        """
+        return self._proba_and_novelty(self._prepare(X))
+
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order."""
         return self._predict_proba(self._prepare(X))
@@ -269,6 +282,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     def _novelty(self, series, training):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _proba_and_novelty(self, series):
+        return self._predict_proba(series), self._novelty(series, training=False)
 
     def _state(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -13,6 +13,11 @@ __all__ = ["DTWKNeighborsClassifier"]
 _NOVELTY_SAMPLE = 200
 
 
+def _per_frame(distances, series) -> np.ndarray:
+    """DTW distances divided by the length of each query rep."""
+    return distances / np.array([len(s) for s in series])
+
+
 class DTWKNeighborsClassifier(RepClassifier):
     """k-nearest-neighbours vote under dynamic time warping.
 
@@ -136,12 +141,12 @@ class DTWKNeighborsClassifier(RepClassifier):
         """
         if not training:
             distances, _ = self._search(series, 1)
-            return distances[:, 0] / np.array([len(s) for s in series])
+            return _per_frame(distances[:, 0], series)
         sample = np.random.default_rng(0).permutation(len(series))[:_NOVELTY_SAMPLE]
         distances, indices = self._search([series[i] for i in sample], 2)
         own = indices[:, 0] == sample
         nearest_other = np.where(own, distances[:, 1], distances[:, 0])
-        return nearest_other / np.array([len(series[i]) for i in sample])
+        return _per_frame(nearest_other, [series[i] for i in sample])
 
     def nearest_of_class(self, x, label):
         """Index of the training rep of class ``label`` nearest to rep ``x`` by DTW."""
@@ -154,12 +159,19 @@ class DTWKNeighborsClassifier(RepClassifier):
         return int(members[indices[0, 0]])
 
     def _predict_proba(self, series):
+        return self._votes(*self._search(series, self.n_neighbors))
+
+    def _proba_and_novelty(self, series):
         distances, indices = self._search(series, self.n_neighbors)
-        votes = np.zeros((len(series), len(self.classes_)))
+        return self._votes(distances, indices), _per_frame(distances[:, 0], series)
+
+    def _votes(self, distances, indices):
+        """Class probabilities from the neighbours' labels and distances."""
+        votes = np.zeros((len(distances), len(self.classes_)))
         weights = self._vote_weights(distances)
         labels = self.train_y_[indices]
         for column in range(labels.shape[1]):
-            np.add.at(votes, (np.arange(len(series)), labels[:, column]), weights[:, column])
+            np.add.at(votes, (np.arange(len(distances)), labels[:, column]), weights[:, column])
         return votes / votes.sum(axis=1, keepdims=True)
 
     def _vote_weights(self, distances):
