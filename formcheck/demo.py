@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
-
+from .benchmarking import median_seconds
 from .classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from .errors import InputError
 from .evaluation import holdout_split
@@ -49,7 +46,8 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
         result = holdout_split(model, data, test_size=0.25, random_state=seed)
         models[name] = model.fit(data)
         scores[name] = result.accuracy
-        latency = _latency(models[name], data.X[0])
+        latency = median_seconds(lambda _: models[name].predict(data.X[:1]), budget=0,
+                                 min_repeats=20)
         echo(f"   {name:8s} accuracy {result.accuracy:6.1%}  macro-F1 {result.macro_f1:.2f}  "
              f"fit {result.fit_seconds[0]:.2f} s  one rep {latency * 1e3:.2f} ms")
     fault = definition.faults[0]
@@ -74,15 +72,6 @@ def _key_number(angles, definition) -> str:
     turning = signal.min() if definition.phase == "min" else signal.max()
     name = " / ".join(definition.driving_channels).replace("_", " ")
     return f"{name} {definition.phases[1]}: {turning:.0f}°"
-
-
-def _latency(model, rep, repeats=20) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        model.predict([rep])
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
 
 
 def _check_new_set(pose, definition, models, echo) -> list:

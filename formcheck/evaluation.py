@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,8 +121,6 @@ def grouped_cross_validation(estimator, dataset, *, n_splits=5, seed=0, augment=
     DatasetError
         Fewer than 2 classes, or a class with fewer groups than folds.
     """
-    import time
-
     _check(dataset, n_splits)
     classes = np.array(dataset.classes)
     proba = np.zeros((len(dataset), len(classes)))
@@ -130,12 +129,9 @@ def grouped_cross_validation(estimator, dataset, *, n_splits=5, seed=0, augment=
     fit_seconds = []
     for train, test in progress_bar(folds, progress, unit="fold"):
         train_set = dataset[train].augment(**augment) if augment else dataset[train]
-        model = clone(estimator)
-        started = time.perf_counter()
-        model.fit(train_set)
-        fit_seconds.append(time.perf_counter() - started)
-        columns = np.searchsorted(classes, model.classes_)
-        proba[np.ix_(test, columns)] = model.predict_proba(dataset[test])
+        model, seconds = _fit_timed(estimator, train_set)
+        fit_seconds.append(seconds)
+        proba[test] = _proba_over(classes, model, dataset[test])
     y_pred = classes[np.argmax(proba, axis=1)]
     return EvaluationResult(classes, dataset.labels, y_pred, proba, dataset.groups, fit_seconds)
 
@@ -146,19 +142,13 @@ def holdout_split(estimator, dataset, *, test_size=0.4, random_state=42) -> Eval
     The split is scikit-learn's ``train_test_split`` over the unique groups in
     sorted order with ``random_state``, as published for Pose Trainer.
     """
-    import time
-
     groups = np.unique(dataset.groups)
     train_groups, _ = train_test_split(groups, test_size=test_size, random_state=random_state)
     train = np.isin(dataset.groups, train_groups)
-    model = clone(estimator)
-    started = time.perf_counter()
-    model.fit(dataset[train])
-    seconds = time.perf_counter() - started
+    model, seconds = _fit_timed(estimator, dataset[train])
     test = dataset[~train]
     classes = np.array(dataset.classes)
-    proba = np.zeros((len(test), len(classes)))
-    proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(test)
+    proba = _proba_over(classes, model, test)
     return EvaluationResult(classes, test.labels, classes[np.argmax(proba, axis=1)], proba,
                             test.groups, [seconds])
 
@@ -166,7 +156,21 @@ def holdout_split(estimator, dataset, *, test_size=0.4, random_state=42) -> Eval
 def evaluate_model(model, dataset) -> EvaluationResult:
     """Score an already fitted model on a test set (its classes may be a subset)."""
     classes = np.array(sorted(set(dataset.classes) | set(model.classes_.tolist())))
-    proba = np.zeros((len(dataset), len(classes)))
-    proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(dataset)
+    proba = _proba_over(classes, model, dataset)
     return EvaluationResult(classes, dataset.labels, classes[np.argmax(proba, axis=1)], proba,
                             dataset.groups)
+
+
+def _fit_timed(estimator, dataset):
+    """A fresh clone of ``estimator`` fitted on ``dataset``, and the seconds the fit took."""
+    model = clone(estimator)
+    started = time.perf_counter()
+    model.fit(dataset)
+    return model, time.perf_counter() - started
+
+
+def _proba_over(classes, model, dataset) -> np.ndarray:
+    """``model.predict_proba(dataset)`` with one column per entry of ``classes`` (0 if unseen)."""
+    proba = np.zeros((len(dataset), len(classes)))
+    proba[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(dataset)
+    return proba

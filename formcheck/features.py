@@ -9,6 +9,8 @@ torso lengths, positive when the nose is higher.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.signal import savgol_filter
 
@@ -297,21 +299,10 @@ def _joint_points(pose, min_visibility) -> dict:
     points = {name: xy[:, i] for name, i in pose.skeleton.canonical.items()}
     for mid, (a, b) in _MIDPOINTS.items():
         if a in points and b in points:
-            with np.errstate(invalid="ignore"), _quiet_nanmean():
+            with warnings.catch_warnings():  # both sides missing: NaN, as intended
+                warnings.simplefilter("ignore", RuntimeWarning)
                 points[mid] = np.nanmean(np.stack([points[a], points[b]]), axis=0)
     return points
-
-
-class _quiet_nanmean:
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
 
 
 def _torso_length(points, pose) -> float:
