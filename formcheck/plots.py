@@ -1,4 +1,8 @@
-"""Plots people would rather look at than read (matplotlib, no display needed)."""
+"""Plots people would rather look at than read.
+
+Figures are drawn on matplotlib's Agg canvas directly, without pyplot, so no
+display is needed and the application's own matplotlib backend is left alone.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,20 @@ import numpy as np
 __all__ = ["plot_confusion"]
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_confusion(result, path) -> Path:
     """Write the confusion matrix of an :class:`~formcheck.evaluation.EvaluationResult` as a PNG.
 
     Cells show counts; colour is the fraction of each true class (row).
     """
-    plt = _pyplot()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     matrix = result.confusion()
     fractions = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     size = 2.2 + 1.1 * len(result.classes)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    fig = Figure(figsize=(size + 1.5, size))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     image = ax.imshow(fractions, cmap="Blues", vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(matrix):
         ax.text(j, i, str(count), ha="center", va="center",
@@ -41,5 +40,4 @@ def plot_confusion(result, path) -> Path:
     fig.colorbar(image, ax=ax, label="fraction of the true class")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return Path(path)
