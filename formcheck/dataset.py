@@ -223,7 +223,7 @@ class RepDataset:
                  and not path.name.startswith(".")]
         if not files:
             raise DatasetError(f"{root}: no files in labelled sub-folders (root/<label>/<file>)")
-        parts = [_reps_of_file(path, exercise, f"{exercise.name}/{label}", fps, layout,
+        parts = [_reps_of_file(path, exercise, exercise.full_label(label), fps, layout,
                                angle_options) for label, path in progress_bar(files, progress, unit="file")]
         return _merge(parts, exercise, root)
 
@@ -256,8 +256,7 @@ class RepDataset:
             series = series_cache[path]
             start, end = _frame_range(row, len(series), csv_path)
             reps.append(series.slice(start, end))
-            labels.append(row["label"] if "/" in row["label"] else
-                          f"{exercise.name}/{row['label']}")
+            labels.append(exercise.full_label(row["label"]))
             groups.append(row["file"])
             sources.append(f"{row['file']}[{start}:{end}]")
         if not reps:

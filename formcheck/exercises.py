@@ -71,6 +71,13 @@ class Exercise:
         """Class labels, the correct one first."""
         return [self.correct] + [c for c in self.classes if c != self.correct]
 
+    def full_label(self, label: str) -> str:
+        """A class label with its exercise prefix: ``"not-low"`` -> ``"squat/not-low"``.
+
+        Labels that already contain ``/`` are returned unchanged.
+        """
+        return label if "/" in label else f"{self.name}/{label}"
+
     @property
     def faults(self) -> list:
         """Class labels other than the correct one."""

@@ -196,15 +196,13 @@ class LabelSession:
 
     def label_all(self, label) -> int:
         """Give every pending rep the same label, without questions."""
-        if label not in self.exercise.classes:
-            if f"{self.exercise.name}/{label}" in self.exercise.classes:
-                label = f"{self.exercise.name}/{label}"
-            else:
-                raise InputError(f"{label!r} is not a class of {self.exercise.name}: "
-                                 f"{', '.join(self.exercise.labels)}")
+        full = label if label in self.exercise.classes else self.exercise.full_label(label)
+        if full not in self.exercise.classes:
+            raise InputError(f"{label!r} is not a class of {self.exercise.name}: "
+                             f"{', '.join(self.exercise.labels)}")
         pending = self.pending()
         for rep in pending:
-            self.store.set(rep.file, rep.start, rep.end, label)
+            self.store.set(rep.file, rep.start, rep.end, full)
         return len(pending)
 
 

@@ -760,8 +760,8 @@ def _check_exercise_label(exercise, label):
             f"{', '.join(SYNTHETIC_LABELS)}")
     if label is None:
         label = ex.correct
-    elif isinstance(label, str) and "/" not in label:
-        label = f"{ex.name}/{label}"
+    elif isinstance(label, str):
+        label = ex.full_label(label)
     if label not in SYNTHETIC_LABELS[ex.name]:
         known = "" if label in ex.classes else f" ({label!r} is not a class of {ex.name!r})"
         raise ExerciseError(
