@@ -117,7 +117,8 @@ def extract(videos, output, fps, jobs):
     for path, pose in result.poses.items():
         target = output / f"{Path(path).stem}.npz"
         pose.save(target)
-        click.echo(f"{path}: {pose.n_frames} frames -> {target}")
+        click.echo(f"{path}: {pose.n_frames} frames, a person in "
+                   f"{pose.detected_fraction():.0%} -> {target}")
     for path, message in result.failed.items():
         click.echo(f"formcheck: error: {message}", err=True)
     if result.failed:

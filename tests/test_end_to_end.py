@@ -75,5 +75,5 @@ def test_extract_writes_keypoint_files_that_load_back(tmp_path):
 
     output = run("extract", SQUAT, "-o", tmp_path / "poses")
     pose = load_keypoints(tmp_path / "poses" / f"{SQUAT.stem}.npz")
-    assert f"{pose.n_frames} frames" in output and pose.n_frames == 75
+    assert f"{pose.n_frames} frames, a person in 100%" in output and pose.n_frames == 75
     assert pose.image_size == (1280, 720) and pose.layout == "mediapipe33"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import struct
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -262,11 +261,41 @@ def test_frames_are_downscaled_but_image_size_is_the_original(fake_model, make_v
 
 
 def test_target_fps_resamples_before_inference(fake_model, synthetic_video):
-    pose = extract_pose(synthetic_video, fps=5, cache=False)
+    # one model per call: no backward pass, so instances[k] is call k's forward pass
+    pose = extract_pose(synthetic_video, fps=5, cache=False, track_backwards=False)
     assert pose.fps == 5 and pose.n_frames == 10
     assert len(fake_model.instances[0].shapes) == 10
-    pose = extract_pose(synthetic_video, fps=40, cache=False)
+    pose = extract_pose(synthetic_video, fps=40, cache=False, track_backwards=False)
     assert pose.n_frames == 80 and len(fake_model.instances[1].shapes) == 20   # repeats reused
+
+
+class TrackingFake(FakeModel):
+    """Like MediaPipe: detects the person only once the bar passes the middle, then tracks them
+    while it stays right of the first sixth (the bar sweeps right, 3 pixels a frame)."""
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.tracking = False
+
+    def process(self, image):
+        column = int(np.argmax(image[-1, :, 1] > 200)) / image.shape[1]
+        self.tracking = column >= 1 / 2 or (self.tracking and column >= 1 / 6)
+        if not self.tracking:
+            return None, None
+        landmarks = np.zeros((33, 4), np.float32)
+        landmarks[:, 0], landmarks[:, 1], landmarks[:, 3] = column, np.linspace(0.1, 0.9, 33), 0.9
+        return landmarks, np.ones((33, 3), np.float32)
+
+
+def test_frames_before_the_first_detection_are_tracked_backwards(monkeypatch, synthetic_video):
+    monkeypatch.setattr(extract, "_make_model", TrackingFake)
+    forward = extract_pose(synthetic_video, cache=False, track_backwards=False)
+    both = extract_pose(synthetic_video, cache=False)
+    # 64 px wide, bar at 3k px: detected from frame 11 (33 px), trackable from frame 4 (12 px)
+    assert np.isfinite(forward.landmarks[:, 0, 0]).nonzero()[0].tolist() == list(range(11, 20))
+    assert np.isfinite(both.landmarks[:, 0, 0]).nonzero()[0].tolist() == list(range(4, 20))
+    np.testing.assert_array_equal(both.landmarks[11:], forward.landmarks[11:])
+    assert np.isfinite(both.world_landmarks[4:11]).all()
 
 
 def test_no_person_in_any_frame(monkeypatch, synthetic_video):
@@ -281,17 +310,18 @@ def test_no_person_in_any_frame(monkeypatch, synthetic_video):
 
 def test_cache_second_call_is_a_hit_and_survives_renames(fake_model, synthetic_video, tmp_path):
     first = extract_pose(synthetic_video)
+    models = len(fake_model.instances)                      # forward (+ backward) pass
     entries = list((tmp_path / "cache" / "poses").glob("*.npz"))
-    assert len(entries) == 1 and len(fake_model.instances) == 1
+    assert len(entries) == 1 and models >= 1
     second = extract_pose(synthetic_video)
-    assert len(fake_model.instances) == 1                   # no inference
+    assert len(fake_model.instances) == models              # no inference
     np.testing.assert_array_equal(first.landmarks, second.landmarks)
     np.testing.assert_array_equal(first.world_landmarks, second.world_landmarks)
     assert (second.fps, second.image_size, second.layout) == (first.fps, first.image_size,
                                                               first.layout)
     moved = synthetic_video.rename(tmp_path / "renamed.mp4")
     third = extract_pose(moved)
-    assert len(fake_model.instances) == 1 and third.source == str(moved)
+    assert len(fake_model.instances) == models and third.source == str(moved)
 
 
 def test_cache_key_depends_on_settings_and_content(fake_model, make_video, tmp_path):
@@ -299,10 +329,10 @@ def test_cache_key_depends_on_settings_and_content(fake_model, make_video, tmp_p
     extract_pose(video)
     extract_pose(video, fps=5)
     extract_pose(video, max_side=32)
+    extract_pose(video, track_backwards=False)
     other = make_video("other.mp4", n_frames=21)
     extract_pose(other)
-    assert len(fake_model.instances) == 4
-    assert len(list((tmp_path / "cache" / "poses").glob("*.npz"))) == 4
+    assert len(list((tmp_path / "cache" / "poses").glob("*.npz"))) == 5   # five inferences
 
 
 def test_cache_entries_hold_no_pickles(fake_model, synthetic_video, tmp_path):
@@ -317,6 +347,7 @@ def test_cache_entries_hold_no_pickles(fake_model, synthetic_video, tmp_path):
 def test_corrupt_cache_entry_is_deleted_and_rebuilt(fake_model, synthetic_video, tmp_path,
                                                     caplog, damage):
     first = extract_pose(synthetic_video)
+    models = len(fake_model.instances)
     entry = next((tmp_path / "cache" / "poses").glob("*.npz"))
     data = entry.read_bytes()
     entry.write_bytes({"truncate": data[: len(data) // 2], "garbage": b"\x00" * 300,
@@ -324,7 +355,7 @@ def test_corrupt_cache_entry_is_deleted_and_rebuilt(fake_model, synthetic_video,
     with caplog.at_level(logging.WARNING, logger="formcheck"):
         again = extract_pose(synthetic_video)
     assert "unreadable" in caplog.text and entry.name in caplog.text
-    assert len(fake_model.instances) == 2                   # extracted again
+    assert len(fake_model.instances) == 2 * models          # extracted again
     np.testing.assert_array_equal(first.landmarks, again.landmarks)
     assert entry.read_bytes() == data                        # and stored again, whole
 
@@ -373,26 +404,38 @@ def pullup(mediapipe, shared_datasets):
     return extract_pose(shared_datasets / "pullups/videos/correct/pullup_correct_002.mp4")
 
 
-def test_pullup_video_has_a_person_and_is_upright(pullup):
-    # MediaPipe's full model misses the backlit dead hang of the first 0.8 s (frames 2-25) at
-    # every resolution, detection/tracking threshold and contrast tried: 75% of frames at the
-    # default settings (best 88%, CLAHE + min_tracking_confidence=0.3). See docs/video.md.
-    assert pullup.detected_fraction() >= 0.72
-    assert np.isfinite(pullup.landmarks[26:100, :, 0]).all()     # the pulling phase: every frame
+def test_pullup_video_has_a_person_and_is_upright(pullup, shared_datasets):
+    # Backlit, arms overhead: MediaPipe's detector misses the dead hang of the first 0.8 s and
+    # puts 4 skeletons there upside down; tracking backwards from the first good detection
+    # recovers them (docs/video.md). Forward only: 98 of 117 frames, 92 of them upright.
+    forward = extract_pose(shared_datasets / "pullups/videos/correct/pullup_correct_002.mp4",
+                           track_backwards=False)
+    print(f"pull-up: person in {pullup.detected_fraction():.1%} of frames "
+          f"(forward only {forward.detected_fraction():.1%})")
+    assert pullup.detected_fraction() >= 0.95
+    assert pullup.detected_fraction() > forward.detected_fraction()
     nose_y = pullup.joint("nose")[:, 1]
     hip_y = (pullup.joint("left_hip")[:, 1] + pullup.joint("right_hip")[:, 1]) / 2
-    assert np.nanmedian(hip_y - nose_y) > 0.1                  # head above hips (y grows down)
+    found = np.isfinite(nose_y)
+    assert (hip_y[found] - nose_y[found] > 0.05).all()        # head above hips (y grows down)
     assert pullup.image_size == (1280, 720) and pullup.fps == 30
     finite = pullup.landmarks[np.isfinite(pullup.landmarks[..., 0])]
     assert (finite[:, 3] > 0).all() and np.isfinite(pullup.world_landmarks).any()
 
 
-def test_second_extraction_comes_from_the_cache(pullup, shared_datasets):
-    start = time.perf_counter()
+def test_pullup_video_holds_one_rep_from_the_dead_hang(pullup):
+    from formcheck import joint_angles, segment_reps
+
+    [rep] = segment_reps(joint_angles(pullup, exercise="pull-up"), "pull-up")
+    assert rep.start < 25 and 90 < rep.end < 108       # not the drop off the bar at the end
+
+
+def test_second_extraction_comes_from_the_cache(pullup, shared_datasets, monkeypatch):
+    def no_inference(settings):
+        raise AssertionError("the cached pose was extracted again")
+    monkeypatch.setattr(extract, "_make_model", no_inference)
     again = extract_pose(shared_datasets / "pullups/videos/correct/pullup_correct_002.mp4")
-    elapsed = time.perf_counter() - start
     np.testing.assert_array_equal(again.landmarks, pullup.landmarks)
-    assert elapsed < 0.5                                         # extraction takes seconds
 
 
 def declared_frames(path):
