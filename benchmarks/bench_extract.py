@@ -1,4 +1,5 @@
-"""Pose extraction speed on a 720p clip: pose model only, end to end, and the cache.
+"""Pose extraction speed on a 720p clip: pose model only, end to end, the cache, and
+the backward tracking pass on the backlit pull-up clip.
 
 Run (not part of the unit tests)::
 
@@ -29,6 +30,7 @@ from formcheck.video import read_video  # noqa: E402
 DATASETS = Path(os.environ.get("FORMCHECK_DATASETS")
                 or Path(__file__).resolve().parents[2] / "shared" / "datasets")
 CLIP = DATASETS / "squats" / "videos" / "correct" / "squat_correct_007.mp4"   # 75 frames, 720p
+PULLUP = DATASETS / "pullups" / "videos" / "correct" / "pullup_correct_002.mp4"   # 117, backlit
 ROUNDS = 5
 
 
@@ -125,3 +127,14 @@ def test_cached_second_call(benchmark, clip, tmp_path, monkeypatch):
                                 cached_call_s=round(cached, 5),
                                 speedup=round(first / cached, 1),
                                 file_mb=round(clip.stat().st_size / 1e6, 2))
+
+
+@pytest.mark.parametrize("track_backwards", [True, False], ids=["backwards", "forward-only"])
+def test_tracking_backwards(benchmark, clip, track_backwards):
+    """extract_pose on the pull-up clip, whose first 0.8 s only the backward pass recovers."""
+    benchmark.group = "tracking backwards (pull-up clip)"
+    pose = benchmark.pedantic(extract_pose, args=(PULLUP,),
+                              kwargs={"cache": False, "track_backwards": track_backwards},
+                              rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    record_fps(benchmark, pose.n_frames, track_backwards=track_backwards,
+               person_frames=int(round(pose.detected_fraction() * pose.n_frames)))
