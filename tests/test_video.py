@@ -9,8 +9,10 @@ reason when the folder is absent.
 from __future__ import annotations
 
 import logging
+import os
 import struct
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -358,6 +360,27 @@ def test_corrupt_cache_entry_is_deleted_and_rebuilt(fake_model, synthetic_video,
     assert len(fake_model.instances) == 2 * models          # extracted again
     np.testing.assert_array_equal(first.landmarks, again.landmarks)
     assert entry.read_bytes() == data                        # and stored again, whole
+
+
+def die_on_crash_files(path, settings, cache_root):
+    """Stands in for extract._extract_one in loky workers: 'crash*' files kill the process."""
+    if Path(path).name.startswith("crash"):
+        os._exit(3)
+    pose = PoseSequence.from_array(np.full((4, 33, 3), 0.5), fps=10, layout="mediapipe33")
+    return path, pose, None
+
+
+def test_a_worker_crash_is_reported_for_its_file_and_the_rest_still_extract(monkeypatch,
+                                                                             tmp_path, caplog):
+    monkeypatch.setattr(extract, "_extract_one", die_on_crash_files)
+    paths = [tmp_path / name for name in ("a.mp4", "crash.mp4", "b.mp4", "c.mp4")]
+    with caplog.at_level(logging.WARNING, logger="formcheck"):
+        result = extract_many(paths, n_jobs=2, backend="loky", progress=False)
+    assert "a worker process died" in caplog.text
+    assert list(result.poses) == [str(paths[k]) for k in (0, 2, 3)]
+    assert list(result.failed) == [str(paths[1])]
+    assert result.failed[str(paths[1])].startswith(
+        f"WorkerCrash: the worker process died while extracting {paths[1]}")
 
 
 def test_extract_many_collects_failures_without_stopping(fake_model, make_video, tmp_path):

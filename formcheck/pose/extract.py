@@ -369,6 +369,15 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
     BatchResult
         ``.poses`` (path -> PoseSequence) and ``.failed`` (path -> error message).
 
+    Notes
+    -----
+    A video that kills its worker process (a crash inside MediaPipe or
+    FFmpeg, or the memory limit) makes joblib abandon the whole batch. The
+    videos not finished by then are extracted again one at a time, each in a
+    worker of its own, so the culprit is reported as ``"WorkerCrash: ..."``
+    and the others still come back. With ``n_jobs=1`` there are no workers:
+    such a crash ends the calling process.
+
     Examples
     --------
     >>> from formcheck.pose import extract_many
@@ -392,9 +401,17 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
     tasks = [delayed(_extract_one)(path, settings, cache_root) for path in paths]
     outcomes = {}
     with tqdm(total=len(paths), unit="video", disable=not progress, desc="poses") as bar:
-        for path, pose, error in _parallel(Parallel, n_jobs, backend)(tasks):
-            outcomes[path] = (pose, error)
-            bar.update()
+        try:
+            for path, pose, error in _parallel(Parallel, n_jobs, backend)(tasks):
+                outcomes[path] = (pose, error)
+                bar.update()
+        except Exception as exc:  # noqa: BLE001 - a worker died; joblib abandons the batch
+            logger.warning("a worker process died (%s); extracting the %d remaining videos "
+                           "one at a time", type(exc).__name__, len(paths) - len(outcomes))
+            for path in paths:
+                if path not in outcomes:
+                    outcomes[path] = _extract_isolated(path, settings, cache_root, backend)
+                    bar.update()
     result = BatchResult()
     for path in paths:
         pose, error = outcomes[path]
@@ -403,6 +420,20 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
         else:
             result.failed[path] = error
     return result
+
+
+def _extract_isolated(path, settings, cache_root, backend):
+    """``(pose, error)`` for one video in a worker of its own, so that a crash names this file."""
+    from joblib import Parallel, delayed
+
+    try:
+        [(_, pose, error)] = Parallel(n_jobs=2, backend=backend)(
+            [delayed(_extract_one)(path, settings, cache_root)])
+    except Exception as exc:  # noqa: BLE001 - the worker died on this very file
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return None, (f"WorkerCrash: the worker process died while extracting {path} "
+                      f"({type(exc).__name__}: {first_line})")
+    return pose, error
 
 
 def _parallel(parallel_cls, n_jobs, backend):
