@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,7 +251,8 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     not-low; pull-up: chin-below-bar; push-up: upper-body-first) and has
     never seen a real video: train your own with ``formcheck train`` for
     real use. The model file lives in ``formcheck``'s cache directory
-    (``$FORMCHECK_CACHE_DIR/models``), one per formcheck version.
+    (``$FORMCHECK_CACHE_DIR/models``), one per formcheck version and
+    exercise channel list, so a changed definition trains a new one.
 
     Raises
     ------
@@ -262,11 +265,13 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     from .errors import ModelFileError
     from .synthetic import SYNTHETIC_LABELS, make_dataset
 
-    name = get_exercise(exercise).name
+    definition = get_exercise(exercise)
+    name = definition.name
     if name not in SYNTHETIC_LABELS:
         raise ExerciseError(f"no built-in model for {name!r}; built-in models exist for "
                             f"{', '.join(SYNTHETIC_LABELS)}. Train one with 'formcheck train'.")
-    path = cache_dir("models") / f"{name}-synthetic-{__version__}.fcm"
+    channels = hashlib.sha256(" ".join(definition.channels).encode()).hexdigest()[:12]
+    path = cache_dir("models") / f"{name}-synthetic-{__version__}-{channels}.fcm"
     if path.exists():
         try:
             return load_model(path)

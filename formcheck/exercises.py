@@ -41,6 +41,13 @@ class Exercise:
     min_prominence : float
         Smallest excursion of the driving signal that counts as a rep (degrees,
         or torso lengths for height channels).
+    fallback_channels : tuple of str
+        Channels that drive segmentation instead when the driving channels
+        move less than ``min_prominence`` over a whole recording, e.g. the hips'
+        height for a squat filmed from the front, where the knee bends towards
+        the camera and its 2-D angle hardly changes. Empty: no fallback.
+    fallback_min_prominence : float
+        ``min_prominence`` of the fallback signal.
     min_duration, max_duration : float
         Plausible rep duration in seconds.
     classes : dict of str to str
@@ -65,6 +72,8 @@ class Exercise:
     correct: str
     description: str = ""
     phases: tuple = ("in the first half", "at the turning point", "in the second half")
+    fallback_channels: tuple = ()
+    fallback_min_prominence: float = 0.0
 
     @property
     def labels(self) -> list:
@@ -98,11 +107,18 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         raise ExerciseError(f"exercise {name!r} in {source}: driving phase must be 'min' or 'max'")
     from .features import CHANNELS  # late import: features depends on nothing here
 
-    unknown = [c for c in list(spec["channels"]) + list(driving["channels"]) if c not in CHANNELS]
+    fallback = driving.get("fallback")
+    fallback_channels = tuple(fallback.get("channels", ())) if fallback is not None else ()
+    unknown = [c for c in list(spec["channels"]) + list(driving["channels"])
+               + list(fallback_channels) if c not in CHANNELS]
     if unknown:
         raise ExerciseError(
             f"exercise {name!r} in {source} names unknown channels {unknown}; "
             f"known channels: {', '.join(CHANNELS)}")
+    if fallback is not None and not (fallback_channels
+                                     and set(fallback_channels) <= set(spec["channels"])):
+        raise ExerciseError(f"exercise {name!r} in {source}: the driving fallback needs channels, "
+                            "all of them among the exercise's channels")
     if len(spec.get("phases", Exercise.phases)) != 3:
         raise ExerciseError(f"exercise {name!r} in {source}: phases must name 3 phases")
     if spec["correct"] not in spec["classes"]:
@@ -119,6 +135,8 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         correct=spec["correct"],
         description=spec.get("description", ""),
         phases=tuple(spec.get("phases", Exercise.phases)),
+        fallback_channels=fallback_channels,
+        fallback_min_prominence=float((fallback or {}).get("min_prominence", 0.0)),
     )
 
 

@@ -2,9 +2,9 @@
 
 Angles are measured in the image plane, after correcting for the pixel aspect
 ratio when the image size is known, so they do not change when the person moves
-in the frame or stands nearer the camera. Two channels are heights rather than
-angles (``nose_over_wrists``, ``nose_over_shoulders``): a vertical offset in
-torso lengths, positive when the nose is higher.
+in the frame or stands nearer the camera. Three channels are heights rather than
+angles (``nose_over_wrists``, ``nose_over_shoulders``, ``hips_over_ankles``): a
+vertical offset in torso lengths, positive when the first point is higher.
 """
 
 from __future__ import annotations
@@ -40,11 +40,13 @@ CHANNELS = {
     "right_body_line": ("angle", ("right_shoulder", "right_hip", "right_ankle")),
     "nose_over_wrists": ("height", ("nose", "mid_wrist")),
     "nose_over_shoulders": ("height", ("nose", "mid_shoulder")),
+    "hips_over_ankles": ("height", ("mid_hip", "mid_ankle")),
 }
 _MIDPOINTS = {
     "mid_shoulder": ("left_shoulder", "right_shoulder"),
     "mid_hip": ("left_hip", "right_hip"),
     "mid_wrist": ("left_wrist", "right_wrist"),
+    "mid_ankle": ("left_ankle", "right_ankle"),
 }
 
 

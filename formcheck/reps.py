@@ -68,20 +68,40 @@ class Rep:
 
 
 def driving_signal(angles: AngleSeries, exercise) -> np.ndarray:
-    """The mean of the exercise's driving channels, frame by frame.
+    """The mean of the exercise's driving channels (or of its fallback ones), frame by frame.
+
+    The fallback channels (see :attr:`Exercise.fallback_channels`) are used
+    when the driving channels move less than the exercise's ``min_prominence``
+    over the series (5th to 95th percentile) and the series has them: a squat
+    filmed from the front is then driven by the hips' height, not the knee angle.
 
     Raises
     ------
     ChannelMismatchError
         The series lacks a driving channel.
     """
-    exercise = get_exercise(exercise)
+    return _driving(angles, get_exercise(exercise))[0]
+
+
+def _driving(angles, exercise):
+    """(signal, min_prominence) of the driving channels, or of the fallback ones."""
     missing = [c for c in exercise.driving_channels if c not in angles.channels]
     if missing:
         raise ChannelMismatchError(
             f"{angles.source + ': ' if angles.source else ''}segmenting {exercise.name!r} reps "
             f"needs channels {missing}; compute the series with exercise={exercise.name!r}")
-    return np.mean([angles[c] for c in exercise.driving_channels], axis=0)
+    signal = np.mean([angles[c] for c in exercise.driving_channels], axis=0)
+    fallback = exercise.fallback_channels
+    if fallback and all(c in angles.channels for c in fallback) and len(signal) \
+            and _spread(signal) < exercise.min_prominence:
+        return (np.mean([angles[c] for c in fallback], axis=0),
+                exercise.fallback_min_prominence)
+    return signal, exercise.min_prominence
+
+
+def _spread(signal) -> float:
+    """Range of a signal without its extreme 5% at either end."""
+    return float(np.percentile(signal, 95) - np.percentile(signal, 5))
 
 
 def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25) -> list:
@@ -94,8 +114,9 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     exercise : str or Exercise
     min_prominence : float, optional
         Smallest excursion that counts as a rep, in the driving channel's unit;
-        default: the exercise's ``min_prominence`` or 35% of the signal's
-        5-95 percentile range, whichever is larger.
+        default: the exercise's ``min_prominence`` (or its fallback's, see
+        :func:`driving_signal`) or 35% of the signal's 5-95 percentile range,
+        whichever is larger.
     smooth : float
         Savitzky-Golay window (seconds) applied to the driving signal only.
 
@@ -116,11 +137,10 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     if not isinstance(angles, AngleSeries):
         raise InputError(f"segment_reps needs an AngleSeries, got {type(angles).__name__}")
     exercise = get_exercise(exercise)
-    signal = _prepared_signal(angles, exercise, smooth)
+    signal, floor = _prepared_signal(angles, exercise, smooth)
     if len(signal) < 3:
         return []
-    spread = np.percentile(signal, 95) - np.percentile(signal, 5)
-    threshold = min_prominence or max(exercise.min_prominence, _RELATIVE_PROMINENCE * spread)
+    threshold = min_prominence or max(floor, _RELATIVE_PROMINENCE * _spread(signal))
     distance = max(1, int(exercise.min_duration * angles.fps * 0.5))
     valleys, _ = find_peaks(-signal, prominence=threshold, distance=distance)
     bounds = [_rep_bounds(signal, valleys, k) for k in range(len(valleys))]
@@ -129,14 +149,15 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
             for i, (start, end) in enumerate(kept)]
 
 
-def _prepared_signal(angles, exercise, smooth) -> np.ndarray:
-    signal = driving_signal(angles, exercise)
+def _prepared_signal(angles, exercise, smooth):
+    """(smoothed driving signal with reps as dips, its min_prominence)."""
+    signal, floor = _driving(angles, exercise)
     if exercise.phase == "max":
         signal = -signal
     window = int(round(smooth * angles.fps)) | 1 if smooth else 0
     if window > 3 and len(signal) > window:
         signal = savgol_filter(signal, window, 2)
-    return signal
+    return signal, floor
 
 
 def _rep_bounds(signal, valleys, k):

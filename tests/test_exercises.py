@@ -16,6 +16,8 @@ def test_builtin_exercises():
     squat = get_exercise("squat")
     assert squat.labels[:2] == ["squat/correct", "squat/not-low"]
     assert squat.driving_channels == ("left_knee", "right_knee") and squat.phase == "min"
+    assert squat.fallback_channels == ("hips_over_ankles",) and squat.fallback_min_prominence == 0.1
+    assert get_exercise("push-up").fallback_channels == ()
     assert get_exercise("pull-up").faults == ["pull-up/chin-below-bar"]
     assert "push-up/upper-body-first" in get_exercise("push-up").labels
 
@@ -47,6 +49,14 @@ def test_user_exercise_from_a_json_file_needs_no_code(tmp_path, monkeypatch):
       "classes": {"a": ""}, "correct": "a"}, "phase"),
     ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"]}, "classes": {"a": ""},
       "correct": "b"}, "correct class"),
+    ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"],
+                                             "fallback": {"channels": ["hips_over_ankles"]}},
+      "classes": {"a": ""}, "correct": "a"}, "fallback needs channels"),
+    ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"], "fallback": {}},
+      "classes": {"a": ""}, "correct": "a"}, "fallback needs channels"),
+    ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"],
+                                             "fallback": {"channels": ["tail"]}},
+      "classes": {"a": ""}, "correct": "a"}, "unknown channels"),
 ])
 def test_invalid_definitions(spec, message):
     with pytest.raises(ExerciseError, match=message):

@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 
 from formcheck import PoseSequence, joint_angles, segment_reps
 from formcheck.errors import ExerciseError, InputError
+from formcheck.reps import driving_signal
 from formcheck.synthetic import (DEFAULT_VIEWS, SYNTHETIC_LABELS, VIEWS, Subject, make_dataset,
                                  make_set)
 
 CLASSES = [(ex, label) for ex, labels in SYNTHETIC_LABELS.items() for label in labels]
-# Squats are counted from the side (their default view): from the front or back the 2-D knee
-# angle of a shallow squat barely changes (see test_front_view_shallow_squats_are_not_counted).
+# Squats are counted from the side (their default view) here; front and back views, where the
+# hips' height drives instead of the knee angle, have tests of their own below.
 COUNT_VIEW = {"squat": "side", "pull-up": None, "push-up": None}
 
 
@@ -205,11 +206,33 @@ def test_far_side_gap_over_a_rep_still_counts():
     assert count(hidden, "squat") == 4
 
 
-@pytest.mark.xfail(strict=True, reason="squat reps are driven by the 2-D knee angle, which a "
-                   "shallow squat filmed from the front hardly changes (reported to reps.py)")
-def test_front_view_shallow_squats_are_not_counted():
+def test_front_view_shallow_squats_are_counted_from_the_hips_height():
     pose = make_set("squat", "not-low", 5, seed=1, view="front", severity=0.5)
+    series = angles(pose, "squat")
+    knee = (series["left_knee"] + series["right_knee"]) / 2
+    assert np.percentile(knee, 95) - np.percentile(knee, 5) < 30      # the knee hardly moves
+    np.testing.assert_array_equal(driving_signal(series, "squat"), series["hips_over_ankles"])
     assert count(pose, "squat") == 5
+
+
+@pytest.mark.parametrize("view", ["front", "back"])
+def test_squats_filmed_from_the_front_or_back_are_counted(view):
+    rng = np.random.default_rng(5)
+    right = []
+    for seed in range(12):
+        label, severity = [("correct", None), ("not-low", 0.0), ("not-low", 1.0)][seed % 3]
+        n_reps = int(rng.integers(1, 9))
+        pose = make_set("squat", label, n_reps, seed=seed, view=view, severity=severity)
+        right.append(count(pose, "squat") == n_reps)
+    # the knee angle alone counted about 1 set in 3 right from these views (17/64 front,
+    # 21/64 back); with the hips' height as fallback 61/64 and 63/64
+    assert np.mean(right) >= 0.9
+
+
+def test_side_view_squats_are_still_driven_by_the_knee():
+    series = angles(make_set("squat", "not-low", 4, seed=2, view="side", severity=1.0), "squat")
+    knee = (series["left_knee"] + series["right_knee"]) / 2
+    np.testing.assert_array_equal(driving_signal(series, "squat"), knee)
 
 
 # --- the classes are what they say -----------------------------------------------------------
