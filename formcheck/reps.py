@@ -4,7 +4,10 @@ The exercise definition names a *driving* signal (for a squat, the knee angle)
 and whether a rep is a dip or a rise of it. A rep is one excursion from the rest
 level to the turning point and back. Partial reps at the edges of the recording,
 small wobbles while resting, and one-off movements that do not look like the
-other reps of the set (stepping off, dropping from the bar) are left out.
+other reps of the set (stepping off, dropping from the bar) are left out. A rep
+smaller than the others is kept when it has a rep's shape (down and back up by
+similar amounts, not much quicker than the others): a shallow squat among deep
+ones is exactly the fault a form checker is there to catch.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ __all__ = ["Rep", "segment_reps", "driving_signal"]
 _TOP_FRACTION = 0.9      # a rep starts/ends where the signal is 90% of the way back to rest
 _MIN_SIDE_FRACTION = 0.6  # both sides of a rep must span 60% of the set's typical amplitude
 _MIN_DEPTH_FRACTION = 0.5  # a rep's depth must reach half the typical depth
+# A smaller rep (a shallow squat among deep ones: the fault to catch) still counts when it
+# has the shape of a rep: both sides at least 30% of the typical amplitude, depth 25%, it comes
+# back up about as far as it went down, and it lasts at least 60% of a typical rep.
+_SMALL_SIDE_FRACTION = 0.3
+_SMALL_DEPTH_FRACTION = 0.25
+_SMALL_SYMMETRY = 0.6
+_SMALL_DURATION_FRACTION = 0.6
 _RELATIVE_PROMINENCE = 0.35
 
 
@@ -173,16 +183,23 @@ def _rep_bounds(signal, valleys, k):
 
 
 def _consistent(signal, valleys, bounds, fps, exercise) -> list:
-    """Keep the reps whose size, depth and duration match the set's typical rep."""
+    """Keep the reps whose size, depth, shape and duration match the set's typical rep."""
     if not bounds:
         return []
     amplitude = np.median([max(b[2], b[3]) for b in bounds])
     rest = np.median([signal[v] + max(b[2], b[3]) for v, b in zip(valleys, bounds)])
+    duration = np.median([end - start for start, end, _, _ in bounds]) / fps
     kept = []
     for v, (start, end, left_amp, right_amp) in zip(valleys, bounds):
-        duration = (end - start) / fps
-        full = min(left_amp, right_amp) >= _MIN_SIDE_FRACTION * amplitude
-        deep = rest - signal[v] >= _MIN_DEPTH_FRACTION * amplitude
-        if full and deep and exercise.min_duration <= duration <= exercise.max_duration:
+        seconds = (end - start) / fps
+        sides, depth = sorted((left_amp, right_amp)), rest - signal[v]
+        typical = sides[0] >= _MIN_SIDE_FRACTION * amplitude \
+            and depth >= _MIN_DEPTH_FRACTION * amplitude
+        small_but_whole = sides[0] >= _SMALL_SIDE_FRACTION * amplitude \
+            and depth >= _SMALL_DEPTH_FRACTION * amplitude \
+            and sides[0] >= _SMALL_SYMMETRY * sides[1] \
+            and seconds >= _SMALL_DURATION_FRACTION * duration
+        if (typical or small_but_whole) \
+                and exercise.min_duration <= seconds <= exercise.max_duration:
             kept.append((start, end))
     return kept

@@ -68,6 +68,21 @@ def test_a_one_off_movement_unlike_the_set_is_not_a_rep():
     assert len(segment_reps(knee_series(signal), "squat")) == 3
 
 
+def test_a_shallow_rep_among_deep_ones_is_a_rep():
+    # the fault a form checker must see: half the depth of the others, but a whole rep
+    signal = np.concatenate([idle(1), dip(2), dip(2), dip(1.8, depth=125), dip(2), idle(1)])
+    reps = segment_reps(knee_series(signal, noise=1.0), "squat")
+    assert len(reps) == 4 and reps[2].angles["left_knee"].min() > 115
+
+
+def test_a_one_way_movement_at_the_end_is_not_a_rep():
+    # two reps, then down by half the depth and not back (stepping off, dropping from the bar)
+    half_down = dip(2, depth=125)[:30]
+    signal = np.concatenate([idle(1), dip(2), dip(2), idle(0.5), half_down,
+                             idle(1, level=half_down[-1])])
+    assert len(segment_reps(knee_series(signal), "squat")) == 2
+
+
 def test_phase_max_exercise_counts_rises():
     rise = 2 * REST - dip(2.0, depth=BOTTOM)  # shoulder angle going up and back
     signal = np.concatenate([idle(1, 20), rise - 150, idle(1, 20), rise - 150, idle(1, 20)])

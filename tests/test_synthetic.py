@@ -235,6 +235,21 @@ def test_side_view_squats_are_still_driven_by_the_knee():
     np.testing.assert_array_equal(driving_signal(series, "squat"), knee)
 
 
+@pytest.mark.parametrize("exercise,fault,view", [("squat", "not-low", "side-left"),
+                                                 ("pull-up", "chin-below-bar", None),
+                                                 ("push-up", "upper-body-first", None)])
+def test_a_blatantly_faulty_rep_among_correct_ones_is_counted(exercise, fault, view):
+    """Two correct reps, one faulty rep at severity 1, two correct: five reps, one person."""
+    for seed in range(4):
+        subject = Subject.random(seed)
+        parts = [make_set(exercise, label, n, seed=10 * seed + k, view=view, severity=1.0,
+                          subject=subject, image_size=(1280, 720))
+                 for k, (label, n) in enumerate([("correct", 2), (fault, 1), ("correct", 2)])]
+        pose = PoseSequence.from_array(np.concatenate([p.landmarks for p in parts]), fps=30,
+                                       layout="mediapipe33", image_size=(1280, 720))
+        assert count(pose, exercise) == 5, seed
+
+
 # --- the classes are what they say -----------------------------------------------------------
 
 SEEDS = range(6)
