@@ -162,6 +162,23 @@ def test_knn_alignment_and_distance_weights():
         knn.alignment(X[1], 999)
 
 
+def test_knn_nearest_of_class_is_the_nearest_rep_of_that_class_after_every_fit():
+    X, y = make_xy(6)
+    knn = DTWKNeighborsClassifier().fit(X, y)
+    query = rep("shallow", np.random.default_rng(9))
+    for label in ("ex/deep", "ex/shallow", "ex/late"):
+        members = np.nonzero(y == label)[0]
+        distances = [knn.alignment(query, i)[1] for i in members]
+        assert knn.nearest_of_class(query, label) == members[int(np.argmin(distances))]
+    X2, y2 = make_xy(4, seed=3, kinds=("late", "deep"))
+    knn.fit(X2, y2)                                  # the per-class sets are rebuilt, not reused
+    members = np.nonzero(y2 == "ex/deep")[0]
+    distances = [knn.alignment(query, i)[1] for i in members]
+    assert knn.nearest_of_class(query, "ex/deep") == members[int(np.argmin(distances))]
+    with pytest.raises(InputError, match="not a class of this model"):
+        knn.nearest_of_class(query, "ex/shallow")
+
+
 # scikit-learn's checks feed 2-D (n_samples, n_features) data; formcheck reads a 2-D array as
 # n univariate series of length n_features (as tslearn does). These checks cannot apply:
 _SHARED_XFAIL = {

@@ -153,10 +153,20 @@ class DTWKNeighborsClassifier(RepClassifier):
         matches = np.nonzero(self.classes_ == label)[0]
         if not len(matches):
             raise InputError(f"{label!r} is not a class of this model: {self.classes_.tolist()}")
-        members = np.nonzero(self.train_y_ == matches[0])[0]
-        subset = prepare_training([self.train_set_.series(i) for i in members], self.window)
+        members, subset = self._class_subset(int(matches[0]))
         _, indices = knn_search(self._prepare([x]), subset, n_neighbors=1, n_jobs=self.n_jobs)
         return int(members[indices[0, 0]])
+
+    def _class_subset(self, class_index):
+        """(indices, TrainingSet) of one class's training reps, built once per fitted set."""
+        cache = getattr(self, "_class_subsets", None)
+        if cache is None or cache[0] is not self.train_set_:     # fitted or loaded anew
+            cache = self._class_subsets = (self.train_set_, {})
+        if class_index not in cache[1]:
+            members = np.nonzero(self.train_y_ == class_index)[0]
+            cache[1][class_index] = (members, prepare_training(
+                [self.train_set_.series(i) for i in members], self.window))
+        return cache[1][class_index]
 
     def _predict_proba(self, series):
         return self._votes(*self._search(series, self.n_neighbors))
