@@ -145,6 +145,14 @@ def test_the_model_sees_warmup_then_gap_in_reverse_and_frames_are_read_lazily():
     assert read == list(range(17))                      # stops after the last warm-up frame
 
 
+def test_a_second_decoding_that_ends_early_recovers_nothing_and_does_not_fail():
+    landmarks, world = forward_pass(lambda: ScriptedTracker(12, 5), 20)
+    filled, _, recovered = recover_lost_frames(landmarks, world, range(14),
+                                               lambda: ScriptedTracker(12, 5), FPS)
+    assert recovered == 0
+    np.testing.assert_array_equal(filled, landmarks)
+
+
 def test_nothing_to_recover_runs_no_model():
     landmarks, world = forward_pass(lambda: ScriptedTracker(0, 0), 20)
     ScriptedTracker.created = 0

@@ -126,7 +126,8 @@ def recover_lost_frames(landmarks, world, images, make_model, fps):
         Forward-pass world landmarks.
     images : iterable of numpy.ndarray
         The same T frames again, in order (a second decoding of the video).
-        Only the frames of the backward passes are kept, one pass at a time.
+        Only the frames of the backward passes are kept, one pass at a time;
+        passes beyond the end of a shorter iterable are not run.
     make_model : callable
         Returns a fresh pose model (a context manager with ``process(image)``).
     fps : float
@@ -158,7 +159,9 @@ def _frames_of(passes, images):
         wanted = set(job.order())
         frames = {}
         while position < job.warmup.stop:
-            image = next(images)
+            image = next(images, None)
+            if image is None:       # the second decoding ended early: recover no further
+                return
             if position in wanted:
                 frames[position] = image
             position += 1
