@@ -131,34 +131,48 @@ def extract(videos, output, fps, jobs):
 @click.option("--annotations", "-a", default="labels.csv", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Annotation CSV to fill.")
 @click.option("--label", "label_all", help="Give every rep of the files this label, no questions.")
-def label(files, exercise, annotations, label_all):
+@click.option("--play", is_flag=True,
+              help="Play each rep, skeleton drawn, in a window; press the key there.")
+def label(files, exercise, annotations, label_all, play):
     """Label the reps of videos or keypoint files, one key press per rep.
 
     Every answer is saved at once (atomically) to the annotation CSV; run the
     command again to resume where you stopped. Keys: 1-9 the classes, s skip,
-    u undo, q quit.
+    u undo, q quit. With --play each rep loops in a window until you press a
+    key there (needs a screen).
 
     \b
     Example:
-      formcheck label squat1.mp4 squat2.mp4 --exercise squat -a labels.csv
+      formcheck label squat1.mp4 squat2.mp4 --exercise squat -a labels.csv --play
       formcheck label good/*.mp4 --exercise squat --label correct
     """
     from .exercises import get_exercise
-    from .labelling import AnnotationStore, LabelSession, reps_to_label
+    from .labelling import AnnotationStore, LabelSession, file_name, reps_to_label
     from .pose import load_pose
 
     if exercise is None:
         raise click.UsageError("--exercise is required")
     exercise = get_exercise(exercise)
     store = AnnotationStore(annotations)
-    reps = [rep for path in files
-            for rep in reps_to_label(path, load_pose(path), exercise, annotations.parent)]
+    poses = {path: load_pose(path) for path in files}
+    reps = [rep for path, pose in poses.items()
+            for rep in reps_to_label(path, pose, exercise, annotations.parent)]
     session = LabelSession(store, exercise, reps)
     if label_all:
         count = session.label_all(label_all)
         click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
         return
-    session.run(ask=_ask_key, say=click.echo)
+    if not play:
+        session.run(ask=_ask_key, say=click.echo)
+        return
+    from .preview import RepPlayer
+
+    sources = {file_name(path, annotations.parent): (path, pose) for path, pose in poses.items()}
+    player = RepPlayer(sources, session.legend())
+    try:
+        session.run(ask=_ask_key, say=click.echo, play=player)
+    finally:
+        player.close()
 
 
 def _ask_key(prompt) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from ._files import atomic_write
 from .errors import DatasetError, InputError
 
-__all__ = ["AnnotationStore", "LabelSession", "RepToLabel", "reps_to_label", "sparkline"]
+__all__ = ["AnnotationStore", "LabelSession", "RepToLabel", "file_name", "reps_to_label", "sparkline"]
 
 FIELDS = ("file", "start", "end", "label")
 SKIP, UNDO, QUIT = "s", "u", "q"
@@ -158,7 +158,7 @@ class LabelSession:
         """Reps with no answer yet."""
         return [r for r in self.reps if self.store.get(r.file, r.start, r.end) is None]
 
-    def run(self, ask, say=print) -> int:
+    def run(self, ask, say=print, play=None) -> int:
         """Ask until every rep is answered or the user quits; return answers given.
 
         Parameters
@@ -167,6 +167,10 @@ class LabelSession:
             ``ask(prompt) -> str`` returns one key (e.g. ``click.getchar``).
         say : callable
             Prints a line.
+        play : callable, optional
+            ``play(rep) -> str`` shows the rep and returns the key pressed
+            while it played (e.g. :class:`formcheck.preview.RepPlayer`); it
+            then replaces ``ask``.
         """
         history, answered = [], 0
         queue = self.pending()
@@ -174,7 +178,7 @@ class LabelSession:
         while queue:
             rep = queue[0]
             say(rep.describe(self.exercise))
-            key = ask("label? ").lower()
+            key = (play(rep) if play is not None else ask("label? ")).lower()
             if key in (QUIT, ""):  # "" is the end of scripted input
                 break
             if key == UNDO:
@@ -206,13 +210,18 @@ class LabelSession:
         return len(pending)
 
 
+def file_name(path, relative_to) -> str:
+    """How the annotation CSV names a recording: its path relative to the CSV's folder."""
+    return os.path.relpath(Path(path).resolve(), Path(relative_to).resolve())
+
+
 def reps_to_label(path, pose, exercise, relative_to) -> list:
     """The reps of one recording as :class:`RepToLabel` items (file relative to the CSV)."""
     from .features import joint_angles
     from .reps import driving_signal, segment_reps
 
     angles = joint_angles(pose, exercise)
-    name = os.path.relpath(Path(path).resolve(), Path(relative_to).resolve())
+    name = file_name(path, relative_to)
     return [RepToLabel(name, rep.start, rep.end, angles.fps,
                        driving_signal(rep.angles, exercise), rep.index + 1)
             for rep in segment_reps(angles, exercise)]

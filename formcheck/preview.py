@@ -1,14 +1,22 @@
-"""Preview videos: the skeleton drawn on every frame, a rep counter and each rep's verdict."""
+"""Previews: the skeleton drawn on a video's frames, with a rep counter and each rep's
+verdict (:func:`write_preview`), or one rep played in a window while it is labelled
+(:class:`RepPlayer`)."""
 
 from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
 
 import numpy as np
 
 from .check import UNKNOWN
+from .errors import DependencyError
 from .pose import PoseSequence
-from .video import VideoReader, _cv2, write_video
+from .pose.load import VIDEO_SUFFIXES
+from .video import VideoReader, _cv2, resize_max_side, write_video
 
-__all__ = ["write_preview", "draw_frame", "BONES"]
+__all__ = ["write_preview", "draw_frame", "draw_skeleton", "rep_frames", "RepPlayer", "BONES"]
 
 #: Canonical joint pairs drawn as bones.
 BONES = (
@@ -43,15 +51,8 @@ def draw_frame(image, points, verdict, reps_done, total_reps, min_visibility=0.3
     reps_done, total_reps : int
         For the counter.
     """
-    cv2 = _cv2()
     colour = _colour(verdict)
-    thickness = max(2, image.shape[1] // 320)
-    for a, b in BONES:
-        if a in points and b in points and min(points[a][2], points[b][2]) >= min_visibility:
-            cv2.line(image, _xy(points[a]), _xy(points[b]), colour, thickness, cv2.LINE_AA)
-    for x, y, visibility in points.values():
-        if visibility >= min_visibility:
-            cv2.circle(image, _xy((x, y)), thickness + 1, _WHITE, -1, cv2.LINE_AA)
+    draw_skeleton(image, points, colour, min_visibility)
     scale = image.shape[1] / 900
     _text(image, f"reps {reps_done}/{total_reps}", (10, int(40 * scale) + 10), scale, _WHITE)
     if verdict is not None:
@@ -59,6 +60,27 @@ def draw_frame(image, points, verdict, reps_done, total_reps, min_visibility=0.3
         _text(image, text, (10, int(80 * scale) + 20), scale, colour)
         if verdict.feedback is not None:
             _text(image, verdict.feedback.message, (10, int(115 * scale) + 30), scale * 0.6, colour)
+
+
+def draw_skeleton(image, points, colour=_GREEN, min_visibility=0.3):
+    """Draw the bones and joints of one person in place (BGR image).
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (H, W, 3), uint8, BGR
+    points : dict of str to (x, y, visibility)
+        Canonical joints in pixels; joints below ``min_visibility`` are left out.
+    colour : tuple of int
+        BGR colour of the bones.
+    """
+    cv2 = _cv2()
+    thickness = max(2, image.shape[1] // 320)
+    for a, b in BONES:
+        if a in points and b in points and min(points[a][2], points[b][2]) >= min_visibility:
+            cv2.line(image, _xy(points[a]), _xy(points[b]), colour, thickness, cv2.LINE_AA)
+    for x, y, visibility in points.values():
+        if visibility >= min_visibility:
+            cv2.circle(image, _xy((x, y)), thickness + 1, _WHITE, -1, cv2.LINE_AA)
 
 
 def _xy(point):
@@ -71,8 +93,18 @@ def _text(image, text, origin, scale, colour):
         cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, col, width, cv2.LINE_AA)
 
 
-def _pixel_points(pose: PoseSequence, frame: int, size) -> dict:
-    scale = np.array(size, dtype=float) if pose.units == "normalized" else np.ones(2)
+def _pixel_points(pose: PoseSequence, frame: int, size, image_size=None) -> dict:
+    """Canonical joint -> (x, y, visibility) in the pixels of an image of ``size``.
+
+    Pixel landmarks are scaled from ``image_size`` (the frame they were
+    measured on) when it is given; normalised ones need no reference.
+    """
+    if pose.units == "normalized":
+        scale = np.array(size, dtype=float)
+    elif image_size:
+        scale = np.array(size, dtype=float) / np.array(image_size, dtype=float)
+    else:
+        scale = np.ones(2)
     out = {}
     for name, index in pose.skeleton.canonical.items():
         x, y, _, visibility = pose.landmarks[frame, index]
@@ -123,3 +155,140 @@ def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, prog
     with VideoReader(video_path) as probe:
         fps = probe.fps
     return write_video(output_path, frames(), fps, color="bgr")
+
+
+# -- playing reps while labelling -------------------------------------------------------------
+
+#: Size of the canvas a rep of a keypoint file (no video) is drawn on, when it states none.
+_CANVAS = (640, 480)
+_ESCAPE = 27
+
+
+def rep_frames(path, pose: PoseSequence, start, end, *, max_side=720, caption=""):
+    """The frames ``start`` to ``end`` of a recording, skeleton drawn, ready to show.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The video the pose came from, or a keypoint file (the skeleton is then
+        drawn on a grey canvas of the pose's image size).
+    pose : PoseSequence
+        Its landmarks, one row per frame of the video (native frame rate).
+    start, end : int
+        Frames of the rep (end exclusive).
+    max_side : int
+        Longer side of the frames returned, in pixels.
+    caption : str
+        Text written at the bottom of every frame (e.g. the keys to press).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        BGR images, one per frame of the rep.
+    """
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        images = _video_frames(path, start, end, max_side)
+    else:
+        images = _canvases(pose, end - start, max_side)
+    frames = []
+    for offset, image in enumerate(images):
+        size = (image.shape[1], image.shape[0])
+        draw_skeleton(image, _pixel_points(pose, min(start + offset, pose.n_frames - 1), size,
+                                           image_size=pose.image_size))
+        if caption:
+            _text(image, caption, (10, image.shape[0] - 12), _fitting_scale(caption, image),
+                  _WHITE)
+        frames.append(image)
+    return frames
+
+
+def _fitting_scale(text, image) -> float:
+    """Font scale at which ``text`` fits the image's width (at most the usual size)."""
+    cv2 = _cv2()
+    (width, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)
+    return min(image.shape[1] / 1100, (image.shape[1] - 20) / max(width, 1))
+
+
+def _video_frames(path, start, end, max_side) -> list:
+    images = []
+    with VideoReader(path, max_side=max_side, color="bgr") as reader:
+        for frame in reader:
+            if frame.index >= end:
+                break
+            if frame.index >= start:
+                images.append(frame.image.copy())
+    return images
+
+
+def _canvases(pose, n_frames, max_side) -> list:
+    width, height = pose.image_size or _CANVAS
+    blank = resize_max_side(np.full((int(height), int(width), 3), 60, np.uint8), max_side)
+    return [blank.copy() for _ in range(n_frames)]
+
+
+class RepPlayer:
+    """Play a rep in a window, over and over, until a key is pressed there.
+
+    For ``formcheck label --play``: :meth:`__call__` takes a
+    :class:`~formcheck.labelling.RepToLabel` and returns the key pressed
+    (Esc counts as ``"q"``), so it can stand in for the terminal prompt of
+    :meth:`LabelSession.run <formcheck.labelling.LabelSession.run>`.
+
+    Parameters
+    ----------
+    sources : dict of str to (path, PoseSequence)
+        For every file name a rep may carry: the recording and its pose.
+    caption : str
+        Written at the bottom of every frame (the keys to press).
+    gui : module, optional
+        Provides ``imshow``, ``waitKey`` and ``destroyAllWindows``; default
+        OpenCV's, after checking that there is a screen to show on.
+
+    Raises
+    ------
+    DependencyError
+        No screen (no ``DISPLAY`` or ``WAYLAND_DISPLAY`` on Linux), or an
+        OpenCV built without a GUI (``opencv-python-headless``).
+
+    Examples
+    --------
+    >>> player = RepPlayer({"squat.mp4": ("squat.mp4", pose)}, "[1] correct")  # doctest: +SKIP
+    >>> LabelSession(store, exercise, reps).run(ask=None, play=player)        # doctest: +SKIP
+    """
+
+    window = "formcheck label"
+
+    def __init__(self, sources, caption="", *, gui=None):
+        self.sources, self.caption = dict(sources), caption
+        self._gui = gui if gui is not None else _screen_gui()
+
+    def __call__(self, rep) -> str:
+        path, pose = self.sources[rep.file]
+        frames = rep_frames(path, pose, rep.start, rep.end, caption=self.caption)
+        delay = max(1, int(round(1000 / rep.fps)))
+        while frames:
+            for image in frames:
+                try:
+                    self._gui.imshow(self.window, image)
+                except Exception as exc:  # noqa: BLE001 - OpenCV's GUI-less builds raise cv2.error
+                    raise DependencyError(_NO_GUI + f" ({exc})") from None
+                key = self._gui.waitKey(delay)
+                if key != -1:
+                    return "q" if key & 0xFF == _ESCAPE else chr(key & 0xFF)
+        return "s"      # nothing to show (an empty rep): skip it
+
+    def close(self):
+        """Close the window."""
+        self._gui.destroyAllWindows()
+
+
+_NO_GUI = ("playing reps needs a screen and OpenCV with its GUI (opencv-python or "
+           "opencv-contrib-python, not -headless); label in the terminal without --play")
+
+
+def _screen_gui():
+    """OpenCV's GUI functions, once there is a screen for them (else OpenCV aborts the process)."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                 or os.environ.get("WAYLAND_DISPLAY")):
+        raise DependencyError(_NO_GUI + " (no DISPLAY or WAYLAND_DISPLAY is set)")
+    return _cv2()

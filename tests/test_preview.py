@@ -1,0 +1,134 @@
+"""Reps played in a window while they are labelled (formcheck.preview.RepPlayer, label --play).
+
+No screen is needed: a scripted stand-in for OpenCV's GUI records what would be
+shown and answers with the keys a person would press.
+"""
+
+import csv
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("cv2")
+
+import formcheck.preview as preview  # noqa: E402
+from formcheck import PoseSequence, load_keypoints  # noqa: E402
+from formcheck.cli import cli  # noqa: E402
+from formcheck.errors import DependencyError  # noqa: E402
+from formcheck.labelling import RepToLabel  # noqa: E402
+from formcheck.preview import RepPlayer, rep_frames  # noqa: E402
+from formcheck.synthetic import make_set  # noqa: E402
+
+ESCAPE = 27
+
+
+class ScriptedScreen:
+    """Stands in for cv2's imshow/waitKey: returns no key for `wait` frames, then each key."""
+
+    def __init__(self, keys, wait=0):
+        self.keys, self.wait = list(keys), wait
+        self.shown, self.delays, self.closed = [], [], False
+
+    def imshow(self, window, image):
+        self.shown.append(image.copy())
+
+    def waitKey(self, delay):
+        self.delays.append(delay)
+        if self.wait:
+            self.wait -= 1
+            return -1
+        return self.keys.pop(0) if self.keys else -1
+
+    def destroyAllWindows(self):
+        self.closed = True
+
+
+@pytest.fixture
+def squat_file(tmp_path):
+    path = tmp_path / "squat.npz"
+    make_set("squat", n_reps=2, seed=3, image_size=(640, 360)).save(path)
+    return path
+
+
+def a_rep(file="squat.npz", start=10, end=22, fps=30.0):
+    return RepToLabel(file, start, end, fps, np.linspace(170, 80, end - start), 1)
+
+
+def test_rep_frames_of_a_keypoint_file_are_skeletons_on_a_canvas(squat_file):
+    pose = load_keypoints(squat_file)
+    frames = rep_frames(squat_file, pose, 10, 22, caption="[1] correct")
+    assert len(frames) == 12
+    assert all(f.shape == (360, 640, 3) and f.dtype == np.uint8 for f in frames)
+    background = np.all(frames[0] == 60, axis=2)
+    assert 0.5 < background.mean() < 1.0              # a skeleton and a caption on grey
+    assert not np.array_equal(frames[0], frames[-1])  # the person moves
+
+
+def test_rep_frames_of_a_video_come_from_its_frames(make_video):
+    video = make_video(n_frames=20, fps=10, size=(64, 48))
+    pose = PoseSequence.from_array(np.full((20, 33, 3), 0.5), fps=10, layout="mediapipe33")
+    frames = rep_frames(video, pose, 5, 9)
+    assert len(frames) == 4 and frames[0].shape == (48, 64, 3)
+    bar = [int(np.argmax(f[-1, :, 1] > 200)) for f in frames]     # the sweeping bar: 3 px a frame
+    assert bar == [15, 18, 21, 24]
+
+
+def test_player_loops_the_rep_until_a_key_is_pressed(squat_file):
+    pose = load_keypoints(squat_file)
+    screen = ScriptedScreen([ord("2")], wait=30)
+    player = RepPlayer({"squat.npz": (squat_file, pose)}, "keys", gui=screen)
+    assert player(a_rep()) == "2"
+    assert len(screen.shown) == 31                      # 12 frames, twice, and 7 more
+    np.testing.assert_array_equal(screen.shown[0], screen.shown[12])
+    assert set(screen.delays) == {33}                   # played at the rep's 30 fps
+    player.close()
+    assert screen.closed
+
+
+def test_escape_quits(squat_file):
+    pose = load_keypoints(squat_file)
+    player = RepPlayer({"squat.npz": (squat_file, pose)}, gui=ScriptedScreen([ESCAPE]))
+    assert player(a_rep()) == "q"
+
+
+def test_no_screen_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(preview.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(DependencyError, match="needs a screen.*without --play"):
+        RepPlayer({})
+
+
+def test_opencv_without_its_gui_is_a_clear_error(squat_file):
+    class Headless(ScriptedScreen):
+        def imshow(self, window, image):
+            raise RuntimeError("The function is not implemented. Rebuild the library with GTK")
+
+    pose = load_keypoints(squat_file)
+    player = RepPlayer({"squat.npz": (squat_file, pose)}, gui=Headless([]))
+    with pytest.raises(DependencyError, match="not -headless.*not implemented"):
+        player(a_rep())
+
+
+def test_label_play_takes_the_keys_pressed_in_the_window(squat_file, tmp_path, monkeypatch):
+    screen = ScriptedScreen([ord("1"), ord("2")], wait=5)
+    monkeypatch.setattr(preview, "_screen_gui", lambda: screen)
+    labels = tmp_path / "labels.csv"
+    result = CliRunner().invoke(cli, ["label", str(squat_file), "-e", "squat", "-a", str(labels),
+                                      "--play"])
+    assert result.exit_code == 0, result.output
+    with open(labels, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["label"] for r in rows] == ["squat/correct", "squat/not-low"]
+    assert screen.closed and len(screen.shown) > 5
+
+
+def test_label_play_without_a_screen_exits_with_one_line(squat_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(preview.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    result = CliRunner().invoke(cli, ["label", str(squat_file), "-e", "squat",
+                                      "-a", str(tmp_path / "labels.csv"), "--play"])
+    assert result.exit_code == 2
+    assert result.output.startswith("formcheck: error:") and "needs a screen" in result.output
