@@ -188,7 +188,27 @@ class FormChecker:
             return None
         return self._next_finished_rep()
 
-    def _next_finished_rep(self):
+    def finish(self) -> list:
+        """At the end of a stream: verdicts on its complete reps not reported yet.
+
+        :meth:`update` reports a rep a quarter of a second after the person is
+        back at rest, so a stream that stops right after its last rep leaves
+        that rep unreported until this is called. The stream is kept: feeding
+        more frames continues it.
+
+        Returns
+        -------
+        list of RepVerdict
+        """
+        verdicts = []
+        while len(self._frames) >= 3:
+            verdict = self._next_finished_rep(settle_seconds=0.0)
+            if verdict is None:
+                break
+            verdicts.append(verdict)
+        return verdicts
+
+    def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
                                        image_size=self.image_size)
         try:
@@ -198,7 +218,7 @@ class FormChecker:
         signal = driving_signal(angles, self.exercise)
         if self.exercise.phase == "max":
             signal = -signal
-        settle = int(_SETTLE_SECONDS * self.fps)
+        settle = int(settle_seconds * self.fps)
         for rep in segment_reps(angles, self.exercise):
             start, end = rep.start + self._offset, rep.end + self._offset
             if start >= self._emitted_until and _settled(signal, rep, settle):

@@ -307,17 +307,19 @@ def preview(video, output, model, exercise):
 
 
 @cli.command()
-@click.option("--camera", default=0, show_default=True, help="Camera index.")
+@click.option("--camera", default="0", show_default=True,
+              help="Camera index, or an IP camera's URL (rtsp://..., http://...).")
 @_model_option
 @_exercise_option
 def live(camera, model, exercise):
     """Check reps live from a camera; a verdict is printed as each rep ends.
 
-    Stop with Ctrl-C.
+    Stop with Ctrl-C (or q in the window, when there is a screen).
 
     \b
     Example:
       formcheck live --camera 0 --exercise push-up
+      formcheck live --camera rtsp://192.168.1.20:8554/live --model squat.fcm
     """
     from .live import run_live
 

@@ -13,8 +13,26 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     """Read frames from ``camera`` and print a verdict as each rep ends.
 
     Shows the camera image with the last verdict in a window when a display
-    is available; stops on Ctrl-C, ``q`` in the window, or after
-    ``max_seconds``.
+    is available; stops on Ctrl-C, ``q`` in the window, at the end of the
+    stream, or after ``max_seconds``.
+
+    Parameters
+    ----------
+    checker : FormChecker
+        Its streaming :meth:`~formcheck.FormChecker.update` gets every frame.
+    camera : int or str
+        A camera index (``0``, or ``"0"``), or anything else OpenCV opens as a
+        stream: an IP camera's URL (``rtsp://...``, ``http://...``) or a video
+        file, which is then read as fast as it decodes.
+    echo : callable
+        Prints a line.
+    max_seconds : float, optional
+        Stop after this long.
+
+    Returns
+    -------
+    list of RepVerdict
+        The verdicts printed, in order.
 
     Raises
     ------
@@ -23,20 +41,21 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     DependencyError
         MediaPipe/OpenCV (the ``video`` extra) is not installed.
     """
+    from .pose.extract import TRACKING_CONFIDENCE
     from .pose.mediapipe_backend import MediaPipePose
     from .video import _cv2
 
     cv2 = _cv2()
-    capture = cv2.VideoCapture(int(camera))
+    capture = cv2.VideoCapture(_source(camera))
     if not capture.isOpened():
         raise VideoError(f"camera {camera}: cannot be opened (no camera, or it is in use)")
     fps = capture.get(cv2.CAP_PROP_FPS) or checker.fps
     checker.fps, checker.image_size = fps, None
     checker.reset()
-    started, last = time.monotonic(), None
+    started, verdicts = time.monotonic(), []
     echo(f"camera {camera} at {fps:g} fps; do your {checker.exercise.name} reps (Ctrl-C to stop)")
     try:
-        with MediaPipePose() as model:
+        with MediaPipePose(min_tracking_confidence=TRACKING_CONFIDENCE) as model:
             while max_seconds is None or time.monotonic() - started < max_seconds:
                 ok, image = capture.read()
                 if not ok:
@@ -45,14 +64,24 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
                 landmarks, _ = model.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
                 verdict = checker.update(landmarks if landmarks is not None else _no_person())
                 if verdict is not None:
-                    last = verdict
+                    verdicts.append(verdict)
                     echo(_line(verdict))
-                if _show(cv2, image, last):
+                if _show(cv2, image, verdicts[-1] if verdicts else None):
                     break
     except KeyboardInterrupt:
         pass
     finally:
         capture.release()
+    for verdict in checker.finish():       # a rep that ended with the stream
+        verdicts.append(verdict)
+        echo(_line(verdict))
+    return verdicts
+
+
+def _source(camera):
+    """A camera index as an int (``"0"`` -> 0); a URL or file path unchanged."""
+    text = str(camera).strip()
+    return int(text) if text.isdigit() else text
 
 
 def _no_person():

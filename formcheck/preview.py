@@ -252,8 +252,14 @@ class RepPlayer:
 
     Examples
     --------
-    >>> player = RepPlayer({"squat.mp4": ("squat.mp4", pose)}, "[1] correct")  # doctest: +SKIP
-    >>> LabelSession(store, exercise, reps).run(ask=None, play=player)        # doctest: +SKIP
+    What ``formcheck label --play`` does (it needs a screen, so it is not run here)::
+
+        session = LabelSession(store, exercise, reps)
+        player = RepPlayer({"squat.mp4": ("squat.mp4", pose)}, session.legend())
+        try:
+            session.run(ask=None, play=player)
+        finally:
+            player.close()
     """
 
     window = "formcheck label"

@@ -34,6 +34,10 @@ _SMALL_DEPTH_FRACTION = 0.25
 _SMALL_SYMMETRY = 0.6
 _SMALL_DURATION_FRACTION = 0.6
 _RELATIVE_PROMINENCE = 0.35
+# The fallback drives only when its movement (5-95 percentile range) is at least this many
+# times its frame-to-frame noise: a side view's hip height, half of it from the far side's
+# hallucinated joints, is mostly noise while the person stands still.
+_FALLBACK_SIGNAL_TO_NOISE = 8.0
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,10 @@ def driving_signal(angles: AngleSeries, exercise) -> np.ndarray:
 
     The fallback channels (see :attr:`Exercise.fallback_channels`) are used
     when the driving channels move less than the exercise's ``min_prominence``
-    over the series (5th to 95th percentile) and the series has them: a squat
-    filmed from the front is then driven by the hips' height, not the knee angle.
+    over the series (5th to 95th percentile), the series has them, and they
+    move clearly more than their own frame-to-frame noise: a squat filmed from
+    the front is then driven by the hips' height, not the knee angle, while a
+    person standing still stays with the knee angle (and no reps).
 
     Raises
     ------
@@ -104,8 +110,9 @@ def _driving(angles, exercise):
     fallback = exercise.fallback_channels
     if fallback and all(c in angles.channels for c in fallback) and len(signal) \
             and _spread(signal) < exercise.min_prominence:
-        return (np.mean([angles[c] for c in fallback], axis=0),
-                exercise.fallback_min_prominence)
+        backup = np.mean([angles[c] for c in fallback], axis=0)
+        if _spread(backup) >= _FALLBACK_SIGNAL_TO_NOISE * _noise(backup, angles.fps):
+            return backup, exercise.fallback_min_prominence
     return signal, exercise.min_prominence
 
 
@@ -164,10 +171,25 @@ def _prepared_signal(angles, exercise, smooth):
     signal, floor = _driving(angles, exercise)
     if exercise.phase == "max":
         signal = -signal
-    window = int(round(smooth * angles.fps)) | 1 if smooth else 0
+    window = _window(smooth, angles.fps)
     if window > 3 and len(signal) > window:
         signal = savgol_filter(signal, window, 2)
     return signal, floor
+
+
+def _window(seconds, fps) -> int:
+    """An odd Savitzky-Golay window of about ``seconds``; 0 for none."""
+    return int(round(seconds * fps)) | 1 if seconds else 0
+
+
+def _noise(signal, fps, seconds=0.25) -> float:
+    """Frame-to-frame noise of a signal: the robust standard deviation (1.4826 x median
+    absolute deviation) of what a Savitzky-Golay smoothing over ``seconds`` removes."""
+    window = _window(seconds, fps)
+    if window <= 3 or len(signal) <= window:
+        return 0.0
+    residual = signal - savgol_filter(signal, window, 2)
+    return float(1.4826 * np.median(np.abs(residual - np.median(residual))))
 
 
 def _rep_bounds(signal, valleys, k):

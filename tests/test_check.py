@@ -83,6 +83,21 @@ def test_streaming_emits_each_rep_when_it_ends():
     assert [v.index for _, v in emitted] == [0, 1, 2, 3]
 
 
+def test_finish_reports_the_rep_a_stream_ended_with():
+    pose, bounds = make_set("squat", n_reps=3, seed=5, return_bounds=True)
+    last_end = bounds[-1][1]
+    checker = FormChecker(model("learned", "squat"), fps=pose.fps, image_size=pose.image_size)
+    offline = checker.check_pose(pose.slice(0, last_end + 2))
+    checker.reset()
+    emitted = [v for frame in range(last_end + 2)
+               if (v := checker.update(pose.landmarks[frame])) is not None]
+    assert len(emitted) == 2                      # the last rep has not settled yet
+    rest = checker.finish()
+    assert len(rest) == 1 and len(offline) == 3
+    assert rest[0].index == 2 and abs(rest[0].end_frame - offline[2].end_frame) <= 10
+    assert checker.finish() == []                 # reported once
+
+
 def test_a_saved_model_checks_with_nothing_else(tmp_path):
     path = model("knn", "pull-up").save(tmp_path / "pullup.fcm")
     pose = make_set("pull-up", "chin-below-bar", n_reps=2, seed=4, severity=0.8)

@@ -77,3 +77,12 @@ def test_extract_writes_keypoint_files_that_load_back(tmp_path):
     pose = load_keypoints(tmp_path / "poses" / f"{SQUAT.stem}.npz")
     assert f"{pose.n_frames} frames, a person in 100%" in output and pose.n_frames == 75
     assert pose.image_size == (1280, 720) and pose.layout == "mediapipe33"
+
+
+def test_live_on_a_video_stream_finds_the_reps_the_offline_check_finds():
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    live = run("live", "--camera", SQUAT, "--exercise", "squat")
+    offline = json.loads(run("predict", SQUAT, "--exercise", "squat", "--json"))
+    lines = re.findall(r"^rep (\d+): (\S+) \(\d+%\)", live, re.M)
+    assert len(lines) == len(offline) >= 1
+    assert [label for _, label in lines] == [v["label"] for v in offline]
