@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +12,7 @@ import numpy as np
 from .classifiers.base import RepClassifier, load_model
 from .errors import ExerciseError, FormcheckError, InputError
 from .exercises import get_exercise
-from .features import joint_angles
+from .features import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
 from .reps import driving_signal, segment_reps
@@ -21,6 +23,9 @@ __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
 UNKNOWN = "unknown"
 #: A streamed rep is complete once its driving signal has stopped rising for this long.
 _SETTLE_SECONDS = 0.25
+#: Bumped whenever the synthetic data or the segmentation the built-in models are trained on
+#: changes, so that cached models from before are not reused.
+BUILTIN_RECIPE = 2
 
 
 def _settled(signal, rep, settle) -> bool:
@@ -230,15 +235,20 @@ class FormChecker:
 
     # -- internals -------------------------------------------------------------------------
     def _angles(self, pose):
+        """The model's channels, plus any the exercise segments on that the model lacks."""
         settings = dict(self.model.feature_settings_ or {})
         channels = list(self.model.channels_) if self.model.channels_ else None
         if channels is None:
             raise InputError("the model records no channel names; fit it on a RepDataset or "
                              "AngleSeries so a checker knows which angles to compute")
+        computable = available_channels(pose.layout)
+        channels += [c for c in (*self.exercise.driving_channels, *self.exercise.fallback_channels)
+                     if c not in channels and c in computable]
         return joint_angles(pose, self.exercise, channels=channels, **settings)
 
     def _verdict(self, rep, start, end, index=None) -> RepVerdict:
-        proba, novelty = self.model.predict_proba_and_novelty([rep.angles])
+        angles = rep.angles.select(self.model.channels_)
+        proba, novelty = self.model.predict_proba_and_novelty([angles])
         best = int(np.argmax(proba[0]))
         label, probability = str(self.model.classes_[best]), float(proba[0, best])
         reason = self._unknown_reason(probability, float(novelty[0]))
@@ -248,7 +258,7 @@ class FormChecker:
         elif label != self.exercise.correct:
             fault = label
             if self.exercise.correct in self.model.classes_:
-                feedback = explain(self.model, rep.angles, self.exercise, fault=label)
+                feedback = explain(self.model, angles, self.exercise, fault=label)
         fps = rep.angles.fps
         start, end = int(start), int(end)
         return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,
@@ -270,8 +280,9 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     not-low; pull-up: chin-below-bar; push-up: upper-body-first) and has
     never seen a real video: train your own with ``formcheck train`` for
     real use. The model file lives in ``formcheck``'s cache directory
-    (``$FORMCHECK_CACHE_DIR/models``), one per formcheck version and
-    exercise channel list, so a changed definition trains a new one.
+    (``$FORMCHECK_CACHE_DIR/models``), keyed by the formcheck version, the
+    exercise definition and :data:`BUILTIN_RECIPE`, so a changed definition
+    or training recipe trains a new one.
 
     Raises
     ------
@@ -289,8 +300,9 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     if name not in SYNTHETIC_LABELS:
         raise ExerciseError(f"no built-in model for {name!r}; built-in models exist for "
                             f"{', '.join(SYNTHETIC_LABELS)}. Train one with 'formcheck train'.")
-    channels = hashlib.sha256(" ".join(definition.channels).encode()).hexdigest()[:12]
-    path = cache_dir("models") / f"{name}-synthetic-{__version__}-{channels}.fcm"
+    recipe = json.dumps([BUILTIN_RECIPE, dataclasses.asdict(definition)], sort_keys=True)
+    digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]
+    path = cache_dir("models") / f"{name}-synthetic-{__version__}-{digest}.fcm"
     if path.exists():
         try:
             return load_model(path)

@@ -7,6 +7,21 @@ beside this file. Add your own without code, either from Python with
 :func:`register_exercise`, or with a JSON file of the same shape named in the
 ``FORMCHECK_EXERCISES`` environment variable (several files separated by
 ``os.pathsep``) or loaded with :func:`load_exercises`.
+
+The shape of one entry (the built-in squat, shortened)::
+
+    "squat": {
+      "channels": ["left_knee", "right_knee", "left_hip", "right_hip", "hips_over_ankles"],
+      "driving": {"channels": ["left_knee", "right_knee"], "phase": "min",
+                  "fallback": {"channels": ["hips_over_ankles"], "min_prominence": 0.1}},
+      "min_prominence": 30.0, "min_duration": 0.6, "max_duration": 8.0,
+      "classes": {"squat/correct": "...", "squat/not-low": "..."},
+      "correct": "squat/correct",
+      "phases": ["on the way down", "at the bottom", "on the way up"]
+    }
+
+``channels``, ``driving``, ``classes`` and ``correct`` are required; the
+``fallback`` is optional (see :class:`Exercise` for every field).
 """
 
 from __future__ import annotations
@@ -43,9 +58,12 @@ class Exercise:
         or torso lengths for height channels).
     fallback_channels : tuple of str
         Channels that drive segmentation instead when the driving channels
-        move less than ``min_prominence`` over a whole recording, e.g. the hips'
-        height for a squat filmed from the front, where the knee bends towards
-        the camera and its 2-D angle hardly changes. Empty: no fallback.
+        move less than ``min_prominence`` over the series being cut, and these
+        move clearly more than their own noise (see
+        :func:`formcheck.reps.driving_channels`); e.g. the hips' height for a
+        squat filmed from the front, where the knee bends towards the camera
+        and its 2-D angle hardly changes. They must dip or rise with the same
+        ``phase`` as the driving channels. Empty: no fallback.
     fallback_min_prominence : float
         ``min_prominence`` of the fallback signal.
     min_duration, max_duration : float
@@ -107,18 +125,17 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         raise ExerciseError(f"exercise {name!r} in {source}: driving phase must be 'min' or 'max'")
     from .features import CHANNELS  # late import: features depends on nothing here
 
-    fallback = driving.get("fallback")
-    fallback_channels = tuple(fallback.get("channels", ())) if fallback is not None else ()
+    fallback = _fallback(name, driving.get("fallback"), source)
+    fallback_channels = tuple(fallback["channels"]) if fallback is not None else ()
     unknown = [c for c in list(spec["channels"]) + list(driving["channels"])
                + list(fallback_channels) if c not in CHANNELS]
     if unknown:
         raise ExerciseError(
             f"exercise {name!r} in {source} names unknown channels {unknown}; "
             f"known channels: {', '.join(CHANNELS)}")
-    if fallback is not None and not (fallback_channels
-                                     and set(fallback_channels) <= set(spec["channels"])):
-        raise ExerciseError(f"exercise {name!r} in {source}: the driving fallback needs channels, "
-                            "all of them among the exercise's channels")
+    if not set(fallback_channels) <= set(spec["channels"]):
+        raise ExerciseError(f"exercise {name!r} in {source}: the driving fallback's channels "
+                            "must be among the exercise's channels")
     if len(spec.get("phases", Exercise.phases)) != 3:
         raise ExerciseError(f"exercise {name!r} in {source}: phases must name 3 phases")
     if spec["correct"] not in spec["classes"]:
@@ -136,8 +153,22 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         description=spec.get("description", ""),
         phases=tuple(spec.get("phases", Exercise.phases)),
         fallback_channels=fallback_channels,
-        fallback_min_prominence=float((fallback or {}).get("min_prominence", 0.0)),
+        fallback_min_prominence=fallback["min_prominence"] if fallback is not None else 0.0,
     )
+
+
+def _fallback(name, spec, source):
+    """A validated ``driving.fallback`` entry as {"channels": [...], "min_prominence": x}."""
+    if spec is None:
+        return None
+    channels = spec.get("channels") if isinstance(spec, dict) else None
+    prominence = spec.get("min_prominence", 0.0) if isinstance(spec, dict) else None
+    if not (isinstance(channels, list) and channels and all(isinstance(c, str) for c in channels)
+            and isinstance(prominence, (int, float)) and not isinstance(prominence, bool)):
+        raise ExerciseError(
+            f"exercise {name!r} in {source}: the driving fallback must be an object like "
+            '{"channels": ["hips_over_ankles"], "min_prominence": 0.1}, got ' + repr(spec))
+    return {"channels": channels, "min_prominence": float(prominence)}
 
 
 def register_exercise(name: str, spec: dict, *, overwrite: bool = False, source: str = "Python"):

@@ -19,8 +19,10 @@ import numpy as np
 
 from ._files import atomic_write
 from .errors import DatasetError, InputError
+from .features import CHANNELS
 
-__all__ = ["AnnotationStore", "LabelSession", "RepToLabel", "file_name", "reps_to_label", "sparkline"]
+__all__ = ["AnnotationStore", "LabelSession", "RepToLabel", "file_name", "reps_to_label",
+           "sparkline"]
 
 FIELDS = ("file", "start", "end", "label")
 SKIP, UNDO, QUIT = "s", "u", "q"
@@ -116,15 +118,21 @@ class RepToLabel:
     fps: float
     driving: np.ndarray
     number: int
+    driving_channels: tuple = ()
 
     def describe(self, exercise) -> str:
-        """Rep number, time range, a sparkline of the driving angle and its key numbers."""
+        """Rep number, time range, a sparkline of the driving signal and its key numbers."""
         turning = self.driving.min() if exercise.phase == "min" else self.driving.max()
-        name = " / ".join(exercise.driving_channels).replace("_", " ")
+        channels = self.driving_channels or exercise.driving_channels
+        name = " / ".join(channels).replace("_", " ")
+        heights = any(CHANNELS[c][0] == "height" for c in channels)
+        values = [f"{v:.2f}" if heights else f"{v:.0f}°"
+                  for v in (self.driving[0], turning, self.driving[-1])]
+        unit = " torso lengths" if heights else ""
         return (f"{self.file} rep {self.number}: {self.start / self.fps:.1f}-"
                 f"{self.end / self.fps:.1f} s ({(self.end - self.start) / self.fps:.1f} s)\n"
                 f"  {sparkline(self.driving)}\n"
-                f"  {name}: {self.driving[0]:.0f}° -> {turning:.0f}° -> {self.driving[-1]:.0f}°")
+                f"  {name}: {' -> '.join(values)}{unit}")
 
 
 class LabelSession:
@@ -218,10 +226,11 @@ def file_name(path, relative_to) -> str:
 def reps_to_label(path, pose, exercise, relative_to) -> list:
     """The reps of one recording as :class:`RepToLabel` items (file relative to the CSV)."""
     from .features import joint_angles
-    from .reps import driving_signal, segment_reps
+    from .reps import segment_reps
 
     angles = joint_angles(pose, exercise)
     name = file_name(path, relative_to)
     return [RepToLabel(name, rep.start, rep.end, angles.fps,
-                       driving_signal(rep.angles, exercise), rep.index + 1)
+                       np.mean([rep.angles[c] for c in rep.driving], axis=0), rep.index + 1,
+                       rep.driving)
             for rep in segment_reps(angles, exercise)]

@@ -46,10 +46,13 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     from .video import _cv2
 
     cv2 = _cv2()
-    capture = cv2.VideoCapture(_source(camera))
+    source = _source(camera)
+    capture = cv2.VideoCapture(source)
     if not capture.isOpened():
-        raise VideoError(f"camera {camera}: cannot be opened (no camera, or it is in use)")
-    fps = capture.get(cv2.CAP_PROP_FPS) or checker.fps
+        why = ("no camera, or it is in use" if isinstance(source, int)
+               else "unreachable, or not a video stream")
+        raise VideoError(f"camera {camera}: cannot be opened ({why})")
+    fps = _plausible_fps(capture.get(cv2.CAP_PROP_FPS), checker.fps)
     checker.fps, checker.image_size = fps, None
     checker.reset()
     started, verdicts = time.monotonic(), []
@@ -78,6 +81,15 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     return verdicts
 
 
+def _plausible_fps(reported, default) -> float:
+    """The stream's frame rate, or ``default`` when it reports none or nonsense.
+
+    Some network streams report their clock rate (90,000) or 0 as the frame
+    rate; every duration in segmentation would scale with it.
+    """
+    return float(reported) if 1.0 <= (reported or 0.0) <= 240.0 else float(default)
+
+
 def _source(camera):
     """A camera index as an int (``"0"`` -> 0); a URL or file path unchanged."""
     text = str(camera).strip()
@@ -97,9 +109,9 @@ def _line(verdict) -> str:
 
 def _show(cv2, image, verdict) -> bool:
     """Draw the last verdict and show the frame; True when the user pressed q."""
-    import os
+    from .video import has_screen
 
-    if not os.environ.get("DISPLAY"):
+    if not has_screen():
         return False
     if verdict is not None:
         colour = (60, 200, 60) if verdict.is_correct else (40, 40, 230)

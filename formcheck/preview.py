@@ -4,8 +4,6 @@ verdict (:func:`write_preview`), or one rep played in a window while it is label
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,7 @@ from .check import UNKNOWN
 from .errors import DependencyError
 from .pose import PoseSequence
 from .pose.load import VIDEO_SUFFIXES
-from .video import VideoReader, _cv2, resize_max_side, write_video
+from .video import VideoReader, _cv2, has_screen, resize_max_side, write_video
 
 __all__ = ["write_preview", "draw_frame", "draw_skeleton", "rep_frames", "RepPlayer", "BONES"]
 
@@ -162,6 +160,7 @@ def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, prog
 #: Size of the canvas a rep of a keypoint file (no video) is drawn on, when it states none.
 _CANVAS = (640, 480)
 _ESCAPE = 27
+_WINDOW_VISIBLE = 4     # cv2.WND_PROP_VISIBLE
 
 
 def rep_frames(path, pose: PoseSequence, start, end, *, max_side=720, caption=""):
@@ -231,8 +230,9 @@ class RepPlayer:
 
     For ``formcheck label --play``: :meth:`__call__` takes a
     :class:`~formcheck.labelling.RepToLabel` and returns the key pressed
-    (Esc counts as ``"q"``), so it can stand in for the terminal prompt of
-    :meth:`LabelSession.run <formcheck.labelling.LabelSession.run>`.
+    (Esc, or closing the window, counts as ``"q"``), so it can stand in for
+    the terminal prompt of :meth:`LabelSession.run
+    <formcheck.labelling.LabelSession.run>`.
 
     Parameters
     ----------
@@ -281,7 +281,16 @@ class RepPlayer:
                 key = self._gui.waitKey(delay)
                 if key != -1:
                     return "q" if key & 0xFF == _ESCAPE else chr(key & 0xFF)
+                if self._closed():
+                    return "q"
         return "s"      # nothing to show (an empty rep): skip it
+
+    def _closed(self) -> bool:
+        """Whether the user closed the window (its X button); imshow would reopen it."""
+        try:
+            return self._gui.getWindowProperty(self.window, _WINDOW_VISIBLE) < 1
+        except Exception:  # noqa: BLE001 - a GUI backend without the property: assume open
+            return False
 
     def close(self):
         """Close the window."""
@@ -294,7 +303,6 @@ _NO_GUI = ("playing reps needs a screen and OpenCV with its GUI (opencv-python o
 
 def _screen_gui():
     """OpenCV's GUI functions, once there is a screen for them (else OpenCV aborts the process)."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
-                                                 or os.environ.get("WAYLAND_DISPLAY")):
+    if not has_screen():
         raise DependencyError(_NO_GUI + " (no DISPLAY or WAYLAND_DISPLAY is set)")
     return _cv2()

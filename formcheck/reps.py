@@ -21,7 +21,7 @@ from .errors import ChannelMismatchError, InputError
 from .exercises import get_exercise
 from .features import AngleSeries
 
-__all__ = ["Rep", "segment_reps", "driving_signal"]
+__all__ = ["Rep", "segment_reps", "driving_signal", "driving_channels"]
 
 _TOP_FRACTION = 0.9      # a rep starts/ends where the signal is 90% of the way back to rest
 _MIN_SIDE_FRACTION = 0.6  # both sides of a rep must span 60% of the set's typical amplitude
@@ -54,6 +54,8 @@ class Rep:
     angles : AngleSeries
         The rep's own frames.
     exercise : str
+    driving : tuple of str
+        The channels it was cut on (see :func:`driving_channels`).
     """
 
     index: int
@@ -61,6 +63,7 @@ class Rep:
     end: int
     angles: AngleSeries
     exercise: str
+    driving: tuple = ()
 
     @property
     def n_frames(self) -> int:
@@ -82,38 +85,64 @@ class Rep:
 
 
 def driving_signal(angles: AngleSeries, exercise) -> np.ndarray:
-    """The mean of the exercise's driving channels (or of its fallback ones), frame by frame.
+    """The mean of the channels that drive rep segmentation, frame by frame.
 
-    The fallback channels (see :attr:`Exercise.fallback_channels`) are used
-    when the driving channels move less than the exercise's ``min_prominence``
-    over the series (5th to 95th percentile), the series has them, and they
-    move clearly more than their own frame-to-frame noise: a squat filmed from
-    the front is then driven by the hips' height, not the knee angle, while a
-    person standing still stays with the knee angle (and no reps).
+    Those are the exercise's driving channels, or its fallback ones (see
+    :func:`driving_channels`).
 
     Raises
     ------
     ChannelMismatchError
         The series lacks a driving channel.
     """
+    channels = driving_channels(angles, exercise)
+    return np.mean([angles[c] for c in channels], axis=0)
+
+
+def driving_channels(angles: AngleSeries, exercise) -> tuple:
+    """The channels whose mean cuts this series into reps.
+
+    The exercise's driving channels, unless they move less than its
+    ``min_prominence`` over the series (5th to 95th percentile) while its
+    fallback channels (:attr:`Exercise.fallback_channels`) are in the series
+    and move clearly more than their own frame-to-frame noise. A squat filmed
+    from the front is then driven by the hips' height rather than the knee
+    angle, while a person standing still stays with the knee angle (and no reps).
+
+    Raises
+    ------
+    ChannelMismatchError
+        The series lacks a driving channel.
+
+    Examples
+    --------
+    >>> from formcheck import joint_angles
+    >>> from formcheck.synthetic import make_set
+    >>> side = make_set("squat", "not-low", n_reps=3, seed=1, view="side", severity=0.5)
+    >>> driving_channels(joint_angles(side, exercise="squat"), "squat")
+    ('left_knee', 'right_knee')
+    >>> front = make_set("squat", "not-low", n_reps=3, seed=1, view="front", severity=0.5)
+    >>> driving_channels(joint_angles(front, exercise="squat"), "squat")
+    ('hips_over_ankles',)
+    """
     return _driving(angles, get_exercise(exercise))[0]
 
 
 def _driving(angles, exercise):
-    """(signal, min_prominence) of the driving channels, or of the fallback ones."""
+    """(driving channels, their min_prominence): the exercise's own, or its fallback."""
     missing = [c for c in exercise.driving_channels if c not in angles.channels]
     if missing:
         raise ChannelMismatchError(
             f"{angles.source + ': ' if angles.source else ''}segmenting {exercise.name!r} reps "
             f"needs channels {missing}; compute the series with exercise={exercise.name!r}")
-    signal = np.mean([angles[c] for c in exercise.driving_channels], axis=0)
+    primary = np.mean([angles[c] for c in exercise.driving_channels], axis=0)
     fallback = exercise.fallback_channels
-    if fallback and all(c in angles.channels for c in fallback) and len(signal) \
-            and _spread(signal) < exercise.min_prominence:
-        backup = np.mean([angles[c] for c in fallback], axis=0)
-        if _spread(backup) >= _FALLBACK_SIGNAL_TO_NOISE * _noise(backup, angles.fps):
-            return backup, exercise.fallback_min_prominence
-    return signal, exercise.min_prominence
+    if fallback and all(c in angles.channels for c in fallback) and len(primary) \
+            and _spread(primary) < exercise.min_prominence:
+        fallback_signal = np.mean([angles[c] for c in fallback], axis=0)
+        if _spread(fallback_signal) >= _FALLBACK_SIGNAL_TO_NOISE * _noise(fallback_signal):
+            return fallback, exercise.fallback_min_prominence
+    return exercise.driving_channels, exercise.min_prominence
 
 
 def _spread(signal) -> float:
@@ -154,7 +183,7 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     if not isinstance(angles, AngleSeries):
         raise InputError(f"segment_reps needs an AngleSeries, got {type(angles).__name__}")
     exercise = get_exercise(exercise)
-    signal, floor = _prepared_signal(angles, exercise, smooth)
+    channels, signal, floor = _prepared_signal(angles, exercise, smooth)
     if len(signal) < 3:
         return []
     threshold = min_prominence or max(floor, _RELATIVE_PROMINENCE * _spread(signal))
@@ -162,34 +191,34 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     valleys, _ = find_peaks(-signal, prominence=threshold, distance=distance)
     bounds = [_rep_bounds(signal, valleys, k) for k in range(len(valleys))]
     kept = _consistent(signal, valleys, bounds, angles.fps, exercise)
-    return [Rep(i, start, end, angles.slice(start, end), exercise.name)
+    return [Rep(i, start, end, angles.slice(start, end), exercise.name, channels)
             for i, (start, end) in enumerate(kept)]
 
 
 def _prepared_signal(angles, exercise, smooth):
-    """(smoothed driving signal with reps as dips, its min_prominence)."""
-    signal, floor = _driving(angles, exercise)
+    """(driving channels, smoothed driving signal with reps as dips, its min_prominence)."""
+    channels, floor = _driving(angles, exercise)
+    signal = np.mean([angles[c] for c in channels], axis=0)
     if exercise.phase == "max":
         signal = -signal
-    window = _window(smooth, angles.fps)
+    window = int(round(smooth * angles.fps)) | 1 if smooth else 0
     if window > 3 and len(signal) > window:
         signal = savgol_filter(signal, window, 2)
-    return signal, floor
+    return channels, signal, floor
 
 
-def _window(seconds, fps) -> int:
-    """An odd Savitzky-Golay window of about ``seconds``; 0 for none."""
-    return int(round(seconds * fps)) | 1 if seconds else 0
+def _noise(signal) -> float:
+    """Frame-to-frame noise (standard deviation) of a signal, at any frame rate.
 
-
-def _noise(signal, fps, seconds=0.25) -> float:
-    """Frame-to-frame noise of a signal: the robust standard deviation (1.4826 x median
-    absolute deviation) of what a Savitzky-Golay smoothing over ``seconds`` removes."""
-    window = _window(seconds, fps)
-    if window <= 3 or len(signal) <= window:
-        return 0.0
-    residual = signal - savgol_filter(signal, window, 2)
-    return float(1.4826 * np.median(np.abs(residual - np.median(residual))))
+    From second differences, which cancel smooth movement: for white noise of
+    standard deviation s they have standard deviation s * sqrt(6); the median
+    absolute deviation (x 1.4826) makes the estimate robust to the reps.
+    Infinite for fewer than 5 frames: too short to tell noise from movement.
+    """
+    if len(signal) < 5:
+        return np.inf
+    second = np.diff(signal, 2)
+    return float(1.4826 * np.median(np.abs(second - np.median(second))) / np.sqrt(6))
 
 
 def _rep_bounds(signal, valleys, k):

@@ -18,6 +18,7 @@ import contextlib
 import math
 import os
 import queue
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = [
     "prefetch",
     "check_fps",
     "check_max_side",
+    "has_screen",
     "INSTALL_HINT",
 ]
 
@@ -46,6 +48,17 @@ INSTALL_HINT = 'pip install "formcheck[video]"'
 
 #: Frame rate assumed when a container does not state one.
 FALLBACK_FPS = 30.0
+
+
+def has_screen() -> bool:
+    """Whether OpenCV can open a window here (on Linux it aborts the process when it cannot).
+
+    True on macOS and Windows; on Linux and other Unixes when ``DISPLAY``
+    (X11) or ``WAYLAND_DISPLAY`` is set.
+    """
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _cv2():

@@ -5,6 +5,7 @@ import pytest
 
 from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier
 from formcheck.check import UNKNOWN
+from formcheck.dataset import RepDataset
 from formcheck.errors import ExerciseError, NotFittedError
 from formcheck.synthetic import make_dataset, make_set
 
@@ -96,6 +97,19 @@ def test_finish_reports_the_rep_a_stream_ended_with():
     assert len(rest) == 1 and len(offline) == 3
     assert rest[0].index == 2 and abs(rest[0].end_frame - offline[2].end_frame) <= 10
     assert checker.finish() == []                 # reported once
+
+
+def test_a_model_without_the_fallback_channel_still_counts_front_view_squats():
+    """Models fitted before hips_over_ankles existed: the checker computes it to segment."""
+    data = make_dataset("squat", n_subjects=6, seed=0)
+    old_channels = [c for c in data.reps[0].channels if c != "hips_over_ankles"]
+    older = RepDataset([r.select(old_channels) for r in data.reps], data.labels, data.groups,
+                       metadata=data.metadata)
+    checker = FormChecker(LearnedClassifier().fit(older))
+    assert "hips_over_ankles" not in checker.model.channels_
+    pose = make_set("squat", "not-low", n_reps=4, seed=1, view="front", severity=0.5)
+    verdicts = checker.check_pose(pose)
+    assert len(verdicts) == 4
 
 
 def test_a_saved_model_checks_with_nothing_else(tmp_path):

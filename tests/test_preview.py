@@ -5,6 +5,7 @@ shown and answers with the keys a person would press.
 """
 
 import csv
+import sys
 
 import numpy as np
 import pytest
@@ -42,6 +43,9 @@ class ScriptedScreen:
 
     def destroyAllWindows(self):
         self.closed = True
+
+    def getWindowProperty(self, window, prop):
+        return 1.0                                  # visible
 
 
 @pytest.fixture
@@ -92,8 +96,18 @@ def test_escape_quits(squat_file):
     assert player(a_rep()) == "q"
 
 
+def test_closing_the_window_quits(squat_file):
+    class ClosedByUser(ScriptedScreen):
+        def getWindowProperty(self, window, prop):
+            return 0.0 if len(self.shown) >= 3 else 1.0
+
+    player = RepPlayer({"squat.npz": (squat_file, load_keypoints(squat_file))},
+                       gui=ClosedByUser([]))
+    assert player(a_rep()) == "q"
+
+
 def test_no_screen_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(preview.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     with pytest.raises(DependencyError, match="needs a screen.*without --play"):
@@ -125,7 +139,7 @@ def test_label_play_takes_the_keys_pressed_in_the_window(squat_file, tmp_path, m
 
 
 def test_label_play_without_a_screen_exits_with_one_line(squat_file, tmp_path, monkeypatch):
-    monkeypatch.setattr(preview.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     result = CliRunner().invoke(cli, ["label", str(squat_file), "-e", "squat",

@@ -91,6 +91,7 @@ class DTWKNeighborsClassifier(RepClassifier):
             raise InputError(f"n_neighbors must be a positive int, got {self.n_neighbors!r}")
         self.train_set_ = prepare_training(series, self.window)
         self.train_y_ = np.asarray(y_index, dtype=np.int64)
+        self._class_subsets = {}        # class index -> its reps, for nearest_of_class
 
     def kneighbors(self, X, n_neighbors=None, return_distance=True):
         """The training reps nearest to each rep of ``X`` by DTW.
@@ -158,15 +159,12 @@ class DTWKNeighborsClassifier(RepClassifier):
         return int(members[indices[0, 0]])
 
     def _class_subset(self, class_index):
-        """(indices, TrainingSet) of one class's training reps, built once per fitted set."""
-        cache = getattr(self, "_class_subsets", None)
-        if cache is None or cache[0] is not self.train_set_:     # fitted or loaded anew
-            cache = self._class_subsets = (self.train_set_, {})
-        if class_index not in cache[1]:
+        """(indices, TrainingSet) of one class's training reps, built once per fit or load."""
+        if class_index not in self._class_subsets:
             members = np.nonzero(self.train_y_ == class_index)[0]
-            cache[1][class_index] = (members, prepare_training(
-                [self.train_set_.series(i) for i in members], self.window))
-        return cache[1][class_index]
+            self._class_subsets[class_index] = (members, prepare_training(
+                [self.train_set_.series(i) for i in members], self.train_set_.window))
+        return self._class_subsets[class_index]
 
     def _predict_proba(self, series):
         return self._votes(*self._search(series, self.n_neighbors))
@@ -201,3 +199,4 @@ class DTWKNeighborsClassifier(RepClassifier):
         series = [data[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
         self.train_set_ = prepare_training(series, self.window)
         self.train_y_ = arrays["train_y"]
+        self._class_subsets = {}
