@@ -14,7 +14,8 @@ from .pose import PoseSequence
 from .pose.load import VIDEO_SUFFIXES
 from .video import VideoReader, _cv2, has_screen, resize_max_side, write_video
 
-__all__ = ["write_preview", "draw_frame", "draw_skeleton", "rep_frames", "RepPlayer", "BONES"]
+__all__ = ["write_preview", "draw_frame", "draw_skeleton", "rep_frames", "RepPlayer",
+           "VideoCursor", "BONES"]
 
 #: Canonical joint pairs drawn as bones.
 BONES = (
@@ -163,7 +164,8 @@ _ESCAPE = 27
 _WINDOW_VISIBLE = 4     # cv2.WND_PROP_VISIBLE
 
 
-def rep_frames(path, pose: PoseSequence, start, end, *, max_side=720, caption=""):
+def rep_frames(path, pose: PoseSequence, start, end, *, max_side=720, caption="",
+               cursor=None):
     """The frames ``start`` to ``end`` of a recording, skeleton drawn, ready to show.
 
     Parameters
@@ -179,6 +181,9 @@ def rep_frames(path, pose: PoseSequence, start, end, *, max_side=720, caption=""
         Longer side of the frames returned, in pixels.
     caption : str
         Text written at the bottom of every frame (e.g. the keys to press).
+    cursor : VideoCursor, optional
+        An open cursor on the video, so that consecutive reps are read on from
+        where the last one ended instead of from the start of the file.
 
     Returns
     -------
@@ -186,7 +191,11 @@ def rep_frames(path, pose: PoseSequence, start, end, *, max_side=720, caption=""
         BGR images, one per frame of the rep.
     """
     if Path(path).suffix.lower() in VIDEO_SUFFIXES:
-        images = _video_frames(path, start, end, max_side)
+        if cursor is None:
+            with VideoCursor(path, max_side) as cursor:
+                images = cursor.take(start, end)
+        else:
+            images = cursor.take(start, end)
     else:
         images = _canvases(pose, end - start, max_side)
     frames = []
@@ -208,15 +217,52 @@ def _fitting_scale(text, image) -> float:
     return min(image.shape[1] / 1100, (image.shape[1] - 20) / max(width, 1))
 
 
-def _video_frames(path, start, end, max_side) -> list:
-    images = []
-    with VideoReader(path, max_side=max_side, color="bgr") as reader:
-        for frame in reader:
-            if frame.index >= end:
-                break
-            if frame.index >= start:
-                images.append(frame.image.copy())
-    return images
+class VideoCursor:
+    """Read frame ranges of one video in increasing order without decoding it again.
+
+    The video is decoded forwards across calls to :meth:`take`; asking for a
+    range that starts before the current position reopens it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    max_side : int
+        Longer side of the frames, in pixels.
+    """
+
+    def __init__(self, path, max_side=720):
+        self.path, self.max_side = path, max_side
+        self._reader = self._frames = None
+        self._next = None           # the frame read ahead, not yet taken
+
+    def take(self, start, end) -> list:
+        """BGR copies of the frames ``start`` to ``end`` (end exclusive)."""
+        if self._reader is None or (self._next is not None and self._next.index > start):
+            self._open()
+        images = []
+        while self._next is not None and self._next.index < end:
+            if self._next.index >= start:
+                images.append(self._next.image.copy())
+            self._next = next(self._frames, None)
+        return images
+
+    def _open(self):
+        self.close()
+        self._reader = VideoReader(self.path, max_side=self.max_side, color="bgr")
+        self._frames = iter(self._reader)
+        self._next = next(self._frames, None)
+
+    def close(self):
+        """Release the video."""
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = self._frames = self._next = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def _canvases(pose, n_frames, max_side) -> list:
@@ -267,10 +313,14 @@ class RepPlayer:
     def __init__(self, sources, caption="", *, gui=None):
         self.sources, self.caption = dict(sources), caption
         self._gui = gui if gui is not None else _screen_gui()
+        self._cursors = {}
 
     def __call__(self, rep) -> str:
         path, pose = self.sources[rep.file]
-        frames = rep_frames(path, pose, rep.start, rep.end, caption=self.caption)
+        if Path(path).suffix.lower() in VIDEO_SUFFIXES and path not in self._cursors:
+            self._cursors[path] = VideoCursor(path)
+        frames = rep_frames(path, pose, rep.start, rep.end, caption=self.caption,
+                            cursor=self._cursors.get(path))
         delay = max(1, int(round(1000 / rep.fps)))
         while frames:
             for image in frames:
@@ -293,7 +343,9 @@ class RepPlayer:
             return False
 
     def close(self):
-        """Close the window."""
+        """Close the window and the videos."""
+        for cursor in self._cursors.values():
+            cursor.close()
         self._gui.destroyAllWindows()
 
 

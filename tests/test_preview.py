@@ -78,6 +78,23 @@ def test_rep_frames_of_a_video_come_from_its_frames(make_video):
     assert bar == [15, 18, 21, 24]
 
 
+def test_consecutive_reps_of_a_video_are_read_on_not_decoded_again(make_video, monkeypatch):
+    opened = []
+
+    class CountingReader(preview.VideoReader):
+        def __init__(self, *args, **kwargs):
+            opened.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(preview, "VideoReader", CountingReader)
+    video = make_video(n_frames=20, fps=10, size=(64, 48))
+    with preview.VideoCursor(video) as cursor:
+        bars = [[int(np.argmax(f[-1, :, 1] > 200)) // 3 for f in cursor.take(a, b)]
+                for a, b in ((2, 5), (7, 9), (9, 12), (0, 2))]
+    assert bars == [[2, 3, 4], [7, 8], [9, 10, 11], [0, 1]]
+    assert len(opened) == 2                  # once, and again only to go back to frame 0
+
+
 def test_player_loops_the_rep_until_a_key_is_pressed(squat_file):
     pose = load_keypoints(squat_file)
     screen = ScriptedScreen([ord("2")], wait=30)
