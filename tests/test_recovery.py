@@ -75,6 +75,11 @@ class ScriptedTracker:
         pass
 
 
+def frames(n):
+    """``open_frames`` for n frames whose integer 'images' are their positions (no repeats)."""
+    return lambda: ((position, position) for position in range(n))
+
+
 def forward_pass(model_factory, n):
     model = model_factory()
     landmarks = np.full((n, 33, 4), np.nan, np.float32)
@@ -91,7 +96,7 @@ def test_frames_before_a_track_are_recovered_down_to_where_tracking_fails():
         return ScriptedTracker(detect_from=12, track_to=5)
     landmarks, world = forward_pass(make, 20)
     assert np.isfinite(landmarks[:, 0, 0]).sum() == 8                 # frames 12-19
-    filled, filled_world, recovered = recover_lost_frames(landmarks, world, range(20), make, FPS)
+    filled, filled_world, recovered = recover_lost_frames(landmarks, world, frames(20), make, FPS)
     assert recovered == 7
     have = np.isfinite(filled[:, 0, 0])
     assert not have[:5].any() and have[5:].all()
@@ -105,7 +110,7 @@ def test_frames_before_a_track_are_recovered_down_to_where_tracking_fails():
 def test_a_backward_pass_on_another_person_is_not_used():
     landmarks, world = forward_pass(lambda: ScriptedTracker(12, 5), 20)
     other = lambda: ScriptedTracker(12, 5, shift=0.2)           # noqa: E731
-    filled, _, recovered = recover_lost_frames(landmarks, world, range(20), other, FPS)
+    filled, _, recovered = recover_lost_frames(landmarks, world, frames(20), other, FPS)
     assert recovered == 0
     np.testing.assert_array_equal(filled, landmarks)
 
@@ -113,7 +118,7 @@ def test_a_backward_pass_on_another_person_is_not_used():
 def test_short_tracks_in_the_gap_are_replaced():
     landmarks, world = forward_pass(lambda: ScriptedTracker(12, 5), 20)
     landmarks[7:9] = skeleton(0, shift=0.4)            # a 2-frame detection somewhere else
-    filled, _, recovered = recover_lost_frames(landmarks, world, range(20),
+    filled, _, recovered = recover_lost_frames(landmarks, world, frames(20),
                                                lambda: ScriptedTracker(12, 5), FPS)
     assert recovered == 7
     np.testing.assert_array_equal(filled[7], skeleton(7))
@@ -122,7 +127,7 @@ def test_short_tracks_in_the_gap_are_replaced():
 def test_missing_world_landmarks_become_nan():
     landmarks, world = forward_pass(lambda: ScriptedTracker(12, 5), 20)
     filled, filled_world, _ = recover_lost_frames(
-        landmarks, world, range(20), lambda: ScriptedTracker(12, 5, world=False), FPS)
+        landmarks, world, frames(20), lambda: ScriptedTracker(12, 5, world=False), FPS)
     assert np.isfinite(filled[5:12]).all() and np.isnan(filled_world[5:12]).all()
 
 
@@ -134,12 +139,12 @@ def test_the_model_sees_warmup_then_gap_in_reverse_and_frames_are_read_lazily():
         models.append(ScriptedTracker(12, 5))
         return models[-1]
 
-    def images():
+    def open_frames():
         for position in range(40):
             read.append(position)
-            yield position
+            yield position, position
 
-    recover_lost_frames(landmarks, world, images(), make, FPS)
+    recover_lost_frames(landmarks, world, open_frames, make, FPS)
     assert len(models) == 1
     assert models[0].seen == [16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4]
     assert read == list(range(17))                      # stops after the last warm-up frame
@@ -147,19 +152,45 @@ def test_the_model_sees_warmup_then_gap_in_reverse_and_frames_are_read_lazily():
 
 def test_a_second_decoding_that_ends_early_recovers_nothing_and_does_not_fail():
     landmarks, world = forward_pass(lambda: ScriptedTracker(12, 5), 20)
-    filled, _, recovered = recover_lost_frames(landmarks, world, range(14),
+    filled, _, recovered = recover_lost_frames(landmarks, world, frames(14),
                                                lambda: ScriptedTracker(12, 5), FPS)
     assert recovered == 0
     np.testing.assert_array_equal(filled, landmarks)
 
 
-def test_nothing_to_recover_runs_no_model():
+def test_nothing_to_recover_runs_no_model_and_does_not_open_the_video_again():
     landmarks, world = forward_pass(lambda: ScriptedTracker(0, 0), 20)
     ScriptedTracker.created = 0
-    filled, _, recovered = recover_lost_frames(landmarks, world, range(20),
+
+    def open_frames():
+        raise AssertionError("the frames were opened with nothing to recover")
+
+    filled, _, recovered = recover_lost_frames(landmarks, world, open_frames,
                                                lambda: ScriptedTracker(0, 0), FPS)
     assert recovered == 0 and ScriptedTracker.created == 0
     np.testing.assert_array_equal(filled, landmarks)
+
+
+def test_a_repeated_source_frame_is_run_once_and_gets_its_twins_result():
+    def make():
+        models.append(ScriptedTracker(12, 5))
+        return models[-1]
+
+    models = []
+    at_10_fps, world_at_10_fps, _ = recover_lost_frames(*forward_pass(make, 20), frames(20),
+                                                        make, FPS)
+    # The same frames at 20 fps: each source frame twice, as the forward pass saw them (it
+    # ran each once and gave the copy the same result).
+    landmarks, world = (np.repeat(a, 2, axis=0) for a in forward_pass(make, 20))
+    sources = np.repeat(np.arange(20), 2)
+    models.clear()
+    filled, filled_world, recovered = recover_lost_frames(
+        landmarks, world, lambda: zip(sources, sources), make, 2 * FPS)
+    [backward] = models
+    assert backward.seen == [16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4]    # no doubles
+    assert recovered == 14                                   # source frames 5-11, twice each
+    np.testing.assert_array_equal(filled, np.repeat(at_10_fps, 2, axis=0))
+    np.testing.assert_array_equal(filled_world, np.repeat(world_at_10_fps, 2, axis=0))
 
 
 def test_backward_pass_order_example():

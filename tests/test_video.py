@@ -12,6 +12,7 @@ import logging
 import os
 import struct
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -300,6 +301,85 @@ def test_frames_before_the_first_detection_are_tracked_backwards(monkeypatch, sy
     assert np.isfinite(both.world_landmarks[4:11]).all()
 
 
+class CountingTrackingFake(TrackingFake):
+    """A TrackingFake that counts the frames it is given."""
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.calls = 0
+
+    def process(self, image):
+        self.calls += 1
+        return super().process(image)
+
+
+def test_a_repeated_frame_is_tracked_backwards_once(monkeypatch, synthetic_video):
+    monkeypatch.setattr(extract, "_make_model", CountingTrackingFake)
+    native = extract_pose(synthetic_video, cache=False)
+    monkeypatch.setattr(FakeModel, "instances", [])
+    doubled = extract_pose(synthetic_video, fps=20, cache=False)      # every frame twice
+    forward, backward = FakeModel.instances
+    # forward: 20 source frames; backward: warm-up over source frames 15-11, then 10-4
+    # tracked and 3 lost - each source frame once, not once per copy
+    assert (forward.calls, backward.calls) == (20, 13)
+    np.testing.assert_array_equal(doubled.landmarks, np.repeat(native.landmarks, 2, axis=0))
+
+
+def second_reader_fails(monkeypatch, error, when):
+    """Make every VideoReader after the first raise ``error`` on opening or after 3 frames."""
+    opened = []
+
+    class FailingReader(VideoReader):
+        def __iter__(self):
+            for frame in super().__iter__():
+                if frame.index == 3:
+                    raise error
+                yield frame
+
+    def reader(*args, **kwargs):
+        opened.append(args)
+        if len(opened) == 1:
+            return VideoReader(*args, **kwargs)
+        if when == "open":
+            raise error
+        return FailingReader(*args, **kwargs)
+
+    monkeypatch.setattr(extract, "VideoReader", reader)
+    return opened
+
+
+@pytest.mark.parametrize("error", [VideoError("clip.mp4: decoder broke"),
+                                   OSError("disk gone")], ids=["VideoError", "OSError"])
+@pytest.mark.parametrize("when", ["open", "iterate"])
+def test_a_failing_second_decoding_keeps_the_forward_pass(monkeypatch, synthetic_video, caplog,
+                                                          error, when):
+    monkeypatch.setattr(extract, "_make_model", TrackingFake)
+    forward = extract_pose(synthetic_video, cache=False, track_backwards=False)
+    opened = second_reader_fails(monkeypatch, error, when)
+    with caplog.at_level(logging.WARNING, logger="formcheck"):
+        pose = extract_pose(synthetic_video, cache=False)
+    assert len(opened) == 2                                  # the backward pass was attempted
+    assert "tracking backwards failed" in caplog.text and str(error) in caplog.text
+    np.testing.assert_array_equal(pose.landmarks, forward.landmarks)
+    np.testing.assert_array_equal(pose.world_landmarks, forward.world_landmarks)
+
+
+def test_the_backward_passes_are_planned_once(monkeypatch, synthetic_video):
+    from formcheck.pose import recovery
+
+    plans, plan = [], recovery.plan_backward_passes
+
+    def counting_plan(*args):
+        plans.append(args)
+        return plan(*args)
+
+    monkeypatch.setattr(recovery, "plan_backward_passes", counting_plan)
+    monkeypatch.setattr(extract, "plan_backward_passes", counting_plan, raising=False)
+    monkeypatch.setattr(extract, "_make_model", TrackingFake)
+    extract_pose(synthetic_video, cache=False)
+    assert len(plans) == 1
+
+
 def test_no_person_in_any_frame(monkeypatch, synthetic_video):
     class Nobody(FakeModel):
         def process(self, image):
@@ -312,9 +392,13 @@ def test_no_person_in_any_frame(monkeypatch, synthetic_video):
 
 def test_cache_second_call_is_a_hit_and_survives_renames(fake_model, synthetic_video, tmp_path):
     first = extract_pose(synthetic_video)
-    models = len(fake_model.instances)                      # forward (+ backward) pass
+    # Two models: the forward pass finds the person from frame 8 on (bar past the left third),
+    # so a backward pass is planned for frames 0-7; it agrees on frame 8 and loses the
+    # person at frame 7 at once (the fake does not track), recovering nothing.
+    models = len(fake_model.instances)
     entries = list((tmp_path / "cache" / "poses").glob("*.npz"))
-    assert len(entries) == 1 and models >= 1
+    assert len(entries) == 1 and models == 2
+    assert np.isfinite(first.landmarks[:, 0, 0]).nonzero()[0].tolist() == list(range(8, 20))
     second = extract_pose(synthetic_video)
     assert len(fake_model.instances) == models              # no inference
     np.testing.assert_array_equal(first.landmarks, second.landmarks)
@@ -363,9 +447,14 @@ def test_corrupt_cache_entry_is_deleted_and_rebuilt(fake_model, synthetic_video,
 
 
 def die_on_crash_files(path, settings, cache_root):
-    """Stands in for extract._extract_one in loky workers: 'crash*' files kill the process."""
+    """Stands in for extract._extract_one in loky workers: 'crash*' files kill the process.
+
+    Other files take 0.1 s, like a (very short) real extraction, so that the videos after a
+    crasher are still unfinished when the crash is noticed.
+    """
     if Path(path).name.startswith("crash"):
         os._exit(3)
+    time.sleep(0.1)
     pose = PoseSequence.from_array(np.full((4, 33, 3), 0.5), fps=10, layout="mediapipe33")
     return path, pose, None
 
@@ -381,6 +470,41 @@ def test_a_worker_crash_is_reported_for_its_file_and_the_rest_still_extract(monk
     assert list(result.failed) == [str(paths[1])]
     assert result.failed[str(paths[1])].startswith(
         f"WorkerCrash: the worker process died while extracting {paths[1]}")
+
+
+@pytest.mark.parametrize("crashers", [(3,), (2, 5)], ids=["one", "two"])
+def test_after_a_worker_crash_only_videos_up_to_the_crasher_run_alone(monkeypatch, tmp_path,
+                                                                       crashers):
+    monkeypatch.setattr(extract, "_extract_one", die_on_crash_files)
+    isolated = []
+    isolate = extract._extract_isolated
+
+    def recording_isolate(path, *args):
+        isolated.append(path)
+        return isolate(path, *args)
+
+    monkeypatch.setattr(extract, "_extract_isolated", recording_isolate)
+    names = [("crash" if k in crashers else "ok") + f"{k}.mp4" for k in range(8)]
+    paths = [str(tmp_path / name) for name in names]
+    result = extract_many(paths, n_jobs=2, backend="loky", progress=False)
+    crashed = [paths[k] for k in crashers]
+    assert list(result.failed) == crashed
+    assert all(result.failed[path].startswith("WorkerCrash: ") for path in crashed)
+    assert list(result.poses) == [path for path in paths if path not in crashed]
+    # isolated runs stop at each crasher: nothing after the last one ran alone
+    assert set(crashed) <= set(isolated) and isolated[-1] == crashed[-1]
+    assert isolated == sorted(isolated, key=paths.index)
+
+
+def test_extract_many_does_not_take_other_errors_for_a_dead_worker(monkeypatch, tmp_path):
+    def failing_parallel(*args, **kwargs):
+        def run(tasks):
+            raise RuntimeError("the scheduler went away")
+        return run
+
+    monkeypatch.setattr(extract, "_parallel", failing_parallel)
+    with pytest.raises(RuntimeError, match="the scheduler went away"):
+        extract_many([tmp_path / "a.mp4"], n_jobs=2, progress=False)
 
 
 def test_extract_many_collects_failures_without_stopping(fake_model, make_video, tmp_path):
@@ -428,9 +552,11 @@ def pullup(mediapipe, shared_datasets):
 
 
 def test_pullup_video_has_a_person_and_is_upright(pullup, shared_datasets):
-    # Backlit, arms overhead: MediaPipe's detector misses the dead hang of the first 0.8 s and
-    # puts 4 skeletons there upside down; tracking backwards from the first good detection
-    # recovers them (docs/video.md). Forward only: 98 of 117 frames, 92 of them upright.
+    # Backlit, arms overhead: MediaPipe's detector misses most of the dead hang of the first
+    # 0.8 s and puts some skeletons there upside down. With MediaPipe's default tracking
+    # threshold 0.5, 88 of 117 frames were found and 4 of them upside down; at our threshold
+    # 0.3, forward only, 98 are found and 6 upside down (92 upright). Tracking backwards from
+    # the first good detection (frame 25) recovers the rest upright (docs/video.md).
     forward = extract_pose(shared_datasets / "pullups/videos/correct/pullup_correct_002.mp4",
                            track_backwards=False)
     print(f"pull-up: person in {pullup.detected_fraction():.1%} of frames "

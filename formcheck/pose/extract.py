@@ -27,10 +27,10 @@ import numpy as np
 
 from .._files import atomic_write, cache_dir
 from .._version import __version__
-from ..errors import InputError, NoPersonError, VideoError
+from ..errors import FormcheckError, InputError, NoPersonError, VideoError
 from ..video import VideoReader, check_fps, check_max_side, prefetch
 from .mediapipe_backend import MODEL_COMPLEXITY, N_LANDMARKS, MediaPipePose, mediapipe_version
-from .recovery import plan_backward_passes, recover_lost_frames
+from .recovery import recover_lost_frames
 from .sequence import PoseSequence
 
 __all__ = ["extract_pose", "extract_many", "BatchResult", "pose_cache_key"]
@@ -182,15 +182,28 @@ def _run_model(path, settings, progress) -> PoseSequence:
 
 
 def _recover(path, settings, landmarks, world, fps):
-    """Track backwards into the frames the forward pass lost (see :mod:`.recovery`)."""
-    if not plan_backward_passes(np.isfinite(landmarks[:, 0, 0]), fps):
+    """Track backwards into the frames the forward pass lost (see :mod:`.recovery`).
+
+    The video is decoded a second time, and only if there is something to
+    recover. When that decoding fails, the forward result is kept as it is
+    and a warning is logged.
+    """
+    try:
+        with contextlib.ExitStack() as readers:
+            def open_frames():
+                reader = readers.enter_context(
+                    VideoReader(path, fps=settings["fps"], max_side=settings["max_side"]))
+                return ((frame.index, frame.image) for frame in reader)
+
+            filled, filled_world, recovered = recover_lost_frames(
+                landmarks, world, open_frames, lambda: _make_model(settings), fps)
+    except (FormcheckError, OSError) as exc:
+        logger.warning("%s: tracking backwards failed (%s: %s); keeping the forward pass",
+                       path, type(exc).__name__, exc)
         return landmarks, world
-    with VideoReader(path, fps=settings["fps"], max_side=settings["max_side"]) as reader:
-        images = (frame.image for frame in reader)
-        landmarks, world, recovered = recover_lost_frames(
-            landmarks, world, images, lambda: _make_model(settings), fps)
-    logger.info("%s: %d frames recovered by tracking backwards", path, recovered)
-    return landmarks, world
+    if recovered:
+        logger.info("%s: %d frames recovered by tracking backwards", path, recovered)
+    return filled, filled_world
 
 
 def _infer_frames(model, reader, progress):
@@ -372,11 +385,13 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
     Notes
     -----
     A video that kills its worker process (a crash inside MediaPipe or
-    FFmpeg, or the memory limit) makes joblib abandon the whole batch. The
-    videos not finished by then are extracted again one at a time, each in a
-    worker of its own, so the culprit is reported as ``"WorkerCrash: ..."``
-    and the others still come back. With ``n_jobs=1`` there are no workers:
-    such a crash ends the calling process.
+    FFmpeg, or the memory limit) makes joblib abandon the whole batch
+    (loky's ``TerminatedWorkerError`` or a ``BrokenProcessPool``). The videos
+    not finished by then are extracted one at a time, in input order, each
+    in a worker of its own, until one of them crashes its worker: that one
+    is reported as ``"WorkerCrash: ..."`` and the rest go back to running in
+    parallel (and so on, if another video crashes). With ``n_jobs=1`` there
+    are no workers: such a crash ends the calling process.
 
     Examples
     --------
@@ -392,29 +407,17 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
     >>> with joblib.parallel_config(backend="dask"):              # doctest: +SKIP
     ...     result = extract_many(paths, n_jobs=-1)
     """
-    from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     settings = _settings(fps, max_side, min_detection_confidence, track_backwards)
     paths = list(dict.fromkeys(str(p) for p in paths))
     cache_root = str(cache_dir("poses")) if cache else None   # resolved here, not in workers
-    tasks = [delayed(_extract_one)(path, settings, cache_root) for path in paths]
-    outcomes = {}
     with tqdm(total=len(paths), unit="video", disable=not progress, desc="poses") as bar:
-        try:
-            for path, pose, error in _parallel(Parallel, n_jobs, backend)(tasks):
-                outcomes[path] = (pose, error)
-                bar.update()
-        except Exception as exc:  # noqa: BLE001 - a worker died; joblib abandons the batch
-            logger.warning("a worker process died (%s); extracting the %d remaining videos "
-                           "one at a time", type(exc).__name__, len(paths) - len(outcomes))
-            for path in paths:
-                if path not in outcomes:
-                    outcomes[path] = _extract_isolated(path, settings, cache_root, backend)
-                    bar.update()
+        batch = _Batch(settings, cache_root, n_jobs, backend, bar)
+        batch.run(paths)
     result = BatchResult()
     for path in paths:
-        pose, error = outcomes[path]
+        pose, error = batch.outcomes[path]
         if error is None:
             result.poses[path] = pose
         else:
@@ -422,18 +425,95 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
     return result
 
 
+class _Batch:
+    """Runs :func:`_extract_one` over videos with joblib, surviving workers that die.
+
+    Parameters
+    ----------
+    settings : dict
+        Extraction settings (see :func:`_settings`).
+    cache_root : str or None
+        Cache folder, or None for no cache.
+    n_jobs : int
+        joblib workers.
+    backend : str or joblib backend or None
+        joblib backend.
+    bar : tqdm.tqdm
+        Progress bar, advanced once per video.
+
+    Attributes
+    ----------
+    outcomes : dict of str to tuple
+        ``(pose, error)`` of every finished video, by path.
+    """
+
+    def __init__(self, settings, cache_root, n_jobs, backend, bar):
+        self.settings, self.cache_root = settings, cache_root
+        self.n_jobs, self.backend, self.bar = n_jobs, backend, bar
+        self.outcomes = {}
+
+    def run(self, paths):
+        """Extract every path in parallel; after a worker crash, isolate the crasher, go on."""
+        worker_died = _worker_died_errors()
+        remaining = list(paths)
+        while remaining:
+            try:
+                self._run_parallel(remaining)
+                remaining = []
+            except worker_died as exc:
+                remaining = [path for path in remaining if path not in self.outcomes]
+                logger.warning("a worker process died (%s); extracting the %d unfinished videos "
+                               "one at a time until the one that crashed it is found",
+                               type(exc).__name__, len(remaining))
+                remaining = self._isolate_until_crash(remaining)
+
+    def _run_parallel(self, paths):
+        from joblib import Parallel, delayed
+
+        tasks = [delayed(_extract_one)(path, self.settings, self.cache_root) for path in paths]
+        for path, pose, error in _parallel(Parallel, self.n_jobs, self.backend)(tasks):
+            self._record(path, pose, error)
+
+    def _isolate_until_crash(self, paths) -> list:
+        """Extract ``paths`` one at a time until one crashes its worker; the paths after it."""
+        for position, path in enumerate(paths):
+            pose, error, crashed = _extract_isolated(path, self.settings, self.cache_root,
+                                                     self.backend)
+            self._record(path, pose, error)
+            if crashed:
+                return paths[position + 1:]
+        return []
+
+    def _record(self, path, pose, error):
+        self.outcomes[path] = (pose, error)
+        self.bar.update()
+
+
+def _worker_died_errors() -> tuple:
+    """The exceptions by which joblib reports that a worker process died."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
+    except ImportError:         # a joblib without its vendored loky
+        return (BrokenProcessPool,)
+    return (TerminatedWorkerError, BrokenProcessPool)
+
+
 def _extract_isolated(path, settings, cache_root, backend):
-    """``(pose, error)`` for one video in a worker of its own, so that a crash names this file."""
+    """``(pose, error, crashed)`` for one video in a worker of its own, so a crash names it."""
     from joblib import Parallel, delayed
 
     try:
+        # n_jobs=2, not 1: joblib runs a single task with n_jobs=1 in the calling process,
+        # where a crash would end the whole batch instead of one worker.
         [(_, pose, error)] = Parallel(n_jobs=2, backend=backend)(
             [delayed(_extract_one)(path, settings, cache_root)])
-    except Exception as exc:  # noqa: BLE001 - the worker died on this very file
+    except _worker_died_errors() as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return None, (f"WorkerCrash: the worker process died while extracting {path} "
-                      f"({type(exc).__name__}: {first_line})")
-    return pose, error
+                      f"({type(exc).__name__}: {first_line})"), True
+    return pose, error, False
 
 
 def _parallel(parallel_cls, n_jobs, backend):

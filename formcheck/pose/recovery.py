@@ -74,18 +74,18 @@ class BackwardPass:
         return list(reversed(self.warmup)) + list(reversed(self.gap))
 
 
-def _tracks(found) -> list:
-    """``(start, stop)`` of every run of True in ``found``."""
-    edges = np.diff(np.concatenate([[0], found.astype(np.int8), [0]]))
+def _tracks(detected) -> list:
+    """``(start, stop)`` of every run of True in ``detected``."""
+    edges = np.diff(np.concatenate([[0], detected.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
-def plan_backward_passes(found, fps) -> list:
+def plan_backward_passes(detected, fps) -> list:
     """The backward passes that could recover frames of a sequence.
 
     Parameters
     ----------
-    found : numpy.ndarray of bool, shape (T,)
+    detected : numpy.ndarray of bool, shape (T,)
         Frames where the forward pass found a person.
     fps : float
         Frame rate of the sequence.
@@ -97,15 +97,15 @@ def plan_backward_passes(found, fps) -> list:
 
     Examples
     --------
-    >>> found = np.array([0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1], bool)
-    >>> plan_backward_passes(found, fps=10)
+    >>> detected = np.array([0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1], bool)
+    >>> plan_backward_passes(detected, fps=10)
     [BackwardPass(warmup=range(6, 11), gap=range(0, 6))]
     """
-    found = np.asarray(found, bool)
+    detected = np.asarray(detected, bool)
     min_track = max(2, int(round(MIN_TRACK_SECONDS * fps)))
     max_gap = max(1, int(round(MAX_GAP_SECONDS * fps)))
     passes, previous_stop = [], 0
-    for start, stop in _tracks(found):
+    for start, stop in _tracks(detected):
         if stop - start < min_track:
             continue
         gap_start = max(previous_stop, start - max_gap)
@@ -115,7 +115,7 @@ def plan_backward_passes(found, fps) -> list:
     return passes
 
 
-def recover_lost_frames(landmarks, world, images, make_model, fps):
+def recover_lost_frames(landmarks, world, open_frames, make_model, fps):
     """Fill frames the forward pass lost with a backward tracking pass before each track.
 
     Parameters
@@ -124,10 +124,15 @@ def recover_lost_frames(landmarks, world, images, make_model, fps):
         Forward-pass landmarks, NaN rows where no person was found.
     world : numpy.ndarray, shape (T, 33, 3)
         Forward-pass world landmarks.
-    images : iterable of numpy.ndarray
-        The same T frames again, in order (a second decoding of the video).
-        Only the frames of the backward passes are kept, one pass at a time;
-        passes beyond the end of a shorter iterable are not run.
+    open_frames : callable
+        Called with no arguments, only when there is something to recover;
+        returns the same T frames again, in order, as ``(source_index, image)``
+        pairs (a second decoding of the video). Consecutive frames with the
+        same ``source_index`` (a source frame repeated by resampling up) are
+        run through the model once and share its result, as in the forward
+        pass. Only the frames of the backward passes are kept, one pass at a
+        time, and reading stops after the last warm-up frame; passes beyond
+        the end of a shorter iterable are not run.
     make_model : callable
         Returns a fresh pose model (a context manager with ``process(image)``).
     fps : float
@@ -141,49 +146,67 @@ def recover_lost_frames(landmarks, world, images, make_model, fps):
         How many frames changed.
     """
     landmarks, world = landmarks.copy(), world.copy()
-    passes = plan_backward_passes(np.isfinite(landmarks[:, 0, 0]), fps)
+    detected = np.isfinite(landmarks[:, 0, 0])
+    passes = plan_backward_passes(detected, fps)
+    if not passes:
+        return landmarks, world, 0
     recovered = 0
-    for job, frames in zip(passes, _frames_of(passes, images)):
-        found = _run_backward(job, frames, landmarks, make_model)
-        for position, (points, world_points) in found.items():
+    for job, frames in zip(passes, _frames_of(passes, open_frames())):
+        recovered_frames = _run_backward(job, frames, landmarks, make_model)
+        for position, (points, world_points) in recovered_frames.items():
             landmarks[position], world[position] = points, world_points
-        recovered += len(found)
+        recovered += len(recovered_frames)
     return landmarks, world, recovered
 
 
-def _frames_of(passes, images):
-    """Yield, for each pass in turn, a dict position -> image of its frames."""
-    images = iter(images)
+def _frames_of(passes, frames):
+    """Yield, for each pass in turn, a dict position -> ``(source_index, image)`` of its frames."""
+    frames = iter(frames)
     position = 0
     for job in passes:
         wanted = set(job.order())
-        frames = {}
+        kept = {}
         while position < job.warmup.stop:
-            image = next(images, None)
-            if image is None:       # the second decoding ended early: recover no further
+            frame = next(frames, None)
+            if frame is None:       # the second decoding ended early: recover no further
                 return
             if position in wanted:
-                frames[position] = image
+                kept[position] = frame
             position += 1
-        yield frames
+        yield kept
 
 
 def _run_backward(job, frames, forward, make_model) -> dict:
     """Gap frames the backward tracker followed from the track's first frame, by position."""
-    found = {}
+    recovered_frames = {}
     with make_model() as model:
-        for position in reversed(job.warmup):
-            points, world_points = model.process(frames[position])
+        results = _track(model, job.order(), frames)
+        for _ in job.warmup:
+            points = next(results)[1]
         if points is None or not _agree(points, forward[job.warmup.start]):
             return {}
-        for position in reversed(job.gap):
-            points, world_points = model.process(frames[position])
+        for position, points, world_points in results:
             if points is None:
                 break
             if world_points is None:
                 world_points = np.full(forward.shape[1:2] + (3,), np.nan, np.float32)
-            found[position] = (points, world_points)
-    return found
+            recovered_frames[position] = (points, world_points)
+    return recovered_frames
+
+
+def _track(model, positions, frames):
+    """Yield ``(position, points, world_points)`` of the model over ``positions``, in order.
+
+    A frame with the same source index as the one before it is not run again:
+    it gets that frame's result, as repeated frames do in the forward pass.
+    """
+    previous_source, result = None, None
+    for position in positions:
+        source, image = frames[position]
+        if source != previous_source:
+            result = model.process(image)
+            previous_source = source
+        yield (position, *result)
 
 
 def _agree(points, reference) -> bool:
