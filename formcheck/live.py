@@ -8,6 +8,9 @@ from .errors import VideoError
 
 __all__ = ["run_live"]
 
+#: How long a network stream may fail to deliver a frame before it counts as ended (seconds).
+_NETWORK_PATIENCE = 2.0
+
 
 def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     """Read frames from ``camera`` and print a verdict as each rep ends.
@@ -60,8 +63,8 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     try:
         with MediaPipePose(min_tracking_confidence=TRACKING_CONFIDENCE) as model:
             while max_seconds is None or time.monotonic() - started < max_seconds:
-                ok, image = capture.read()
-                if not ok:
+                image = _read(capture, patience=_NETWORK_PATIENCE if _is_url(source) else 0.0)
+                if image is None:
                     break
                 checker.image_size = (image.shape[1], image.shape[0])
                 landmarks, _ = model.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
@@ -79,6 +82,26 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
         verdicts.append(verdict)
         echo(_line(verdict))
     return verdicts
+
+
+def _read(capture, patience):
+    """The next frame, waiting up to ``patience`` seconds through failed reads; None at the end.
+
+    A network stream can stall for a moment (Wi-Fi, a phone app's encoder)
+    without having ended; a camera or a file that fails to read has ended.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        ok, image = capture.read()
+        if ok:
+            return image
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
+
+
+def _is_url(source) -> bool:
+    return isinstance(source, str) and "://" in source
 
 
 def _plausible_fps(reported, default) -> float:

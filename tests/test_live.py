@@ -6,7 +6,7 @@ pytest.importorskip("cv2")
 
 from formcheck import FormChecker, LearnedClassifier  # noqa: E402
 from formcheck.errors import VideoError  # noqa: E402
-from formcheck.live import _plausible_fps, _source, run_live  # noqa: E402
+from formcheck.live import _plausible_fps, _read, _source, run_live  # noqa: E402
 from formcheck.synthetic import make_dataset  # noqa: E402
 
 
@@ -30,3 +30,25 @@ def test_an_unreachable_stream_is_a_clear_error(tmp_path):
     missing = tmp_path / "nothing-here.mp4"
     with pytest.raises(VideoError, match="nothing-here.mp4: cannot be opened \\(unreachable"):
         run_live(checker, missing)
+
+
+class StallingCapture:
+    """A stream that fails `stalls` reads in a row before each frame, then ends."""
+
+    def __init__(self, frames, stalls):
+        self.frames, self.stalls, self.reads = list(frames), stalls, 0
+
+    def read(self):
+        self.reads += 1
+        if self.reads % (self.stalls + 1):
+            return False, None
+        return (True, self.frames.pop(0)) if self.frames else (False, None)
+
+
+def test_a_network_stream_may_stall_but_a_camera_or_file_ends_at_a_failed_read():
+    stalling = StallingCapture(["frame 1", "frame 2"], stalls=2)
+    assert _read(stalling, patience=2.0) == "frame 1"
+    assert _read(stalling, patience=2.0) == "frame 2"
+    assert _read(StallingCapture(["frame"], stalls=2), patience=0.0) is None
+    ended = StallingCapture([], stalls=0)
+    assert _read(ended, patience=0.2) is None and ended.reads > 1     # waited, then gave up
