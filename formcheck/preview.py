@@ -4,14 +4,13 @@ verdict (:func:`write_preview`), or one rep played in a window while it is label
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
 from .check import UNKNOWN
 from .errors import DependencyError
 from .pose import PoseSequence
-from .pose.load import VIDEO_SUFFIXES
+from .pose.load import is_video_file
 from .video import VideoReader, _cv2, has_screen, resize_max_side, write_video
 
 __all__ = ["write_preview", "draw_frame", "draw_skeleton", "rep_frames", "RepPlayer",
@@ -190,7 +189,7 @@ def rep_frames(path, pose: PoseSequence, start, end, *, max_side=720, caption=""
     list of numpy.ndarray
         BGR images, one per frame of the rep.
     """
-    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+    if is_video_file(path):
         if cursor is None:
             with VideoCursor(path, max_side) as cursor:
                 images = cursor.take(start, end)
@@ -317,7 +316,7 @@ class RepPlayer:
 
     def __call__(self, rep) -> str:
         path, pose = self.sources[rep.file]
-        if Path(path).suffix.lower() in VIDEO_SUFFIXES and path not in self._cursors:
+        if is_video_file(path) and path not in self._cursors:
             self._cursors[path] = VideoCursor(path)
         frames = rep_frames(path, pose, rep.start, rep.end, caption=self.caption,
                             cursor=self._cursors.get(path))

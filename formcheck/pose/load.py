@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["VIDEO_SUFFIXES", "load_pose"]
+__all__ = ["VIDEO_SUFFIXES", "is_video_file", "load_pose"]
 
 #: File extensions read as video; anything else is read as keypoints.
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg"}
+
+
+def is_video_file(path) -> bool:
+    """Whether ``path`` is read as a video (by its extension, see :data:`VIDEO_SUFFIXES`)."""
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 def load_pose(path, *, fps=None, layout=None):
@@ -27,7 +32,7 @@ def load_pose(path, *, fps=None, layout=None):
     -------
     PoseSequence
     """
-    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+    if is_video_file(path):
         from .extract import extract_pose
 
         return extract_pose(path, fps=fps)
