@@ -15,7 +15,7 @@ from .exercises import get_exercise
 from .features import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
-from .reps import driving_signal, segment_reps
+from .reps import segment_reps
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
 
@@ -220,11 +220,14 @@ class FormChecker:
             angles = self._angles(pose)
         except FormcheckError:
             return None  # nobody visible enough yet
-        signal = driving_signal(angles, self.exercise)
+        reps = segment_reps(angles, self.exercise)
+        if not reps:
+            return None
+        signal = np.asarray(angles.select(reps[0].driving)).mean(axis=1)   # what they were cut on
         if self.exercise.phase == "max":
             signal = -signal
         settle = int(settle_seconds * self.fps)
-        for rep in segment_reps(angles, self.exercise):
+        for rep in reps:
             start, end = rep.start + self._offset, rep.end + self._offset
             if start >= self._emitted_until and _settled(signal, rep, settle):
                 self._emitted_until = end

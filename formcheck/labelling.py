@@ -231,6 +231,5 @@ def reps_to_label(path, pose, exercise, relative_to) -> list:
     angles = joint_angles(pose, exercise)
     name = file_name(path, relative_to)
     return [RepToLabel(name, rep.start, rep.end, angles.fps,
-                       np.mean([rep.angles[c] for c in rep.driving], axis=0), rep.index + 1,
-                       rep.driving)
+                       rep.driving_signal, rep.index + 1, rep.driving)
             for rep in segment_reps(angles, exercise)]

@@ -4,7 +4,6 @@ verdict (:func:`write_preview`), or one rep played in a window while it is label
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .check import UNKNOWN

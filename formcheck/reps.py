@@ -66,6 +66,11 @@ class Rep:
     driving: tuple = ()
 
     @property
+    def driving_signal(self) -> np.ndarray:
+        """The mean of the channels it was cut on, frame by frame."""
+        return _mean_of(self.angles, self.driving)
+
+    @property
     def n_frames(self) -> int:
         return self.end - self.start
 
@@ -95,7 +100,11 @@ def driving_signal(angles: AngleSeries, exercise) -> np.ndarray:
     ChannelMismatchError
         The series lacks a driving channel.
     """
-    channels = driving_channels(angles, exercise)
+    return _mean_of(angles, driving_channels(angles, exercise))
+
+
+def _mean_of(angles, channels) -> np.ndarray:
+    """The frame-by-frame mean of some channels of a series."""
     return np.mean([angles[c] for c in channels], axis=0)
 
 
@@ -135,11 +144,11 @@ def _driving(angles, exercise):
         raise ChannelMismatchError(
             f"{angles.source + ': ' if angles.source else ''}segmenting {exercise.name!r} reps "
             f"needs channels {missing}; compute the series with exercise={exercise.name!r}")
-    primary = np.mean([angles[c] for c in exercise.driving_channels], axis=0)
+    primary = _mean_of(angles, exercise.driving_channels)
     fallback = exercise.fallback_channels
     if fallback and all(c in angles.channels for c in fallback) and len(primary) \
             and _spread(primary) < exercise.min_prominence:
-        fallback_signal = np.mean([angles[c] for c in fallback], axis=0)
+        fallback_signal = _mean_of(angles, fallback)
         if _spread(fallback_signal) >= _FALLBACK_SIGNAL_TO_NOISE * _noise(fallback_signal):
             return fallback, exercise.fallback_min_prominence
     return exercise.driving_channels, exercise.min_prominence
@@ -198,7 +207,7 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
 def _prepared_signal(angles, exercise, smooth):
     """(driving channels, smoothed driving signal with reps as dips, its min_prominence)."""
     channels, floor = _driving(angles, exercise)
-    signal = np.mean([angles[c] for c in channels], axis=0)
+    signal = _mean_of(angles, channels)
     if exercise.phase == "max":
         signal = -signal
     window = int(round(smooth * angles.fps)) | 1 if smooth else 0
