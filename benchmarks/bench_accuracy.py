@@ -20,10 +20,10 @@ import json
 
 import pytest
 
-from formcheck.benchmarking import (PUBLISHED_ACCURACY, accuracy_summary, default_classifiers,
+from formcheck.evaluation.benchmark import (PUBLISHED_ACCURACY, accuracy_summary, default_classifiers,
                                     load_named_dataset)
-from formcheck.datasets import POSE_TRAINER_EXERCISES, default_root
-from formcheck.evaluation import grouped_cross_validation, holdout_split
+from formcheck.datasets.real import POSE_TRAINER_EXERCISES, default_root
+from formcheck.evaluation.validation import grouped_cross_validation, holdout_split
 
 from .bench_scaling import MODE, OUT
 

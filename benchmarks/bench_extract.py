@@ -25,7 +25,7 @@ pytest.importorskip("mediapipe")
 import formcheck.pose.extract as extract_module  # noqa: E402
 from formcheck.pose import extract_pose  # noqa: E402
 from formcheck.pose.mediapipe_backend import MediaPipePose  # noqa: E402
-from formcheck.video import read_video  # noqa: E402
+from formcheck.pose.video import read_video  # noqa: E402
 
 DATASETS = Path(os.environ.get("FORMCHECK_DATASETS")
                 or Path(__file__).resolve().parents[2] / "shared" / "datasets")

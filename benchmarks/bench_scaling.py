@@ -48,7 +48,7 @@ import numpy as np
 import pytest
 
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier
-from formcheck.benchmarking import (crossover, fit_power_law, format_slope, model_bytes,
+from formcheck.evaluation.benchmark import (crossover, fit_power_law, format_slope, model_bytes,
                                     pivot_table, plot_latency)
 
 from .conftest import synthetic_reps

@@ -2,35 +2,49 @@
 
 Video or keypoints -> :class:`PoseSequence` -> :func:`joint_angles` ->
 :func:`segment_reps` -> a classifier labels every rep.
+
+The package tree follows that flow: ``pose/`` -> ``features/`` -> ``reps`` ->
+``datasets/`` -> ``classifiers/`` (on ``dtw/``) -> ``check`` and ``feedback``;
+``evaluation/`` and ``apps/`` sit on top, ``cli`` on those. The public names
+below are loaded on first use, so ``import formcheck`` stays light.
 """
 
-from ._version import __version__
-from .check import FormChecker, RepVerdict
-from .classifiers import DTWKNeighborsClassifier, LearnedClassifier, load_model
-from .dataset import RepDataset
-from .errors import FormcheckError
-from .exercises import get_exercise, register_exercise
-from .features import AngleSeries, joint_angles
-from .pose import PoseSequence, extract_many, extract_pose, load_keypoints
-from .reps import Rep, segment_reps
+import importlib
 
-__all__ = [
-    "__version__",
-    "FormcheckError",
-    "PoseSequence",
-    "extract_pose",
-    "extract_many",
-    "load_keypoints",
-    "AngleSeries",
-    "joint_angles",
-    "Rep",
-    "segment_reps",
-    "RepDataset",
-    "DTWKNeighborsClassifier",
-    "LearnedClassifier",
-    "load_model",
-    "FormChecker",
-    "RepVerdict",
-    "get_exercise",
-    "register_exercise",
-]
+from ._version import __version__
+
+#: Public name -> the module that defines it.
+_PUBLIC = {
+    "FormcheckError": ".errors",
+    "PoseSequence": ".pose.sequence",
+    "extract_pose": ".pose.extract",
+    "extract_many": ".pose.extract",
+    "load_keypoints": ".pose.readers",
+    "load_pose": ".pose.load",
+    "AngleSeries": ".features.angles",
+    "joint_angles": ".features.angles",
+    "get_exercise": ".features.exercises",
+    "register_exercise": ".features.exercises",
+    "Rep": ".reps",
+    "segment_reps": ".reps",
+    "RepDataset": ".datasets.rep_dataset",
+    "DTWKNeighborsClassifier": ".classifiers.knn",
+    "LearnedClassifier": ".classifiers.learned",
+    "load_model": ".classifiers.base",
+    "FormChecker": ".check",
+    "RepVerdict": ".check",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'formcheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

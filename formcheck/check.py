@@ -11,8 +11,8 @@ import numpy as np
 
 from .classifiers.base import RepClassifier, load_model
 from .errors import ExerciseError, FormcheckError, InputError
-from .exercises import get_exercise
-from .features import available_channels, joint_angles
+from .features.exercises import get_exercise
+from .features.angles import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
 from .reps import segment_reps
@@ -112,7 +112,7 @@ class FormChecker:
     Examples
     --------
     >>> from formcheck import FormChecker, LearnedClassifier
-    >>> from formcheck.synthetic import make_dataset, make_set
+    >>> from formcheck.datasets.synthetic import make_dataset, make_set
     >>> model = LearnedClassifier().fit(make_dataset("push-up", n_subjects=4))
     >>> checker = FormChecker(model)
     >>> verdicts = checker.check_pose(make_set("push-up", n_reps=2, seed=5))
@@ -296,7 +296,7 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     from ._version import __version__
     from .classifiers import LearnedClassifier
     from .errors import ModelFileError
-    from .synthetic import SYNTHETIC_LABELS, make_dataset
+    from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
 
     definition = get_exercise(exercise)
     name = definition.name

@@ -52,7 +52,7 @@ def demo(exercise, subjects, seed):
     Example:
       formcheck demo --exercise push-up
     """
-    from .demo import run_demo
+    from .apps.demo import run_demo
 
     run_demo(exercise=exercise, n_subjects=subjects, seed=seed, echo=click.echo)
 
@@ -64,7 +64,7 @@ _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"
 
 def _load_reps(data, exercise):
     """A RepDataset from a saved dataset file, an annotation CSV or a labelled folder."""
-    from .dataset import RepDataset
+    from .datasets.rep_dataset import RepDataset
 
     data = Path(data)
     if data.is_file() and data.suffix.lower() != ".csv":
@@ -146,8 +146,8 @@ def label(files, exercise, annotations, label_all, play):
       formcheck label squat1.mp4 squat2.mp4 --exercise squat -a labels.csv --play
       formcheck label good/*.mp4 --exercise squat --label correct
     """
-    from .exercises import get_exercise
-    from .labelling import AnnotationStore, LabelSession, file_name, reps_to_label
+    from .features.exercises import get_exercise
+    from .apps.labelling import AnnotationStore, LabelSession, file_name, reps_to_label
     from .pose import load_pose
 
     if exercise is None:
@@ -165,7 +165,7 @@ def label(files, exercise, annotations, label_all, play):
     if not play:
         session.run(ask=_ask_key, say=click.echo)
         return
-    from .preview import RepPlayer
+    from .apps.preview import RepPlayer
 
     sources = {file_name(path, annotations.parent): (path, pose) for path, pose in poses.items()}
     player = RepPlayer(sources, session.legend())
@@ -231,8 +231,8 @@ def evaluate(data, exercise, classifier, model, folds, plot):
       formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
       formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
     """
-    from .evaluation import evaluate_model, grouped_cross_validation
-    from .plots import plot_confusion
+    from .evaluation.validation import evaluate_model, grouped_cross_validation
+    from .evaluation.plots import plot_confusion
 
     reps = _load_reps(data, exercise)
     if model:
@@ -297,7 +297,7 @@ def preview(video, output, model, exercise):
       formcheck preview set.mp4 -o set-checked.mp4 --exercise squat
     """
     from .pose import extract_pose
-    from .preview import write_preview
+    from .apps.preview import write_preview
 
     checker = _checker(model, exercise)
     pose = extract_pose(video)
@@ -321,7 +321,7 @@ def live(camera, model, exercise):
       formcheck live --camera 0 --exercise push-up
       formcheck live --camera rtsp://192.168.1.20:8554/live --model squat.fcm
     """
-    from .live import run_live
+    from .apps.live import run_live
 
     run_live(_checker(model, exercise), camera, echo=click.echo)
 
@@ -355,7 +355,7 @@ def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
       formcheck bench my-reps.fcd --quick
       formcheck bench videos/ --exercise squat
     """
-    from .benchmarking import (DEFAULT_SIZES, QUICK_SIZES, load_named_dataset, run_benchmark,
+    from .evaluation.benchmark import (DEFAULT_SIZES, QUICK_SIZES, load_named_dataset, run_benchmark,
                                write_report)
 
     if data and dataset_name:

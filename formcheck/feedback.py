@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classifiers.knn import DTWKNeighborsClassifier
-from .exercises import get_exercise
-from .features import CHANNELS, resample
+from .features.exercises import get_exercise
+from .features.angles import resample
+from .features.channels import describe_channel, format_value
 from .reps import driving_signal
 
-__all__ = ["Feedback", "explain", "describe_channel"]
+__all__ = ["Feedback", "explain"]
 
 _TURNING_WINDOW = 0.25  # within 25% of the rep's length of the turning point counts as "at" it
 
@@ -53,17 +54,6 @@ class Feedback:
 
     def __str__(self):
         return self.message
-
-
-def describe_channel(channel: str) -> str:
-    """Human name of a channel: ``"left_knee"`` -> ``"left knee angle"``."""
-    kind = CHANNELS.get(channel, ("angle", ()))[0]
-    words = channel.replace("_", " ")
-    if channel.endswith("body_line"):
-        return words.replace("body line", "body line (shoulder-hip-ankle)")
-    if kind == "height":
-        return words.replace("nose over ", "nose height over the ")
-    return words if kind == "incline" else f"{words} angle"
 
 
 def explain(model, rep, exercise=None, fault=None) -> Feedback:
@@ -153,9 +143,7 @@ def _phase(rep, exercise, frame) -> str:
 
 
 def _feedback(channel, phase, value, reference, time, exercise) -> Feedback:
-    height = CHANNELS.get(channel, ("angle",))[0] == "height"
-    unit = (lambda v: f"{v:+.2f} torso lengths") if height else (lambda v: f"{v:.0f}°")
     verb = "reach" if phase == exercise.phases[1] else "show"
-    message = (f"{describe_channel(channel)} {phase} was {unit(value)}; "
-               f"correct reps {verb} {unit(reference)}")
+    message = (f"{describe_channel(channel)} {phase} was {format_value(channel, value)}; "
+               f"correct reps {verb} {format_value(channel, reference)}")
     return Feedback(channel, phase, float(value), float(reference), float(time), message)

@@ -18,8 +18,8 @@ import numpy as np
 from scipy.signal import find_peaks, savgol_filter
 
 from .errors import ChannelMismatchError, InputError
-from .exercises import get_exercise
-from .features import AngleSeries
+from .features.exercises import get_exercise
+from .features.angles import AngleSeries
 
 __all__ = ["Rep", "segment_reps", "driving_signal", "driving_channels"]
 
@@ -126,7 +126,7 @@ def driving_channels(angles: AngleSeries, exercise) -> tuple:
     Examples
     --------
     >>> from formcheck import joint_angles
-    >>> from formcheck.synthetic import make_set
+    >>> from formcheck.datasets.synthetic import make_set
     >>> side = make_set("squat", "not-low", n_reps=3, seed=1, view="side", severity=0.5)
     >>> driving_channels(joint_angles(side, exercise="squat"), "squat")
     ('left_knee', 'right_knee')
@@ -183,7 +183,7 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     Examples
     --------
     >>> from formcheck import joint_angles, segment_reps
-    >>> from formcheck.synthetic import make_set
+    >>> from formcheck.datasets.synthetic import make_set
     >>> pose = make_set("push-up", n_reps=4, seed=1)
     >>> reps = segment_reps(joint_angles(pose, exercise="push-up"), "push-up")
     >>> len(reps)

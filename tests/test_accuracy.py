@@ -9,8 +9,8 @@ import pytest
 
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier
 from formcheck import datasets
-from formcheck.evaluation import grouped_cross_validation, holdout_split
-from formcheck.synthetic import make_dataset
+from formcheck.evaluation.validation import grouped_cross_validation, holdout_split
+from formcheck.datasets.synthetic import make_dataset
 
 ROOT = datasets.default_root()
 needs_data = pytest.mark.skipif(not ROOT.is_dir(),

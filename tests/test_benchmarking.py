@@ -1,4 +1,4 @@
-"""The benchmark machinery at tiny sizes: formcheck.benchmarking, ``formcheck bench`` and the
+"""The benchmark machinery at tiny sizes: formcheck.evaluation.benchmark, ``formcheck bench`` and the
 pytest-benchmark suite in its quick mode (the CI run of ``benchmarks/bench_scaling.py``)."""
 
 import json
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from formcheck.benchmarking import (check_dataset, crossover, fit_power_law, recommend,
+from formcheck.evaluation.benchmark import (check_dataset, crossover, fit_power_law, recommend,
                                     stratified_indices, training_sample)
 from formcheck.cli import cli
 from formcheck.errors import DatasetError, InputError
-from formcheck.synthetic import make_dataset, make_set
+from formcheck.datasets.synthetic import make_dataset, make_set
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -5,9 +5,9 @@ import pytest
 
 from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier
 from formcheck.check import UNKNOWN
-from formcheck.dataset import RepDataset
+from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ExerciseError, NotFittedError
-from formcheck.synthetic import make_dataset, make_set
+from formcheck.datasets.synthetic import make_dataset, make_set
 
 KEY_WORDS = {"squat": ("knee", "hip"), "pull-up": ("elbow", "nose", "shoulder"),
              "push-up": ("body line", "hip")}

@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from formcheck import AngleSeries, DTWKNeighborsClassifier, LearnedClassifier, load_model
-from formcheck.dataset import RepDataset
+from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import (ChannelMismatchError, FormcheckError, InputError, MissingDataError,
                               ModelFileError, NotFittedError, TooFewFramesError)
 from formcheck._archive import write_archive

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from formcheck import get_exercise, load_keypoints
 from formcheck.cli import cli
-from formcheck.labelling import AnnotationStore, LabelSession, reps_to_label
-from formcheck.synthetic import make_set
+from formcheck.apps.labelling import AnnotationStore, LabelSession, reps_to_label
+from formcheck.datasets.synthetic import make_set
 
 
 @pytest.fixture(autouse=True)

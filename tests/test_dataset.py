@@ -8,7 +8,7 @@ import pytest
 
 from formcheck import AngleSeries
 from formcheck._archive import write_archive
-from formcheck.dataset import RepDataset
+from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ChannelMismatchError, DatasetError, ModelFileError
 
 CHANNELS = ["left_knee", "right_knee", "trunk_inclination"]

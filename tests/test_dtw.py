@@ -1,4 +1,4 @@
-"""Tests for formcheck.dtw: DTW values, band convention, lower bounds, exact k-NN."""
+"""Tests for formcheck.dtw.search: DTW values, band convention, lower bounds, exact k-NN."""
 
 import math
 import warnings
@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from formcheck import _dtw_kernels as _k
-from formcheck.dtw import (
+from formcheck.dtw import _kernels as _k
+from formcheck.dtw.search import (
     TrainingSet,
     band_radius,
     dtw_distance,
@@ -322,13 +322,13 @@ def test_knn_equals_brute_force_other_lengths(rng):
 
 
 def test_parallel_kernels_agree(rng, monkeypatch):
-    import formcheck.dtw
+    import formcheck.dtw.search
 
     train = random_walks(rng, 40, (2, 30), 3) + [np.zeros((5, 3))] * 3
     queries = random_walks(rng, 5, (2, 30), 3) + [np.zeros((5, 3))]
     expected = [knn_search(queries, train, 3, 2, use_lower_bounds=lb) for lb in (True, False)]
     expected_pairwise = pairwise_dtw(train, window=0.2)
-    monkeypatch.setattr(formcheck.dtw, "_PARALLEL_MIN_CELLS", 0)  # force the threaded kernels
+    monkeypatch.setattr(formcheck.dtw.search, "_PARALLEL_MIN_CELLS", 0)  # force the threaded kernels
     for lb, (d, i) in zip((True, False), expected):
         got_d, got_i = knn_search(queries, train, 3, 2, use_lower_bounds=lb, n_jobs=2)
         np.testing.assert_array_equal(got_i, i)

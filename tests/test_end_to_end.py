@@ -59,7 +59,7 @@ def test_predict_lists_the_reps_of_a_squat_video():
 
 def test_preview_writes_a_playable_mp4_with_every_frame(tmp_path):
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
-    from formcheck.video import read_video
+    from formcheck.pose.video import read_video
 
     out = tmp_path / "preview.mp4"
     run("preview", SQUAT, "-o", out, "--exercise", "squat")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from formcheck.errors import ExerciseError
-from formcheck.exercises import exercise_names, get_exercise, load_exercises, register_exercise
+from formcheck.features.exercises import exercise_names, get_exercise, load_exercises, register_exercise
 
 
 def test_builtin_exercises():

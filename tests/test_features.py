@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from formcheck import AngleSeries, PoseSequence, joint_angles
 from formcheck.errors import ChannelMismatchError, LayoutError, MissingDataError, TooFewFramesError
-from formcheck.features import CHANNELS, available_channels
-from formcheck.skeleton import get_layout
+from formcheck.features.channels import CHANNELS, available_channels
+from formcheck.pose.skeleton import get_layout
 
 MP = get_layout("mediapipe33")
 

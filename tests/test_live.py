@@ -6,8 +6,8 @@ pytest.importorskip("cv2")
 
 from formcheck import FormChecker, LearnedClassifier  # noqa: E402
 from formcheck.errors import VideoError  # noqa: E402
-from formcheck.live import _plausible_fps, _read, _source, run_live  # noqa: E402
-from formcheck.synthetic import make_dataset  # noqa: E402
+from formcheck.apps.live import _plausible_fps, _read, _source, run_live  # noqa: E402
+from formcheck.datasets.synthetic import make_dataset  # noqa: E402
 
 
 URL = "rtsp://10.0.0.5:8554/live"

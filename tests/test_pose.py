@@ -6,7 +6,7 @@ import pytest
 from formcheck import PoseSequence
 from formcheck.errors import (FormcheckError, InputError, LayoutError, MissingDataError,
                               PoseShapeError, TooFewFramesError)
-from formcheck.skeleton import CANONICAL_JOINTS, get_layout, layout_names, register_layout
+from formcheck.pose.skeleton import CANONICAL_JOINTS, get_layout, layout_names, register_layout
 
 
 @pytest.mark.parametrize("layout,n_joints", [("mediapipe33", 33), ("coco17", 17),

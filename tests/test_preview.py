@@ -1,4 +1,4 @@
-"""Reps played in a window while they are labelled (formcheck.preview.RepPlayer, label --play).
+"""Reps played in a window while they are labelled (formcheck.apps.preview.RepPlayer, label --play).
 
 No screen is needed: a scripted stand-in for OpenCV's GUI records what would be
 shown and answers with the keys a person would press.
@@ -13,13 +13,13 @@ from click.testing import CliRunner
 
 pytest.importorskip("cv2")
 
-import formcheck.preview as preview  # noqa: E402
+import formcheck.apps.preview as preview  # noqa: E402
 from formcheck import PoseSequence, load_keypoints  # noqa: E402
 from formcheck.cli import cli  # noqa: E402
 from formcheck.errors import DependencyError  # noqa: E402
-from formcheck.labelling import RepToLabel  # noqa: E402
-from formcheck.preview import RepPlayer, rep_frames  # noqa: E402
-from formcheck.synthetic import make_set  # noqa: E402
+from formcheck.apps.labelling import RepToLabel  # noqa: E402
+from formcheck.apps.preview import RepPlayer, rep_frames  # noqa: E402
+from formcheck.datasets.synthetic import make_set  # noqa: E402
 
 ESCAPE = 27
 

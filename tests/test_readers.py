@@ -12,7 +12,7 @@ from formcheck import PoseSequence
 from formcheck.errors import InputError, LayoutError, PoseShapeError
 from formcheck.pose import load_keypoints
 from formcheck.pose.readers import DEFAULT_FPS, infer_layout
-from formcheck.skeleton import get_layout
+from formcheck.pose.skeleton import get_layout
 
 RNG = np.random.default_rng(7)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from formcheck import joint_angles, segment_reps
-from formcheck.datasets import POSE_TRAINER_EXERCISES, default_root, load_pose_trainer, load_pushfit
+from formcheck.datasets.real import POSE_TRAINER_EXERCISES, default_root, load_pose_trainer, load_pushfit
 
 ROOT = default_root()
 pytestmark = pytest.mark.skipif(

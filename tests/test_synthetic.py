@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from formcheck import PoseSequence, joint_angles, segment_reps
 from formcheck.errors import ExerciseError, InputError
 from formcheck.reps import driving_signal
-from formcheck.synthetic import (DEFAULT_VIEWS, SYNTHETIC_LABELS, VIEWS, Subject, make_dataset,
+from formcheck.datasets.synthetic import (DEFAULT_VIEWS, SYNTHETIC_LABELS, VIEWS, Subject, make_dataset,
                                  make_set)
 
 CLASSES = [(ex, label) for ex, labels in SYNTHETIC_LABELS.items() for label in labels]

@@ -25,7 +25,7 @@ from formcheck.errors import (  # noqa: E402
     DependencyError, FormcheckError, InputError, NoPersonError, VideoError)
 import formcheck.pose.extract as extract  # noqa: E402
 from formcheck.pose import BatchResult, extract_many, extract_pose  # noqa: E402
-from formcheck.video import (  # noqa: E402
+from formcheck.pose.video import (  # noqa: E402
     VideoReader, prefetch, read_video, resample_indices, resize_max_side, write_video)
 
 pytestmark = pytest.mark.video

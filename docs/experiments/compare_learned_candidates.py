@@ -11,7 +11,7 @@ from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier
 from formcheck import datasets
-from formcheck.evaluation import grouped_cross_validation
+from formcheck.evaluation.validation import grouped_cross_validation
 
 
 class TreeCandidate(LearnedClassifier):

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from .._archive import read_archive, write_archive
 from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
                       NotFittedError, TooFewFramesError)
-from ..features import resample
+from ..features.angles import resample
 
 __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
@@ -29,7 +29,7 @@ _REGISTRY: dict = {}
 def as_series_list(X):
     """Convert classifier input to a list of float64 ``(T_i, C)`` arrays and channel names.
 
-    Accepts a :class:`~formcheck.dataset.RepDataset`, a list of arrays or
+    Accepts a :class:`~formcheck.datasets.rep_dataset.RepDataset`, a list of arrays or
     ``AngleSeries`` of shape ``(T_i, C)``, a 3-D array ``(n, T, C)``, or a 2-D
     array ``(n, T)`` of univariate series (as tslearn does).
 
@@ -43,8 +43,8 @@ def as_series_list(X):
     ------
     InputError, MissingDataError, ChannelMismatchError, TooFewFramesError
     """
-    from ..dataset import RepDataset
-    from ..features import AngleSeries
+    from ..datasets.rep_dataset import RepDataset
+    from ..features.angles import AngleSeries
 
     channels = None
     if isinstance(X, RepDataset):
@@ -253,7 +253,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _labels(X, y, n) -> np.ndarray:
-        from ..dataset import RepDataset
+        from ..datasets.rep_dataset import RepDataset
 
         if y is None:
             if isinstance(X, RepDataset):
@@ -267,7 +267,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return y
 
     def _record_metadata(self, X):
-        from ..dataset import RepDataset
+        from ..datasets.rep_dataset import RepDataset
 
         meta = X.metadata if isinstance(X, RepDataset) else {}
         self.exercise_ = meta.get("exercise")

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from ..errors import InputError
-from ..features import resample
+from ..features.angles import resample
 from .base import RepClassifier
 
 __all__ = ["LearnedClassifier", "rep_features"]

@@ -28,7 +28,7 @@ import numpy as np
 from .._files import atomic_write, cache_dir
 from .._version import __version__
 from ..errors import FormcheckError, InputError, NoPersonError, VideoError
-from ..video import VideoReader, check_fps, check_max_side, prefetch
+from .video import VideoReader, check_fps, check_max_side, prefetch
 from .mediapipe_backend import MODEL_COMPLEXITY, N_LANDMARKS, MediaPipePose, mediapipe_version
 from .recovery import recover_lost_frames
 from .sequence import PoseSequence

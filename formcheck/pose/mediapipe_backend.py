@@ -15,7 +15,7 @@ import importlib.metadata
 import numpy as np
 
 from ..errors import DependencyError, InputError
-from ..video import INSTALL_HINT
+from .video import INSTALL_HINT
 
 __all__ = ["MediaPipePose", "mediapipe_version", "INSTALL_HINT", "N_LANDMARKS"]
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, LayoutError
-from ..skeleton import get_layout
+from .skeleton import get_layout
 from .sequence import PoseSequence
 
 __all__ = ["load_keypoints", "read_openpose", "read_mediapipe_json", "read_mediapipe_csv",
@@ -166,7 +166,7 @@ def infer_layout(n_joints, source=None) -> str:
     ------
     LayoutError
         Any other count; pass ``layout=`` (after
-        :func:`~formcheck.skeleton.register_layout` for a new one).
+        :func:`~formcheck.pose.skeleton.register_layout` for a new one).
 
     Examples
     --------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import InputError, MissingDataError, PoseShapeError, TooFewFramesError
-from ..skeleton import Layout, get_layout
+from .skeleton import Layout, get_layout
 
 __all__ = ["PoseSequence"]
 
@@ -28,7 +28,7 @@ class PoseSequence:
     fps : float
         Frames per second.
     layout : str
-        Name of the keypoint layout (see :mod:`formcheck.skeleton`).
+        Name of the keypoint layout (see :mod:`formcheck.pose.skeleton`).
     image_size : tuple of int (width, height), optional
         Size of the source image, used to correct for the pixel aspect ratio
         when coordinates are normalised.
@@ -154,7 +154,7 @@ class PoseSequence:
 
     @property
     def skeleton(self) -> Layout:
-        """The :class:`~formcheck.skeleton.Layout` object of this sequence."""
+        """The :class:`~formcheck.pose.skeleton.Layout` object of this sequence."""
         return get_layout(self.layout)
 
     def joint(self, name: str) -> np.ndarray:

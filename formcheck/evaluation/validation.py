@@ -10,8 +10,8 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
-from ._progress import progress as progress_bar
-from .errors import DatasetError
+from .._progress import progress as progress_bar
+from ..errors import DatasetError
 
 __all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split", "evaluate_model"]
 

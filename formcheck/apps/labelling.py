@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_write
-from .errors import DatasetError, InputError
-from .features import CHANNELS
+from .._files import atomic_write
+from ..errors import DatasetError, InputError
+from ..features.channels import channel_unit, format_value
 
 __all__ = ["AnnotationStore", "LabelSession", "RepToLabel", "file_name", "reps_to_label",
            "sparkline"]
@@ -125,10 +125,9 @@ class RepToLabel:
         turning = self.driving.min() if exercise.phase == "min" else self.driving.max()
         channels = self.driving_channels or exercise.driving_channels
         name = " / ".join(channels).replace("_", " ")
-        heights = any(CHANNELS[c][0] == "height" for c in channels)
-        values = [f"{v:.2f}" if heights else f"{v:.0f}°"
+        values = [format_value(channels[0], v, unit=False)
                   for v in (self.driving[0], turning, self.driving[-1])]
-        unit = " torso lengths" if heights else ""
+        unit = channel_unit(channels[0])
         return (f"{self.file} rep {self.number}: {self.start / self.fps:.1f}-"
                 f"{self.end / self.fps:.1f} s ({(self.end - self.start) / self.fps:.1f} s)\n"
                 f"  {sparkline(self.driving)}\n"
@@ -177,7 +176,7 @@ class LabelSession:
             Prints a line.
         play : callable, optional
             ``play(rep) -> str`` shows the rep and returns the key pressed
-            while it played (e.g. :class:`formcheck.preview.RepPlayer`); it
+            while it played (e.g. :class:`formcheck.apps.preview.RepPlayer`); it
             then replaces ``ask``.
         """
         history, answered = [], 0
@@ -225,8 +224,8 @@ def file_name(path, relative_to) -> str:
 
 def reps_to_label(path, pose, exercise, relative_to) -> list:
     """The reps of one recording as :class:`RepToLabel` items (file relative to the CSV)."""
-    from .features import joint_angles
-    from .reps import segment_reps
+    from ..features.angles import joint_angles
+    from ..reps import segment_reps
 
     angles = joint_angles(pose, exercise)
     name = file_name(path, relative_to)

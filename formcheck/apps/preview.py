@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .check import UNKNOWN
-from .errors import DependencyError
-from .pose import PoseSequence
-from .pose.load import is_video_file
-from .video import VideoReader, _cv2, has_screen, resize_max_side, write_video
+from ..check import UNKNOWN
+from ..errors import DependencyError
+from ..pose import PoseSequence
+from ..pose.load import is_video_file
+from ..pose.video import VideoReader, _cv2, has_screen, resize_max_side, write_video
 
 __all__ = ["write_preview", "draw_frame", "draw_skeleton", "rep_frames", "RepPlayer",
            "VideoCursor", "BONES"]
@@ -273,10 +273,10 @@ class RepPlayer:
     """Play a rep in a window, over and over, until a key is pressed there.
 
     For ``formcheck label --play``: :meth:`__call__` takes a
-    :class:`~formcheck.labelling.RepToLabel` and returns the key pressed
+    :class:`~formcheck.apps.labelling.RepToLabel` and returns the key pressed
     (Esc, or closing the window, counts as ``"q"``), so it can stand in for
     the terminal prompt of :meth:`LabelSession.run
-    <formcheck.labelling.LabelSession.run>`.
+    <formcheck.apps.labelling.LabelSession.run>`.
 
     Parameters
     ----------

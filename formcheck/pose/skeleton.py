@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import LayoutError
+from ..errors import LayoutError
 
 __all__ = ["Layout", "CANONICAL_JOINTS", "get_layout", "register_layout", "layout_names"]
 
@@ -29,7 +29,11 @@ CANONICAL_JOINTS = ("nose", "neck", "mid_hip") + tuple(
 )
 
 
-def _mirror_name(name: str) -> str:
+def mirror_name(name: str) -> str:
+    """The other side's twin of a joint or channel name: ``"left_knee"`` -> ``"right_knee"``.
+
+    Names without a side are their own twin.
+    """
     if name.startswith("left_"):
         return "right_" + name[len("left_"):]
     if name.startswith("right_"):
@@ -90,7 +94,7 @@ class Layout:
     @property
     def mirror_index(self) -> np.ndarray:
         index = {name: i for i, name in enumerate(self.joint_names)}
-        return np.array([index.get(_mirror_name(n), i) for i, n in enumerate(self.joint_names)])
+        return np.array([index.get(mirror_name(n), i) for i, n in enumerate(self.joint_names)])
 
     def joint_index(self, joint: str) -> int:
         """Index of a canonical joint in this layout.
@@ -155,7 +159,7 @@ def register_layout(name, joint_names, aliases=None, *, overwrite=False) -> Layo
 
     Examples
     --------
-    >>> from formcheck.skeleton import register_layout
+    >>> from formcheck.pose.skeleton import register_layout
     >>> layout = register_layout("arms6", ["left_shoulder", "right_shoulder", "left_elbow",
     ...                                    "right_elbow", "left_wrist", "right_wrist"])
     >>> layout.mirror_index.tolist()

@@ -14,51 +14,14 @@ import warnings
 import numpy as np
 from scipy.signal import savgol_filter
 
-from .errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
-from .pose import PoseSequence
+from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
+from ..pose import PoseSequence
+from .channels import CHANNELS, MIDPOINTS, available_channels, mirror_name
+from .exercises import get_exercise
 
-__all__ = ["AngleSeries", "CHANNELS", "joint_angles", "available_channels", "resample"]
-
-# name -> (kind, joints). kinds: "angle" (angle at the middle joint, 0-180),
-# "incline" (segment from first to second joint against the upward vertical, 0-180),
-# "height" (vertical offset of the first joint over the second, in torso lengths).
-CHANNELS = {
-    "left_elbow": ("angle", ("left_shoulder", "left_elbow", "left_wrist")),
-    "right_elbow": ("angle", ("right_shoulder", "right_elbow", "right_wrist")),
-    "left_shoulder": ("angle", ("left_hip", "left_shoulder", "left_elbow")),
-    "right_shoulder": ("angle", ("right_hip", "right_shoulder", "right_elbow")),
-    "left_hip": ("angle", ("left_shoulder", "left_hip", "left_knee")),
-    "right_hip": ("angle", ("right_shoulder", "right_hip", "right_knee")),
-    "left_knee": ("angle", ("left_hip", "left_knee", "left_ankle")),
-    "right_knee": ("angle", ("right_hip", "right_knee", "right_ankle")),
-    "left_ankle": ("angle", ("left_knee", "left_ankle", "left_toe")),
-    "right_ankle": ("angle", ("right_knee", "right_ankle", "right_toe")),
-    "trunk_inclination": ("incline", ("mid_hip", "mid_shoulder")),
-    "left_shin_inclination": ("incline", ("left_ankle", "left_knee")),
-    "right_shin_inclination": ("incline", ("right_ankle", "right_knee")),
-    "left_body_line": ("angle", ("left_shoulder", "left_hip", "left_ankle")),
-    "right_body_line": ("angle", ("right_shoulder", "right_hip", "right_ankle")),
-    "nose_over_wrists": ("height", ("nose", "mid_wrist")),
-    "nose_over_shoulders": ("height", ("nose", "mid_shoulder")),
-    "hips_over_ankles": ("height", ("mid_hip", "mid_ankle")),
-}
-_MIDPOINTS = {
-    "mid_shoulder": ("left_shoulder", "right_shoulder"),
-    "mid_hip": ("left_hip", "right_hip"),
-    "mid_wrist": ("left_wrist", "right_wrist"),
-    "mid_ankle": ("left_ankle", "right_ankle"),
-}
-
+__all__ = ["AngleSeries", "joint_angles", "resample"]
 
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
-
-
-def _mirror_channel(name: str) -> str:
-    if name.startswith("left_"):
-        return "right_" + name[5:]
-    if name.startswith("right_"):
-        return "left_" + name[6:]
-    return name
 
 
 class AngleSeries:
@@ -147,7 +110,7 @@ class AngleSeries:
 
         ``s.mirror().mirror()`` equals ``s``. Channel order is kept.
         """
-        swapped = [self._index(_mirror_channel(c)) if _mirror_channel(c) in self.channels
+        swapped = [self._index(mirror_name(c)) if mirror_name(c) in self.channels
                    else i for i, c in enumerate(self.channels)]
         return self._with(self.values[:, swapped])
 
@@ -183,19 +146,6 @@ def resample(series: np.ndarray, length: int) -> np.ndarray:
     left = np.minimum(position.astype(int), len(series) - 2)
     weight = (position - left)[:, None]
     return series[left] * (1 - weight) + series[left + 1] * weight
-
-
-def available_channels(layout) -> list:
-    """Channels computable from the joints of ``layout`` (a name or Layout)."""
-    from .skeleton import get_layout
-
-    joints = set(get_layout(layout).canonical)
-    return [name for name, (_, parts) in CHANNELS.items()
-            if all(_needed(j) <= joints for j in parts)]
-
-
-def _needed(joint: str) -> set:
-    return set(_MIDPOINTS.get(joint, (joint,)))
 
 
 def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibility=0.1,
@@ -242,7 +192,7 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     Examples
     --------
     >>> from formcheck import joint_angles
-    >>> from formcheck.synthetic import make_set
+    >>> from formcheck.datasets.synthetic import make_set
     >>> series = joint_angles(make_set("squat", n_reps=2, seed=0), exercise="squat")
     >>> series.channels[:2]
     ('left_knee', 'right_knee')
@@ -257,7 +207,7 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     points = _joint_points(pose, min_visibility)
     torso = _torso_length(points, pose)
     supported = available_channels(pose.layout)
-    wanted = set(names) | {_mirror_channel(n) for n in names if _mirror_channel(n) in supported}
+    wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
     raw = {name: _channel_values(name, points, torso) for name in wanted}
     values, mirrored = _fill_missing(names, raw, max_missing, pose)
     series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source)
@@ -275,7 +225,6 @@ def _where(pose) -> str:
 
 def _requested_channels(pose, exercise, channels) -> list:
     if channels is None and exercise is not None:
-        from .exercises import get_exercise
 
         channels = get_exercise(exercise).channels
     supported = available_channels(pose.layout)
@@ -299,7 +248,7 @@ def _joint_points(pose, min_visibility) -> dict:
     if pose.units == "normalized" and pose.image_size:
         xy = xy * np.array(pose.image_size, dtype=np.float64)
     points = {name: xy[:, i] for name, i in pose.skeleton.canonical.items()}
-    for mid, (a, b) in _MIDPOINTS.items():
+    for mid, (a, b) in MIDPOINTS.items():
         if a in points and b in points:
             with warnings.catch_warnings():  # both sides missing: NaN, as intended
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -344,15 +293,15 @@ def _fill_missing(names, raw: dict, max_missing: float, pose):
     for name in names:
         series = raw[name]
         if missing[name] > max_missing:
-            twin = _mirror_channel(name)
+            twin = mirror_name(name)
             if twin == name or missing.get(twin, 1.0) > max_missing:
                 raise MissingDataError(
                     f"{_where(pose)}channel {name!r} is missing in {missing[name]:.0%} of "
                     f"frames (limit {max_missing:.0%}); the joints are not visible enough")
             series = raw[twin]
             mirrored.append(name)
-        elif _mirror_channel(name) in raw:
-            series = _fill_long_gaps(series, raw[_mirror_channel(name)],
+        elif mirror_name(name) in raw:
+            series = _fill_long_gaps(series, raw[mirror_name(name)],
                                      int(_LONG_GAP_SECONDS * pose.fps))
         values[name] = _interpolate_gaps(series)
     return values, mirrored

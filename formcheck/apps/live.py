@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .errors import VideoError
+from ..errors import VideoError
 
 __all__ = ["run_live"]
 
@@ -44,9 +44,9 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     DependencyError
         MediaPipe/OpenCV (the ``video`` extra) is not installed.
     """
-    from .pose.extract import TRACKING_CONFIDENCE
-    from .pose.mediapipe_backend import MediaPipePose
-    from .video import _cv2
+    from ..pose.extract import TRACKING_CONFIDENCE
+    from ..pose.mediapipe_backend import MediaPipePose
+    from ..pose.video import _cv2
 
     cv2 = _cv2()
     source = _source(camera)
@@ -132,7 +132,7 @@ def _line(verdict) -> str:
 
 def _show(cv2, image, verdict) -> bool:
     """Draw the last verdict and show the frame; True when the user pressed q."""
-    from .video import has_screen
+    from ..pose.video import has_screen
 
     if not has_screen():
         return False

@@ -5,7 +5,7 @@ The question a user asks is *which classifier should I ship for my data?*
 
 * accuracy, macro-F1 and per-class precision and recall from stratified
   k-fold cross-validation grouped by video or subject
-  (:func:`~formcheck.evaluation.grouped_cross_validation`), and the same
+  (:func:`~formcheck.evaluation.validation.grouped_cross_validation`), and the same
   against the number of training reps (a learning curve);
 * prediction latency against the training-set size N, one rep at a time and
   in batches, with the fit time and the size of the saved model file. Sizes up
@@ -33,10 +33,10 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from ._progress import progress as progress_bar
-from .classifiers import DTWKNeighborsClassifier, LearnedClassifier
-from .errors import DatasetError, InputError
-from .features import resample
+from .._progress import progress as progress_bar
+from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
+from ..errors import DatasetError, InputError
+from ..features.angles import resample
 
 __all__ = [
     "DEFAULT_SIZES", "QUICK_SIZES", "PUBLISHED_ACCURACY", "BenchmarkReport",
@@ -97,7 +97,7 @@ def check_dataset(dataset, n_splits=5) -> int:
 
     Examples
     --------
-    >>> from formcheck.synthetic import make_dataset
+    >>> from formcheck.datasets.synthetic import make_dataset
     >>> check_dataset(make_dataset("push-up", n_subjects=3, reps_per_class=2))
     3
     """
@@ -125,14 +125,14 @@ def load_named_dataset(name, *, exercise=None, seed=0, root=None):
     name : str
         ``pushfit`` (PushFit clips cut into reps), ``pose-trainer:bicep-curl``
         (one Pose Trainer exercise, one rep per clip) or ``synthetic`` /
-        ``synthetic:push-up`` (:func:`~formcheck.synthetic.make_dataset`, 8
+        ``synthetic:push-up`` (:func:`~formcheck.datasets.synthetic.make_dataset`, 8
         subjects, 4 reps per class and subject; ``exercise`` is the default).
     exercise : str, optional
         Exercise of a synthetic set when the name does not give it (default squat).
     seed : int
         Seed of a synthetic set.
     root : path, optional
-        Folder of the real sets (default :func:`formcheck.datasets.default_root`).
+        Folder of the real sets (default :func:`formcheck.datasets.real.default_root`).
 
     Returns
     -------
@@ -148,8 +148,8 @@ def load_named_dataset(name, *, exercise=None, seed=0, root=None):
     >>> load_named_dataset("synthetic:push-up").class_counts()
     {'push-up/correct': 32, 'push-up/upper-body-first': 32}
     """
-    from . import datasets
-    from .synthetic import make_dataset
+    from .. import datasets
+    from ..datasets.synthetic import make_dataset
 
     kind, _, detail = name.partition(":")
     if kind == "pushfit" and not detail:
@@ -615,7 +615,7 @@ def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES
 
     Examples
     --------
-    >>> from formcheck.synthetic import make_dataset
+    >>> from formcheck.datasets.synthetic import make_dataset
     >>> data = make_dataset("push-up", n_subjects=3, reps_per_class=2)
     >>> report = run_benchmark(data, sizes=(8, 40), n_splits=3, learning_points=2, budget=0.01,
     ...                        batch_size=4)
@@ -639,7 +639,7 @@ def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES
 
 
 def _evaluate(estimator, dataset, folds, seed, progress):
-    from .evaluation import grouped_cross_validation
+    from .validation import grouped_cross_validation
 
     return grouped_cross_validation(estimator, dataset, n_splits=folds, seed=seed,
                                     progress=progress)

@@ -31,7 +31,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ExerciseError
+from ..errors import ExerciseError
+from .channels import CHANNELS
 
 __all__ = ["Exercise", "get_exercise", "exercise_names", "register_exercise", "load_exercises"]
 
@@ -123,8 +124,6 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
     phase = driving.get("phase", "min")
     if phase not in ("min", "max"):
         raise ExerciseError(f"exercise {name!r} in {source}: driving phase must be 'min' or 'max'")
-    from .features import CHANNELS  # late import: features depends on nothing here
-
     fallback = _fallback(name, driving.get("fallback"), source)
     fallback_channels = tuple(fallback["channels"]) if fallback is not None else ()
     unknown = [c for c in list(spec["channels"]) + list(driving["channels"])
@@ -176,7 +175,7 @@ def register_exercise(name: str, spec: dict, *, overwrite: bool = False, source:
 
     Examples
     --------
-    >>> from formcheck.exercises import register_exercise
+    >>> from formcheck.features.exercises import register_exercise
     >>> ex = register_exercise("lunge", {
     ...     "channels": ["left_knee", "right_knee", "trunk_inclination"],
     ...     "driving": {"channels": ["left_knee", "right_knee"], "phase": "min"},

@@ -14,7 +14,7 @@ __all__ = ["plot_confusion"]
 
 
 def plot_confusion(result, path) -> Path:
-    """Write the confusion matrix of an :class:`~formcheck.evaluation.EvaluationResult` as a PNG.
+    """Write the confusion matrix of an :class:`~formcheck.evaluation.validation.EvaluationResult` as a PNG.
 
     Cells show counts; colour is the fraction of each true class (row).
     """

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._archive import read_archive, write_archive
-from ._progress import progress as progress_bar
-from .errors import ChannelMismatchError, DatasetError, DependencyError, InputError
-from .features import AngleSeries, joint_angles, resample
-from .pose.load import load_pose
-from .reps import segment_reps
+from .._archive import read_archive, write_archive
+from .._progress import progress as progress_bar
+from ..errors import ChannelMismatchError, DatasetError, DependencyError, InputError
+from ..features.angles import AngleSeries, joint_angles, resample
+from ..pose.load import load_pose
+from ..reps import segment_reps
 
 __all__ = ["RepDataset"]
 
@@ -47,7 +47,7 @@ class RepDataset:
     --------
     >>> import numpy as np
     >>> from formcheck import AngleSeries
-    >>> from formcheck.dataset import RepDataset
+    >>> from formcheck.datasets.rep_dataset import RepDataset
     >>> reps = [AngleSeries(np.random.rand(20 + i, 2), ["left_knee", "right_knee"], 30)
     ...         for i in range(4)]
     >>> ds = RepDataset(reps, ["squat/correct", "squat/not-low"] * 2, ["a", "a", "b", "b"])
@@ -212,7 +212,7 @@ class RepDataset:
         DatasetError
             ``root`` is missing or holds no labelled files.
         """
-        from .exercises import get_exercise
+        from ..features.exercises import get_exercise
 
         exercise = get_exercise(exercise)
         root = Path(root)
@@ -241,7 +241,7 @@ class RepDataset:
         DatasetError
             Missing columns, bad frame numbers, or a file that cannot be read.
         """
-        from .exercises import get_exercise
+        from ..features.exercises import get_exercise
 
         exercise = get_exercise(exercise)
         csv_path = Path(csv_path)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .benchmarking import median_seconds
-from .classifiers import DTWKNeighborsClassifier, LearnedClassifier
-from .errors import InputError
-from .evaluation import holdout_split
-from .exercises import get_exercise
-from .features import joint_angles
-from .feedback import explain
-from .reps import driving_signal, segment_reps
+from ..evaluation.benchmark import median_seconds
+from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
+from ..errors import InputError
+from ..evaluation.validation import holdout_split
+from ..features.exercises import get_exercise
+from ..features.angles import joint_angles
+from ..feedback import explain
+from ..reps import driving_signal, segment_reps
 
 __all__ = ["run_demo"]
 
@@ -31,7 +31,7 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
     dict
         Accuracy of each classifier on held-out subjects and the verdicts.
     """
-    from .synthetic import make_dataset, make_set
+    from ..datasets.synthetic import make_dataset, make_set
 
     if n_subjects < 4:
         raise InputError(f"the demo needs at least 4 synthetic people, got {n_subjects}")

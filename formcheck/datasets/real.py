@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DatasetError
-from .pose import PoseSequence
+from ..errors import DatasetError
+from ..pose import PoseSequence
 
 __all__ = ["default_root", "load_pushfit", "load_pose_trainer", "POSE_TRAINER_EXERCISES",
            "LabelledPose"]
@@ -49,7 +49,7 @@ def default_root() -> Path:
     override = os.environ.get("FORMCHECK_DATASETS")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    return Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def _folder(root, name) -> Path:
@@ -131,7 +131,7 @@ def _video_info(path: Path):
 
 
 def clips_to_reps(clips, exercise, *, whole_clip_if_no_rep=True, **angle_options):
-    """Cut labelled clips into a :class:`~formcheck.dataset.RepDataset`.
+    """Cut labelled clips into a :class:`~formcheck.datasets.rep_dataset.RepDataset`.
 
     Every rep inherits its clip's label; the group is the clip, so grouped
     cross-validation never splits a clip.
@@ -150,9 +150,9 @@ def clips_to_reps(clips, exercise, *, whole_clip_if_no_rep=True, **angle_options
     -------
     RepDataset
     """
-    from .dataset import RepDataset
-    from .features import joint_angles
-    from .reps import segment_reps
+    from .rep_dataset import RepDataset
+    from ..features.angles import joint_angles
+    from ..reps import segment_reps
 
     reps, labels, groups, sources = [], [], [], []
     for clip in clips:
@@ -171,8 +171,8 @@ def clips_to_reps(clips, exercise, *, whole_clip_if_no_rep=True, **angle_options
 
 def whole_clips(clips, exercise, **angle_options):
     """Every clip as one rep (Pose Trainer files hold one rep each)."""
-    from .dataset import RepDataset
-    from .features import joint_angles
+    from .rep_dataset import RepDataset
+    from ..features.angles import joint_angles
 
     reps = [joint_angles(c.pose, exercise=exercise, **angle_options) for c in clips]
     return RepDataset(reps, [c.label for c in clips], [c.name for c in clips],

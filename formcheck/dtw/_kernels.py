@@ -1,8 +1,8 @@
-"""Numba kernels for :mod:`formcheck.dtw`. Inputs are assumed clean.
+"""Numba kernels for :mod:`formcheck.dtw.search`. Inputs are assumed clean.
 
 Every function here trusts its arguments: float64 C-contiguous 2-D series
 ``(T, C)`` with the same ``C``, no NaN/inf, ``T >= 1``. Validation happens in
-:mod:`formcheck.dtw`, which is the only module that should call these.
+:mod:`formcheck.dtw.search`, which is the only module that should call these.
 
 Conventions
 -----------

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DependencyError, InputError, VideoError
+from ..errors import DependencyError, InputError, VideoError
 
 __all__ = [
     "VideoInfo",

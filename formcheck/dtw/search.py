@@ -18,7 +18,7 @@ Definition used everywhere in formcheck (the DTW "distance"):
 
 Each public function validates its input and raises
 :class:`~formcheck.errors.InputError` (or a subclass) with a clear message;
-the numba kernels live in :mod:`formcheck._dtw_kernels`.
+the numba kernels live in :mod:`formcheck.dtw._kernels`.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import joblib
 import numpy as np
 
-from . import _dtw_kernels as _k
-from .errors import ChannelMismatchError, InputError, MissingDataError, TooFewFramesError
+from . import _kernels as _k
+from ..errors import ChannelMismatchError, InputError, MissingDataError, TooFewFramesError
 
 __all__ = [
     "dtw_distance",

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter
 
-from .errors import ExerciseError, InputError
-from .exercises import get_exercise
-from .pose import PoseSequence
-from .skeleton import get_layout
+from ..errors import ExerciseError, InputError
+from ..features.exercises import get_exercise
+from ..pose import PoseSequence
+from ..pose.skeleton import get_layout
 
 __all__ = ["Subject", "make_set", "make_dataset", "SYNTHETIC_LABELS", "VIEWS", "DEFAULT_VIEWS"]
 
@@ -183,7 +183,7 @@ class Subject:
     Examples
     --------
     >>> import numpy as np
-    >>> from formcheck.synthetic import Subject
+    >>> from formcheck.datasets.synthetic import Subject
     >>> subject = Subject.random(np.random.default_rng(0), id="s00")
     >>> 1.5 < subject.height < 2.0 and subject.id
     's00'
@@ -246,7 +246,7 @@ class Subject:
 
         Examples
         --------
-        >>> from formcheck.synthetic import Subject
+        >>> from formcheck.datasets.synthetic import Subject
         >>> Subject.random(1) == Subject.random(1)
         True
         """
@@ -880,7 +880,7 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
 
     Examples
     --------
-    >>> from formcheck.synthetic import make_set
+    >>> from formcheck.datasets.synthetic import make_set
     >>> pose, bounds = make_set("pull-up", "chin-below-bar", n_reps=3, seed=7,
     ...                         return_bounds=True)
     >>> pose.layout, pose.units, pose.landmarks.shape[1:], len(bounds)
@@ -923,7 +923,7 @@ def _make_set(exercise, label, n_reps, seed, *, fps, severity, view, noise, drop
 
 def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *, severity=None,
                  view=None, progress=False):
-    """A labelled :class:`~formcheck.dataset.RepDataset` of synthetic reps.
+    """A labelled :class:`~formcheck.datasets.rep_dataset.RepDataset` of synthetic reps.
 
     For every subject and every class the body model performs (see
     :data:`SYNTHETIC_LABELS`) one set of ``reps_per_class`` reps is made with
@@ -959,17 +959,17 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
 
     Examples
     --------
-    >>> from formcheck.synthetic import make_dataset
+    >>> from formcheck.datasets.synthetic import make_dataset
     >>> ds = make_dataset("push-up", n_subjects=2, reps_per_class=3, seed=0)
     >>> sorted(ds.class_counts().items())
     [('push-up/correct', 6), ('push-up/upper-body-first', 6)]
     >>> sorted(set(ds.groups))
     ['s00', 's01']
     """
-    from . import __version__
-    from .dataset import RepDataset
-    from .features import joint_angles
-    from .reps import segment_reps
+    from .._version import __version__
+    from .rep_dataset import RepDataset
+    from ..features.angles import joint_angles
+    from ..reps import segment_reps
 
     exercise, _ = _check_exercise_label(exercise, None)
     _check_number("n_subjects", n_subjects, 1, 100_000, integer=True)
@@ -1010,7 +1010,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
                 per_rep["severity"].append(None if np.isnan(sev) else round(sev, 4))
                 per_rep["set_seed"].append(set_seed)
     metadata = {
-        "generator": "formcheck.synthetic.make_dataset",
+        "generator": "formcheck.datasets.synthetic.make_dataset",
         "formcheck_version": __version__,
         "exercise": exercise,
         "labels": list(labels_todo),

@@ -1,0 +1,1 @@
+"""Applications built on the library: labelling, preview, live checking and the demo."""
