@@ -381,7 +381,7 @@ def test_make_dataset_rejects_bad_input():
 
 # --- the stored sample ------------------------------------------------------------------------
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "datasets" / "synthetic"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "datasets" / "synthetic"
 
 
 def test_stored_sample_loads_without_pickle_and_holds_its_reps():

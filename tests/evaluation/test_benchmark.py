@@ -17,7 +17,7 @@ from formcheck.cli import cli
 from formcheck.errors import DatasetError, InputError
 from formcheck.datasets.synthetic import make_dataset, make_set
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
