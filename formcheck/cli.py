@@ -335,7 +335,7 @@ def live(camera, model, exercise):
 @click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
 @click.option("--sizes", callback=lambda _ctx, _param, text: _int_list(text),
               help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
-@click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
+@click.option("--folds", type=int, help="Grouped cross-validation folds (default 5).")
 @click.option("--output", "-o", default="formcheck-bench", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
 @click.option("--seed", default=0, show_default=True)
@@ -355,18 +355,16 @@ def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
       formcheck bench my-reps.fcd --quick
       formcheck bench videos/ --exercise squat
     """
-    from .evaluation.benchmark import (DEFAULT_SIZES, QUICK_SIZES, load_named_dataset, run_benchmark,
-                               write_report)
+    from .evaluation.benchmark import (load_named_dataset, preset_settings, run_benchmark,
+                                       write_report)
 
     if data and dataset_name:
         raise click.UsageError("give DATA or --dataset, not both")
     name = str(data) if data else dataset_name or "synthetic"
     reps = _load_reps(data, exercise) if data else load_named_dataset(name, exercise=exercise,
                                                                         seed=seed)
-    sizes = sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
-    report = run_benchmark(reps, name=name, sizes=sizes, n_splits=folds, seed=seed,
-                           learning_points=3 if quick else 5, budget=0.1 if quick else 0.5,
-                           progress=True)
+    report = run_benchmark(reps, name=name, seed=seed, progress=True,
+                           **preset_settings(quick=quick, sizes=sizes, n_splits=folds))
     paths = write_report(report, output)
     click.echo(report.to_markdown())
     click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..evaluation.benchmark import median_seconds
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from ..errors import InputError
+from ..evaluation.timing import median_seconds
 from ..evaluation.validation import holdout_split
 from ..features.exercises import get_exercise
 from ..features.angles import joint_angles
