@@ -18,7 +18,7 @@ _PUBLIC = {
     "FormcheckError": ".errors",
     "PoseSequence": ".pose.sequence",
     "extract_pose": ".pose.extract",
-    "extract_many": ".pose.extract",
+    "extract_many": ".pose.batch",
     "load_keypoints": ".pose.readers",
     "load_pose": ".pose.load",
     "AngleSeries": ".features.angles",

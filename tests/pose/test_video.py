@@ -23,6 +23,7 @@ cv2 = pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
 from formcheck import PoseSequence  # noqa: E402
 from formcheck.errors import (  # noqa: E402
     DependencyError, FormcheckError, InputError, NoPersonError, VideoError)
+import formcheck.pose.batch as batch  # noqa: E402
 import formcheck.pose.extract as extract  # noqa: E402
 from formcheck.pose import BatchResult, extract_many, extract_pose  # noqa: E402
 from formcheck.pose.video import (  # noqa: E402
@@ -447,7 +448,7 @@ def test_corrupt_cache_entry_is_deleted_and_rebuilt(fake_model, synthetic_video,
 
 
 def die_on_crash_files(path, settings, cache_root):
-    """Stands in for extract._extract_one in loky workers: 'crash*' files kill the process.
+    """Stands in for batch._extract_one in loky workers: 'crash*' files kill the process.
 
     Other files take 0.1 s, like a (very short) real extraction, so that the videos after a
     crasher are still unfinished when the crash is noticed.
@@ -461,7 +462,7 @@ def die_on_crash_files(path, settings, cache_root):
 
 def test_a_worker_crash_is_reported_for_its_file_and_the_rest_still_extract(monkeypatch,
                                                                              tmp_path, caplog):
-    monkeypatch.setattr(extract, "_extract_one", die_on_crash_files)
+    monkeypatch.setattr(batch, "_extract_one", die_on_crash_files)
     paths = [tmp_path / name for name in ("a.mp4", "crash.mp4", "b.mp4", "c.mp4")]
     with caplog.at_level(logging.WARNING, logger="formcheck"):
         result = extract_many(paths, n_jobs=2, backend="loky", progress=False)
@@ -475,15 +476,15 @@ def test_a_worker_crash_is_reported_for_its_file_and_the_rest_still_extract(monk
 @pytest.mark.parametrize("crashers", [(3,), (2, 5)], ids=["one", "two"])
 def test_after_a_worker_crash_only_videos_up_to_the_crasher_run_alone(monkeypatch, tmp_path,
                                                                        crashers):
-    monkeypatch.setattr(extract, "_extract_one", die_on_crash_files)
+    monkeypatch.setattr(batch, "_extract_one", die_on_crash_files)
     isolated = []
-    isolate = extract._extract_isolated
+    isolate = batch._extract_isolated
 
     def recording_isolate(path, *args):
         isolated.append(path)
         return isolate(path, *args)
 
-    monkeypatch.setattr(extract, "_extract_isolated", recording_isolate)
+    monkeypatch.setattr(batch, "_extract_isolated", recording_isolate)
     names = [("crash" if k in crashers else "ok") + f"{k}.mp4" for k in range(8)]
     paths = [str(tmp_path / name) for name in names]
     result = extract_many(paths, n_jobs=2, backend="loky", progress=False)
@@ -502,7 +503,7 @@ def test_extract_many_does_not_take_other_errors_for_a_dead_worker(monkeypatch, 
             raise RuntimeError("the scheduler went away")
         return run
 
-    monkeypatch.setattr(extract, "_parallel", failing_parallel)
+    monkeypatch.setattr(batch, "_parallel", failing_parallel)
     with pytest.raises(RuntimeError, match="the scheduler went away"):
         extract_many([tmp_path / "a.mp4"], n_jobs=2, progress=False)
 
