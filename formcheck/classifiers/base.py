@@ -1,12 +1,16 @@
 """The one interface both rep classifiers share.
 
-Subclasses implement ``_fit(series, y_index)``, ``_predict_proba(series)`` and
-the pair ``_state()`` / ``_restore(arrays)`` for persistence. This base class
+Subclasses declare their hyper-parameters in ``_parameter_constraints``
+(checked by :func:`validate_params` at the start of ``fit``) and implement
+``_fit(series, y_index)``, ``_predict_proba(series)``, ``reference`` (for
+feedback) and the pair ``_state()`` / ``_restore(arrays)`` for persistence. This base class
 converts and validates input, learns the per-channel standardisation, keeps
 the class order, and reads and writes model files (JSON + NumPy, no pickle).
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from scipy import sparse
@@ -16,12 +20,12 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, write_archive
 from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
-                      NotFittedError, TooFewFramesError)
+                      NotFittedError, ParameterError, TooFewFramesError)
 from ..features.angles import resample
 
 __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: the parameters include novelty_margin; no estimator_classes array
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
 
@@ -126,16 +130,37 @@ def _check_series(series):
 class RepClassifier(ClassifierMixin, BaseEstimator):
     """Base class of formcheck's rep classifiers (scikit-learn compatible).
 
-    Subclasses take ``standardize`` plus their own hyper-parameters in
-    ``__init__`` and only store them there.
+    Subclasses take ``standardize``, ``novelty_margin`` and their own
+    hyper-parameters in ``__init__`` and only store them there; the class-level
+    dict ``_parameter_constraints`` says what each accepts (see
+    :func:`validate_params`), checked when ``fit`` starts. Everything ``fit``
+    learns is an attribute ending in ``_``.
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        Class labels in ``predict_proba`` column order.
+    n_features_in_ : int
+        Number of angle channels.
+    channels_ : tuple of str or None
+        Channel names, when the training input carried them.
+    exercise_ : str or None
+        The exercise the training RepDataset was recorded for.
+    feature_settings_ : dict
+        The angle settings the training RepDataset was computed with.
+    mean_, scale_ : numpy.ndarray, shape (n_features_in_,)
+        Per-channel standardisation (zeros and ones when ``standardize=False``).
+    profile_mean_, profile_std_ : numpy.ndarray, shape (n_classes, 32, n_features_in_)
+        Mean and spread of each class's reps resampled to 32 points, in the
+        reps' own units (for feedback).
+    novelty_threshold_ : float
+        ``novelty_margin`` times the 99th percentile of the training reps'
+        novelty scores.
     """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _REGISTRY[cls.__name__] = cls
-
-    #: novelty threshold = this margin x the 99th percentile of the training reps' scores
-    _novelty_margin = 2.0
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -150,12 +175,22 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
-        y : array-like of shape (n,), optional when X is a RepDataset
+            The training reps.
+        y : array-like of shape (n,), default=None
+            Their labels; may be omitted when ``X`` is a RepDataset.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ParameterError
+            A hyper-parameter has the wrong type or is out of range.
+        InputError
+            ``X`` or ``y`` is not valid training data.
         """
+        validate_params(self)
         series, channels = as_series_list(X)
         y = self._labels(X, y, len(series))
         self.classes_, y_index = np.unique(y, return_inverse=True)
@@ -170,16 +205,24 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         self._fit(scaled, y_index)
         self.profile_mean_, self.profile_std_ = class_profiles(series, y_index,
                                                                len(self.classes_))
-        self.novelty_threshold_ = self._novelty_margin * float(
+        self.novelty_threshold_ = self.novelty_margin * float(
             np.quantile(self._novelty(scaled, training=True), 0.99))
         return self
 
     def novelty_score(self, X) -> np.ndarray:
         """How unlike the training reps each rep is; above ``novelty_threshold_`` is novel.
 
-        The threshold is a margin (2 for the kNN, 1.5 for the learned
-        classifier) times the 99th percentile of the training reps' own scores
-        (leave-one-out for the kNN), learned in ``fit``.
+        The threshold is ``novelty_margin`` times the 99th percentile of the
+        training reps' own scores (leave-one-out for the kNN), learned in ``fit``.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
         """
         return self._novelty(self._prepare(X), training=False)
 
@@ -189,6 +232,11 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         The input is checked and standardised once; the kNN answers both from
         one neighbour search.
 
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+
         Returns
         -------
         proba : numpy.ndarray, shape (n, n_classes)
@@ -197,18 +245,71 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return self._proba_and_novelty(self._prepare(X))
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order."""
+        """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+        """
         return self._predict_proba(self._prepare(X))
 
     def predict(self, X) -> np.ndarray:
-        """Most probable class label of every rep."""
+        """Most probable class label of every rep.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+        """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def reference(self, x, label):
+        """Rep ``x`` and the correct-form reference of class ``label``, matched step by step.
+
+        Feedback compares the two at every step. The kNN's reference is the
+        training rep of ``label`` nearest to ``x`` by DTW, matched along the
+        warping path; the learned classifier's is the class's mean profile,
+        against ``x`` resampled to the profile's length.
+
+        Parameters
+        ----------
+        x : array-like of shape (T, C)
+            One rep with the model's channels, in its own units.
+        label : str
+            A class of the model.
+
+        Returns
+        -------
+        rep : numpy.ndarray, shape (S, C)
+            ``x`` at each step.
+        reference : numpy.ndarray, shape (S, C)
+            The reference at each step, in the same units as ``x``.
+        frames : numpy.ndarray of int, shape (S,)
+            The frame of ``x`` each step stands for.
+
+        Raises
+        ------
+        InputError
+            ``label`` is not a class of the model, or ``x`` is not a valid rep.
+        """
+        raise NotImplementedError  # pragma: no cover - abstract
 
     def save(self, path):
         """Save to one file: JSON parameters and metadata + NumPy arrays (no pickle).
 
         Load it back with :func:`formcheck.load_model`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (replaced atomically).
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
         """
         self._check_fitted()
         meta = {"class": type(self).__name__, "params": self.get_params(),
@@ -232,6 +333,14 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
             raise ChannelMismatchError(
                 f"X has channels {list(channels)}; the model was fitted on {list(self.channels_)}")
         return [self._scaled(s) for s in series]
+
+    def _class_index(self, label) -> int:
+        """Column of class ``label`` in ``classes_``."""
+        self._check_fitted()
+        matches = np.nonzero(self.classes_ == label)[0]
+        if not len(matches):
+            raise InputError(f"{label!r} is not a class of this model: {self.classes_.tolist()}")
+        return int(matches[0])
 
     def _scaled(self, series: np.ndarray) -> np.ndarray:
         return (series - self.mean_) / self.scale_
@@ -293,6 +402,113 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
 
+# -- hyper-parameter constraints (scikit-learn's ``_parameter_constraints`` idea, small) -------
+class Constraint:
+    """One kind of value a hyper-parameter accepts, an entry of ``_parameter_constraints``.
+
+    Parameters
+    ----------
+    description : str
+        What it accepts, in words ("an int >= 1"), for error messages.
+    accepts : callable
+        ``accepts(value) -> bool``.
+    """
+
+    def __init__(self, description, accepts):
+        self.description = description
+        self.accepts = accepts
+
+    def __str__(self):
+        return self.description
+
+
+def _is_bool(value) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+BOOLEAN = Constraint("a bool", _is_bool)
+NONE = Constraint("None", lambda value: value is None)
+
+
+def interval(kind, low=-np.inf, high=np.inf, closed="both") -> Constraint:
+    """Numbers of ``kind`` between ``low`` and ``high`` (booleans never count as numbers).
+
+    Parameters
+    ----------
+    kind : {numbers.Integral, numbers.Real}
+        ``Integral`` accepts Python and NumPy ints, ``Real`` any real number.
+    low, high : float, default=-inf, inf
+        The bounds; an infinite bound means none (infinity itself is refused).
+    closed : {"both", "left", "right", "neither"}, default="both"
+        Which finite bounds belong to the interval.
+
+    Examples
+    --------
+    >>> import numbers
+    >>> positive = interval(numbers.Real, 0, closed="neither")
+    >>> str(positive), positive.accepts(0.5), positive.accepts(0), positive.accepts(True)
+    ('a float > 0', True, False, False)
+    """
+    with_low = closed in ("both", "left") and low != -np.inf
+    with_high = closed in ("both", "right") and high != np.inf
+
+    def accepts(value):
+        if _is_bool(value) or not isinstance(value, kind):
+            return False
+        return bool((value >= low if with_low else value > low)
+                    and (value <= high if with_high else value < high))
+
+    noun = "an int" if kind is numbers.Integral else "a float"
+    if low == high:
+        description = f"{low!r}"
+    elif high == np.inf and not with_high:
+        description = f"{noun} {'>=' if with_low else '>'} {low}"
+    else:
+        left, right = "[" if with_low else "(", "]" if with_high else ")"
+        description = f"{noun} in {left}{low}, {high}{right}"
+    return Constraint(description, accepts)
+
+
+def options(*values) -> Constraint:
+    """One of the strings ``values``.
+
+    Examples
+    --------
+    >>> str(options("uniform", "distance"))
+    "one of 'uniform', 'distance'"
+    """
+    return Constraint("one of " + ", ".join(map(repr, values)),
+                      lambda value: isinstance(value, str) and value in values)
+
+
+def validate_params(estimator):
+    """Check every hyper-parameter of ``estimator`` against its ``_parameter_constraints``.
+
+    A value is valid when one of its parameter's constraints accepts it.
+
+    Raises
+    ------
+    ParameterError
+        For the first invalid parameter, naming it, its value and what it accepts.
+
+    Examples
+    --------
+    >>> from formcheck import LearnedClassifier
+    >>> validate_params(LearnedClassifier(C=0))
+    Traceback (most recent call last):
+    ...
+    formcheck.errors.ParameterError: LearnedClassifier: C must be a float > 0; got 0
+    """
+    constraints = type(estimator)._parameter_constraints
+    for name, value in estimator.get_params(deep=False).items():
+        allowed = constraints[name]
+        if not any(constraint.accepts(value) for constraint in allowed):
+            words = [str(constraint) for constraint in allowed]
+            choices = " or ".join(filter(None, [", ".join(words[:-1]), words[-1]]))
+            raise ParameterError(f"{type(estimator).__name__}: {name} must be {choices}; "
+                                 f"got {value!r}")
+
+
 def load_model(path) -> RepClassifier:
     """Load a classifier saved with ``save``.
 
@@ -302,7 +518,8 @@ def load_model(path) -> RepClassifier:
     Raises
     ------
     ModelFileError
-        Missing, corrupt, truncated or newer-version file, or an unknown class.
+        Missing, corrupt, truncated or newer-version file, an unknown class or
+        invalid hyper-parameters.
 
     Examples
     --------
@@ -321,6 +538,7 @@ def load_model(path) -> RepClassifier:
         raise ModelFileError(f"{path}: unknown classifier {meta.get('class')!r}")
     try:
         model = cls(**meta["params"])
+        validate_params(model)
         model.classes_ = np.array(meta["classes"])
         model.n_features_in_ = meta["n_features_in"]
         model.channels_ = tuple(meta["channels"]) if meta["channels"] else None
