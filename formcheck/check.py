@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classifiers.base import RepClassifier, load_model
-from .errors import ExerciseError, FormcheckError, InputError
+from .errors import ExerciseError, InputError, MissingDataError, TooFewFramesError
+from .features.channels import available_channels
 from .features.exercises import get_exercise
-from .features.angles import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
-from .reps import segment_reps
+from .reps import cut_recording
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
 
@@ -158,9 +158,23 @@ class FormChecker:
         list of RepVerdict
             Empty when the sequence holds no complete rep.
         """
-        angles = self._angles(pose)
-        return [self._verdict(rep, rep.start, rep.end)
-                for rep in segment_reps(angles, self.exercise)]
+        _, reps = self.cut_recording(pose)
+        return [self._verdict(rep, rep.start, rep.end) for rep in reps]
+
+    def cut_recording(self, pose: PoseSequence):
+        """The recording's joint angles and reps, computed as the model's training reps were.
+
+        :func:`~formcheck.reps.cut_recording` with the model's feature settings
+        and channels, plus any channel the exercise segments on that the model
+        lacks.
+
+        Returns
+        -------
+        angles : AngleSeries
+        reps : list of Rep
+        """
+        return cut_recording(pose, self.exercise, channels=self._channels(pose),
+                             **self.model.feature_settings_)
 
     # -- streaming -------------------------------------------------------------------------
     def reset(self):
@@ -217,10 +231,9 @@ class FormChecker:
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
                                        image_size=self.image_size)
         try:
-            angles = self._angles(pose)
-        except FormcheckError:
+            angles, reps = self.cut_recording(pose)
+        except (MissingDataError, TooFewFramesError):
             return None  # nobody visible enough yet
-        reps = segment_reps(angles, self.exercise)
         if not reps:
             return None
         signal = np.asarray(angles.select(reps[0].driving)).mean(axis=1)   # what they were cut on
@@ -237,17 +250,16 @@ class FormChecker:
         return None
 
     # -- internals -------------------------------------------------------------------------
-    def _angles(self, pose):
+    def _channels(self, pose) -> list:
         """The model's channels, plus any the exercise segments on that the model lacks."""
-        settings = dict(self.model.feature_settings_ or {})
-        channels = list(self.model.channels_) if self.model.channels_ else None
-        if channels is None:
+        if not self.model.channels_:
             raise InputError("the model records no channel names; fit it on a RepDataset or "
                              "AngleSeries so a checker knows which angles to compute")
+        channels = list(self.model.channels_)
         computable = available_channels(pose.layout)
-        channels += [c for c in (*self.exercise.driving_channels, *self.exercise.fallback_channels)
-                     if c not in channels and c in computable]
-        return joint_angles(pose, self.exercise, channels=channels, **settings)
+        return channels + [c for c in (*self.exercise.driving_channels,
+                                       *self.exercise.fallback_channels)
+                           if c not in channels and c in computable]
 
     def _verdict(self, rep, start, end, index=None) -> RepVerdict:
         angles = rep.angles.select(self.model.channels_)

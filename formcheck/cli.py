@@ -63,17 +63,10 @@ _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"
 
 
 def _load_reps(data, exercise):
-    """A RepDataset from a saved dataset file, an annotation CSV or a labelled folder."""
+    """A RepDataset from a labelled folder, an annotation CSV or a saved dataset file."""
     from .datasets.rep_dataset import RepDataset
 
-    data = Path(data)
-    if data.is_file() and data.suffix.lower() != ".csv":
-        return RepDataset.load(data)
-    if exercise is None:
-        raise click.UsageError("--exercise is needed to read an annotation CSV or a folder")
-    if data.is_file():
-        return RepDataset.from_annotations(data, exercise, progress=True)
-    return RepDataset.from_folders(data, exercise, progress=True)
+    return RepDataset.from_source(data, exercise, progress=True)
 
 
 def _make_classifier(kind):
@@ -192,7 +185,7 @@ def _ask_key(prompt) -> str:
 @click.option("--mirror/--no-mirror", default=True, show_default=True,
               help="Add left-right mirrored copies of every rep.")
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
-              help="Add slower and faster copies (0.8-1.25x) of every rep.")
+              help="Add time-stretched (slower and faster) copies of every rep.")
 def train(data, exercise, classifier, output, mirror, time_scale):
     """Train a classifier on labelled reps and save it.
 
@@ -203,9 +196,11 @@ def train(data, exercise, classifier, output, mirror, time_scale):
     Example:
       formcheck train labels.csv --exercise squat -c knn -o squat.fcm
     """
+    from .datasets.rep_dataset import TIME_SCALE
+
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
-        reps = reps.augment(mirror=mirror, time_scale=(0.8, 1.25) if time_scale else None)
+        reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
     model = _make_classifier(classifier).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "

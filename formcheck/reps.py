@@ -18,10 +18,10 @@ import numpy as np
 from scipy.signal import find_peaks, savgol_filter
 
 from .errors import ChannelMismatchError, InputError
+from .features.angles import AngleSeries, joint_angles
 from .features.exercises import get_exercise
-from .features.angles import AngleSeries
 
-__all__ = ["Rep", "segment_reps", "driving_signal", "driving_channels"]
+__all__ = ["Rep", "cut_recording", "segment_reps", "driving_signal", "driving_channels"]
 
 _TOP_FRACTION = 0.9      # a rep starts/ends where the signal is 90% of the way back to rest
 _MIN_SIDE_FRACTION = 0.6  # both sides of a rep must span 60% of the set's typical amplitude
@@ -202,6 +202,44 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     kept = _consistent(signal, valleys, bounds, angles.fps, exercise)
     return [Rep(i, start, end, angles.slice(start, end), exercise.name, channels)
             for i, (start, end) in enumerate(kept)]
+
+
+def cut_recording(pose, exercise, *, channels=None, **feature_settings):
+    """Cut a recording into reps: its joint angles, then the reps found in them.
+
+    The one path from a recording to reps: datasets, the labelling session and
+    :class:`~formcheck.FormChecker` all cut recordings with it, so a model
+    sees its reps computed as its training reps were.
+
+    Parameters
+    ----------
+    pose : PoseSequence
+    exercise : str or Exercise
+    channels : sequence of str, optional
+        Angle channels to compute; default: the exercise's. They must include
+        its driving channels.
+    **feature_settings
+        Passed to :func:`~formcheck.joint_angles` (``smooth``, ``target_fps``,
+        ``min_visibility``, ``max_missing``).
+
+    Returns
+    -------
+    angles : AngleSeries
+        The whole recording; the reps' frame numbers are in its frames.
+    reps : list of Rep
+        In time order; empty when the recording holds no complete rep.
+
+    Examples
+    --------
+    >>> from formcheck.reps import cut_recording
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> angles, reps = cut_recording(make_set("squat", n_reps=3, seed=1), "squat",
+    ...                              target_fps=15)
+    >>> angles.fps, len(reps)
+    (15.0, 3)
+    """
+    angles = joint_angles(pose, exercise, channels=channels, **feature_settings)
+    return angles, segment_reps(angles, exercise)
 
 
 def _prepared_signal(angles, exercise, smooth):

@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 
-from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier
+from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier, load_model
 from formcheck.check import UNKNOWN
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ExerciseError, NotFittedError
 from formcheck.datasets.synthetic import make_dataset, make_set
+from formcheck.pose import load_pose
+from formcheck.reps import cut_recording
 
 KEY_WORDS = {"squat": ("knee", "hip"), "pull-up": ("elbow", "nose", "shoulder"),
              "push-up": ("body line", "hip")}
@@ -118,6 +120,30 @@ def test_a_saved_model_checks_with_nothing_else(tmp_path):
     from_file = [v.to_dict() for v in FormChecker(path).check_pose(pose)]
     in_memory = [v.to_dict() for v in FormChecker(model("knn", "pull-up")).check_pose(pose)]
     assert from_file == in_memory and len(from_file) == 2
+
+
+def test_a_saved_model_cuts_recordings_with_the_feature_settings_it_was_trained_with(
+        squat_folder, tmp_path):
+    settings = {"smooth": 0.3, "target_fps": 15}  # not the defaults
+    root = squat_folder
+    data = RepDataset.from_folders(root, "squat", **settings)
+    path = LearnedClassifier().fit(data).save(tmp_path / "squat.fcm")
+    assert load_model(path).feature_settings_ == settings
+
+    checker = FormChecker(path)
+    recording = root / "not-low" / "set1.npz"
+    angles, reps = checker.cut_recording(load_pose(recording))
+    trained = data[data.groups == recording.name]
+    assert angles.fps == 15.0 and len(reps) == len(trained) == 3
+    assert [f"set1.npz[{r.start}:{r.end}]" for r in reps] == list(trained.sources)
+    for rep, training_rep in zip(reps, trained.reps):
+        np.testing.assert_array_equal(np.asarray(rep.angles.select(checker.model.channels_)),
+                                      np.asarray(training_rep))
+    _, with_defaults = cut_recording(load_pose(recording), "squat")
+    assert len(with_defaults[0].angles) != len(reps[0].angles)  # the settings do matter
+    verdicts = checker.check_file(recording)
+    assert [(v.start_frame, v.end_frame) for v in verdicts] == [(r.start, r.end) for r in reps]
+    assert verdicts[0].start_time == reps[0].start / 15.0
 
 
 def test_checker_errors():

@@ -133,6 +133,18 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
     assert all("correct reps" in v["feedback"] for v in verdicts)
 
 
+def test_train_reads_its_data_through_the_library_and_names_a_bad_source(sets, tmp_path):
+    folder = sets[0].parent
+    result = run("train", folder, "-e", "squat", "-c", "knn", "-o", tmp_path / "m.fcm")
+    assert result.exit_code == 2 and "no files in labelled sub-folders" in result.output
+    result = run("train", sets[0], "-e", "squat", "-o", tmp_path / "m.fcm")
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"formcheck: error: {sets[0]}: not a source of reps; "
+                                     "expected a folder of labelled sub-folders "
+                                     "(root/<label>/<file>), an annotation CSV (.csv) or a "
+                                     "dataset saved by RepDataset.save")
+
+
 def test_predict_with_the_builtin_model(tmp_path):
     path = tmp_path / "pushups.npz"
     make_set("push-up", label="upper-body-first", n_reps=3, seed=5, severity=1.0).save(path)

@@ -1,12 +1,15 @@
-"""Rep segmentation on hand-built driving signals (synthetic bodies: test_synthetic.py)."""
+"""Rep segmentation on hand-built driving signals (synthetic bodies: test_synthetic.py), and
+cutting a recording into reps."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formcheck import AngleSeries, segment_reps
+from formcheck import AngleSeries, joint_angles, segment_reps
+from formcheck.datasets.synthetic import make_set
 from formcheck.errors import ChannelMismatchError, ExerciseError
+from formcheck.reps import cut_recording
 
 FPS = 30.0
 REST, BOTTOM = 170.0, 80.0
@@ -97,3 +100,16 @@ def test_errors():
         segment_reps(series, "squat")
     with pytest.raises(ExerciseError, match="unknown exercise 'burpee'"):
         segment_reps(series, "burpee")
+
+
+def test_cut_recording_is_joint_angles_with_the_settings_then_segmentation():
+    pose = make_set("squat", n_reps=3, seed=1)
+    angles, reps = cut_recording(pose, "squat", smooth=0.3, target_fps=15)
+    expected = joint_angles(pose, "squat", smooth=0.3, target_fps=15)
+    assert angles.fps == 15.0 and angles.channels == expected.channels
+    np.testing.assert_array_equal(np.asarray(angles), np.asarray(expected))
+    assert [(r.start, r.end) for r in reps] == [
+        (r.start, r.end) for r in segment_reps(expected, "squat")]
+    assert len(reps) == 3
+    knees, _ = cut_recording(pose, "squat", channels=["left_knee", "right_knee"])
+    assert knees.channels == ("left_knee", "right_knee")

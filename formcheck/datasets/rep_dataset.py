@@ -2,29 +2,38 @@
 
 A dataset holds one :class:`~formcheck.AngleSeries` per rep, its label, and its
 *group* (the source video or the subject), so that cross-validation can keep
-all reps of one video on the same side of a split. It is built from either of
-Create ML's two layouts (labelled folders, or an annotation CSV), or from
-synthetic data, and saved as a JSON + NumPy archive (no pickle).
+all reps of one video on the same side of a split. Recordings become a dataset
+one way, :meth:`RepDataset.from_recordings`, which cuts labelled recordings with
+:func:`~formcheck.reps.cut_recording` and records the exercise and the feature
+settings; Create ML's two layouts (labelled folders, an annotation CSV), the
+real and synthetic sets all go through it. A dataset is saved as a JSON +
+NumPy archive (no pickle).
 """
 
 from __future__ import annotations
 
 import csv
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .._archive import read_archive, write_archive
+from .._archive import is_archive, read_archive, write_archive
 from .._progress import progress as progress_bar
-from ..errors import ChannelMismatchError, DatasetError, DependencyError, InputError
-from ..features.angles import AngleSeries, joint_angles, resample
+from ..errors import (ChannelMismatchError, DatasetError, DependencyError, ExerciseError,
+                      InputError)
+from ..features.angles import AngleSeries, resample
+from ..features.exercises import get_exercise
+from ..pose import PoseSequence
 from ..pose.load import load_pose
-from ..reps import segment_reps
+from ..reps import cut_recording
 
-__all__ = ["RepDataset"]
+__all__ = ["RepDataset", "Recording", "TIME_SCALE"]
 
 _FORMAT = 1
+#: Duration factors (slowest, fastest) of the time-stretched copies :meth:`RepDataset.augment` adds.
+TIME_SCALE = (0.8, 1.25)
 
 
 class RepDataset:
@@ -122,14 +131,27 @@ class RepDataset:
 
     # -- combination and augmentation ----------------------------------------------
     def concat(self, other: "RepDataset") -> "RepDataset":
-        """Both datasets' reps in one (channels must match)."""
+        """Both datasets' reps in one.
+
+        Raises
+        ------
+        ChannelMismatchError
+            The reps have different channels.
+        DatasetError
+            The two record different exercises or feature settings.
+        """
+        for key in ("exercise", "feature_settings"):
+            if key in self.metadata and key in other.metadata \
+                    and self.metadata[key] != other.metadata[key]:
+                raise DatasetError(f"cannot concatenate datasets of different {key}: "
+                                   f"{self.metadata[key]!r} and {other.metadata[key]!r}")
         return RepDataset(self.reps + other.reps,
                           np.concatenate([self.labels, other.labels]),
                           np.concatenate([self.groups, other.groups]),
                           {**other.metadata, **self.metadata},
                           np.concatenate([self.sources, other.sources]))
 
-    def augment(self, *, mirror=True, time_scale=(0.8, 1.25), n_time_scales=2, seed=0):
+    def augment(self, *, mirror=True, time_scale=TIME_SCALE, n_time_scales=2, seed=0):
         """Return the dataset plus mirrored and time-stretched copies of every rep.
 
         Copies keep their rep's label and group, so grouped cross-validation
@@ -197,71 +219,264 @@ class RepDataset:
                 for a, b, fps in zip(bounds[:-1], bounds[1:], meta["fps"])]
         return cls(reps, arrays["labels"], arrays["groups"], meta["metadata"], arrays["sources"])
 
-    # -- construction from files ------------------------------------------------------
+    # -- construction from recordings ------------------------------------------------
+    @classmethod
+    def from_recordings(cls, recordings, exercise, *, fps=None, layout=None,
+                        whole_if_no_rep=False, metadata=None, progress=False,
+                        **feature_settings) -> "RepDataset":
+        """Cut labelled recordings into reps: the one way recordings become a dataset.
+
+        Every recording is turned into joint angles with ``feature_settings``
+        and cut into reps (:func:`~formcheck.reps.cut_recording`), or, when it
+        gives ``frames``, sliced to that one labelled rep. Each rep takes its
+        recording's label and group; its source is ``"<name>[start:end]"``, in
+        the frames of the angle series. The exercise and the feature settings
+        are recorded in ``metadata``, so a classifier fitted on the dataset
+        remembers them and :class:`~formcheck.FormChecker` computes its angles
+        as in training.
+
+        Parameters
+        ----------
+        recordings : iterable of Recording
+        exercise : str or Exercise
+        fps, layout : optional
+            Passed to :func:`~formcheck.pose.load_pose` for recordings given as files.
+        whole_if_no_rep : bool
+            Keep a recording in which no rep is found as one rep spanning all of it.
+        metadata : dict, optional
+            More to record beside ``"exercise"`` and ``"feature_settings"``.
+        progress : bool
+            Show a progress bar (tqdm).
+        **feature_settings
+            Passed to :func:`~formcheck.joint_angles` (``smooth``, ``target_fps``,
+            ``min_visibility``, ``max_missing``).
+
+        Returns
+        -------
+        RepDataset
+            Reps in the order of the recordings, each recording's in time order.
+
+        Raises
+        ------
+        DatasetError
+            A file is missing, or a recording's ``frames`` are outside it.
+
+        Examples
+        --------
+        >>> from formcheck.datasets.rep_dataset import Recording, RepDataset
+        >>> from formcheck.datasets.synthetic import make_set
+        >>> pose = make_set("squat", n_reps=3, seed=1)
+        >>> ds = RepDataset.from_recordings(
+        ...     [Recording(pose, "squat/correct", "me", "set1")], "squat", target_fps=15)
+        >>> len(ds), ds.metadata
+        (3, {'exercise': 'squat', 'feature_settings': {'target_fps': 15}})
+        """
+        exercise = get_exercise(exercise)
+        cutter = _RecordingCutter(exercise, fps, layout, feature_settings)
+        reps, labels, groups, sources = [], [], [], []
+        for recording in progress_bar(recordings, progress, unit="recording"):
+            for start, end, rep in cutter.spans(recording, whole_if_no_rep):
+                reps.append(rep)
+                labels.append(recording.label)
+                groups.append(recording.group)
+                sources.append(f"{recording.name}[{start}:{end}]")
+        recorded = {**(metadata or {}), "exercise": exercise.name,
+                    "feature_settings": dict(feature_settings)}
+        return cls(reps, labels, groups, recorded, sources)
+
     @classmethod
     def from_folders(cls, root, exercise, *, fps=None, layout=None, progress=False,
-                     **angle_options) -> "RepDataset":
+                     **feature_settings) -> "RepDataset":
         """Build a dataset from ``root/<label>/<file>``: every rep of a file gets its folder's label.
 
         Files may be videos (pose is extracted with MediaPipe, needs the
         ``video`` extra) or keypoint files readable by :func:`formcheck.load_keypoints`.
         The label is ``"<exercise>/<folder name>"`` and the group is the file.
+        ``feature_settings`` go to :meth:`from_recordings`.
 
         Raises
         ------
         DatasetError
             ``root`` is missing or holds no labelled files.
         """
-        from ..features.exercises import get_exercise
-
         exercise = get_exercise(exercise)
         root = Path(root)
         if not root.is_dir():
             raise DatasetError(f"{root}: not a folder of labelled sub-folders")
-        files = [(folder.name, path) for folder in sorted(root.iterdir()) if folder.is_dir()
-                 for path in sorted(folder.iterdir()) if path.is_file()
-                 and not path.name.startswith(".")]
-        if not files:
+        recordings = [Recording(path, exercise.full_label(folder.name), path.name, path.name)
+                      for folder in sorted(root.iterdir()) if folder.is_dir()
+                      for path in sorted(folder.iterdir())
+                      if path.is_file() and not path.name.startswith(".")]
+        if not recordings:
             raise DatasetError(f"{root}: no files in labelled sub-folders (root/<label>/<file>)")
-        parts = [_reps_of_file(path, exercise, exercise.full_label(label), fps, layout,
-                               angle_options) for label, path in progress_bar(files, progress, unit="file")]
-        return _merge(parts, exercise, root)
+        dataset = cls.from_recordings(recordings, exercise, fps=fps, layout=layout,
+                                      progress=progress, **feature_settings)
+        if not len(dataset):
+            raise DatasetError(f"{root}: no reps were found in any file")
+        return dataset
 
     @classmethod
     def from_annotations(cls, csv_path, exercise, *, root=None, fps=None, layout=None,
-                         progress=False, **angle_options) -> "RepDataset":
+                         progress=False, **feature_settings) -> "RepDataset":
         """Build a dataset from an annotation CSV with columns ``file,start,end,label``.
 
         ``start`` and ``end`` are frame numbers (end exclusive) in the file's
         pose sequence; ``file`` is relative to ``root`` (default: the CSV's
-        folder). Rows with an empty label are skipped.
+        folder). Rows with an empty label are skipped. ``feature_settings`` go
+        to :meth:`from_recordings`; with ``target_fps`` the frame numbers are
+        converted to the resampled frames.
 
         Raises
         ------
         DatasetError
             Missing columns, bad frame numbers, or a file that cannot be read.
         """
-        from ..features.exercises import get_exercise
-
         exercise = get_exercise(exercise)
         csv_path = Path(csv_path)
         root = Path(root) if root is not None else csv_path.parent
-        rows = _read_annotations(csv_path)
-        series_cache, reps, labels, groups, sources = {}, [], [], [], []
-        for row in progress_bar(rows, progress, unit="file"):
-            path = root / row["file"]
-            if path not in series_cache:
-                pose = _load_pose(path, fps, layout)
-                series_cache[path] = joint_angles(pose, exercise=exercise, **angle_options)
-            series = series_cache[path]
-            start, end = _frame_range(row, len(series), csv_path)
-            reps.append(series.slice(start, end))
-            labels.append(exercise.full_label(row["label"]))
-            groups.append(row["file"])
-            sources.append(f"{row['file']}[{start}:{end}]")
-        if not reps:
+        recordings = [Recording(root / row["file"], exercise.full_label(row["label"]),
+                                row["file"], row["file"], _frame_range(row, csv_path))
+                      for row in _read_annotations(csv_path)]
+        if not recordings:
             raise DatasetError(f"{csv_path}: no labelled rows")
-        return cls(reps, labels, groups, {"exercise": exercise.name}, sources)
+        try:
+            return cls.from_recordings(recordings, exercise, fps=fps, layout=layout,
+                                       progress=progress, **feature_settings)
+        except DatasetError as exc:
+            raise DatasetError(f"{csv_path}: {exc}") from None
+
+    @classmethod
+    def from_source(cls, path, exercise=None, *, progress=False,
+                    **feature_settings) -> "RepDataset":
+        """A dataset from a labelled folder, an annotation CSV or a saved dataset file.
+
+        A folder is read by :meth:`from_folders`, a ``.csv`` file by
+        :meth:`from_annotations`, a file written by :meth:`save` by
+        :meth:`load`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        exercise : str or Exercise, optional
+            Needed for a folder or a CSV; for a saved dataset, checked against
+            the exercise it records.
+        progress : bool
+            Show a progress bar while cutting recordings.
+        **feature_settings
+            For a folder or a CSV, passed to :meth:`from_recordings`; for a
+            saved dataset, checked against the settings it was built with.
+
+        Raises
+        ------
+        DatasetError
+            ``path`` does not exist or is none of these kinds of source, or a
+            saved dataset records another exercise or other feature settings.
+        ExerciseError
+            No exercise for a folder or a CSV.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from formcheck.datasets.rep_dataset import RepDataset
+        >>> from formcheck.datasets.synthetic import make_dataset
+        >>> path = make_dataset("push-up", n_subjects=2).save(
+        ...     pathlib.Path(tempfile.mkdtemp()) / "reps.fcd")
+        >>> len(RepDataset.from_source(path, "push-up"))
+        16
+        """
+        path = Path(path)
+        if path.is_dir() or (path.suffix.lower() == ".csv" and path.is_file()):
+            if exercise is None:
+                raise ExerciseError(f"{path}: the exercise is needed to read a labelled folder "
+                                    "or an annotation CSV")
+            read = cls.from_folders if path.is_dir() else cls.from_annotations
+            return read(path, exercise, progress=progress, **feature_settings)
+        if is_archive(path):
+            return _checked(cls.load(path), path, exercise, feature_settings)
+        if path.exists():
+            raise DatasetError(f"{path}: not a source of reps; expected a folder of labelled "
+                               "sub-folders (root/<label>/<file>), an annotation CSV (.csv) or "
+                               "a dataset saved by RepDataset.save")
+        raise DatasetError(f"{path}: no such file or folder")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One labelled recording for :meth:`RepDataset.from_recordings`.
+
+    Attributes
+    ----------
+    pose : PoseSequence or str or os.PathLike
+        The pose sequence, or a video or keypoint file to read it from
+        (:func:`~formcheck.pose.load_pose`).
+    label : str
+        Class label of its reps, e.g. ``"squat/correct"``.
+    group : str
+        The video or subject, for leakage-free splits.
+    name : str
+        How the reps' sources name it: ``"<name>[start:end]"``.
+    frames : (int, int), optional
+        The recording holds one labelled rep, from frame ``start`` to ``end``
+        (exclusive) of the pose sequence. Default: cut it into reps.
+    """
+
+    pose: PoseSequence | str | Path
+    label: str
+    group: str
+    name: str
+    frames: tuple | None = None
+
+
+class _RecordingCutter:
+    """The reps of recordings, each recording read and turned into angles once."""
+
+    def __init__(self, exercise, fps, layout, feature_settings):
+        self.exercise, self.fps, self.layout = exercise, fps, layout
+        self.feature_settings = feature_settings
+        self._cut = {}
+
+    def spans(self, recording, whole_if_no_rep) -> list:
+        """``(start, end, AngleSeries)`` of every rep, in the frames of the angle series."""
+        pose_frames, pose_fps, angles, reps = self._cut_once(recording.pose)
+        if recording.frames is not None:
+            start, end = _series_frames(recording, pose_frames, angles.fps / pose_fps,
+                                        len(angles))
+            return [(start, end, angles.slice(start, end))]
+        if not reps and whole_if_no_rep:
+            return [(0, len(angles), angles)]
+        return [(rep.start, rep.end, rep.angles) for rep in reps]
+
+    def _cut_once(self, pose):
+        key = pose if isinstance(pose, PoseSequence) else Path(pose)
+        if key not in self._cut:
+            if not isinstance(pose, PoseSequence):
+                pose = _load_pose(key, self.fps, self.layout)
+            angles, reps = cut_recording(pose, self.exercise, **self.feature_settings)
+            self._cut[key] = pose.n_frames, pose.fps, angles, reps
+        return self._cut[key]
+
+
+def _series_frames(recording, n_frames, scale, length):
+    """A recording's labelled frame range, checked, in the frames of its angle series."""
+    start, end = recording.frames
+    if not 0 <= start < end <= n_frames:
+        raise DatasetError(f"frames {start}:{end} are outside {recording.name} "
+                           f"({n_frames} frames)")
+    first = min(int(round(start * scale)), length - 1)
+    return first, min(max(int(round(end * scale)), first + 1), length)
+
+
+def _checked(dataset, path, exercise, feature_settings):
+    """A saved dataset, after checking it records ``exercise`` and ``feature_settings``."""
+    recorded = dataset.metadata.get("exercise")
+    wanted = get_exercise(exercise).name if exercise is not None else recorded
+    if recorded is not None and wanted != recorded:
+        raise DatasetError(f"{path}: holds {recorded!r} reps, not {wanted!r}")
+    settings = dataset.metadata.get("feature_settings") or {}
+    if feature_settings and feature_settings != settings:
+        raise DatasetError(f"{path}: its reps were computed with feature settings {settings}; "
+                           f"a saved dataset cannot be recomputed with {feature_settings}")
+    return dataset
 
 
 def _check_channels(reps):
@@ -284,20 +499,6 @@ def _load_pose(path: Path, fps, layout):
     return load_pose(path, fps=fps, layout=layout)
 
 
-def _reps_of_file(path, exercise, label, fps, layout, angle_options):
-    series = joint_angles(_load_pose(path, fps, layout), exercise=exercise, **angle_options)
-    reps = segment_reps(series, exercise)
-    return ([r.angles for r in reps], [label] * len(reps), [path.name] * len(reps),
-            [f"{path.name}[{r.start}:{r.end}]" for r in reps])
-
-
-def _merge(parts, exercise, root) -> RepDataset:
-    reps, labels, groups, sources = ([x for part in parts for x in part[k]] for k in range(4))
-    if not reps:
-        raise DatasetError(f"{root}: no reps were found in any file")
-    return RepDataset(reps, labels, groups, {"exercise": exercise.name}, sources)
-
-
 def _read_annotations(csv_path: Path) -> list:
     try:
         with open(csv_path, newline="", encoding="utf-8") as handle:
@@ -311,13 +512,9 @@ def _read_annotations(csv_path: Path) -> list:
         raise DatasetError(f"{csv_path}: cannot read annotations: {exc}") from None
 
 
-def _frame_range(row, n_frames, csv_path):
+def _frame_range(row, csv_path):
     try:
-        start, end = int(row["start"]), int(row["end"])
+        return int(row["start"]), int(row["end"])
     except ValueError:
         raise DatasetError(f"{csv_path}: start/end must be frame numbers, got "
                            f"{row['start']!r}, {row['end']!r} for {row['file']}") from None
-    if not 0 <= start < end <= n_frames:
-        raise DatasetError(f"{csv_path}: frames {start}:{end} are outside {row['file']} "
-                           f"({n_frames} frames)")
-    return start, end

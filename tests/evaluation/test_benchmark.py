@@ -103,7 +103,7 @@ def test_a_labelled_folder_with_one_class_stops_with_a_clear_message(tmp_path):
 
 def test_a_folder_needs_the_exercise(tmp_path):
     result = _bench(tmp_path)
-    assert result.exit_code == 2 and "--exercise is needed" in result.output
+    assert result.exit_code == 2 and "the exercise is needed" in result.output
 
 
 def test_unknown_dataset_name_stops_with_the_choices():

@@ -223,10 +223,10 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
 
     For every subject and every class the body model performs (see
     :data:`SYNTHETIC_LABELS`) one set of ``reps_per_class`` reps is made with
-    :func:`make_set`, turned into joint angles with
-    :func:`~formcheck.joint_angles` and cut with
-    :func:`~formcheck.segment_reps`; every rep found becomes one item, labelled
-    with its set's class and grouped by subject.
+    :func:`make_set` and cut into reps with :func:`~formcheck.reps.cut_recording`
+    (default feature settings); every rep found becomes one item of
+    :meth:`RepDataset.from_recordings <formcheck.datasets.rep_dataset.RepDataset.from_recordings>`,
+    labelled with its set's class and grouped by subject.
 
     Parameters
     ----------
@@ -250,8 +250,9 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     -------
     RepDataset
         ``groups`` are subject ids (``"s00"``, ``"s01"`` ...); ``sources``
-        name the set and frame range; ``metadata`` records the generator
-        settings and, per rep, the view and severity (NaN for correct reps).
+        name the set and frame range; ``metadata`` records the exercise, the
+        feature settings (none), the generator settings and, per rep, the view
+        and severity (NaN for correct reps).
 
     Examples
     --------
@@ -263,9 +264,8 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     ['s00', 's01']
     """
     from ..._version import __version__
-    from ..rep_dataset import RepDataset
-    from ...features.angles import joint_angles
-    from ...reps import segment_reps
+    from ..rep_dataset import Recording, RepDataset
+    from ...reps import cut_recording
 
     exercise, _ = _check_exercise_label(exercise, None)
     _check_number("n_subjects", n_subjects, 1, 100_000, integer=True)
@@ -277,7 +277,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
         from tqdm.auto import tqdm
 
         jobs = tqdm(jobs, desc=f"synthetic {exercise}", unit="subject")
-    reps, labels, groups, sources = [], [], [], []
+    recordings = []
     per_rep = {"view": [], "severity": [], "set_seed": []}
     miscounted = []
     for i, child in zip(jobs, np.random.SeedSequence(seed).spawn(n_subjects)):
@@ -289,18 +289,17 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
                 exercise, label, reps_per_class, set_seed, fps=30.0, severity=severity,
                 view=view, noise=0.006, drop_rate=0.02, idle=1.0, subject=subject,
                 image_size=None)
-            found = segment_reps(joint_angles(pose, exercise=exercise), exercise)
+            # cut here to match every rep found with the generated rep it overlaps most
+            _, found = cut_recording(pose, exercise)
             if len(found) != reps_per_class:
                 miscounted.append({"subject": subject.id, "label": label, "seed": set_seed,
                                    "expected": reps_per_class, "found": len(found)})
             for rep in found:
                 overlap = [min(rep.end, b) - max(rep.start, a) for a, b in bounds]
                 k = int(np.argmax(overlap))
-                reps.append(rep.angles)
-                labels.append(label)
-                groups.append(subject.id)
-                sources.append(f"synthetic:{label}:{subject.id}:seed={set_seed}"
-                               f"[{rep.start}:{rep.end}]")
+                recordings.append(Recording(pose, label, subject.id,
+                                            f"synthetic:{label}:{subject.id}:seed={set_seed}",
+                                            (rep.start, rep.end)))
                 per_rep["view"].append(info["view"])
                 sev = float(info["severity"][k])
                 per_rep["severity"].append(None if np.isnan(sev) else round(sev, 4))
@@ -320,4 +319,4 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
         "miscounted_sets": miscounted,
         "per_rep": per_rep,
     }
-    return RepDataset(reps, labels, groups, metadata=metadata, sources=sources)
+    return RepDataset.from_recordings(recordings, exercise, metadata=metadata)
