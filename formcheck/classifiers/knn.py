@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dtw.search import dtw_path, knn_search, prepare_training
+from ..dtw import dtw_path, knn_search, prepare_training
 from ..errors import InputError
 from .base import RepClassifier
 
@@ -56,7 +56,7 @@ class DTWKNeighborsClassifier(RepClassifier):
         Class labels in ``predict_proba`` column order.
     n_features_in_ : int
         Number of angle channels.
-    train_set_ : formcheck.dtw.search.TrainingSet
+    train_set_ : formcheck.dtw.TrainingSet
         Standardised training reps with their envelopes.
     train_y_ : numpy.ndarray
         Class index of every training rep.
