@@ -23,11 +23,12 @@ class DTWKNeighborsClassifier(RepClassifier):
 
     The neighbours are exactly those a brute-force search returns (same
     distances, ties broken by the lower training index), found faster: LB_Kim
-    and LB_Keogh lower bounds (envelopes computed once in ``fit``) rank and
-    skip candidates, DTW abandons early once it exceeds the current k-th best,
-    and queries run in parallel in numba-compiled code. Prediction cost still
-    grows with the number of training reps; see ``LearnedClassifier`` for a
-    constant-cost alternative.
+    and LB_Keogh lower bounds rank and skip candidates (LB_Keogh on the
+    query's envelope over the band, built per query for each distinct
+    training length), DTW abandons early once it exceeds the current k-th
+    best, and a batch of queries is spread over threads running
+    numba-compiled code. Prediction cost still grows with the number of
+    training reps; see ``LearnedClassifier`` for a constant-cost alternative.
 
     DTW is multivariate (dependent): the cost of matching two frames is the
     squared Euclidean distance over all channels, summed along the best warping
@@ -57,7 +58,7 @@ class DTWKNeighborsClassifier(RepClassifier):
     n_features_in_ : int
         Number of angle channels.
     train_set_ : formcheck.dtw.TrainingSet
-        Standardised training reps with their envelopes.
+        Standardised training reps, packed for the search.
     train_y_ : numpy.ndarray
         Class index of every training rep.
 

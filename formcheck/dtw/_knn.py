@@ -56,8 +56,8 @@ def knn_one(q, data, offsets, length_values, length_index, mode, value, best_d, 
     LB_Keogh here takes the envelope of the *query* over the band, seen from
     each frame of the candidate (the transposed problem: DTW is symmetric,
     bit for bit). That envelope depends only on the candidate's length, so
-    it is built once per distinct training length (lazily, when a candidate
-    of that length is first reached), holds for any pair of lengths, and each
+    it is built, for each query, once per distinct training length (lazily,
+    when a candidate of that length is first reached), holds for any pair of lengths, and each
     bound then costs ``O(m C)``. Its per-frame terms give the DTW, run as
     ``dtw(candidate, query)``, a bound on the rows still to come.
     """

@@ -102,9 +102,9 @@ def knn_search(
     Returns exactly what brute force returns: all DTW distances, neighbours
     sorted by distance, ties broken by the lower training index. With lower
     bounds, candidates are visited in increasing LB_Kim order, skipped when
-    LB_Kim or LB_Keogh (the query's envelope over the band, built once per
-    distinct training length, so any lengths work) already exceeds the
-    current k-th best, and DTW stops early once it must exceed it; a
+    LB_Kim or LB_Keogh (the query's envelope over the band, built for each
+    query once per distinct training length, so any lengths work) already
+    exceeds the current k-th best, and DTW stops early once it must exceed it; a
     candidate whose bound or distance only ties the k-th best is always
     computed in full, so ties resolve as in brute force.
 

@@ -176,7 +176,7 @@ def _numeric(data, name):
         array = np.asarray(data)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{name} must be numeric: {exc}") from None
-    if np.iscomplexobj(array):
+    if array.dtype.kind == "c":
         raise InputError(f"{name}: Complex data not supported")
     try:
         return array.astype(np.float64, copy=False)
