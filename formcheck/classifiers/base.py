@@ -13,19 +13,19 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, write_archive
-from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
-                      NotFittedError, ParameterError, TooFewFramesError)
+from ..dtw.validation import check_collection
+from ..errors import ChannelMismatchError, InputError, ModelFileError, NotFittedError, ParameterError
 from ..features.angles import resample
 
 __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
 MODEL_FORMAT = 2  # 2: the parameters include novelty_margin; no estimator_classes array
+REP_MIN_FRAMES = 2  # a rep has a start and an end
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
 
@@ -35,7 +35,8 @@ def as_series_list(X):
 
     Accepts a :class:`~formcheck.datasets.rep_dataset.RepDataset`, a list of arrays or
     ``AngleSeries`` of shape ``(T_i, C)``, a 3-D array ``(n, T, C)``, or a 2-D
-    array ``(n, T)`` of univariate series (as tslearn does).
+    array ``(n, T)`` of univariate series (as tslearn does). The arrays are checked
+    by :func:`formcheck.dtw.validation.check_collection`, the validator DTW uses too.
 
     Returns
     -------
@@ -57,32 +58,7 @@ def as_series_list(X):
         channels = X[0].channels
         if any(s.channels != channels for s in X):
             raise ChannelMismatchError("the series do not all have the same channels")
-    series = _to_arrays(X)
-    _check_series(series)
-    return series, channels
-
-
-def _to_arrays(X) -> list:
-    if sparse.issparse(X):
-        raise InputError("A sparse matrix was passed, but dense data is required: "
-                         "sparse input is not supported")
-    if isinstance(X, np.ndarray) or not isinstance(X, (list, tuple)):
-        array = _numeric(X, "X")
-        if array.ndim == 2:
-            return list(array[:, :, None])
-        if array.ndim == 3:
-            return list(array)
-        raise InputError(f"Reshape your data: X must be (n, T, C), (n, T) or a list of (T, C) arrays; "
-                         f"got an array of shape {array.shape}")
-    out = []
-    for i, item in enumerate(X):
-        array = _numeric(item, f"X[{i}]")
-        if array.ndim == 1:
-            array = array[:, None]
-        if array.ndim != 2:
-            raise InputError(f"X[{i}] must have shape (T, C); got {array.shape}")
-        out.append(array)
-    return out
+    return check_collection(X, "X", min_frames=REP_MIN_FRAMES, univariate=True), channels
 
 
 def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
@@ -100,31 +76,6 @@ def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
     mean = np.stack([stacked[y_index == k].mean(axis=0) for k in range(n_classes)])
     std = np.stack([stacked[y_index == k].std(axis=0) for k in range(n_classes)])
     return mean, std
-
-
-def _numeric(data, name) -> np.ndarray:
-    try:
-        array = np.asarray(data)
-        complex_data = np.iscomplexobj(array)
-        if not complex_data:
-            return array.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} is not numeric: {exc}") from None
-    raise InputError(f"{name}: Complex data not supported")
-
-
-def _check_series(series):
-    if not series:
-        raise InputError("X holds no series (need at least 1 sample)")
-    n_channels = series[0].shape[1]
-    for i, s in enumerate(series):
-        if s.shape[1] != n_channels:
-            raise ChannelMismatchError(
-                f"X[{i}] has {s.shape[1]} channels but X[0] has {n_channels}")
-        if s.shape[0] < 2:
-            raise TooFewFramesError(f"X[{i}] has {s.shape[0]} frame(s); a rep needs at least 2")
-        if not np.isfinite(s).all():
-            raise MissingDataError(f"X[{i}] contains NaN or infinite values")
 
 
 class RepClassifier(ClassifierMixin, BaseEstimator):

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ..dtw.search import dtw_path, knn_search, prepare_training
+from ..dtw import dtw_path, knn_search, prepare_training
 from ..errors import InputError, ParameterError
 from .base import BOOLEAN, NONE, RepClassifier, interval, options
 
@@ -25,10 +25,11 @@ class DTWKNeighborsClassifier(RepClassifier):
 
     The neighbours are exactly those a brute-force search returns (same
     distances, ties broken by the lower training index), found faster: LB_Kim
-    and LB_Keogh lower bounds (the query's envelope, built per query once for
-    each distinct training length) rank and skip candidates, DTW abandons
-    early once it exceeds the current k-th best, and queries run in parallel
-    in numba-compiled code. Prediction cost still grows with the number of
+    and LB_Keogh lower bounds rank and skip candidates (LB_Keogh on the
+    query's envelope over the band, built per query for each distinct
+    training length), DTW abandons early once it exceeds the current k-th
+    best, and a batch of queries is spread over threads running
+    numba-compiled code. Prediction cost still grows with the number of
     training reps; see ``LearnedClassifier`` for a constant-cost alternative.
 
     DTW is multivariate (dependent): the cost of matching two frames is the
@@ -75,7 +76,7 @@ class DTWKNeighborsClassifier(RepClassifier):
         reps' own units.
     novelty_threshold_ : float
         Novelty scores above it mark a rep unlike the training reps.
-    train_set_ : formcheck.dtw.search.TrainingSet
+    train_set_ : formcheck.dtw.TrainingSet
         The standardised training reps and the band ``window`` had in ``fit``
         (``train_set_.window``), which every search and ``alignment`` use.
     train_y_ : numpy.ndarray of int
