@@ -166,11 +166,12 @@ class FormChecker:
     def reset(self):
         """Forget the stream fed to :meth:`update`."""
         self._frames: list = []
+        self._world: list = []
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
 
-    def update(self, frame_landmarks):
+    def update(self, frame_landmarks, world_landmarks=None):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
 
         Parameters
@@ -178,16 +179,22 @@ class FormChecker:
         frame_landmarks : array_like, shape (J, 2|3|4)
             One frame's keypoints in the checker's ``layout`` (NaN rows when
             no person was found).
+        world_landmarks : array_like, shape (J, 3), optional
+            The frame's 3-D landmarks (MediaPipe's world landmarks), needed
+            by a model trained on 3-D angles.
 
         Returns
         -------
         RepVerdict or None
         """
         self._frames.append(np.asarray(frame_landmarks, dtype=np.float32))
+        self._world.append(None if world_landmarks is None
+                           else np.asarray(world_landmarks, dtype=np.float32))
         keep = int(2 * self.exercise.max_duration * self.fps)
         if len(self._frames) > keep:
             drop = len(self._frames) - keep
             del self._frames[:drop]
+            del self._world[:drop]
             self._offset += drop
         if len(self._frames) < int(self.exercise.min_duration * self.fps):
             return None
@@ -215,7 +222,8 @@ class FormChecker:
 
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       image_size=self.image_size)
+                                       image_size=self.image_size,
+                                       world_landmarks=self._stream_world())
         try:
             angles = self._angles(pose)
         except FormcheckError:
@@ -235,6 +243,14 @@ class FormChecker:
                 self._count += 1
                 return verdict
         return None
+
+    def _stream_world(self):
+        """World landmarks of the buffered frames (NaN where a frame had none), or None."""
+        shapes = [w.shape for w in self._world if w is not None]
+        if not shapes:
+            return None
+        missing = np.full(shapes[0], np.nan, np.float32)
+        return np.stack([missing if w is None else w for w in self._world])
 
     # -- internals -------------------------------------------------------------------------
     def _angles(self, pose):

@@ -40,6 +40,10 @@ class RepDataset:
         Source video or subject per rep, for leakage-free splits.
     metadata : dict, optional
         Free JSON-serialisable information (exercise, feature settings...).
+        ``metadata["feature_settings"]["geometry"]`` is set to the geometry
+        the reps' angles were measured in (``"3d"`` or ``"2d"``, see
+        :func:`~formcheck.joint_angles`), so a model trained on them computes
+        angles the same way.
     sources : sequence of str, optional
         Where each rep came from (file and frame range), for the catalog.
 
@@ -67,7 +71,7 @@ class RepDataset:
         self.reps = reps
         self.labels = np.array(labels, dtype=str)
         self.groups = np.array(groups, dtype=str)
-        self.metadata = dict(metadata or {})
+        self.metadata = _with_geometry(dict(metadata or {}), reps)
         self.sources = np.array(sources if sources is not None else [""] * len(reps), dtype=str)
 
     # -- basic container behaviour -------------------------------------------------
@@ -193,7 +197,9 @@ class RepDataset:
         """
         meta, arrays = read_archive(path, "rep-dataset", _FORMAT)
         bounds = np.concatenate([[0], np.cumsum(arrays["lengths"])])
-        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path))
+        geometry = (meta["metadata"].get("feature_settings") or {}).get("geometry")
+        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path),
+                            geometry=geometry)
                 for a, b, fps in zip(bounds[:-1], bounds[1:], meta["fps"])]
         return cls(reps, arrays["labels"], arrays["groups"], meta["metadata"], arrays["sources"])
 
@@ -225,7 +231,7 @@ class RepDataset:
             raise DatasetError(f"{root}: no files in labelled sub-folders (root/<label>/<file>)")
         parts = [_reps_of_file(path, exercise, exercise.full_label(label), fps, layout,
                                angle_options) for label, path in progress_bar(files, progress, unit="file")]
-        return _merge(parts, exercise, root)
+        return _merge(parts, exercise, root, angle_options)
 
     @classmethod
     def from_annotations(cls, csv_path, exercise, *, root=None, fps=None, layout=None,
@@ -261,7 +267,32 @@ class RepDataset:
             sources.append(f"{row['file']}[{start}:{end}]")
         if not reps:
             raise DatasetError(f"{csv_path}: no labelled rows")
-        return cls(reps, labels, groups, {"exercise": exercise.name}, sources)
+        return cls(reps, labels, groups, {"exercise": exercise.name,
+                                          "feature_settings": dict(angle_options)}, sources)
+
+
+def _with_geometry(metadata: dict, reps) -> dict:
+    """``metadata`` with ``feature_settings["geometry"]`` set from the reps' angles.
+
+    Raises
+    ------
+    DatasetError
+        The reps mix 3-D and 2-D angles, or the metadata names another geometry.
+    """
+    found = {rep.geometry for rep in reps} - {None}
+    if len(found) > 1:
+        raise DatasetError(
+            "the reps mix joint angles measured in 3-D (videos, 3-D keypoints) and in 2-D "
+            "(image keypoints); measure them all one way, e.g. with geometry='2d'")
+    if not found:
+        return metadata
+    settings = dict(metadata.get("feature_settings") or {})
+    recorded, geometry = settings.get("geometry", "auto"), found.pop()
+    if recorded not in ("auto", geometry):
+        raise DatasetError(f"the metadata says the angles are {recorded} but the reps were "
+                           f"measured in {geometry}")
+    settings["geometry"] = geometry
+    return {**metadata, "feature_settings": settings}
 
 
 def _check_channels(reps):
@@ -275,7 +306,7 @@ def _check_channels(reps):
 
 def _time_stretch(rep: AngleSeries, factor: float) -> AngleSeries:
     values = resample(np.asarray(rep), max(2, int(round(len(rep) * factor))))
-    return AngleSeries(values, rep.channels, rep.fps, rep.source)
+    return AngleSeries(values, rep.channels, rep.fps, rep.source, rep.geometry)
 
 
 def _load_pose(path: Path, fps, layout):
@@ -291,11 +322,12 @@ def _reps_of_file(path, exercise, label, fps, layout, angle_options):
             [f"{path.name}[{r.start}:{r.end}]" for r in reps])
 
 
-def _merge(parts, exercise, root) -> RepDataset:
+def _merge(parts, exercise, root, angle_options) -> RepDataset:
     reps, labels, groups, sources = ([x for part in parts for x in part[k]] for k in range(4))
     if not reps:
         raise DatasetError(f"{root}: no reps were found in any file")
-    return RepDataset(reps, labels, groups, {"exercise": exercise.name}, sources)
+    return RepDataset(reps, labels, groups, {"exercise": exercise.name,
+                                             "feature_settings": dict(angle_options)}, sources)
 
 
 def _read_annotations(csv_path: Path) -> list:

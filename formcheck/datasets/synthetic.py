@@ -13,7 +13,8 @@ of the 3-D body, a 2-D side view measures within a few degrees of them:
 
 * ``squat/correct`` (knee angle at the bottom 56-86 degrees) and
   ``squat/not-low`` (bottom knee angle 102 degrees at severity 0 to 135 at 1);
-  filmed from the side, front or back. Forward kinematics from the ankles on
+  filmed from the side, front, back or half-way between front and side
+  (``diagonal-left``, ``diagonal-right``). Forward kinematics from the ankles on
   the floor (shin incline, knee, thigh), with the trunk leaning forward as
   much as keeps the centre of mass over the feet; arms reach forward, cross on
   the chest or rest on the hips.
@@ -31,6 +32,13 @@ of the 3-D body, a 2-D side view measures within a few degrees of them:
 
 Sets made with the same seed differ only in the fault: subject, timing, camera
 and noise are drawn identically whatever the label and severity.
+
+With ``world_landmarks=True`` a set also carries what MediaPipe calls world
+landmarks: the body's 3-D joints in metres, in the camera's axes (x to the
+image's right, y down, z away from the camera) with the origin between the
+hips, jittered like the image landmarks (up to 2.5 times as much on the far side, three
+times as much in depth, the coordinate a single camera knows least). Joint
+angles are then measured in 3-D (see :func:`formcheck.joint_angles`).
 
 Each subject (:class:`Subject`) has its own body and habits (tempo, depth,
 stance, grip, arm position...), so several sets can share one subject and a
@@ -59,9 +67,10 @@ SYNTHETIC_LABELS = {
 }
 
 #: Exercise -> camera views it can be filmed from. ``side-left`` means the
-#: subject faces the left edge of the image (their left side is nearer).
+#: subject faces the left edge of the image (their left side is nearer);
+#: ``diagonal-left`` is half-way (45 degrees) between ``front`` and ``side-left``.
 VIEWS = {
-    "squat": ("side-left", "side-right", "front", "back"),
+    "squat": ("side-left", "side-right", "front", "back", "diagonal-left", "diagonal-right"),
     "pull-up": ("front", "back"),
     "push-up": ("side-left", "side-right"),
 }
@@ -74,7 +83,8 @@ DEFAULT_VIEWS = {
     "push-up": ("side-left", "side-right"),
 }
 
-_VIEW_YAW = {"front": 0.0, "side-right": 90.0, "back": 180.0, "side-left": -90.0}
+_VIEW_YAW = {"front": 0.0, "side-right": 90.0, "back": 180.0, "side-left": -90.0,
+             "diagonal-left": -45.0, "diagonal-right": 45.0}
 _IMAGE_SIZES = {
     "squat": ((1280, 720), (720, 1280), (1920, 1080)),
     "pull-up": ((720, 1280), (1280, 720), (1080, 1920)),
@@ -669,7 +679,11 @@ def _sway(world, pivot, moving, subject, rng, fps, exercise, u):
 
 
 def _film(world, view, rng, exercise, image_size, subject):
-    """Project world points (metres) through a pinhole camera into pixels; return depth too."""
+    """Project world points (metres) through a pinhole camera into pixels; return depth too.
+
+    Also returns the camera's axes, rows x (image right), y (image down) and
+    z (away from the camera), for :func:`_world_landmarks`.
+    """
     yaw = np.radians(_VIEW_YAW[view] + rng.uniform(-12, 12))
     pitch = np.radians(rng.uniform(*_PITCH[exercise]))
     roll = np.radians(rng.normal(0, 1.2))
@@ -698,16 +712,40 @@ def _film(world, view, rng, exercise, image_size, subject):
     hips = depth[:, [_J["left_hip"], _J["right_hip"]]].mean(1, keepdims=True)
     z = (depth - hips) * scale * k / width
     far_left = float(np.dot([1.0, 0.0, 0.0], look))  # > 0: the subject's left side is far
-    return px, py, z, scale * subject.height, far_left
+    axes = np.stack([right * cr - up * sr, -(right * sr + up * cr), look])
+    return px, py, z, scale * subject.height, far_left, axes
+
+
+def _far_weights(far_left):
+    """Per joint, how much it is on the far side of the view (0 near, 1 straight behind)."""
+    far = np.zeros(_N)
+    far[_LEFT] = max(far_left, 0.0) ** 2
+    far[_RIGHT] = max(-far_left, 0.0) ** 2
+    return far
+
+
+def _world_landmarks(world, axes, far_left, missing, rng, noise, subject):
+    """MediaPipe-like world landmarks (T, 33, 3): metres in the camera's axes, hips at 0.
+
+    Jitter (white plus slowly wandering) of ``noise`` statures, 2.5 times more
+    for far joints and 3 times more in depth; frames in ``missing`` are NaN.
+    """
+    hips = world[:, [_J["left_hip"], _J["right_hip"]]].mean(1, keepdims=True)
+    out = (world - hips) @ axes.T
+    if noise > 0:
+        sigma = noise * subject.height * (1 + 1.5 * _far_weights(far_left))[:, None] \
+            * np.array([1.0, 1.0, 3.0])
+        slow = lfilter([np.sqrt(1 - 0.85 ** 2)], [1, -0.85], rng.normal(0, 1, out.shape), axis=0)
+        out = out + sigma * (0.75 * rng.normal(0, 1, out.shape) + 0.65 * slow)
+    out[missing] = np.nan
+    return out
 
 
 def _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_size, view):
     """Add MediaPipe-like jitter, visibility and dropped frames; return (T, 33, 4) normalised."""
     n = px.shape[0]
     width, height = image_size
-    far = np.zeros(_N)
-    far[_LEFT] = max(far_left, 0.0) ** 2
-    far[_RIGHT] = max(-far_left, 0.0) ** 2
+    far = _far_weights(far_left)
     # visibility: near joints high, far joints of a side view low and flickering
     near_vis = 1.0 - 0.08 * (1.0 - rng.random((n, _N)) ** 0.25)  # 1 - 0.08 * Beta(1, 4)
     near_vis[:, _EXTREMITIES] -= 0.1 * (1.0 - rng.random((n, len(_EXTREMITIES))) ** (1 / 3))
@@ -793,12 +831,14 @@ def _check_severity(severity):
 
 
 def _generate(exercise, label, n_reps, rng, *, fps, severity, view, noise, drop_rate, idle,
-              subject, image_size):
+              subject, image_size, world_landmarks=False):
     if subject is None:
         subject = Subject.random(rng)
     choices = {None: DEFAULT_VIEWS[exercise], "any": VIEWS[exercise]}
     if "side-left" in VIEWS[exercise]:
         choices["side"] = ("side-left", "side-right")
+    if "diagonal-left" in VIEWS[exercise]:
+        choices["diagonal"] = ("diagonal-left", "diagonal-right")
     if view in choices:
         view = str(choices[view][int(rng.integers(len(choices[view])))])
     else:
@@ -814,16 +854,21 @@ def _generate(exercise, label, n_reps, rng, *, fps, severity, view, noise, drop_
     u, rep_id, second, bounds = _timeline(n_reps, subject, rng, fps, idle)
     world, pivot, moving = _MODELS[exercise](subject, u, rep_id, second, params, rng)
     world = _sway(world, pivot, moving, subject, rng, fps, exercise, u)
-    px, py, z, body_px, far_left = _film(world, view, rng, exercise, image_size, subject)
+    px, py, z, body_px, far_left, axes = _film(world, view, rng, exercise, image_size, subject)
     landmarks = _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_size,
                          view)
+    world_view = None
+    if world_landmarks:         # drawn last, so the image landmarks are the same either way
+        world_view = _world_landmarks(world, axes, far_left, np.isnan(landmarks[..., 0]), rng,
+                                      noise, subject)
     return landmarks, bounds, {"subject": subject, "view": view, "severity": sev,
-                               "image_size": tuple(image_size), "params": params}
+                               "image_size": tuple(image_size), "params": params,
+                               "world_landmarks": world_view}
 
 
 def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severity=None,
              view=None, noise=0.006, drop_rate=0.02, idle=1.0, subject=None, image_size=None,
-             return_bounds=False):
+             world_landmarks=False, return_bounds=False):
     """A continuous synthetic set of ``n_reps`` reps as a MediaPipe-layout pose sequence.
 
     Parameters
@@ -845,10 +890,12 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
         draws a level for the set from (0, 1) and varies it from rep to rep
         (standard deviation 0.08), as a person repeats their own fault.
         Ignored for the correct class.
-    view : {"side", "side-left", "side-right", "front", "back", "any"}, optional
-        Camera view (see :data:`VIEWS`). ``"side"`` and ``"any"`` pick one at
-        random; the default picks from :data:`DEFAULT_VIEWS` (squats: side
-        only, since from the front the 2-D knee angle hardly shows depth).
+    view : {"side", "side-left", "side-right", "front", "back", "diagonal", "diagonal-left", \
+"diagonal-right", "any"}, optional
+        Camera view (see :data:`VIEWS`). ``"side"``, ``"diagonal"`` and
+        ``"any"`` pick one at random; the default picks from
+        :data:`DEFAULT_VIEWS` (squats: side only, since from the front the
+        2-D knee angle hardly shows depth).
     noise : float
         Standard deviation of the landmark jitter as a fraction of the
         subject's height in the image (far-side joints get 3 times more);
@@ -863,6 +910,10 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
         The person; default a random one drawn from ``seed``.
     image_size : tuple (width, height), optional
         Default: a common video size for the exercise, drawn from ``seed``.
+    world_landmarks : bool
+        Also give the 3-D world landmarks MediaPipe gives for a video (see
+        the module docstring), so that joint angles are measured in 3-D. The
+        image landmarks are the same either way.
     return_bounds : bool
         Also return the true ``(start, end)`` frames of every rep (end exclusive).
 
@@ -892,12 +943,13 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
     """
     pose, bounds, _ = _make_set(exercise, label, n_reps, seed, fps=fps, severity=severity,
                                 view=view, noise=noise, drop_rate=drop_rate, idle=idle,
-                                subject=subject, image_size=image_size)
+                                subject=subject, image_size=image_size,
+                                world_landmarks=world_landmarks)
     return (pose, bounds) if return_bounds else pose
 
 
 def _make_set(exercise, label, n_reps, seed, *, fps, severity, view, noise, drop_rate, idle,
-              subject, image_size):
+              subject, image_size, world_landmarks=False):
     """:func:`make_set` that also returns the set's details (subject, view, severities)."""
     exercise, label = _check_exercise_label(exercise, label)
     _check_number("n_reps", n_reps, 1, 10_000, integer=True)
@@ -913,16 +965,17 @@ def _make_set(exercise, label, n_reps, seed, *, fps, severity, view, noise, drop
     landmarks, bounds, info = _generate(
         exercise, label, int(n_reps), _rng(seed), fps=float(fps), severity=severity, view=view,
         noise=float(noise), drop_rate=float(drop_rate), idle=float(idle), subject=subject,
-        image_size=image_size)
+        image_size=image_size, world_landmarks=bool(world_landmarks))
     seed_txt = "" if isinstance(seed, np.random.Generator) else f" seed={seed}"
     pose = PoseSequence.from_array(landmarks, fps=fps, layout="mediapipe33", columns="xyzv",
                                    image_size=info["image_size"], units="normalized",
-                                   source=f"synthetic {label}{seed_txt}")
+                                   source=f"synthetic {label}{seed_txt}",
+                                   world_landmarks=info["world_landmarks"])
     return pose, bounds, info
 
 
 def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *, severity=None,
-                 view=None, progress=False):
+                 view=None, world_landmarks=False, progress=False):
     """A labelled :class:`~formcheck.datasets.rep_dataset.RepDataset` of synthetic reps.
 
     For every subject and every class the body model performs (see
@@ -946,7 +999,11 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
         Passed to :func:`make_set`, which draws one per set. Front and back
         squats (``"any"``) are opt-in: from the front the 2-D knee angle that
         drives squat segmentation hardly changes in a shallow squat, so those
-        reps are lost and the classes become skewed by view.
+        reps are lost and the classes become skewed by view, unless the
+        angles are measured in 3-D (``world_landmarks=True``).
+    world_landmarks : bool
+        Passed to :func:`make_set`: the poses carry 3-D world landmarks, as
+        videos do, and the reps' angles are measured in 3-D.
     progress : bool
         Show a progress bar (tqdm).
 
@@ -992,7 +1049,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
             pose, bounds, info = _make_set(
                 exercise, label, reps_per_class, set_seed, fps=30.0, severity=severity,
                 view=view, noise=0.006, drop_rate=0.02, idle=1.0, subject=subject,
-                image_size=None)
+                image_size=None, world_landmarks=world_landmarks)
             found = segment_reps(joint_angles(pose, exercise=exercise), exercise)
             if len(found) != reps_per_class:
                 miscounted.append({"subject": subject.id, "label": label, "seed": set_seed,
@@ -1021,6 +1078,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
         "fps": 30.0,
         "layout": "mediapipe33",
         "view": view,
+        "feature_settings": {"geometry": "3d" if world_landmarks else "2d"},
         "miscounted_sets": miscounted,
         "per_rep": per_rep,
     }
