@@ -15,7 +15,7 @@ from .features.exercises import get_exercise
 from .features.angles import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
-from .reps import segment_reps
+from .reps import no_rep_reason, segment_reps
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
 
@@ -139,7 +139,12 @@ class FormChecker:
 
     # -- whole recordings ---------------------------------------------------------------
     def check_video(self, path, **extract_options) -> list:
-        """Extract the pose from a video (needs the ``video`` extra) and check every rep."""
+        """Extract the pose from a video (needs the ``video`` extra) and check every rep.
+
+        ``extract_options`` go to :func:`~formcheck.pose.extract_pose`; with
+        ``roi=(x, y, width, height)`` only the person in that region of the
+        frame is followed, when others are in the picture.
+        """
         from .pose.extract import extract_pose
 
         return self.check_pose(extract_pose(path, **extract_options))
@@ -161,6 +166,17 @@ class FormChecker:
         angles = self._angles(pose)
         return [self._verdict(rep, rep.start, rep.end)
                 for rep in segment_reps(angles, self.exercise)]
+
+    def no_rep_reason(self, pose: PoseSequence) -> str:
+        """Why :meth:`check_pose` finds no rep in ``pose``; ``""`` when it finds some.
+
+        A long recording in which the tracked person never moves like the
+        exercise gets a sentence starting with
+        :data:`~formcheck.reps.NOT_PERFORMING`: no verdict is given on someone
+        who is not doing it (a bystander; see ``roi`` in :meth:`check_video`).
+        See :func:`~formcheck.reps.no_rep_reason`.
+        """
+        return no_rep_reason(self._angles(pose), self.exercise)
 
     # -- streaming -------------------------------------------------------------------------
     def reset(self):

@@ -20,7 +20,7 @@ from .._progress import progress as progress_bar
 from ..errors import ChannelMismatchError, DatasetError, DependencyError, InputError
 from ..features.angles import AngleSeries, joint_angles, resample
 from ..pose.load import load_pose
-from ..reps import segment_reps
+from ..reps import no_rep_reason, segment_reps
 
 __all__ = ["RepDataset"]
 
@@ -212,11 +212,14 @@ class RepDataset:
         Files may be videos (pose is extracted with MediaPipe, needs the
         ``video`` extra) or keypoint files readable by :func:`formcheck.load_keypoints`.
         The label is ``"<exercise>/<folder name>"`` and the group is the file.
+        A file in which no rep is found adds none; it is listed, with the
+        reason (see :func:`~formcheck.reps.no_rep_reason`), in
+        ``metadata["files_without_reps"]`` (``"<label>/<file>"`` -> reason).
 
         Raises
         ------
         DatasetError
-            ``root`` is missing or holds no labelled files.
+            ``root`` is missing or holds no labelled files, or no file holds a rep.
         """
         from ..features.exercises import get_exercise
 
@@ -316,18 +319,24 @@ def _load_pose(path: Path, fps, layout):
 
 
 def _reps_of_file(path, exercise, label, fps, layout, angle_options):
+    """(file, rep series, labels, groups, sources, why no rep: "" when some) of one file."""
     series = joint_angles(_load_pose(path, fps, layout), exercise=exercise, **angle_options)
     reps = segment_reps(series, exercise)
-    return ([r.angles for r in reps], [label] * len(reps), [path.name] * len(reps),
-            [f"{path.name}[{r.start}:{r.end}]" for r in reps])
+    return (f"{path.parent.name}/{path.name}", [r.angles for r in reps], [label] * len(reps),
+            [path.name] * len(reps),
+            [f"{path.name}[{r.start}:{r.end}]" for r in reps],
+            "" if reps else no_rep_reason(series, exercise))
 
 
 def _merge(parts, exercise, root, angle_options) -> RepDataset:
-    reps, labels, groups, sources = ([x for part in parts for x in part[k]] for k in range(4))
+    reps, labels, groups, sources = ([x for part in parts for x in part[k]] for k in range(1, 5))
+    without = {name: why for name, *_, why in parts if why}
     if not reps:
-        raise DatasetError(f"{root}: no reps were found in any file")
+        listed = "".join(f"\n  {name}: {why}" for name, why in without.items())
+        raise DatasetError(f"{root}: no reps were found in any file:{listed}")
     return RepDataset(reps, labels, groups, {"exercise": exercise.name,
-                                             "feature_settings": dict(angle_options)}, sources)
+                                             "feature_settings": dict(angle_options),
+                                             "files_without_reps": without}, sources)
 
 
 def _read_annotations(csv_path: Path) -> list:
