@@ -238,8 +238,9 @@ def no_rep_reason(angles: AngleSeries, exercise, *, min_prominence=None, smooth=
     >>> import numpy as np
     >>> from formcheck import AngleSeries
     >>> still = AngleSeries(np.full((150, 2), 172.0), ["left_knee", "right_knee"], fps=30)
-    >>> no_rep_reason(still, "squat")
-    'the tracked person is not doing squat reps: their knee angle moves 0° in 5.0 s, a rep moves it at least 30°'
+    >>> reason = no_rep_reason(still, "squat")
+    >>> reason.startswith(NOT_PERFORMING), reason.split(": ", 1)[1]
+    (True, 'their knee angle moves 0° in 5.0 s, a rep moves it at least 30°')
     """
     return _segment(angles, exercise, min_prominence, smooth)[1]
 

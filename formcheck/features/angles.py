@@ -346,7 +346,7 @@ def _inclination(segment) -> np.ndarray:
 
 
 def _angle_between(u, v) -> np.ndarray:
-    """Angle in degrees between (T, 3) vectors; atan2 of |u x v| and u . v stays exact near 0 and 180."""
+    """Angle in degrees between (T, 3) vectors: atan2(|u x v|, u . v), exact near 0 and 180."""
     cross = np.linalg.norm(np.cross(u, v), axis=-1)
     return np.degrees(np.arctan2(cross, (u * v).sum(axis=-1)))
 

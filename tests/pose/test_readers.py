@@ -243,7 +243,8 @@ def test_world_landmarks_are_saved_and_read_back_as_a_3d_pose(tmp_path):
     np.testing.assert_array_equal(loaded.world_landmarks, pose.world_landmarks)
     np.testing.assert_array_equal(loaded.landmarks, pose.landmarks)
     # a 3-D skeleton from elsewhere: image keypoints plus world_landmarks in metres
-    np.savez(tmp_path / "skeleton.npz", keypoints=pose.landmarks, world_landmarks=pose.world_landmarks)
+    np.savez(tmp_path / "skeleton.npz", keypoints=pose.landmarks,
+             world_landmarks=pose.world_landmarks)
     assert load_keypoints(tmp_path / "skeleton.npz").world_landmarks is not None
     assert load_keypoints(make_set("squat", n_reps=1).save(tmp_path / "flat.npz")).world_landmarks \
         is None
