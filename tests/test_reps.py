@@ -122,7 +122,7 @@ def test_durations_are_judged_against_the_sets_own_reps():
     assert len(reps) == 3 and min(rep.duration for rep in reps) > 1.5
     quick = knee_series(np.concatenate([idle(1), dip(0.2), idle(1)]))
     assert segment_reps(quick, "squat", smooth=0) == []
-    assert "is too quick for a rep (0.20 s < 0.3 s)" in no_rep_reason(quick, "squat", smooth=0)
+    assert "is too quick for a rep (0.20 s < 0.4 s)" in no_rep_reason(quick, "squat", smooth=0)
 
 
 def test_a_rep_cut_by_the_end_or_the_start_of_the_recording_is_not_counted():

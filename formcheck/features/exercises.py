@@ -14,7 +14,7 @@ The shape of one entry (the built-in squat, shortened)::
       "channels": ["left_knee", "right_knee", "left_hip", "right_hip", "hips_over_ankles"],
       "driving": {"channels": ["left_knee", "right_knee"], "phase": "min",
                   "fallback": {"channels": ["hips_over_ankles"], "min_prominence": 0.1}},
-      "min_prominence": 30.0, "min_duration": 0.3, "max_duration": 8.0,
+      "min_prominence": 30.0, "min_duration": 0.4, "max_duration": 8.0,
       "classes": {"squat/correct": "...", "squat/not-low": "..."},
       "correct": "squat/correct",
       "phases": ["on the way down", "at the bottom", "on the way up"]
