@@ -36,9 +36,9 @@ and noise are drawn identically whatever the label and severity.
 With ``world_landmarks=True`` a set also carries what MediaPipe calls world
 landmarks: the body's 3-D joints in metres, in the camera's axes (x to the
 image's right, y down, z away from the camera) with the origin between the
-hips, jittered like the image landmarks (up to 2.5 times as much on the far side, three
-times as much in depth, the coordinate a single camera knows least). Joint
-angles are then measured in 3-D (see :func:`formcheck.joint_angles`).
+hips, jittered like the image landmarks (up to 2.5 times as much on the far
+side, three times as much in depth, the coordinate a single camera knows
+least). Joint angles are then measured in 3-D (see :func:`formcheck.joint_angles`).
 
 Each subject (:class:`Subject`) has its own body and habits (tempo, depth,
 stance, grip, arm position...), so several sets can share one subject and a
@@ -75,8 +75,9 @@ VIEWS = {
     "push-up": ("side-left", "side-right"),
 }
 
-#: Views drawn when ``view`` is None. Front and back squats are opt-in (``view="front"``,
-#: ``"back"`` or ``"any"``): from the front the 2-D knee angle hardly shows squat depth.
+#: Views drawn when ``view`` is None. Front, back and diagonal squats are opt-in
+#: (``view="front"``, ``"back"``, ``"diagonal"`` or ``"any"``): from the front the 2-D knee
+#: angle hardly shows squat depth (the 3-D one does: ``world_landmarks=True``).
 DEFAULT_VIEWS = {
     "squat": ("side-left", "side-right"),
     "pull-up": ("front", "back"),
