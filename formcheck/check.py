@@ -15,7 +15,7 @@ from .features.channels import available_channels
 from .features.exercises import get_exercise
 from .feedback import Feedback, explain
 from .pose import PoseSequence
-from .reps import cut_recording
+from .reps import cut_recording, no_rep_reason
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
 
@@ -25,7 +25,7 @@ UNKNOWN = "unknown"
 _SETTLE_SECONDS = 0.25
 #: Bumped whenever the synthetic data or the segmentation the built-in models are trained on
 #: changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 2
+BUILTIN_RECIPE = 3
 
 
 def _settled(signal, rep, settle) -> bool:
@@ -139,7 +139,12 @@ class FormChecker:
 
     # -- whole recordings ---------------------------------------------------------------
     def check_video(self, path, **extract_options) -> list:
-        """Extract the pose from a video (needs the ``video`` extra) and check every rep."""
+        """Extract the pose from a video (needs the ``video`` extra) and check every rep.
+
+        ``extract_options`` go to :func:`~formcheck.pose.extract_pose`; with
+        ``roi=(x, y, width, height)`` only the person in that region of the
+        frame is followed, when others are in the picture.
+        """
         from .pose.extract import extract_pose
 
         return self.check_pose(extract_pose(path, **extract_options))
@@ -176,15 +181,27 @@ class FormChecker:
         return cut_recording(pose, self.exercise, channels=self._channels(pose),
                              **self.model.feature_settings_)
 
+    def no_rep_reason(self, pose: PoseSequence) -> str:
+        """Why :meth:`check_pose` finds no rep in ``pose``; ``""`` when it finds some.
+
+        A long recording in which the tracked person never moves like the
+        exercise gets a sentence starting with
+        :data:`~formcheck.reps.NOT_PERFORMING`: no verdict is given on someone
+        who is not doing it (a bystander; see ``roi`` in :meth:`check_video`).
+        See :func:`~formcheck.reps.no_rep_reason`.
+        """
+        return no_rep_reason(self.cut_recording(pose)[0], self.exercise)
+
     # -- streaming -------------------------------------------------------------------------
     def reset(self):
         """Forget the stream fed to :meth:`update`."""
         self._frames: list = []
+        self._world: list = []
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
 
-    def update(self, frame_landmarks):
+    def update(self, frame_landmarks, world_landmarks=None):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
 
         Parameters
@@ -192,16 +209,22 @@ class FormChecker:
         frame_landmarks : array_like, shape (J, 2|3|4)
             One frame's keypoints in the checker's ``layout`` (NaN rows when
             no person was found).
+        world_landmarks : array_like, shape (J, 3), optional
+            The frame's 3-D landmarks (MediaPipe's world landmarks), needed
+            by a model trained on 3-D angles.
 
         Returns
         -------
         RepVerdict or None
         """
         self._frames.append(np.asarray(frame_landmarks, dtype=np.float32))
+        self._world.append(None if world_landmarks is None
+                           else np.asarray(world_landmarks, dtype=np.float32))
         keep = int(2 * self.exercise.max_duration * self.fps)
         if len(self._frames) > keep:
             drop = len(self._frames) - keep
             del self._frames[:drop]
+            del self._world[:drop]
             self._offset += drop
         if len(self._frames) < int(self.exercise.min_duration * self.fps):
             return None
@@ -229,7 +252,8 @@ class FormChecker:
 
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       image_size=self.image_size)
+                                       image_size=self.image_size,
+                                       world_landmarks=self._stream_world())
         try:
             angles, reps = self.cut_recording(pose)
         except (MissingDataError, TooFewFramesError):
@@ -248,6 +272,14 @@ class FormChecker:
                 self._count += 1
                 return verdict
         return None
+
+    def _stream_world(self):
+        """World landmarks of the buffered frames (NaN where a frame had none), or None."""
+        shapes = [w.shape for w in self._world if w is not None]
+        if not shapes:
+            return None
+        missing = np.full(shapes[0], np.nan, np.float32)
+        return np.stack([missing if w is None else w for w in self._world])
 
     # -- internals -------------------------------------------------------------------------
     def _channels(self, pose) -> list:

@@ -27,7 +27,7 @@ from ..features.angles import AngleSeries, resample
 from ..features.exercises import get_exercise
 from ..pose import PoseSequence
 from ..pose.load import load_pose
-from ..reps import cut_recording
+from ..reps import cut_recording, no_rep_reason
 
 __all__ = ["RepDataset", "Recording", "TIME_SCALE"]
 
@@ -49,6 +49,10 @@ class RepDataset:
         Source video or subject per rep, for leakage-free splits.
     metadata : dict, optional
         Free JSON-serialisable information (exercise, feature settings...).
+        ``metadata["feature_settings"]["geometry"]`` is set to the geometry
+        the reps' angles were measured in (``"3d"`` or ``"2d"``, see
+        :func:`~formcheck.joint_angles`), so a model trained on them computes
+        angles the same way.
     sources : sequence of str, optional
         Where each rep came from (file and frame range), for the catalog.
 
@@ -76,7 +80,7 @@ class RepDataset:
         self.reps = reps
         self.labels = np.array(labels, dtype=str)
         self.groups = np.array(groups, dtype=str)
-        self.metadata = dict(metadata or {})
+        self.metadata = _with_geometry(dict(metadata or {}), reps)
         self.sources = np.array(sources if sources is not None else [""] * len(reps), dtype=str)
 
     # -- basic container behaviour -------------------------------------------------
@@ -215,7 +219,9 @@ class RepDataset:
         """
         meta, arrays = read_archive(path, "rep-dataset", _FORMAT)
         bounds = np.concatenate([[0], np.cumsum(arrays["lengths"])])
-        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path))
+        geometry = (meta["metadata"].get("feature_settings") or {}).get("geometry")
+        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path),
+                            geometry=geometry)
                 for a, b, fps in zip(bounds[:-1], bounds[1:], meta["fps"])]
         return cls(reps, arrays["labels"], arrays["groups"], meta["metadata"], arrays["sources"])
 
@@ -269,19 +275,24 @@ class RepDataset:
         >>> ds = RepDataset.from_recordings(
         ...     [Recording(pose, "squat/correct", "me", "set1")], "squat", target_fps=15)
         >>> len(ds), ds.metadata
-        (3, {'exercise': 'squat', 'feature_settings': {'target_fps': 15}})
+        (3, {'exercise': 'squat', 'feature_settings': {'target_fps': 15, 'geometry': '2d'}})
         """
         exercise = get_exercise(exercise)
         cutter = _RecordingCutter(exercise, fps, layout, feature_settings)
-        reps, labels, groups, sources = [], [], [], []
+        reps, labels, groups, sources, without = [], [], [], [], {}
         for recording in progress_bar(recordings, progress, unit="recording"):
-            for start, end, rep in cutter.spans(recording, whole_if_no_rep):
+            spans = cutter.spans(recording, whole_if_no_rep)
+            if not spans:
+                without[recording.name] = cutter.no_rep_reason(recording)
+            for start, end, rep in spans:
                 reps.append(rep)
                 labels.append(recording.label)
                 groups.append(recording.group)
                 sources.append(f"{recording.name}[{start}:{end}]")
         recorded = {**(metadata or {}), "exercise": exercise.name,
                     "feature_settings": dict(feature_settings)}
+        if without:
+            recorded["files_without_reps"] = without
         return cls(reps, labels, groups, recorded, sources)
 
     @classmethod
@@ -293,17 +304,21 @@ class RepDataset:
         ``video`` extra) or keypoint files readable by :func:`formcheck.load_keypoints`.
         The label is ``"<exercise>/<folder name>"`` and the group is the file.
         ``feature_settings`` go to :meth:`from_recordings`.
+        A file in which no rep is found adds none; it is listed, with the
+        reason (see :func:`~formcheck.reps.no_rep_reason`), in
+        ``metadata["files_without_reps"]`` (``"<label>/<file>"`` -> reason).
 
         Raises
         ------
         DatasetError
-            ``root`` is missing or holds no labelled files.
+            ``root`` is missing or holds no labelled files, or no file holds a rep.
         """
         exercise = get_exercise(exercise)
         root = Path(root)
         if not root.is_dir():
             raise DatasetError(f"{root}: not a folder of labelled sub-folders")
-        recordings = [Recording(path, exercise.full_label(folder.name), path.name, path.name)
+        recordings = [Recording(path, exercise.full_label(folder.name), path.name,
+                                f"{folder.name}/{path.name}")
                       for folder in sorted(root.iterdir()) if folder.is_dir()
                       for path in sorted(folder.iterdir())
                       if path.is_file() and not path.name.startswith(".")]
@@ -312,7 +327,9 @@ class RepDataset:
         dataset = cls.from_recordings(recordings, exercise, fps=fps, layout=layout,
                                       progress=progress, **feature_settings)
         if not len(dataset):
-            raise DatasetError(f"{root}: no reps were found in any file")
+            listed = "".join(f"\n  {name}: {why}"
+                             for name, why in dataset.metadata["files_without_reps"].items())
+            raise DatasetError(f"{root}: no reps were found in any file:{listed}")
         return dataset
 
     @classmethod
@@ -446,6 +463,11 @@ class _RecordingCutter:
             return [(0, len(angles), angles)]
         return [(rep.start, rep.end, rep.angles) for rep in reps]
 
+    def no_rep_reason(self, recording) -> str:
+        """Why no rep was found in ``recording`` (see :func:`~formcheck.reps.no_rep_reason`)."""
+        angles = self._cut_once(recording.pose)[2]
+        return no_rep_reason(angles, self.exercise)
+
     def _cut_once(self, pose):
         key = pose if isinstance(pose, PoseSequence) else Path(pose)
         if key not in self._cut:
@@ -473,10 +495,36 @@ def _checked(dataset, path, exercise, feature_settings):
     if recorded is not None and wanted != recorded:
         raise DatasetError(f"{path}: holds {recorded!r} reps, not {wanted!r}")
     settings = dataset.metadata.get("feature_settings") or {}
-    if feature_settings and feature_settings != settings:
+    asked = {key: value for key, value in feature_settings.items()
+             if not (key == "geometry" and value == "auto")}
+    if any(settings.get(key) != value for key, value in asked.items()):
         raise DatasetError(f"{path}: its reps were computed with feature settings {settings}; "
                            f"a saved dataset cannot be recomputed with {feature_settings}")
     return dataset
+
+
+def _with_geometry(metadata: dict, reps) -> dict:
+    """``metadata`` with ``feature_settings["geometry"]`` set from the reps' angles.
+
+    Raises
+    ------
+    DatasetError
+        The reps mix 3-D and 2-D angles, or the metadata names another geometry.
+    """
+    found = {rep.geometry for rep in reps} - {None}
+    if len(found) > 1:
+        raise DatasetError(
+            "the reps mix joint angles measured in 3-D (videos, 3-D keypoints) and in 2-D "
+            "(image keypoints); measure them all one way, e.g. with geometry='2d'")
+    if not found:
+        return metadata
+    settings = dict(metadata.get("feature_settings") or {})
+    recorded, geometry = settings.get("geometry", "auto"), found.pop()
+    if recorded not in ("auto", geometry):
+        raise DatasetError(f"the metadata says the angles are {recorded} but the reps were "
+                           f"measured in {geometry}")
+    settings["geometry"] = geometry
+    return {**metadata, "feature_settings": settings}
 
 
 def _check_channels(reps):
@@ -490,7 +538,7 @@ def _check_channels(reps):
 
 def _time_stretch(rep: AngleSeries, factor: float) -> AngleSeries:
     values = resample(np.asarray(rep), max(2, int(round(len(rep) * factor))))
-    return AngleSeries(values, rep.channels, rep.fps, rep.source)
+    return AngleSeries(values, rep.channels, rep.fps, rep.source, rep.geometry)
 
 
 def _load_pose(path: Path, fps, layout):

@@ -76,7 +76,7 @@ def _extract_one(path, settings, cache_root):
         return path, None, f"{type(exc).__name__}: {exc}"
 
 
-def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
+def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=True,
                  min_detection_confidence=0.5, track_backwards=True, progress=True,
                  backend=None) -> BatchResult:
     """Extract poses from many videos, in parallel, without stopping at a bad file.
@@ -90,8 +90,8 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
         about 1.3 cores (decoding thread + MediaPipe), so on a small machine
         ``n_jobs`` = number of cores / 1.3 is a good start. Worker processes
         import MediaPipe once each (about 1-2 s).
-    fps, max_side, cache, min_detection_confidence, track_backwards
-        As for :func:`~formcheck.pose.extract.extract_pose`.
+    fps, max_side, roi, cache, min_detection_confidence, track_backwards
+        As for :func:`~formcheck.pose.extract.extract_pose` (one ``roi`` for every video).
     progress : bool
         tqdm progress bar over videos.
     backend : str or joblib backend, optional
@@ -131,7 +131,7 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
     """
     from tqdm.auto import tqdm
 
-    settings = _settings(fps, max_side, min_detection_confidence, track_backwards)
+    settings = _settings(fps, max_side, min_detection_confidence, track_backwards, roi)
     paths = list(dict.fromkeys(str(p) for p in paths))
     cache_root = str(cache_dir("poses")) if cache else None   # resolved here, not in workers
     with tqdm(total=len(paths), unit="video", disable=not progress, desc="poses") as bar:

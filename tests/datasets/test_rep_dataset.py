@@ -21,6 +21,7 @@ from formcheck.reps import cut_recording
 CHANNELS = ["left_knee", "right_knee", "trunk_inclination"]
 #: Not the defaults, so that a constructor dropping them would show.
 SETTINGS = {"smooth": 0.3, "target_fps": 15}
+RECORDED = {**SETTINGS, "geometry": "2d"}  # keypoint files without world landmarks
 
 
 def write_annotations(root, path):
@@ -52,7 +53,7 @@ def test_from_recordings_cuts_every_recording_with_the_feature_settings():
     ds = RepDataset.from_recordings([Recording(pose, "squat/correct", "me", "set1")], "squat",
                                     **SETTINGS)
     angles, reps = cut_recording(pose, "squat", **SETTINGS)
-    assert ds.metadata == {"exercise": "squat", "feature_settings": SETTINGS}
+    assert ds.metadata == {"exercise": "squat", "feature_settings": RECORDED}
     assert len(ds) == len(reps) == 3 and {r.fps for r in ds.reps} == {15.0}
     assert list(ds.sources) == [f"set1[{r.start}:{r.end}]" for r in reps]
     assert set(ds.groups) == {"me"} and set(ds.labels) == {"squat/correct"}
@@ -103,18 +104,18 @@ def test_from_recordings_reads_files_and_reports_a_missing_one(squat_folder):
 def test_every_constructor_records_the_exercise_and_feature_settings(build, squat_folder,
                                                                      tmp_path):
     ds = build(squat_folder)
-    assert ds.metadata["exercise"] == "squat" and ds.metadata["feature_settings"] == SETTINGS
+    assert ds.metadata["exercise"] == "squat" and ds.metadata["feature_settings"] == RECORDED
     assert {rep.fps for rep in ds.reps} == {15.0} and len(ds) >= 4
     model = DTWKNeighborsClassifier().fit(ds)
-    assert model.exercise_ == "squat" and model.feature_settings_ == SETTINGS
+    assert model.exercise_ == "squat" and model.feature_settings_ == RECORDED
     for derived in (ds[ds.groups != ds.groups[0]], ds.augment(),
                     RepDataset.load(ds.save(tmp_path / "reps.fcd"))):
-        assert derived.metadata["feature_settings"] == SETTINGS
+        assert derived.metadata["feature_settings"] == RECORDED
 
 
 def test_synthetic_datasets_record_default_feature_settings():
     ds = make_synthetic_dataset("push-up", n_subjects=2, reps_per_class=2, seed=0)
-    assert ds.metadata["exercise"] == "push-up" and ds.metadata["feature_settings"] == {}
+    assert ds.metadata["exercise"] == "push-up" and ds.metadata["feature_settings"] == {"geometry": "2d"}
 
 
 def test_annotation_errors_name_the_csv(squat_folder, tmp_path):
@@ -265,3 +266,48 @@ def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
         make_dataset(4).save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["reps.fcd"]
+
+
+def with_geometry(ds, geometry):
+    return RepDataset([AngleSeries(np.asarray(r), r.channels, r.fps, geometry=geometry)
+                       for r in ds.reps], ds.labels, ds.groups, ds.metadata, ds.sources)
+
+
+def test_the_geometry_of_the_reps_is_recorded_and_kept(tmp_path):
+    spatial = with_geometry(make_dataset(), "3d")
+    assert spatial.metadata["feature_settings"] == {"geometry": "3d"}
+    assert spatial[:2].metadata["feature_settings"]["geometry"] == "3d"
+    augmented = spatial.augment(n_time_scales=1)
+    assert {rep.geometry for rep in augmented.reps} == {"3d"}
+    loaded = RepDataset.load(spatial.save(tmp_path / "reps.fcd"))
+    assert {rep.geometry for rep in loaded.reps} == {"3d"}
+    assert loaded.metadata["feature_settings"]["geometry"] == "3d"
+    assert "feature_settings" not in make_dataset().metadata        # plain arrays: unknown
+
+
+def test_reps_measured_in_2d_and_3d_do_not_mix():
+    with pytest.raises(DatasetError, match="'geometry': '3d'.* and .*'geometry': '2d'"):
+        with_geometry(make_dataset(), "3d").concat(with_geometry(make_dataset(), "2d"))
+    flat = with_geometry(make_dataset(), "2d")
+    with pytest.raises(DatasetError, match="the metadata says the angles are 2d"):
+        RepDataset([AngleSeries(np.asarray(r), r.channels, r.fps, geometry="3d")
+                    for r in flat.reps], flat.labels, flat.groups, flat.metadata)
+
+
+def test_a_labelled_file_without_reps_is_listed_with_the_reason(tmp_path):
+    from formcheck.datasets.synthetic import make_set
+
+    for label, seed in (("correct", 0), ("not-low", 1)):
+        (tmp_path / label).mkdir()
+        make_set("squat", label, 2, seed=seed, severity=1.0).save(tmp_path / label / "set.npz")
+    pose, [(first, _)] = make_set("squat", n_reps=1, seed=2, idle=4.0, return_bounds=True)
+    assert first / pose.fps >= 3
+    pose.slice(0, first).save(tmp_path / "correct" / "standing.npz")    # before the rep
+    ds = RepDataset.from_folders(tmp_path, "squat")
+    assert len(ds) == 4 and ds.metadata["feature_settings"] == {"geometry": "2d"}
+    (name, why), = ds.metadata["files_without_reps"].items()
+    assert name == "correct/standing.npz" and why.startswith("the tracked person is not doing")
+    for path in tmp_path.glob("*/set.npz"):
+        path.unlink()
+    with pytest.raises(DatasetError, match="no reps were found in any file:\n  correct/standing"):
+        RepDataset.from_folders(tmp_path, "squat")
