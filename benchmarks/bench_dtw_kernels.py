@@ -1,95 +1,182 @@
-"""Micro-benchmarks of the DTW k-NN search (pytest-benchmark).
+"""The exact DTW k-NN search against its peers and the memory-bandwidth bound (pytest-benchmark).
 
-Single-query latency of a 1-NN search over N training series (T = 64 frames,
-C = 10 channels, window = 0.1), for formcheck with lower bounds, formcheck
-brute force (every DTW in full, compiled and parallel) and tslearn's
-``KNeighborsTimeSeriesClassifier(metric="dtw")`` with the same band. The
-training set is built once per N (outside the timing); only the search for one
-query is timed. Predictions are checked to agree before timing.
+Workloads (:mod:`benchmarks.workloads`): ``walks`` (the latency table's reps,
+T = 64, C = 10, radius 6, independent queries), ``walks-unequal`` (the same
+resampled to 40..90 frames) and ``pushfit`` (held-out real PushFit reps as
+queries against the other clips' reps jittered up to N, window 0.1; skipped
+when the shared datasets are absent). For each workload and N the contenders
+run **interleaved**: every query goes through each of them in turn, for a few
+rounds, and the medians of that one run are compared, so a load spike on a
+shared machine hits them all alike. Contenders:
 
-Run (the project's pytest options ignore ``benchmarks/`` by default)::
+- ``formcheck``: :func:`formcheck.dtw.knn_search`, 1-NN, one query per call;
+- ``formcheck batch``: one call for 64 queries, time per query;
+- ``brute force``: the same with ``use_lower_bounds=False`` (every DTW, compiled, threaded);
+- ``dtaidistance``: its parallel C ``dtw_ndim.distance_matrix_fast`` over the
+  query's row (``block``, ``compact=True``; ``window`` = radius + 1 is the same
+  band; for ``pushfit``, the radius of the query's own length), then the
+  minimum; ``dtaidistance 1 thread`` is the same with ``parallel=False``, a
+  like-for-like peer of a single query (which runs in the calling thread);
+- ``memory pass``: ``numpy.sum`` over the training frames the search reads
+  (``TrainingSet.data``), the memory-bandwidth reference.
 
-    .venv/bin/pytest benchmarks/bench_dtw_kernels.py -o addopts="" \\
-        --benchmark-group-by=param:n_train --benchmark-json=dtw-knn.json
+The pruning funnel (share of candidates cut by each stage of the cascade) is
+counted on the same queries. The nearest neighbours are checked against brute
+force (and, for equal lengths, against dtaidistance) before timing. The last
+test writes ``out/bench-<mode>-dtw.json`` and ``.md``.
 
-Compare two saved runs with ``pytest-benchmark compare``.
+``FORMCHECK_BENCH``: ``quick`` (default; N = 800, 3,200), ``full`` (N = 3,200,
+12,800) or ``smoke`` (N = 200, seconds). Run::
+
+    FORMCHECK_BENCH=full .venv/bin/python -m pytest benchmarks/bench_dtw_kernels.py -o addopts="" \\
+        --benchmark-json=out/bench-full-dtw-pytest.json
 """
 
-import warnings
+import json
+import os
+import time
 
 import numpy as np
 import pytest
 
 from formcheck.dtw import band_radius, knn_search, prepare_training
 
-N_TRAIN = [50, 200, 800, 3200]
-T, C, WINDOW, N_CLASSES = 64, 10, 0.1, 6
+from .bench_scaling import MODE, OUT
+from .workloads import make_workload, pushfit_available
+
+pytestmark = pytest.mark.filterwarnings("ignore:h5py not installed:UserWarning")
+_SETTINGS = {
+    "smoke": {"sizes": (200,), "queries": 3, "rounds": 1},
+    "quick": {"sizes": (800, 3200), "queries": 6, "rounds": 2},
+    "full": {"sizes": (3200, 12800), "queries": 12, "rounds": 3},
+}
+SIZES = _SETTINGS[MODE]["sizes"]
+N_QUERIES, ROUNDS, BATCH = _SETTINGS[MODE]["queries"], _SETTINGS[MODE]["rounds"], 64
+WORKLOADS = ("walks", "walks-unequal", "pushfit")
+CONTENDERS = ("formcheck", "formcheck batch", "brute force", "dtaidistance", "dtaidistance 1 thread",
+              "memory pass")
+FUNNEL = ("pruned_lb_kim", "pruned_lb_keogh", "abandoned", "completed")
+RESULTS: dict = {}  # (workload, n) -> medians, ratios, funnel
 
 
-def make_reps(n, seed, length=T, n_channels=C, n_classes=N_CLASSES):
-    """Rep-like series: per class and channel a sinusoid (frequency, phase,
-    amplitude, offset), per rep a small time shift, amplitude jitter, a slow
-    random-walk drift and sensor noise. Smooth, as joint angles are."""
-    rng = np.random.default_rng(seed)
-    shape_rng = np.random.default_rng(12345)  # classes are the same in every call
-    freq = shape_rng.uniform(0.5, 2.0, (n_classes, n_channels))
-    phase = shape_rng.uniform(0, 2 * np.pi, (n_classes, n_channels))
-    amp = shape_rng.uniform(0.5, 2.0, (n_classes, n_channels))
-    offset = shape_rng.normal(0, 1, (n_classes, n_channels))
-    labels = rng.integers(0, n_classes, n)
-    t = np.linspace(0, 1, length)[:, None]
-    X = np.empty((n, length, n_channels))
-    for s, c in enumerate(labels):
-        shift = rng.normal(0, 0.03)
-        scale = 1 + rng.normal(0, 0.1, n_channels)
-        drift = np.cumsum(rng.normal(0, 0.03, (length, n_channels)), axis=0)
-        noise = rng.normal(0, 0.05, (length, n_channels))
-        X[s] = offset[c] + scale * amp[c] * np.sin(2 * np.pi * freq[c] * (t + shift) + phase[c]) + drift + noise
-    return X, labels
+def _dtaidistance_nearest(query, train, window, parallel=True):
+    from dtaidistance import dtw_ndim
+
+    radius = band_radius(len(query), len(query), window)
+    row = dtw_ndim.distance_matrix_fast([query, *train], window=radius + 1, parallel=parallel,
+                                        block=((0, 1), (1, len(train) + 1)), compact=True)
+    return int(np.argmin(row))
 
 
-@pytest.fixture(scope="module")
-def queries():
-    return make_reps(16, seed=99)[0]
+class Setting:
+    """One workload at one N: the packed training set, the queries and the contenders."""
+
+    def __init__(self, workload, n):
+        self.train, queries, self.window = make_workload(workload, n, BATCH)
+        self.queries = queries[:N_QUERIES]
+        self.batch = queries
+        self.training = prepare_training(self.train, self.window)
+        self.calls = {
+            "formcheck": lambda q: knn_search([q], self.training),
+            "brute force": lambda q: knn_search([q], self.training, use_lower_bounds=False),
+            "dtaidistance": lambda q: _dtaidistance_nearest(q, self.train, self.window),
+            "dtaidistance 1 thread": lambda q: _dtaidistance_nearest(q, self.train, self.window,
+                                                                     parallel=False),
+            "memory pass": lambda q: self.training.data.sum(),
+        }
+
+    def check(self, equal_lengths):
+        """Exact neighbours (and dtaidistance's, for equal lengths) before timing."""
+        distances, indices = knn_search(self.batch, self.training)
+        brute_distances, brute_indices = knn_search(self.batch, self.training,
+                                                    use_lower_bounds=False)
+        np.testing.assert_array_equal(indices, brute_indices)
+        np.testing.assert_array_equal(distances, brute_distances)
+        if equal_lengths:
+            assert [_dtaidistance_nearest(q, self.train, self.window) for q in self.queries] == \
+                indices[:len(self.queries), 0].tolist()
+
+    def funnel(self):
+        """Share of the candidates cut at each stage, single queries."""
+        _, _, stats = knn_search(self.queries, self.training, return_stats=True)
+        return {key: stats[key] / stats["candidates"] for key in FUNNEL}
+
+    def round(self, samples):
+        """Every query through every contender in turn, then one batch call."""
+        for query in self.queries:
+            for name, call in self.calls.items():
+                started = time.perf_counter()
+                call(query)
+                samples[name].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        knn_search(self.batch, self.training)
+        samples["formcheck batch"].append((time.perf_counter() - started) / len(self.batch))
 
 
-_cache = {}
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_search_against_peers(benchmark, workload, n):
+    if workload == "pushfit" and not pushfit_available():
+        pytest.skip("PushFit keypoints not found in the shared datasets (set FORMCHECK_DATASETS)")
+    setting = Setting(workload, n)
+    setting.check(equal_lengths=workload == "walks")
+    for call in setting.calls.values():  # compile and warm caches outside the timing
+        call(setting.queries[0])
+    samples = {name: [] for name in CONTENDERS}
+    benchmark.group = f"DTW search, {workload}, N={n}"
+    benchmark.pedantic(setting.round, args=(samples,), rounds=ROUNDS)
+    medians = {name: float(np.median(times)) for name, times in samples.items()}
+    ours = medians["formcheck"]
+    RESULTS[workload, n] = {
+        "workload": workload, "n": n, "window": setting.window, "queries": len(setting.queries),
+        "rounds": ROUNDS, "median_seconds": medians,
+        "spread_seconds": {name: [float(np.percentile(t, 25)), float(np.percentile(t, 75))]
+                           for name, t in samples.items()},
+        "speedup": {name: medians[name] / ours
+                    for name in ("brute force", "dtaidistance", "dtaidistance 1 thread")},
+        "vs_memory_pass": ours / medians["memory pass"],
+        "batch_per_query_vs_single": medians["formcheck batch"] / ours,
+        "funnel": setting.funnel(),
+        "lengths": [int(min(map(len, setting.train))), int(max(map(len, setting.train)))],
+    }
+    benchmark.extra_info.update(RESULTS[workload, n])
+    print(f"\n{workload} N={n}: " + _summary_line(RESULTS[workload, n]))
 
 
-def _training(n_train):
-    if n_train not in _cache:
-        X, y = make_reps(n_train, seed=n_train)
-        _cache[n_train] = X, y, prepare_training(X, WINDOW)
-    return _cache[n_train]
+def _summary_line(row):
+    funnel = ", ".join(f"{key} {share:.1%}" for key, share in row["funnel"].items())
+    return (f"{row['median_seconds']['formcheck'] * 1e3:.2f} ms per query; "
+            f"{row['speedup']['dtaidistance']:.1f}x dtaidistance "
+            f"({row['speedup']['dtaidistance 1 thread']:.1f}x on 1 thread), "
+            f"{row['speedup']['brute force']:.1f}x brute force, "
+            f"{row['vs_memory_pass']:.2f}x the memory pass, batch per query "
+            f"{row['batch_per_query_vs_single']:.2f}x single; funnel: {funnel}")
 
 
-def _tslearn_classifier(X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from tslearn.neighbors import KNeighborsTimeSeriesClassifier
+def test_write_summary():
+    if not RESULTS:
+        pytest.skip("needs the timings of this run: run the whole file")
+    OUT.mkdir(parents=True, exist_ok=True)
+    stem = OUT / f"bench-{MODE}-dtw"
+    rows = list(RESULTS.values())
+    stem.with_suffix(".json").write_text(json.dumps({"mode": MODE, "cpus": os.cpu_count(),
+                                                     "rows": rows}, indent=1) + "\n")
+    stem.with_suffix(".md").write_text(_markdown(rows))
+    assert stem.with_suffix(".md").stat().st_size > 0
 
-        radius = band_radius(T, T, WINDOW)
-        params = {"global_constraint": "sakoe_chiba", "sakoe_chiba_radius": radius}
-        return KNeighborsTimeSeriesClassifier(n_neighbors=1, metric="dtw", metric_params=params).fit(X, y)
 
-
-@pytest.mark.parametrize("method", ["formcheck-lower-bounds", "formcheck-brute-force", "tslearn"])
-@pytest.mark.parametrize("n_train", N_TRAIN)
-def test_single_query_latency(benchmark, queries, n_train, method):
-    X, y, training = _training(n_train)
-    query = queries[:1]
-    _, reference = knn_search(query, training, 1, use_lower_bounds=False)
-    if method == "tslearn":
-        clf = _tslearn_classifier(X, y)
-        assert clf.predict(query)[0] == y[reference[0, 0]]
-        run = lambda: clf.predict(query)  # noqa: E731
-    else:
-        use_lb = method == "formcheck-lower-bounds"
-        run = lambda: knn_search(query, training, 1, use_lower_bounds=use_lb)  # noqa: E731
-        np.testing.assert_array_equal(run()[1], reference)
-    benchmark.group = f"knn single query, N={n_train}"
-    benchmark.extra_info.update(n_train=n_train, length=T, n_channels=C, window=WINDOW, method=method)
-    if method == "formcheck-lower-bounds":
-        stats = knn_search(query, training, 1, return_stats=True)[2]
-        benchmark.extra_info["pruned_fraction"] = 1 - stats["completed"] / stats["candidates"]
-    benchmark.pedantic(run, rounds=5 if method == "tslearn" else 30, warmup_rounds=1)
+def _markdown(rows):
+    head = ("| workload | N | formcheck (ms) | vs dtaidistance (1 thread) | vs brute force "
+            "| vs memory pass | batch / single | cut by LB_Kim | cut by LB_Keogh | DTW abandoned "
+            "| DTW completed |")
+    lines = [head, "|" + "---|" * 11]
+    for r in rows:
+        f = r["funnel"]
+        lines.append(
+            f"| {r['workload']} | {r['n']:,} | {r['median_seconds']['formcheck'] * 1e3:.2f} "
+            f"| {r['speedup']['dtaidistance']:.1f}x ({r['speedup']['dtaidistance 1 thread']:.1f}x) "
+            f"| {r['speedup']['brute force']:.1f}x "
+            f"| {r['vs_memory_pass']:.2f}x | {r['batch_per_query_vs_single']:.2f} "
+            f"| {f['pruned_lb_kim']:.1%} | {f['pruned_lb_keogh']:.1%} | {f['abandoned']:.1%} "
+            f"| {f['completed']:.2%} |")
+    return "\n".join(lines) + "\n"
