@@ -1,16 +1,54 @@
-"""Numba kernels: exact k nearest neighbours of a query under DTW.
+"""Numba kernels: exact k nearest neighbours of a batch of queries under DTW.
 
-Inputs are trusted, as in :mod:`formcheck.dtw._dp`. The search visits
-candidates in LB_Kim order, skips those LB_Kim or LB_Keogh
-(:mod:`formcheck.dtw._bounds`) already rule out, and abandons DTW
-(:func:`formcheck.dtw._dp.dtw_band_ea`) once it must exceed the k-th best.
+Inputs are trusted, as in :mod:`formcheck.dtw._dp`. The training set comes as
+:class:`formcheck.dtw.search.TrainingSet` packs it: the series themselves
+(``data``, ``offsets``), and, in *sweep order* (by length, then index),
+``sweep`` (the series index at each position), ``group_starts`` and
+``group_lengths`` (where each length starts), the four end frames of each
+series (``ends``) and its segment means (``means``, rows
+``mean_offsets[p]..``; ``margins`` bound their rounding).
+
+The cascade, for each query (:func:`knn_range`):
+
+1. **Compact pass.** The segment-mean LB_Keogh
+   (:func:`formcheck.dtw._bounds.lb_segments`) of every candidate, in one
+   sequential sweep over ``means``, a quarter of the data.
+2. **Seeds.** The candidates with the smallest such bound get their DTW
+   first, so the k-th best distance ``dk`` starts close to its final value.
+3. **Sweep.** The others in sweep order, blocked so that a block of
+   candidates serves every query of the batch while it is in cache: a
+   candidate whose segment bound, then LB_Kim, then full LB_Keogh (the
+   query's envelope seen from the candidate's frames, built once per query
+   and length from sparse tables) exceeds
+   :func:`~formcheck.dtw._bounds.prune_threshold` of ``dk`` is skipped;
+   otherwise DTW runs, pruned and abandoned at ``dk``
+   (:func:`formcheck.dtw._dp.dtw_band_ea`, the LB_Keogh row terms bounding
+   the rows still to come). A candidate tied with ``dk`` is always computed,
+   so ties resolve by index exactly as in a brute-force stable sort.
+
+DTW is run as ``dtw(candidate, query)``, candidate frames as rows; it is
+symmetric bit for bit, so the distances are those of brute force.
 """
 
 import numpy as np
 from numba import njit
 
-from ._bounds import envelope, lb_keogh_env, lb_kim
-from ._dp import INF, band_extents, dtw_band_ea, radius
+from ._bounds import (SEGMENT, floor_log2, keogh_terms, lb_kim, lb_segments, prune_threshold,
+                      range_tables, remaining_rows, row_envelope, segment_envelope)
+from ._dp import INF, dtw_band_ea, radius
+
+#: ``stats`` columns: candidates, cut by LB_Kim, cut by LB_Keogh (segment
+#: means or full), DTW abandoned, DTW completed; then, of those cut by
+#: LB_Keogh, the ones the segment means already ruled out.
+N_STATS = 6
+#: Queries that share one sweep over the training set.
+QUERY_BLOCK = 64
+#: Candidate frames x channels per block of the sweep (256 kB of float64).
+_BLOCK_VALUES = 32_768
+#: Candidates computed first beyond the k neighbours asked for.
+_SEEDS = 8
+#: Segment bound of a seed, whose DTW is already done (bounds are >= 0).
+_DONE = -1.0
 
 
 @njit(cache=True, nogil=True)
@@ -35,99 +73,150 @@ def _insert(best_d, best_i, d, c):
 
 
 @njit(cache=True, nogil=True)
-def knn_one(q, data, offsets, length_values, length_index, mode, value, best_d, best_i, stats):
-    """Exact k nearest neighbours of ``q`` among all training series.
-
-    ``length_values`` holds the distinct training lengths and
-    ``length_index[c]`` the position of series ``c``'s length in it.
-    ``best_d``/``best_i`` (length k) come back sorted by (distance, index);
-    unfilled slots stay ``(inf, N)``. ``stats`` counts
-    ``[candidates, cut by LB_Kim, cut by LB_Keogh, DTW abandoned, DTW completed]``.
-
-    Search: LB_Kim for every candidate, then candidates in increasing LB_Kim
-    order. The k-th best so far is ``(dk, ik)``. A candidate ``c`` whose bound
-    ``lb`` satisfies ``(lb, c) > (dk, ik)`` cannot enter the top k, because its
-    distance is ``>= lb``; when ``lb > dk`` the same holds for every later
-    candidate and the loop stops. Otherwise LB_Keogh is tried with the same
-    test, then DTW abandoned only when it is strictly above ``dk``; a
-    candidate tied with ``dk`` is always computed in full, so ties resolve by
-    index exactly as in a brute-force stable sort.
-
-    LB_Keogh here takes the envelope of the *query* over the band, seen from
-    each frame of the candidate (the transposed problem: DTW is symmetric,
-    bit for bit). That envelope depends only on the candidate's length, so
-    it is built, for each query, once per distinct training length (lazily,
-    when a candidate of that length is first reached), holds for any pair of lengths, and each
-    bound then costs ``O(m C)``. Its per-frame terms give the DTW, run as
-    ``dtw(candidate, query)``, a bound on the rows still to come.
-    """
-    n_train = offsets.shape[0] - 1
-    n = q.shape[0]
-    n_ch = q.shape[1]
-    k = best_d.shape[0]
-    for t in range(k):
-        best_d[t] = INF
-        best_i[t] = n_train
-    lbs = np.empty(n_train)
-    for c in range(n_train):
-        lbs[c] = lb_kim(q, data[offsets[c] : offsets[c + 1]])
-    order = np.argsort(lbs)
-    # Query envelopes, one block per distinct training length.
-    n_lengths = length_values.shape[0]
-    env_off = np.zeros(n_lengths + 1, dtype=np.int64)
-    for li in range(n_lengths):
-        env_off[li + 1] = env_off[li] + length_values[li]
-    env_upper = np.empty((env_off[n_lengths], n_ch))
-    env_lower = np.empty((env_off[n_lengths], n_ch))
-    env_done = np.zeros(n_lengths, dtype=np.bool_)
-    work = np.empty((4, n, n_ch))
-    max_m = np.max(length_values)
-    rest = np.empty(max_m + 1)
-    prev = np.empty(n + 1)
-    curr = np.empty(n + 1)
-    stats[0] += n_train
-    for t in range(n_train):
-        c = order[t]
-        lb = lbs[c]
-        dk = best_d[k - 1]
-        ik = best_i[k - 1]
-        if lb > dk:
-            stats[1] += n_train - t  # this one and all later ones
-            break
-        if not _precedes(lb, c, dk, ik):
-            stats[1] += 1
+def _smallest(values, count):
+    """Positions of the ``count`` smallest ``values`` (ascending; ties by position)."""
+    picked = np.empty(count, dtype=np.int64)
+    held = 0
+    for p in range(values.shape[0]):
+        v = values[p]
+        if held == count and v >= values[picked[held - 1]]:
             continue
-        y = data[offsets[c] : offsets[c + 1]]
-        m = y.shape[0]
-        r = radius(n, m, mode, value)
-        li = length_index[c]
-        env = slice(env_off[li], env_off[li + 1])
-        if not env_done[li]:
-            a, b = band_extents(m, n, r)  # rows: candidate frames, columns: query frames
-            envelope(q, m, a, b, env_upper[env], env_lower[env], work)
-            env_done[li] = True
-        lb = lb_keogh_env(y, env_upper[env], env_lower[env], dk, rest)
-        if not _precedes(lb, c, dk, ik):
-            stats[2] += 1
-            continue
-        # rest[i] <- lower bound of what candidate rows i.. add (suffix sums)
-        rest[m] = 0.0
-        for i in range(m - 1, -1, -1):
-            rest[i] = rest[i] + rest[i + 1]
-        d = dtw_band_ea(y, q, r, dk, rest, prev, curr)
-        if d == INF and dk < INF:
-            stats[3] += 1
-            continue
-        stats[4] += 1
-        _insert(best_d, best_i, d, c)
+        slot = min(held, count - 1)
+        while slot > 0 and v < values[picked[slot - 1]]:
+            picked[slot] = picked[slot - 1]
+            slot -= 1
+        picked[slot] = p
+        held = min(held + 1, count)
+    return picked[:held]
 
 
 @njit(cache=True, nogil=True)
-def knn_range(qdata, qoff, start, stop, data, offsets, length_values, length_index, mode, value, out_d, out_i, stats):
-    """:func:`knn_one` for queries ``start .. stop - 1`` (rows of the outputs).
+def knn_range(qdata, qoff, start, stop, data, offsets, sweep, group_starts, group_lengths, ends,
+              means, mean_offsets, margins, mode, value, out_d, out_i, stats):
+    """k nearest neighbours of queries ``start .. stop - 1`` into rows of the outputs.
 
+    Queries go in blocks of :data:`QUERY_BLOCK` through :func:`_knn_block`.
+    ``out_d``/``out_i`` rows come back sorted by (distance, index); ``stats``
+    rows count each query's candidates (columns: see :data:`N_STATS`).
     Releases the GIL, so threads can share the queries of one call.
     """
-    for qi in range(start, stop):
-        q = qdata[qoff[qi] : qoff[qi + 1]]
-        knn_one(q, data, offsets, length_values, length_index, mode, value, out_d[qi], out_i[qi], stats[qi])
+    for first in range(start, stop, QUERY_BLOCK):
+        _knn_block(qdata, qoff, first, min(stop, first + QUERY_BLOCK), data, offsets, sweep,
+                   group_starts, group_lengths, ends, means, mean_offsets, margins, mode, value,
+                   out_d, out_i, stats)
+
+
+@njit(cache=True, nogil=True)
+def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, group_lengths, ends,
+               means, mean_offsets, margins, mode, value, out_d, out_i, stats):
+    """The cascade (module notes) for queries ``first .. last - 1``, sharing one sweep."""
+    n_train = sweep.shape[0]
+    n_ch = data.shape[1]
+    k = out_d.shape[1]
+    nq = last - first
+    n_max = np.max(qoff[first + 1 : last + 1] - qoff[first:last])
+    m_max = group_lengths[-1]
+    depth = floor_log2(n_max) + 1
+    tmax = np.empty((nq, depth, n_max, n_ch))  # the queries' sparse tables
+    tmin = np.empty((nq, depth, n_max, n_ch))
+    for t in range(nq):
+        range_tables(qdata[qoff[first + t] : qoff[first + t + 1]], tmax[t], tmin[t])
+        out_d[first + t] = INF
+        out_i[first + t] = n_train
+        stats[first + t, 0] += n_train
+    bounds = _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_offsets,
+                             margins, mode, value, tmax, tmin)
+    terms = np.empty(m_max * n_ch)
+    rest = np.zeros(max(n_max, m_max) + 1)
+    prev = np.empty(n_max + 1)
+    curr = np.empty(n_max + 1)
+    for t in range(nq):
+        _seed(qdata[qoff[first + t] : qoff[first + t + 1]], data, offsets, sweep, mode, value,
+              bounds[t], out_d[first + t], out_i[first + t], stats[first + t], rest, prev, curr)
+    upper = np.empty((nq, m_max, n_ch))  # each query's envelope for the current length
+    lower = np.empty((nq, m_max, n_ch))
+    built = np.zeros(nq, dtype=np.bool_)
+    for g in range(group_starts.shape[0] - 1):
+        g0, g1, m = group_starts[g], group_starts[g + 1], group_lengths[g]
+        block = max(1, _BLOCK_VALUES // (m * n_ch))
+        built[:] = False
+        for b0 in range(g0, g1, block):
+            for t in range(nq):
+                q = qdata[qoff[first + t] : qoff[first + t + 1]]
+                n = q.shape[0]
+                r = radius(n, m, mode, value)
+                n_terms = m * n_ch + n + m + n_ch + 8
+                best_d, best_i, counts = out_d[first + t], out_i[first + t], stats[first + t]
+                for p in range(b0, min(g1, b0 + block)):
+                    if bounds[t, p] == _DONE:
+                        continue
+                    threshold = prune_threshold(best_d[k - 1], n_terms)
+                    if bounds[t, p] > threshold:
+                        counts[2] += 1
+                        counts[5] += 1
+                        continue
+                    if lb_kim(q, ends[p], m) > threshold:
+                        counts[1] += 1
+                        continue
+                    if not built[t]:
+                        row_envelope(tmax[t], tmin[t], n, m, r, upper[t], lower[t])
+                        built[t] = True
+                    y = data[offsets[sweep[p]] : offsets[sweep[p] + 1]]
+                    if keogh_terms(y, upper[t, :m], lower[t, :m], threshold, terms) > threshold:
+                        counts[2] += 1
+                        continue
+                    remaining_rows(terms, m, n_ch, rest)
+                    _compare(y, q, r, sweep[p], best_d, best_i, counts, rest, prev, curr)
+
+
+@njit(cache=True, nogil=True)
+def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_offsets, margins,
+                    mode, value, tmax, tmin):
+    """The segment-mean bound of every candidate (sweep order) for every query, block by block."""
+    nq = last - first
+    n_ch = means.shape[1]
+    bounds = np.empty((nq, mean_offsets.shape[0] - 1))
+    for g in range(group_starts.shape[0] - 1):
+        g0, g1, m = group_starts[g], group_starts[g + 1], group_lengths[g]
+        n_seg = (m + SEGMENT - 1) // SEGMENT
+        upper = np.empty((nq, n_seg, n_ch))
+        lower = np.empty((nq, n_seg, n_ch))
+        for t in range(nq):
+            n = qoff[first + t + 1] - qoff[first + t]
+            segment_envelope(tmax[t], tmin[t], n, m, radius(n, m, mode, value), margins,
+                             upper[t], lower[t])
+        block = max(1, _BLOCK_VALUES // (n_seg * n_ch))
+        for b0 in range(g0, g1, block):
+            for t in range(nq):
+                for p in range(b0, min(g1, b0 + block)):
+                    bounds[t, p] = lb_segments(means[mean_offsets[p] : mean_offsets[p + 1]],
+                                               upper[t], lower[t], m)
+    return bounds
+
+
+@njit(cache=True, nogil=True)
+def _seed(q, data, offsets, sweep, mode, value, bounds, best_d, best_i, counts, rest, prev, curr):
+    """DTW of the candidates with the smallest segment bound first; marks them :data:`_DONE`.
+
+    ``rest`` is all zeros here (no bound on the rows to come).
+    """
+    for p in _smallest(bounds, min(sweep.shape[0], best_d.shape[0] + _SEEDS)):
+        y = data[offsets[sweep[p]] : offsets[sweep[p] + 1]]
+        _compare(y, q, radius(q.shape[0], y.shape[0], mode, value), sweep[p], best_d, best_i,
+                 counts, rest, prev, curr)
+        bounds[p] = _DONE
+
+
+@njit(cache=True, nogil=True)
+def _compare(y, q, r, c, best_d, best_i, counts, rest, prev, curr):
+    """DTW of candidate ``c`` (``y``) abandoned at the k-th best; inserted if it enters the top k.
+
+    ``rest[i]`` bounds what candidate rows ``i ..`` still add.
+    """
+    dk = best_d[best_d.shape[0] - 1]
+    d = dtw_band_ea(y, q, r, dk, rest, prev, curr)
+    if d == INF and dk < INF:
+        counts[3] += 1
+        return
+    counts[4] += 1
+    _insert(best_d, best_i, d, c)

@@ -178,7 +178,9 @@ def lb_kim(x, y):
     5.0
     """
     x, y = _two_series(x, y)
-    return float(_bounds.lb_kim(x, y))
+    ends = np.empty((4, y.shape[1]))
+    _bounds.series_ends(y, ends)
+    return float(_bounds.lb_kim(x, ends, y.shape[0]))
 
 
 def lb_keogh(x, y, window=None):

@@ -264,6 +264,65 @@ def test_lb_keogh_unequal_lengths_uses_the_band(rng):
     assert lb_keogh(x, y, window=0) == 0.0
 
 
+def streamed_bounds(x, y, window):
+    """The k-NN search's streamed bounds of query ``x`` against candidate ``y``.
+
+    Returns the segment-mean bound, the streamed LB_Keogh total, the
+    remaining-rows bounds DTW abandons on and the slack-inflation term count.
+    """
+    n, m, n_ch = len(x), len(y), x.shape[1]
+    r = band_radius(n, m, window)
+    depth = _bounds.floor_log2(n) + 1
+    tmax, tmin = np.empty((depth, n, n_ch)), np.empty((depth, n, n_ch))
+    _bounds.range_tables(x, tmax, tmin)
+    n_seg = -(-m // _bounds.SEGMENT)
+    means, seg_up, seg_lo = (np.empty((n_seg, n_ch)) for _ in range(3))
+    _bounds.segment_means(y, means)
+    _bounds.segment_envelope(tmax, tmin, n, m, r, _bounds.segment_margins(y), seg_up, seg_lo)
+    upper, lower = np.empty((m, n_ch)), np.empty((m, n_ch))
+    _bounds.row_envelope(tmax, tmin, n, m, r, upper, lower)
+    terms, rest = np.empty(m * n_ch), np.empty(m + 1)
+    total = _bounds.keogh_terms(y, upper, lower, np.inf, terms)
+    _bounds.remaining_rows(terms, m, n_ch, rest)
+    return (_bounds.lb_segments(means, seg_up, seg_lo, m), total, rest,
+            m * n_ch + n + m + n_ch + 8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(x=series_strategy, y=series_strategy, window=window_strategy,
+       scale=st.sampled_from([1.0, 1e-160, 1e150]))
+def test_streamed_bounds_never_exceed_the_prune_threshold_of_dtw(x, y, window, scale):
+    x, y = x * scale, y * scale
+    d = dtw_distance(x, y, window)
+    segments, total, rest, n_terms = streamed_bounds(x, y, window)
+    threshold = _bounds.prune_threshold(d, n_terms)
+    assert segments <= threshold and total <= threshold
+    # The rows DTW abandons on are exactly the LB_Keogh row terms, summed as before.
+    _, expected_rest = keogh_rows_rest(y, x, band_radius(len(x), len(y), window))
+    np.testing.assert_array_equal(rest, expected_rest)
+
+
+def test_segment_bound_prunes_on_shape_data(rng):
+    x, y = class_data(rng, 2, length=64)
+    segments, total, _, _ = streamed_bounds(x, y + 1.0, 0.1)
+    assert 0 < segments <= total
+
+
+@settings(max_examples=100, deadline=None)
+@given(y=arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 3)),
+                elements=st.floats(-1e300, 1e300)), start=st.integers(0, 29), width=st.integers(1, 30))
+def test_range_tables_give_window_extrema(y, start, width):
+    start = min(start, len(y) - 1)
+    stop = min(len(y) - 1, start + width - 1)
+    depth = _bounds.floor_log2(len(y)) + 1
+    tmax, tmin = np.empty((depth, *y.shape)), np.empty((depth, *y.shape))
+    _bounds.range_tables(y, tmax, tmin)
+    upper, lower = np.empty((1, y.shape[1])), np.empty((1, y.shape[1]))
+    _bounds.window_extrema(tmax, tmin, start, stop, upper, lower, 0)
+    np.testing.assert_array_equal(upper[0], y[start : stop + 1].max(axis=0))
+    np.testing.assert_array_equal(lower[0], y[start : stop + 1].min(axis=0))
+
+
 # --------------------------------------------------------------- k-NN
 
 
@@ -334,6 +393,32 @@ def test_parallel_kernels_agree(rng, monkeypatch):
         np.testing.assert_array_equal(got_i, i)
         np.testing.assert_array_equal(got_d, d)
     np.testing.assert_array_equal(pairwise_dtw(train, window=0.2, n_jobs=2), expected_pairwise)
+
+
+@pytest.mark.parametrize("scale", [1e-160, 1.0, 1e150])
+def test_knn_exact_with_near_ties_at_any_scale(rng, scale):
+    # Candidates a rounding error apart: the pruning slack must not lose a neighbour.
+    base = random_walks(rng, 12, (20, 40), 3)
+    train = [s * scale for s in base] + [s * scale * (1 + 1e-15) for s in base]
+    train += [s * scale + 1e-14 * scale for s in base]
+    queries = [s * scale * (1 - 1e-15) for s in base[:4]] + [base[5][::2] * scale]
+    for window in (2, 0.1):
+        expected_d, expected_i = brute_knn(queries, train, 3, window)
+        d, i = knn_search(queries, train, 3, window)
+        np.testing.assert_array_equal(i, expected_i)
+        np.testing.assert_array_equal(d, expected_d)
+
+
+def test_knn_batch_blocks_agree_with_single_queries(rng):
+    # More queries than one block of the sweep shares, several lengths.
+    train = random_walks(rng, 50, (10, 30), 2)
+    queries = random_walks(rng, 70, (8, 35), 2)
+    ts = prepare_training(train, 3)
+    d, i = knn_search(queries, ts, 2, n_jobs=1)
+    for q, (row_d, row_i) in enumerate(zip(d, i)):
+        single_d, single_i = knn_search(queries[q : q + 1], ts, 2)
+        np.testing.assert_array_equal(single_i[0], row_i)
+        np.testing.assert_array_equal(single_d[0], row_d)
 
 
 def test_knn_with_overflowing_costs(rng):
