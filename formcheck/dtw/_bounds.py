@@ -310,16 +310,22 @@ def lb_segments(means, upper, lower, m):
     LB_Keogh (candidate rows), hence at most the DTW, up to rounding (compare
     with :func:`prune_threshold`). Reads ``1 / SEGMENT`` of the candidate's data.
     """
+    n_ch = means.shape[1]
+    full = m // SEGMENT
+    flat = means.ravel()
+    up = upper.ravel()
+    lo = lower.ravel()
     total = 0.0
-    for h in range(means.shape[0]):
-        width = min(SEGMENT, m - h * SEGMENT)
-        row = 0.0
-        for ch in range(means.shape[1]):
-            v = means[h, ch]
-            d = max(v - upper[h, ch], lower[h, ch] - v, 0.0)
-            row += d * d
-        total += width * row
-    return total
+    for t in range(full * n_ch):
+        v = flat[t]
+        d = max(v - up[t], lo[t] - v, 0.0)
+        total += d * d
+    last = 0.0
+    for t in range(full * n_ch, means.shape[0] * n_ch):  # a shorter last segment
+        v = flat[t]
+        d = max(v - up[t], lo[t] - v, 0.0)
+        last += d * d
+    return SEGMENT * total + (m - full * SEGMENT) * last
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOCIATE)
