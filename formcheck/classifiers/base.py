@@ -2,10 +2,12 @@
 
 Subclasses declare their hyper-parameters in ``_parameter_constraints``
 (checked by :func:`validate_params` at the start of ``fit``) and implement
-``_fit(series, y_index)``, ``_predict_proba(series)``, ``reference`` (for
+``_fit(frames, offsets, y_index)``, ``_predict_proba(series)``,
+``_novelty(series)``, ``_novelty_quantile(frames, offsets, q)``, ``reference`` (for
 feedback) and the pair ``_state()`` / ``_restore(arrays)`` for persistence. This base class
 converts and validates input, learns the per-channel standardisation, keeps
 the class order, and reads and writes model files (JSON + NumPy, no pickle).
+``fit`` holds one standardised copy of the training frames, no more.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, write_archive
-from ..dtw.validation import check_collection
+from ..dtw.validation import check_collection, concatenate
 from ..errors import ChannelMismatchError, InputError, ModelFileError, NotFittedError, ParameterError
-from ..features.angles import resample
+from ..features.angles import resample_many
 
 __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
@@ -61,17 +63,18 @@ def as_series_list(X):
     return check_collection(X, "X", min_frames=REP_MIN_FRAMES, univariate=True), channels
 
 
-def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
+def class_profiles(frames, offsets, y_index, n_classes, length=PROFILE_LENGTH):
     """Mean and standard deviation of each class's reps on a common time axis.
 
-    Every rep is resampled to ``length`` points (linear time normalisation);
-    the profiles are in the series' own units (degrees), for feedback.
+    Every rep (``frames[offsets[i]:offsets[i + 1]]``) is resampled to
+    ``length`` points (linear time normalisation); the profiles are in the
+    reps' own units (degrees), for feedback.
 
     Returns
     -------
     mean, std : numpy.ndarray, shape (n_classes, length, C)
     """
-    stacked = np.stack([resample(s, length) for s in series])
+    stacked = resample_many(frames, offsets, length)
     y_index = np.asarray(y_index)
     mean = np.stack([stacked[y_index == k].mean(axis=0) for k in range(n_classes)])
     std = np.stack([stacked[y_index == k].std(axis=0) for k in range(n_classes)])
@@ -151,13 +154,14 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = series[0].shape[1]
         self.channels_ = channels
         self._record_metadata(X)
-        self.mean_, self.scale_ = self._standardisation(series)
-        scaled = [self._scaled(s) for s in series]
-        self._fit(scaled, y_index)
-        self.profile_mean_, self.profile_std_ = class_profiles(series, y_index,
+        frames, offsets = concatenate(series)
+        self.mean_, self.scale_ = self._standardisation(frames)
+        self.profile_mean_, self.profile_std_ = class_profiles(frames, offsets, y_index,
                                                                len(self.classes_))
-        self.novelty_threshold_ = self.novelty_margin * float(
-            np.quantile(self._novelty(scaled, training=True), 0.99))
+        frames -= self.mean_  # in place: exactly (series - mean_) / scale_, without a copy
+        frames /= self.scale_
+        self._fit(frames, offsets, y_index)
+        self.novelty_threshold_ = self.novelty_margin * self._novelty_quantile(frames, offsets, 0.99)
         return self
 
     def novelty_score(self, X) -> np.ndarray:
@@ -175,7 +179,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         -------
         numpy.ndarray, shape (n,)
         """
-        return self._novelty(self._prepare(X), training=False)
+        return self._novelty(self._prepare(X))
 
     def predict_proba_and_novelty(self, X):
         """``predict_proba(X)`` and ``novelty_score(X)`` from one pass over ``X``.
@@ -296,13 +300,18 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
     def _scaled(self, series: np.ndarray) -> np.ndarray:
         return (series - self.mean_) / self.scale_
 
-    def _standardisation(self, series):
-        n_channels = series[0].shape[1]
+    def _standardisation(self, frames):
+        """Per-channel mean and spread of the training frames, without a full-size temporary.
+
+        Sums run frame by frame in order, as ``frames.mean(axis=0)`` and
+        ``frames.std(axis=0)`` sum them, so the values are theirs bit for bit.
+        """
+        n_channels = frames.shape[1]
         if not self.standardize:
             return np.zeros(n_channels), np.ones(n_channels)
-        frames = np.concatenate(series)
-        scale = frames.std(axis=0)
-        return frames.mean(axis=0), np.where(scale > 1e-12, scale, 1.0)
+        mean = _column_sum(frames, lambda chunk: chunk) / len(frames)
+        scale = np.sqrt(_column_sum(frames, lambda chunk: (chunk - mean) ** 2) / len(frames))
+        return mean, np.where(scale > 1e-12, scale, 1.0)
 
     def _check_fitted(self):
         try:
@@ -334,23 +343,40 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         self.feature_settings_ = dict(meta.get("feature_settings", {}))
 
     # -- to be implemented ---------------------------------------------------------------
-    def _fit(self, series, y_index):  # pragma: no cover - abstract
+    def _fit(self, frames, offsets, y_index):  # pragma: no cover - abstract
+        """Learn from the standardised training reps ``frames[offsets[i]:offsets[i + 1]]``.
+
+        ``frames`` is the fit's own copy: a subclass may keep it.
+        """
         raise NotImplementedError
 
     def _predict_proba(self, series):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _novelty(self, series, training):  # pragma: no cover - abstract
+    def _novelty(self, series):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _novelty_quantile(self, frames, offsets, q):  # pragma: no cover - abstract
+        """Quantile ``q`` of the training reps' novelty scores (standardised, packed as in ``_fit``)."""
         raise NotImplementedError
 
     def _proba_and_novelty(self, series):
-        return self._predict_proba(series), self._novelty(series, training=False)
+        return self._predict_proba(series), self._novelty(series)
 
     def _state(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _restore(self, arrays: dict):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _column_sum(frames, term, rows=65_536):
+    """Per-column sum of ``term(frames)``, accumulated row by row in order, in chunks of ``rows``."""
+    total = np.zeros(frames.shape[1])
+    for start in range(0, len(frames), rows):
+        total = np.add.reduce(np.concatenate([total[None], term(frames[start : start + rows])]),
+                              axis=0)
+    return total
 
 
 # -- hyper-parameter constraints (scikit-learn's ``_parameter_constraints`` idea, small) -------

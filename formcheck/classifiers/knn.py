@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ..dtw import dtw_path, knn_search, prepare_training
+from ..dtw import dtw_path, knn_search, knn_upper_bounds, pack_training, prepare_training
 from ..errors import InputError, ParameterError
 from .base import BOOLEAN, NONE, RepClassifier, interval, options
 
@@ -18,6 +18,16 @@ _NOVELTY_SAMPLE = 200
 def _per_frame(distances, series) -> np.ndarray:
     """DTW distances divided by the length of each query rep."""
     return distances / np.array([len(s) for s in series])
+
+
+def _nearest_other(distances, indices, queries) -> np.ndarray:
+    """Distance to the nearest training rep other than the query itself (2 neighbours found).
+
+    ``queries`` are the queries' own training indices; a rep that is not its
+    own first neighbour has a duplicate at distance 0 with a lower index.
+    """
+    own = indices[:, 0] == queries
+    return np.where(own, distances[:, 1], distances[:, 0])
 
 
 class DTWKNeighborsClassifier(RepClassifier):
@@ -116,12 +126,13 @@ class DTWKNeighborsClassifier(RepClassifier):
         self.n_jobs = n_jobs
         self.novelty_margin = novelty_margin
 
-    def _fit(self, series, y_index):
-        if self.n_neighbors > len(series):
+    def _fit(self, frames, offsets, y_index):
+        n_reps = len(offsets) - 1
+        if self.n_neighbors > n_reps:
             raise ParameterError(
                 f"{type(self).__name__}: n_neighbors={self.n_neighbors} is more than the "
-                f"{len(series)} training reps; use n_neighbors <= {len(series)}")
-        self.train_set_ = prepare_training(series, self.window)
+                f"{n_reps} training reps; use n_neighbors <= {n_reps}")
+        self.train_set_ = pack_training(frames, offsets, self.window)
         self.train_y_ = np.asarray(y_index, dtype=np.int64)
 
     def kneighbors(self, X, n_neighbors=None, return_distance=True):
@@ -175,20 +186,36 @@ class DTWKNeighborsClassifier(RepClassifier):
         return knn_search(series, self.train_set_, n_neighbors=k,
                           use_lower_bounds=self.use_lower_bounds, n_jobs=self.n_jobs)
 
-    def _novelty(self, series, training):
-        """DTW distance to the nearest training rep per frame of the rep.
+    def _novelty(self, series):
+        """DTW distance to the nearest training rep per frame of the rep."""
+        distances, _ = self._search(series, 1)
+        return _per_frame(distances[:, 0], series)
 
-        For the training set itself (``training=True``) a sample of up to 200
-        reps is scored against the others (leave-one-out).
+    def _novelty_quantile(self, frames, offsets, q):
+        """Quantile ``q`` of the leave-one-out novelty of a sample of up to 200 training reps.
+
+        Each sampled rep is scored against all the others (its nearest other
+        rep). ``np.quantile`` reads only the largest few of those scores, so
+        only they are searched in full: every rep first gets a cheap upper
+        bound (:func:`~formcheck.dtw.knn_upper_bounds`), and reps are searched
+        exactly in decreasing order of it until the next bound cannot reach
+        the order statistics the quantile reads. The result equals scoring
+        every sampled rep exactly.
         """
-        if not training:
-            distances, _ = self._search(series, 1)
-            return _per_frame(distances[:, 0], series)
-        sample = np.random.default_rng(0).permutation(len(series))[:_NOVELTY_SAMPLE]
-        distances, indices = self._search([series[i] for i in sample], 2)
-        own = indices[:, 0] == sample
-        nearest_other = np.where(own, distances[:, 1], distances[:, 0])
-        return _per_frame(nearest_other, [series[i] for i in sample])
+        sample = np.random.default_rng(0).permutation(len(offsets) - 1)[:_NOVELTY_SAMPLE]
+        reps = [frames[offsets[i] : offsets[i + 1]] for i in sample]
+        scores = _per_frame(_nearest_other(*knn_upper_bounds(reps, self.train_set_, 2,
+                                                             n_jobs=self.n_jobs), sample), reps)
+        needed = len(sample) - int(np.floor(q * (len(sample) - 1)))  # order statistics read
+        exact = []
+        for i in np.argsort(-scores, kind="stable"):
+            if len(exact) >= needed and scores[i] <= np.sort(exact)[-needed]:
+                break  # this bound, and all later ones, are below what the quantile reads
+            distances, indices = self._search([reps[i]], 2)
+            scores[i] = _per_frame(_nearest_other(distances, indices, sample[i : i + 1]),
+                                   reps[i : i + 1])[0]
+            exact.append(scores[i])
+        return float(np.quantile(scores, q))
 
     def nearest_of_class(self, x, label):
         """Index of the training rep of class ``label`` nearest to rep ``x`` by DTW.
@@ -254,7 +281,6 @@ class DTWKNeighborsClassifier(RepClassifier):
                 "train_y": self.train_y_}
 
     def _restore(self, arrays):
-        data, offsets = arrays["train_data"], arrays["train_offsets"]
-        series = [data[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
-        self.train_set_ = prepare_training(series, self.window)
+        data = np.ascontiguousarray(arrays["train_data"], dtype=np.float64)
+        self.train_set_ = pack_training(data, arrays["train_offsets"], self.window)
         self.train_y_ = arrays["train_y"]

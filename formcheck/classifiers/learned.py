@@ -9,10 +9,11 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from ..features.angles import resample
+from ..dtw.validation import concatenate
+from ..features.angles import equal_length_batches, resample
 from .base import BOOLEAN, NONE, RepClassifier, interval, options
 
-__all__ = ["LearnedClassifier", "rep_features"]
+__all__ = ["LearnedClassifier", "rep_features", "stacked_features"]
 
 _SUMMARIES = ("min", "max", "range", "mean", "std", "t_min", "t_max",
               "mean_abs_velocity", "max_velocity", "min_velocity")
@@ -44,16 +45,33 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     >>> rep_features(np.random.rand(40, 3)).shape
     (79,)
     """
-    n_frames = len(series)
-    shape = resample(series, resample_length).T
-    velocity = np.diff(series, axis=0) * (n_frames - 1)
-    low, high = series.min(axis=0), series.max(axis=0)
+    return stacked_features(series[None], resample_length)[0]
+
+
+def stacked_features(stack: np.ndarray, resample_length: int = 16) -> np.ndarray:
+    """:func:`rep_features` of every rep of an ``(n, T, C)`` stack of one length, at once.
+
+    Each row equals :func:`rep_features` of that rep, bit for bit (the same
+    operations, along the time axis of the stack).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stack = np.random.rand(5, 40, 3)
+    >>> bool((stacked_features(stack)[2] == rep_features(stack[2])).all())
+    True
+    """
+    n_reps, n_frames, _ = stack.shape
+    shape = resample(stack, resample_length).transpose(0, 2, 1)
+    velocity = np.diff(stack, axis=1) * (n_frames - 1)
+    low, high = stack.min(axis=1), stack.max(axis=1)
     summaries = np.stack([
-        low, high, high - low, series.mean(axis=0), series.std(axis=0),
-        series.argmin(axis=0) / (n_frames - 1), series.argmax(axis=0) / (n_frames - 1),
-        np.abs(velocity).mean(axis=0), velocity.max(axis=0), velocity.min(axis=0),
-    ], axis=1)
-    return np.concatenate([shape.ravel(), summaries.ravel(), [np.log(n_frames)]])
+        low, high, high - low, stack.mean(axis=1), stack.std(axis=1),
+        stack.argmin(axis=1) / (n_frames - 1), stack.argmax(axis=1) / (n_frames - 1),
+        np.abs(velocity).mean(axis=1), velocity.max(axis=1), velocity.min(axis=1),
+    ], axis=2)
+    return np.concatenate([shape.reshape(n_reps, -1), summaries.reshape(n_reps, -1),
+                           np.full((n_reps, 1), np.log(n_frames))], axis=1)
 
 
 def _network_proba(inputs, coefs, intercepts) -> np.ndarray:
@@ -187,10 +205,18 @@ class LearnedClassifier(RepClassifier):
         self.novelty_margin = novelty_margin
 
     def _features(self, series) -> np.ndarray:
-        return np.stack([rep_features(s, self.resample_length) for s in series])
+        """:func:`rep_features` of every rep of a list."""
+        return self._packed_features(*concatenate(series))
 
-    def _fit(self, series, y_index):
-        features = self._features(series)
+    def _packed_features(self, frames, offsets) -> np.ndarray:
+        """:func:`rep_features` of every rep packed in ``frames``, a stack of one length at a time."""
+        features = np.empty((len(offsets) - 1, frames.shape[1] * (self.resample_length + 10) + 1))
+        for indices, stack in equal_length_batches(frames, offsets):
+            features[indices] = stacked_features(stack, self.resample_length)
+        return features
+
+    def _fit(self, frames, offsets, y_index):
+        features = self._packed_features(frames, offsets)
         self.feature_mean_ = features.mean(axis=0)
         scale = features.std(axis=0)
         self.feature_scale_ = np.where(scale > 1e-12, scale, 1.0)
@@ -207,18 +233,28 @@ class LearnedClassifier(RepClassifier):
         return MLPClassifier((self.hidden_units,), alpha=1.0 / self.C, max_iter=1000,
                              random_state=self.random_state)
 
-    def _novelty(self, series, training):
+    def _novelty(self, series):
         """Distance to the nearest class profile, in units of that class's spread.
 
         Each rep (back in degrees) is resampled onto the profiles' time axis and
         compared with every class's mean rep; the root-mean-square z-score to
         the closest class is the score. The cost is constant in N.
         """
+        return self._packed_novelty(*concatenate(series))
+
+    def _novelty_quantile(self, frames, offsets, q):
+        return float(np.quantile(self._packed_novelty(frames, offsets), q))
+
+    def _packed_novelty(self, frames, offsets):
+        """:meth:`_novelty` of the reps packed in ``frames``, a stack of one length at a time."""
         length = self.profile_mean_.shape[1]
         spread = self.profile_std_ + 0.1 * self.scale_
-        raw = np.stack([resample(s * self.scale_ + self.mean_, length) for s in series])
-        z = (raw[:, None] - self.profile_mean_[None]) / spread[None]
-        return np.sqrt(np.mean(z ** 2, axis=(2, 3))).min(axis=1)
+        scores = np.empty(len(offsets) - 1)
+        for indices, stack in equal_length_batches(frames, offsets):
+            raw = resample(stack * self.scale_ + self.mean_, length)
+            z = (raw[:, None] - self.profile_mean_[None]) / spread[None]
+            scores[indices] = np.sqrt(np.mean(z ** 2, axis=(2, 3))).min(axis=1)
+        return scores
 
     def _predict_proba(self, series):
         features = (self._features(series) - self.feature_mean_) / self.feature_scale_

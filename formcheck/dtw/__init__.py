@@ -29,7 +29,7 @@ Each public function validates its input and raises
 """
 
 from .distance import band_radius, dtw_distance, dtw_path, lb_keogh, lb_kim, pairwise_dtw
-from .search import TrainingSet, knn_search, prepare_training
+from .search import TrainingSet, knn_search, knn_upper_bounds, pack_training, prepare_training
 
 __all__ = [
     "dtw_distance",
@@ -40,5 +40,7 @@ __all__ = [
     "band_radius",
     "TrainingSet",
     "prepare_training",
+    "pack_training",
     "knn_search",
+    "knn_upper_bounds",
 ]

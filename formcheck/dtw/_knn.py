@@ -92,23 +92,25 @@ def _smallest(values, count):
 
 @njit(cache=True, nogil=True)
 def knn_range(qdata, qoff, start, stop, data, offsets, sweep, group_starts, group_lengths, ends,
-              means, mean_offsets, margins, mode, value, out_d, out_i, stats):
+              means, mean_offsets, margins, mode, value, seeds_only, out_d, out_i, stats):
     """k nearest neighbours of queries ``start .. stop - 1`` into rows of the outputs.
 
     Queries go in blocks of :data:`QUERY_BLOCK` through :func:`_knn_block`.
     ``out_d``/``out_i`` rows come back sorted by (distance, index); ``stats``
-    rows count each query's candidates (columns: see :data:`N_STATS`).
-    Releases the GIL, so threads can share the queries of one call.
+    rows count each query's candidates (columns: see :data:`N_STATS`). With
+    ``seeds_only`` the search stops after the seeds: the rows are then the
+    best among those few candidates, upper bounds of the true neighbours'
+    distances. Releases the GIL, so threads can share the queries of one call.
     """
     for first in range(start, stop, QUERY_BLOCK):
         _knn_block(qdata, qoff, first, min(stop, first + QUERY_BLOCK), data, offsets, sweep,
                    group_starts, group_lengths, ends, means, mean_offsets, margins, mode, value,
-                   out_d, out_i, stats)
+                   seeds_only, out_d, out_i, stats)
 
 
 @njit(cache=True, nogil=True)
 def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, group_lengths, ends,
-               means, mean_offsets, margins, mode, value, out_d, out_i, stats):
+               means, mean_offsets, margins, mode, value, seeds_only, out_d, out_i, stats):
     """The cascade (module notes) for queries ``first .. last - 1``, sharing one sweep."""
     n_train = sweep.shape[0]
     n_ch = data.shape[1]
@@ -133,6 +135,8 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
     for t in range(nq):
         _seed(qdata[qoff[first + t] : qoff[first + t + 1]], data, offsets, sweep, mode, value,
               bounds[t], out_d[first + t], out_i[first + t], stats[first + t], rest, prev, curr)
+    if seeds_only:
+        return
     upper = np.empty((nq, m_max, n_ch))  # each query's envelope for the current length
     lower = np.empty((nq, m_max, n_ch))
     built = np.zeros(nq, dtype=np.bool_)

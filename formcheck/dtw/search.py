@@ -14,10 +14,11 @@ import numpy as np
 
 from . import _bounds, _knn
 from .distance import in_chunks, pairwise_packed, worth_threads
-from .validation import check_collection, check_n_jobs, check_n_neighbors, check_window, concatenate
+from .validation import (check_collection, check_n_jobs, check_n_neighbors, check_series,
+                         check_window, concatenate)
 from ..errors import ChannelMismatchError, InputError
 
-__all__ = ["TrainingSet", "prepare_training", "knn_search"]
+__all__ = ["TrainingSet", "prepare_training", "pack_training", "knn_search", "knn_upper_bounds"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,13 +116,53 @@ def prepare_training(train, window=None):
     (2, 3, [5, 7])
     """
     data, offsets = concatenate(check_collection(train, "train"))
+    return pack_training(data, offsets, window)
+
+
+def pack_training(data, offsets, window=None):
+    """:func:`prepare_training` for series already concatenated: ``data`` is kept, not copied.
+
+    Parameters
+    ----------
+    data : ndarray of shape (sum of lengths, C)
+        C-contiguous float64 frames of all series, which the training set
+        then owns (do not modify it afterwards).
+    offsets : array of int, shape (n_series + 1,)
+        Series ``i`` is ``data[offsets[i]:offsets[i + 1]]``: increasing from
+        0 to ``len(data)``.
+    window : int, float or None, default=None
+        Sakoe-Chiba band, as in :func:`dtw_distance`.
+
+    Returns
+    -------
+    TrainingSet
+
+    Raises
+    ------
+    InputError
+        ``data`` is not a C-contiguous float64 2-D array, ``offsets`` do not
+        split it into series of at least one frame, or a bad ``window``.
+    MissingDataError
+        NaN or infinite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ts = pack_training(np.zeros((12, 3)), [0, 5, 12], window=0.1)
+    >>> len(ts), ts.lengths.tolist()
+    (2, [5, 7])
+    """
     check_window(window)
-    return _packed(data, offsets, window)
-
-
-def _packed(data, offsets, window):
-    """The :class:`TrainingSet` of checked, concatenated series (``data`` is kept, not copied)."""
+    if not (isinstance(data, np.ndarray) and data.dtype == np.float64 and data.ndim == 2
+            and data.flags.c_contiguous):
+        raise InputError("data must be a C-contiguous float64 array of shape (frames, channels)")
+    check_series(data, "data")
+    offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
+    if offsets.ndim != 1 or len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != len(data) \
+            or (lengths < 1).any():
+        raise InputError(f"offsets must increase from 0 to len(data) = {len(data)} in steps of at "
+                         "least 1 (one per series)")
     sweep = np.argsort(lengths, kind="stable").astype(np.int64)
     group_lengths, counts = np.unique(lengths, return_counts=True)
     group_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -198,6 +239,47 @@ def knn_search(
     >>> indices.tolist(), np.round(distances, 2).tolist()
     ([[1, 0]], [[0.1, 6.48]])
     """
+    qdata, qoff, train, k, mode, value, n_threads = _search_arguments(queries, train, n_neighbors,
+                                                                      window, n_jobs)
+    if use_lower_bounds:
+        dist, idx, counts = _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads)
+    else:
+        dist, idx, counts = _brute_force(qdata, qoff, train, mode, value, k, n_threads)
+    if not return_stats:
+        return dist, idx
+    names = ("candidates", "pruned_lb_kim", "pruned_lb_keogh", "abandoned", "completed",
+             "pruned_lb_keogh_segments")
+    return dist, idx, dict(zip(names, (int(c) for c in counts)))
+
+
+def knn_upper_bounds(queries, train, n_neighbors=1, window=None, *, n_jobs=-1):
+    """Cheap upper bounds of the k-NN distances: the best of a few likely candidates.
+
+    The first step of :func:`knn_search`: for each query, DTW to the ``n_neighbors
+    + 8`` training series with the smallest segment-mean lower bound. The
+    k-th distance returned is at least the true k-th neighbour's distance,
+    and often equal to it; it costs about a third of a full search.
+
+    Parameters and returns are those of :func:`knn_search` (without stats):
+    ``distances`` (sorted, no square root) and ``indices`` of the best
+    ``n_neighbors`` among the candidates tried.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> train = prepare_training([np.zeros((4, 2)), np.ones((5, 2)), np.zeros((6, 2))], window=1)
+    >>> knn_upper_bounds([np.full((4, 2), 0.9)], train)[0] >= knn_search([np.full((4, 2), 0.9)], train)[0]
+    array([[ True]])
+    """
+    qdata, qoff, train, k, mode, value, n_threads = _search_arguments(queries, train, n_neighbors,
+                                                                      window, n_jobs)
+    dist, idx, _ = _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads,
+                                     seeds_only=True)
+    return dist, idx
+
+
+def _search_arguments(queries, train, n_neighbors, window, n_jobs):
+    """Checked queries (packed), training set, k, window and threads of a search."""
     qdata, qoff = concatenate(check_collection(queries, "queries"))
     if not isinstance(train, TrainingSet):
         train = prepare_training(train, window)
@@ -211,19 +293,10 @@ def knn_search(
         )
     k = check_n_neighbors(n_neighbors, len(train))
     mode, value = check_window(train.window)
-    n_threads = check_n_jobs(n_jobs)
-    if use_lower_bounds:
-        dist, idx, counts = _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads)
-    else:
-        dist, idx, counts = _brute_force(qdata, qoff, train, mode, value, k, n_threads)
-    if not return_stats:
-        return dist, idx
-    names = ("candidates", "pruned_lb_kim", "pruned_lb_keogh", "abandoned", "completed",
-             "pruned_lb_keogh_segments")
-    return dist, idx, dict(zip(names, (int(c) for c in counts)))
+    return qdata, qoff, train, k, mode, value, check_n_jobs(n_jobs)
 
 
-def _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads):
+def _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads, seeds_only=False):
     """Pruned search; threads over queries, a lone query in this thread."""
     n_queries = qoff.shape[0] - 1
     dist = np.empty((n_queries, k))
@@ -233,7 +306,8 @@ def _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads):
     tables = train.kernel_tables()
 
     def kernel(start, stop):
-        _knn.knn_range(qdata, qoff, start, stop, *tables, mode, value, dist, idx, stats)
+        _knn.knn_range(qdata, qoff, start, stop, *tables, mode, value, seeds_only, dist, idx,
+                       stats)
 
     in_chunks(kernel, n_queries, threads)
     return dist, idx, stats.sum(axis=0)

@@ -29,7 +29,8 @@ from ..pose import PoseSequence
 from .channels import CHANNELS, MIDPOINTS, available_channels, mirror_name
 from .exercises import get_exercise
 
-__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry"]
+__all__ = ["AngleSeries", "joint_angles", "resample", "resample_many", "equal_length_batches", "GEOMETRIES",
+           "pose_geometry"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
@@ -153,16 +154,75 @@ def resample(series: np.ndarray, length: int) -> np.ndarray:
 
     The rep's own time is normalised: the first and last frames are kept and
     the points in between are evenly spaced (a time stretch or squeeze).
+    A stack of series of one length, ``(n, T, C)``, is resampled at once
+    (time is the second-to-last axis), each exactly as on its own.
 
     Examples
     --------
     >>> resample(np.array([[0.0], [10.0]]), 3).ravel().tolist()
     [0.0, 5.0, 10.0]
     """
-    position = np.linspace(0.0, len(series) - 1, length)
-    left = np.minimum(position.astype(int), len(series) - 2)
+    frames = series.shape[-2]
+    position = np.linspace(0.0, frames - 1, length)
+    left = np.minimum(position.astype(int), frames - 2)
     weight = (position - left)[:, None]
-    return series[left] * (1 - weight) + series[left + 1] * weight
+    return series[..., left, :] * (1 - weight) + series[..., left + 1, :] * weight
+
+
+def equal_length_batches(frames, offsets, size=1024):
+    """Reps packed in one array, stacked by length, at most ``size`` reps per stack.
+
+    Parameters
+    ----------
+    frames : numpy.ndarray, shape (sum of lengths, C)
+        All reps concatenated along time; rep ``i`` is
+        ``frames[offsets[i]:offsets[i + 1]]``.
+    offsets : array of int, shape (n + 1,)
+    size : int
+
+    Yields
+    ------
+    indices : numpy.ndarray of int
+        Increasing positions of reps with the same number of frames.
+    stack : numpy.ndarray, shape (len(indices), T, C)
+        Those reps: a view of ``frames`` when they lie side by side (reps
+        of one length always do), else a copy of just them.
+
+    Examples
+    --------
+    >>> frames = np.arange(22.0).reshape(11, 2)
+    >>> [(i.tolist(), s.shape) for i, s in equal_length_batches(frames, [0, 3, 8, 11])]
+    [([0, 2], (2, 3, 2)), ([1], (1, 5, 2))]
+    """
+    offsets = np.asarray(offsets)
+    lengths = np.diff(offsets)
+    for n_frames in np.unique(lengths):
+        members = np.flatnonzero(lengths == n_frames)
+        for start in range(0, len(members), size):
+            part = members[start : start + size]
+            first = offsets[part[0]]
+            if part[-1] - part[0] == len(part) - 1:  # consecutive reps: one block of frames
+                yield part, frames[first : first + len(part) * n_frames].reshape(
+                    len(part), n_frames, -1)
+            else:
+                yield part, frames[offsets[part][:, None] + np.arange(n_frames)]
+
+
+def resample_many(frames, offsets, length: int) -> np.ndarray:
+    """:func:`resample` of every rep packed in ``frames`` (see :func:`equal_length_batches`).
+
+    Returns an ``(n, length, C)`` array, rep ``i`` in row ``i``.
+
+    Examples
+    --------
+    >>> frames = np.array([[0.0], [10.0], [0.0], [0.0], [0.0]])
+    >>> resample_many(frames, [0, 2, 5], 3)[:, :, 0].tolist()
+    [[0.0, 5.0, 10.0], [0.0, 0.0, 0.0]]
+    """
+    out = np.empty((len(offsets) - 1, length, frames.shape[1]))
+    for indices, stack in equal_length_batches(frames, offsets):
+        out[indices] = resample(stack, length)
+    return out
 
 
 def pose_geometry(pose: PoseSequence) -> str:

@@ -302,3 +302,36 @@ def test_proba_and_novelty_in_one_pass_equal_the_separate_calls(clf):
     proba, novelty = clf.predict_proba_and_novelty(Xt)
     np.testing.assert_array_equal(proba, clf.predict_proba(Xt))
     np.testing.assert_array_equal(novelty, clf.novelty_score(Xt))
+
+
+@pytest.mark.parametrize("n_per_class", [4, 120])
+def test_knn_novelty_threshold_is_the_quantile_of_every_sampled_reps_leave_one_out_score(
+        n_per_class):
+    # Only the top scores are searched in full; the threshold must equal scoring them all.
+    from formcheck.dtw import knn_search
+
+    X, y = make_xy(n_per_class, seed=3)
+    clf = DTWKNeighborsClassifier(window=0.2).fit(X, y)
+    scaled = [(x - clf.mean_) / clf.scale_ for x in X]
+    sample = np.random.default_rng(0).permutation(len(X))[:200]
+    distances, indices = knn_search([scaled[i] for i in sample], clf.train_set_, 2)
+    nearest_other = np.where(indices[:, 0] == sample, distances[:, 1], distances[:, 0])
+    scores = nearest_other / np.array([len(X[i]) for i in sample])
+    assert clf.novelty_threshold_ == clf.novelty_margin * np.quantile(scores, 0.99)
+
+
+def test_fit_statistics_and_features_equal_the_per_rep_formulas():
+    from formcheck.classifiers.learned import rep_features
+
+    X, y = make_xy(8, seed=4)
+    clf = LearnedClassifier(model="logistic").fit(X, y)
+    frames = np.concatenate(X)
+    np.testing.assert_array_equal(clf.mean_, frames.mean(axis=0))
+    np.testing.assert_array_equal(clf.scale_, frames.std(axis=0))
+    scaled = [(x - clf.mean_) / clf.scale_ for x in X]
+    np.testing.assert_array_equal(clf._features(scaled),
+                                  np.stack([rep_features(s) for s in scaled]))
+    for k, label in enumerate(clf.classes_):
+        members = np.stack([resample(x, 32) for x, lab in zip(X, y) if lab == label])
+        np.testing.assert_array_equal(clf.profile_mean_[k], members.mean(axis=0))
+        np.testing.assert_array_equal(clf.profile_std_[k], members.std(axis=0))
