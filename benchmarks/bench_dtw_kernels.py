@@ -23,7 +23,10 @@ shared machine hits them all alike. Contenders:
 The pruning funnel (share of candidates cut by each stage of the cascade) is
 counted on the same queries. The nearest neighbours are checked against brute
 force (and, for equal lengths, against dtaidistance) before timing. The last
-test writes ``out/bench-<mode>-dtw.json`` and ``.md``.
+test writes ``out/bench-<mode>-dtw.json`` and ``.md``. ``test_first_call_cost``
+times a fresh process's import, first search and first fit + predict twice
+with one new ``NUMBA_CACHE_DIR``: compiling the kernels, then loading them
+from the cache.
 
 ``FORMCHECK_BENCH``: ``quick`` (default; N = 800, 3,200), ``full`` (N = 3,200,
 12,800) or ``smoke`` (N = 200, seconds). Run::
@@ -34,6 +37,8 @@ test writes ``out/bench-<mode>-dtw.json`` and ``.md``.
 
 import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -153,14 +158,46 @@ def _summary_line(row):
             f"{row['batch_per_query_vs_single']:.2f}x single; funnel: {funnel}")
 
 
+_FIRST_CALLS = """
+import time
+started = time.perf_counter()
+import numpy as np
+from formcheck import DTWKNeighborsClassifier
+from formcheck.dtw import knn_search
+imported = time.perf_counter()
+rng = np.random.default_rng(0)
+reps = [rng.normal(size=(int(rng.integers(20, 40)), 3)) for _ in range(60)]
+knn_search(reps[:1], reps[1:], window=0.1)
+searched = time.perf_counter()
+DTWKNeighborsClassifier().fit(reps, np.arange(60) % 2).predict(reps[:3])
+print(imported - started, searched - imported, time.perf_counter() - searched)
+"""
+
+
+def test_first_call_cost(tmp_path):
+    """Import, first search and first fit + predict in a fresh process: kernels compiled, then cached."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    runs = {}
+    for state in ("compiling", "cached"):
+        out = subprocess.run([sys.executable, "-c", _FIRST_CALLS], env=env, capture_output=True,
+                             text=True, timeout=900, check=True).stdout.split()
+        runs[state] = dict(zip(("import", "first_search", "first_fit_predict"), map(float, out)))
+    RESULTS["first calls"] = {"workload": "first calls", "seconds": runs}
+    print("\nfirst calls (s): " + "; ".join(
+        f"{state}: " + ", ".join(f"{key} {value:.2f}" for key, value in r.items())
+        for state, r in runs.items()))
+    assert runs["cached"]["first_search"] < runs["compiling"]["first_search"]
+
+
 def test_write_summary():
     if not RESULTS:
         pytest.skip("needs the timings of this run: run the whole file")
     OUT.mkdir(parents=True, exist_ok=True)
     stem = OUT / f"bench-{MODE}-dtw"
-    rows = list(RESULTS.values())
-    stem.with_suffix(".json").write_text(json.dumps({"mode": MODE, "cpus": os.cpu_count(),
-                                                     "rows": rows}, indent=1) + "\n")
+    rows = [row for row in RESULTS.values() if "n" in row]
+    stem.with_suffix(".json").write_text(json.dumps(
+        {"mode": MODE, "cpus": os.cpu_count(), "rows": rows,
+         "first_calls": RESULTS.get("first calls", {}).get("seconds")}, indent=1) + "\n")
     stem.with_suffix(".md").write_text(_markdown(rows))
     assert stem.with_suffix(".md").stat().st_size > 0
 

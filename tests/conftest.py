@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+# Compiled DTW kernels: outside the user's cache, kept from one test session to the next. Set
+# before formcheck.dtw loads numba (it would otherwise choose formcheck's cache folder).
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "formcheck-tests-numba"))
 
 #: ``../shared/datasets`` seen from the repository root (this file is ``<root>/tests/conftest.py``).
 DEFAULT_DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"

@@ -49,10 +49,14 @@ def band_radius(n, m, window):
 
 
 def _two_series(x, y):
-    x = check_series(x, "x")
-    y = check_series(y, "y")
+    """Both series checked; read-only ones copied, so each kernel is compiled for one array type."""
+    x, y = (_writable(check_series(s, name)) for s, name in ((x, "x"), (y, "y")))
     check_same_channels(x, y)
     return x, y
+
+
+def _writable(series):
+    return series if series.flags.writeable else series.copy()
 
 
 def dtw_distance(x, y, window=None, max_dist=np.inf):

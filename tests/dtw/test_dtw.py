@@ -15,8 +15,10 @@ from formcheck.dtw import (
     dtw_distance,
     dtw_path,
     knn_search,
+    knn_upper_bounds,
     lb_keogh,
     lb_kim,
+    pack_training,
     pairwise_dtw,
     prepare_training,
 )
@@ -533,3 +535,31 @@ def test_other_bad_arguments():
         prepare_training(np.zeros((2, 0, 2)))
     with pytest.raises(InputError, match="differs from the training set"):
         knn_search([x], prepare_training([x], window=2), window=3)
+
+
+def test_pack_training_keeps_the_array_and_checks_it(rng):
+    train = random_walks(rng, 6, (3, 9), 2)
+    data = np.concatenate(train)
+    offsets = np.cumsum([0] + [len(t) for t in train])
+    ts = pack_training(data, offsets, 2)
+    assert ts.data is data
+    np.testing.assert_array_equal(knn_search(train, ts, 2)[1], knn_search(train, train, 2, 2)[1])
+    with pytest.raises(InputError, match="C-contiguous float64"):
+        pack_training(data.astype(np.float32), offsets)
+    with pytest.raises(InputError, match="offsets must increase"):
+        pack_training(data, offsets[::-1])
+    with pytest.raises(InputError, match="offsets must increase"):
+        pack_training(data, [0, len(data) - 1])
+    with pytest.raises(MissingDataError):
+        pack_training(np.full((4, 2), np.nan), [0, 4])
+
+
+def test_knn_upper_bounds_are_distances_to_real_candidates_at_least_the_exact_ones(rng):
+    train = random_walks(rng, 80, (10, 30), 2)
+    queries = random_walks(rng, 6, (10, 30), 2)
+    ts = prepare_training(train, 3)
+    bound_d, bound_i = knn_upper_bounds(queries, ts, 2)
+    exact_d, _ = knn_search(queries, ts, 2)
+    assert (bound_d >= exact_d).all()
+    for q, row_d, row_i in zip(queries, bound_d, bound_i):
+        assert [dtw_distance(q, train[i], 3) for i in row_i] == row_d.tolist()
