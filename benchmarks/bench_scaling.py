@@ -18,7 +18,8 @@ different query every round) and on a batch per call. Benchmarks are grouped by 
 - ``smoke`` (a seconds-long check of the machinery while editing it): N = 20,
   60, batches of 8, no timing assertions.
 
-The tests after the timings use the medians measured in this same run:
+The tests after the timings use the medians measured in this same run (and
+every round's time, for the spread of the fitted slopes and crossover):
 predictions identical to tslearn's; at N = 3200 the kNN at least 20x faster
 than tslearn; the learned classifier's latency at N = 3200 (800 in quick mode)
 within 1.3x of its N = 50 value and under 1 ms, with a fitted log-log slope
@@ -50,7 +51,7 @@ import pytest
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier
 from formcheck.evaluation.benchmark import pivot_table
 from formcheck.evaluation.plots import plot_latency
-from formcheck.evaluation.scaling import crossover, fit_power_law, format_slope
+from formcheck.evaluation.scaling import crossover_estimate, fit_power_law, format_slope
 from formcheck.evaluation.timing import model_bytes
 
 from .conftest import synthetic_reps
@@ -77,6 +78,7 @@ KINDS = ("knn", "knn-no-bounds", "learned", "tslearn")
 LABELS = {"knn": "DTW kNN", "knn-no-bounds": "DTW kNN, no lower bounds", "learned": "learned",
           "tslearn": "tslearn kNN-DTW"}
 MEDIANS: dict = {}  # (kind, n, "single" | "batch") -> median seconds per call
+SAMPLES: dict = {}  # the same keys -> every round's seconds per call
 
 
 class Fitted:
@@ -154,6 +156,7 @@ def test_latency(benchmark, n, kind, calls):
         mode=MODE)
     benchmark.pedantic(fitted.model.predict, setup=setup, rounds=fitted.rounds(per_call))
     MEDIANS[kind, n, calls] = benchmark.stats.stats.median
+    SAMPLES[kind, n, calls] = list(benchmark.stats.stats.data)
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -194,12 +197,21 @@ def test_learned_latency_is_flat_and_under_1ms():
 
 
 def _rows():
-    return [{"classifier": LABELS[kind], "n": n, "single_seconds": MEDIANS[kind, n, "single"],
-             "batch_seconds": MEDIANS[kind, n, "batch"] / BATCH, "batch_size": BATCH,
+    return [{"classifier": LABELS[kind], "n": n, **_timings(kind, n, "single", 1),
+             **_timings(kind, n, "batch", BATCH), "batch_size": BATCH,
              "fit_seconds": _fitted(kind, n).fit_seconds,
              "model_bytes": _fitted(kind, n).model_bytes}
             for kind in KINDS for n in SIZES
             if (kind, n, "single") in MEDIANS and (kind, n, "batch") in MEDIANS]
+
+
+def _timings(kind, n, calls, per_call):
+    """Median, quartiles and samples of one measurement, per rep, in the rows' keys."""
+    samples = np.array(SAMPLES[kind, n, calls]) / per_call
+    return {f"{calls}_seconds": MEDIANS[kind, n, calls] / per_call,
+            f"{calls}_spread": [float(np.percentile(samples, 25)),
+                                float(np.percentile(samples, 75))],
+            f"{calls}_samples": samples.tolist()}
 
 
 def _line(rows, name, key="single_seconds"):
@@ -221,7 +233,8 @@ def test_write_summary():
                "rows": rows,
                "slopes": {name: {"single": _slope(rows, name),
                                  "batch": _slope(rows, name, "batch_seconds")} for name in names},
-               "crossover_n": crossover(_line(rows, "DTW kNN"), _line(rows, "learned"))}
+               "crossover": crossover_estimate(
+                   [r for r in rows if r["classifier"] in ("DTW kNN", "learned")])}
     OUT.mkdir(parents=True, exist_ok=True)
     stem = OUT / f"bench-{MODE}"
     paths = [Path(f"{stem}-scaling.json"), Path(f"{stem}-scaling.md"), Path(f"{stem}-latency.png")]
@@ -240,8 +253,15 @@ def _markdown(rows, summary):
              for title, key, fmt, scale in tables]
     slopes = ", ".join(f"{name} {format_slope(s['single'])} (batches {format_slope(s['batch'])})"
                        for name, s in summary["slopes"].items())
-    n_cross = summary["crossover_n"]
-    parts.append(f"Fitted log-log slopes, one rep per call: {slopes}. " + (
-        f"The fitted lines of the DTW kNN and the learned classifier cross at N ≈ {n_cross:,.0f}."
-        if n_cross else "The fitted lines of the DTW kNN and the learned classifier do not cross."))
+    estimate = summary["crossover"]
+    if estimate["n"] is None:
+        crossing = "The fitted lines of the DTW kNN and the learned classifier do not cross."
+    elif estimate["supported"]:
+        low, high = estimate["interval"]
+        crossing = (f"The fitted lines of the DTW kNN and the learned classifier cross at "
+                    f"N ≈ {estimate['n']:,.0f} (between {low:,.0f} and {high:,.0f} over "
+                    f"resampled timings).")
+    else:
+        crossing = f"These timings cannot place a crossover: {estimate['reason']}."
+    parts.append(f"Fitted log-log slopes (robust fit), one rep per call: {slopes}. " + crossing)
     return "\n\n".join(parts) + "\n"

@@ -33,7 +33,7 @@ from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from ..errors import DatasetError, InputError
 from .learning_curve import learning_curve
 from .plots import plot_latency, plot_learning_curve
-from .scaling import _crossing, _fits, format_slope, recommend
+from .scaling import _crossing, _fits, crossover_estimate, format_slope, recommend, slope_interval
 from .timing import BATCH_SIZE, latency_curve
 
 __all__ = [
@@ -233,7 +233,11 @@ class BenchmarkReport:
 
     @property
     def crossover_n(self):
-        """N where the flattest latency line crosses the steepest (None if they do not)."""
+        """N where the flattest latency line crosses the steepest.
+
+        None if they do not cross, or if the timings cannot place the crossing
+        (see :func:`~formcheck.evaluation.scaling.crossover_estimate`).
+        """
         return _crossing(self.latency)[1]
 
     @property
@@ -242,8 +246,16 @@ class BenchmarkReport:
         return recommend(self.accuracy, self.latency, self.dataset["reps"])
 
     def to_dict(self) -> dict:
-        """JSON-ready dict: the measurements plus slopes, crossover and recommendation."""
-        return {**asdict(self), "slopes": self.slopes, "crossover_n": self.crossover_n,
+        """JSON-ready dict: the measurements plus slopes, crossover and recommendation.
+
+        ``crossover`` is :func:`~formcheck.evaluation.scaling.crossover_estimate`
+        (with whether the timings support it); ``crossover_n`` is its N when
+        they do, else None.
+        """
+        return {**asdict(self), "slopes": self.slopes,
+                "slope_intervals": {name: slope_interval(self.latency, name)
+                                    for name in self.slopes},
+                "crossover": crossover_estimate(self.latency), "crossover_n": self.crossover_n,
                 "recommendation": self.recommendation}
 
     def to_markdown(self) -> str:
@@ -280,8 +292,16 @@ class BenchmarkReport:
 
     def _latency_md(self) -> str:
         resampled = sorted({r["n"] for r in self.latency if r["resampled"]})
-        slopes = ", ".join(f"{name} {format_slope(slope)}" for name, slope in self.slopes.items())
-        n_cross = self.crossover_n
+        slopes = ", ".join(
+            f"{name} {format_slope(slope)} ({' to '.join(map(format_slope, slope_interval(self.latency, name)))})"
+            for name, slope in self.slopes.items())
+        estimate = crossover_estimate(self.latency)
+        if estimate["n"] is None:
+            crossing = "the lines do not cross."
+        elif estimate["supported"]:
+            crossing = f"the lines cross at N ≈ {estimate['n']:,.0f}."
+        else:
+            crossing = f"these timings cannot place a crossover: {estimate['reason']}."
         return "\n\n".join([
             "## Latency against training-set size N",
             "One rep per call (ms):\n\n" + pivot_table(self.latency, "single_seconds", "{:.3f}",
@@ -292,9 +312,9 @@ class BenchmarkReport:
             "Model file (kB):\n\n" + pivot_table(self.latency, "model_bytes", "{:,.0f}",
                                                  scale=1e-3),
             f"N above the data size ({', '.join(map(str, resampled)) or 'none'}) are the data "
-            f"plus jittered copies. Fitted log-log slopes: {slopes}; "
-            + (f"the lines cross at N ≈ {n_cross:,.0f}." if n_cross
-               else "the lines do not cross.")])
+            f"plus jittered copies. Timings are medians of rounds that run every classifier in "
+            f"turn. Fitted log-log slopes (robust fit; in brackets, the range over resampled "
+            f"timings): {slopes}; " + crossing])
 
 
 def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES, n_splits=5,
@@ -318,7 +338,7 @@ def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES
     learning_points : int
         Points of the learning curve.
     budget : float
-        Seconds spent on each latency measurement.
+        Seconds of latency timing per classifier and size.
     batch_size : int
     seed : int
     progress : bool

@@ -48,10 +48,15 @@ def plot_confusion(result, path) -> Path:
 def plot_latency(rows, path, *, title="") -> Path:
     """Log-log plot of latency against N, one rep and per rep in batches, with fitted slopes.
 
+    Points are medians; when the rows carry quartiles (``single_spread``,
+    ``batch_spread``) the bars show them, so the timing noise behind each
+    fitted line is visible. Lines are the robust power-law fits.
+
     Parameters
     ----------
     rows : list of dict
-        ``classifier``, ``n``, ``single_seconds``, ``batch_seconds``, ``batch_size``.
+        ``classifier``, ``n``, ``single_seconds``, ``batch_seconds``, ``batch_size``
+        (optionally the ``_spread`` quartiles).
     path : path
         PNG file to write.
     title : str
@@ -60,13 +65,20 @@ def plot_latency(rows, path, *, title="") -> Path:
     panels = (("single_seconds", "one rep per call"),
               ("batch_seconds", f"batches of {rows[0]['batch_size']}, per rep"))
     for ax, (key, label) in zip(axes, panels):
+        spread_key = key.replace("_seconds", "_spread")
         for name, (slope, intercept) in _fits(rows, key).items():
-            n = np.array([r["n"] for r in rows if r["classifier"] == name])
-            ms = np.array([r[key] for r in rows if r["classifier"] == name]) * 1e3
-            line, = ax.plot(n, ms, "o", label=f"{name} (slope {format_slope(slope)})")
+            mine = sorted((r for r in rows if r["classifier"] == name), key=lambda r: r["n"])
+            n = np.array([r["n"] for r in mine])
+            ms = np.array([r[key] for r in mine]) * 1e3
+            bars = None
+            if all(spread_key in r for r in mine):
+                quartiles = np.array([r[spread_key] for r in mine]).T * 1e3
+                bars = np.abs(quartiles - ms)
+            line = ax.errorbar(n, ms, yerr=bars, fmt="o", capsize=3,
+                               label=f"{name} (slope {format_slope(slope)})")[0]
             ax.plot(n, 10 ** (intercept + slope * np.log10(n)) * 1e3, "-", color=line.get_color())
         ax.set(xscale="log", yscale="log", xlabel="training reps N", ylabel="latency (ms)",
-               title=label)
+               title=label + " (median, quartile bars)")
         _style(ax, ms_axis=True)
     return _save(figure, path, f"Prediction latency against N: {title}")
 
