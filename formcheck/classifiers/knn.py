@@ -34,13 +34,14 @@ class DTWKNeighborsClassifier(RepClassifier):
     """k-nearest-neighbours vote under dynamic time warping.
 
     The neighbours are exactly those a brute-force search returns (same
-    distances, ties broken by the lower training index), found faster: LB_Kim
-    and LB_Keogh lower bounds rank and skip candidates (LB_Keogh on the
-    query's envelope over the band, built per query for each distinct
-    training length), DTW abandons early once it exceeds the current k-th
-    best, and a batch of queries is spread over threads running
-    numba-compiled code. Prediction cost still grows with the number of
-    training reps; see ``LearnedClassifier`` for a constant-cost alternative.
+    distances, ties broken by the lower training index), found faster by
+    :func:`~formcheck.dtw.knn_search`: a cascade of lower bounds (segment-mean
+    LB_Keogh over compact summaries stored at fit, LB_Kim, LB_Keogh on the
+    query's envelope over the band) skips candidates, DTW abandons early once
+    it exceeds the current k-th best, and a batch of queries shares each pass
+    over the training reps and is spread over threads running numba-compiled
+    code. Prediction cost still grows with the number of training reps; see
+    ``LearnedClassifier`` for a constant-cost alternative.
 
     DTW is multivariate (dependent): the cost of matching two frames is the
     squared Euclidean distance over all channels, summed along the best warping
@@ -64,8 +65,8 @@ class DTWKNeighborsClassifier(RepClassifier):
         Threads for a batch of queries; -1 uses all cores.
     novelty_margin : float, default=2.0
         ``novelty_threshold_`` is this margin times the 99th percentile of the
-        training reps' leave-one-out novelty scores; larger flags fewer reps as
-        unlike the training set.
+        leave-one-out novelty scores of up to 200 training reps (each against
+        all the others); larger flags fewer reps as unlike the training set.
 
     Attributes
     ----------

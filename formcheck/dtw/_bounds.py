@@ -383,3 +383,36 @@ def summarise(data, offsets, sweep, ends, means, mean_offsets):
         series_ends(y, ends[p])
         segment_means(y, means[mean_offsets[p] : mean_offsets[p + 1]])
 
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOCIATE)
+def keogh_from_tables(y, tmax, tmin, n, r, threshold, terms):
+    """:func:`keogh_terms` of candidate ``y`` with the query envelope read from its sparse tables.
+
+    Row ``j``'s envelope (the query frames candidate frame ``j`` may be
+    matched with, as :func:`row_envelope` builds it) is looked up on the fly,
+    so candidates of any length need no envelope built first; the terms are
+    the same numbers.
+    """
+    m = y.shape[0]
+    n_ch = y.shape[1]
+    a, b = band_extents(m, n, r)
+    total = 0.0
+    part = 0.0
+    for j in range(m):
+        start = max(0, j - a)
+        stop = min(n - 1, j + b)
+        k = floor_log2(stop - start + 1)
+        tail = stop - (1 << k) + 1
+        for ch in range(n_ch):
+            v = y[j, ch]
+            d = max(v - max(tmax[k, start, ch], tmax[k, tail, ch]),
+                    min(tmin[k, start, ch], tmin[k, tail, ch]) - v, 0.0)
+            terms[j * n_ch + ch] = d * d
+            part += terms[j * n_ch + ch]
+        if j % 8 == 7:
+            total += part
+            part = 0.0
+            if total > threshold:
+                return total
+    return total + part

@@ -13,9 +13,12 @@ The cascade, for each query (:func:`knn_range`):
 1. **Compact pass.** The segment-mean LB_Keogh
    (:func:`formcheck.dtw._bounds.lb_segments`) of every candidate, in one
    sequential sweep over ``means``, a quarter of the data.
-2. **Seeds.** The candidates with the smallest such bound get their DTW
-   first, so the k-th best distance ``dk`` starts close to its final value.
-3. **Sweep.** The others in sweep order, blocked so that a block of
+2. **Best first.** The :data:`_BEST_FIRST` candidates with the smallest such
+   bound go through the rest of the cascade (below) first, in increasing
+   order of it, so the k-th best distance ``dk`` is soon close to its final
+   value; once the next bound exceeds ``dk`` every later candidate is ruled
+   out too and the query is done.
+3. **Sweep.** Otherwise the others in sweep order, blocked so that a block of
    candidates serves every query of the batch while it is in cache: a
    candidate whose segment bound, then LB_Kim, then full LB_Keogh (the
    query's envelope seen from the candidate's frames, built once per query
@@ -33,8 +36,9 @@ symmetric bit for bit, so the distances are those of brute force.
 import numpy as np
 from numba import njit
 
-from ._bounds import (SEGMENT, floor_log2, keogh_terms, lb_kim, lb_segments, prune_threshold,
-                      range_tables, remaining_rows, row_envelope, segment_envelope)
+from ._bounds import (SEGMENT, floor_log2, keogh_from_tables, keogh_terms, lb_kim, lb_segments,
+                      prune_threshold, range_tables, remaining_rows, row_envelope,
+                      segment_envelope)
 from ._dp import INF, dtw_band_ea, radius
 
 #: ``stats`` columns: candidates, cut by LB_Kim, cut by LB_Keogh (segment
@@ -45,9 +49,9 @@ N_STATS = 6
 QUERY_BLOCK = 64
 #: Candidate frames x channels per block of the sweep (256 kB of float64).
 _BLOCK_VALUES = 32_768
-#: Candidates computed first beyond the k neighbours asked for.
-_SEEDS = 8
-#: Segment bound of a seed, whose DTW is already done (bounds are >= 0).
+#: Candidates visited first, in increasing order of their segment bound.
+_BEST_FIRST = 256
+#: Segment bound of a candidate already visited (bounds are >= 0).
 _DONE = -1.0
 
 
@@ -128,13 +132,16 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
         stats[first + t, 0] += n_train
     bounds = _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_offsets,
                              margins, mode, value, tmax, tmin)
-    terms = np.empty(m_max * n_ch)
     rest = np.zeros(max(n_max, m_max) + 1)
     prev = np.empty(n_max + 1)
     curr = np.empty(n_max + 1)
+    terms = np.empty(m_max * n_ch)
+    finished = np.zeros(nq, dtype=np.bool_)
     for t in range(nq):
-        _seed(qdata[qoff[first + t] : qoff[first + t + 1]], data, offsets, sweep, mode, value,
-              bounds[t], out_d[first + t], out_i[first + t], stats[first + t], rest, prev, curr)
+        finished[t] = _best_first(qdata[qoff[first + t] : qoff[first + t + 1]], data, offsets,
+                                  sweep, ends, mode, value, tmax[t], tmin[t], bounds[t],
+                                  seeds_only, out_d[first + t], out_i[first + t],
+                                  stats[first + t], terms, rest, prev, curr)
     if seeds_only:
         return
     upper = np.empty((nq, m_max, n_ch))  # each query's envelope for the current length
@@ -146,6 +153,8 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
         built[:] = False
         for b0 in range(g0, g1, block):
             for t in range(nq):
+                if finished[t]:
+                    continue
                 q = qdata[qoff[first + t] : qoff[first + t + 1]]
                 n = q.shape[0]
                 r = radius(n, m, mode, value)
@@ -199,16 +208,43 @@ def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_
 
 
 @njit(cache=True, nogil=True)
-def _seed(q, data, offsets, sweep, mode, value, bounds, best_d, best_i, counts, rest, prev, curr):
-    """DTW of the candidates with the smallest segment bound first; marks them :data:`_DONE`.
+def _best_first(q, data, offsets, sweep, ends, mode, value, tmax, tmin, bounds, seeds_only,
+                best_d, best_i, counts, terms, rest, prev, curr):
+    """The cascade for the :data:`_BEST_FIRST` smallest segment bounds, in increasing order.
 
-    ``rest`` is all zeros here (no bound on the rows to come).
+    Visited candidates are marked :data:`_DONE`. Returns whether the query is
+    finished: a bound above the threshold rules out every candidate not yet
+    visited, whose bounds are all at least as large. With ``seeds_only`` the
+    first ``k + 8`` candidates get their DTW without bounds (``rest`` is all
+    zeros then) and the search stops.
     """
-    for p in _smallest(bounds, min(sweep.shape[0], best_d.shape[0] + _SEEDS)):
+    n = q.shape[0]
+    n_ch = q.shape[1]
+    k = best_d.shape[0]
+    visited = 0
+    for p in _smallest(bounds, min(sweep.shape[0], k + 8 if seeds_only else _BEST_FIRST)):
         y = data[offsets[sweep[p]] : offsets[sweep[p] + 1]]
-        _compare(y, q, radius(q.shape[0], y.shape[0], mode, value), sweep[p], best_d, best_i,
-                 counts, rest, prev, curr)
+        m = y.shape[0]
+        r = radius(n, m, mode, value)
+        if seeds_only:
+            _compare(y, q, r, sweep[p], best_d, best_i, counts, rest, prev, curr)
+            continue
+        threshold = prune_threshold(best_d[k - 1], m * n_ch + n + m + n_ch + 8)
+        if bounds[p] > threshold:
+            remaining = sweep.shape[0] - visited
+            counts[2] += remaining
+            counts[5] += remaining
+            return True
         bounds[p] = _DONE
+        visited += 1
+        if lb_kim(q, ends[p], m) > threshold:
+            counts[1] += 1
+        elif keogh_from_tables(y, tmax, tmin, n, r, threshold, terms) > threshold:
+            counts[2] += 1
+        else:
+            remaining_rows(terms, m, n_ch, rest)
+            _compare(y, q, r, sweep[p], best_d, best_i, counts, rest, prev, curr)
+    return False
 
 
 @njit(cache=True, nogil=True)

@@ -183,12 +183,12 @@ def knn_search(
     Returns exactly what brute force returns: all DTW distances, neighbours
     sorted by distance, ties broken by the lower training index. With lower
     bounds, a cascade rules candidates out: a segment-mean LB_Keogh for every
-    candidate in one sweep over compact summaries, DTW first for the few with
-    the smallest of these bounds, then a sweep in length order where the
-    segment bound, LB_Kim and the full LB_Keogh (the query's envelope over
-    the band seen from each candidate frame, built once per query and length,
-    so any lengths work) skip what certainly exceeds the current k-th best,
-    and DTW stops early once it must exceed it. A candidate
+    candidate in one sweep over compact summaries; then, for the few hundred
+    with the smallest such bound in increasing order and for the rest in one
+    sweep in length order, the segment bound, LB_Kim and the full LB_Keogh
+    (the query's envelope over the band seen from each candidate frame, so
+    any lengths work) skip what certainly exceeds the current k-th best, and
+    DTW stops early once it must exceed it. A candidate
     whose bound or distance only ties the k-th best is always computed in
     full, so ties resolve as in brute force. A batch of queries shares each
     block of the sweep while it is in cache.

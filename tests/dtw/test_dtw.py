@@ -285,6 +285,9 @@ def streamed_bounds(x, y, window):
     _bounds.row_envelope(tmax, tmin, n, m, r, upper, lower)
     terms, rest = np.empty(m * n_ch), np.empty(m + 1)
     total = _bounds.keogh_terms(y, upper, lower, np.inf, terms)
+    looked_up = np.empty(m * n_ch)  # the same terms, the envelope read from the tables
+    _bounds.keogh_from_tables(y, tmax, tmin, n, r, np.inf, looked_up)
+    np.testing.assert_array_equal(looked_up, terms)
     _bounds.remaining_rows(terms, m, n_ch, rest)
     return (_bounds.lb_segments(means, seg_up, seg_lo, m), total, rest,
             m * n_ch + n + m + n_ch + 8)
