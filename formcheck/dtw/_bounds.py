@@ -301,32 +301,38 @@ def segment_margins(data):
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOCIATE)
-def lb_segments(means, upper, lower, m):
-    """Segment-mean LB_Keogh of a candidate of ``m`` frames (its :func:`segment_means`).
+def lb_segments(block, count, start, stop, upper, lower, m, out):
+    """Segment-mean LB_Keogh of candidates ``start .. stop - 1`` of a length group, into ``out``.
 
-    Against the :func:`segment_envelope` of the query: for the frames of a
-    segment, the squared distance to their rows' envelopes is at least that
-    to the segment's (wider) interval, and by convexity their sum is at least
-    ``width`` times the squared distance of their mean. So this is at most
-    LB_Keogh (candidate rows), hence at most the DTW, up to rounding (compare
-    with :func:`prune_threshold`). Reads ``1 / SEGMENT`` of the candidate's data.
+    ``block`` holds the :func:`segment_means` of the group's ``count``
+    candidates (``m`` frames each) transposed: value ``t`` (segment
+    ``t // C``, channel ``t % C``) of candidate ``p`` is
+    ``block[t * count + p]``, so the inner loop runs over candidates through
+    contiguous memory, a whole group at a time. Against the
+    :func:`segment_envelope` of the query: for the frames of a segment, the
+    squared distance to their rows' envelopes is at least that to the
+    segment's (wider) interval, and by convexity their sum is at least
+    ``width`` times the squared distance of their mean. So each bound is at
+    most LB_Keogh (candidate rows), hence at most the DTW, up to rounding
+    (compare with :func:`prune_threshold`). Reads ``1 / SEGMENT`` of the data.
     """
-    n_ch = means.shape[1]
-    full = m // SEGMENT
-    flat = means.ravel()
+    n_ch = upper.shape[1]
+    full = (m // SEGMENT) * n_ch
     up = upper.ravel()
     lo = lower.ravel()
-    total = 0.0
-    for t in range(full * n_ch):
-        v = flat[t]
-        d = max(v - up[t], lo[t] - v, 0.0)
-        total += d * d
-    last = 0.0
-    for t in range(full * n_ch, means.shape[0] * n_ch):  # a shorter last segment
-        v = flat[t]
-        d = max(v - up[t], lo[t] - v, 0.0)
-        last += d * d
-    return SEGMENT * total + (m - full * SEGMENT) * last
+    width = stop - start
+    total = np.zeros(width)
+    last = np.zeros(width)
+    for t in range(upper.shape[0] * n_ch):
+        u, w, row = up[t], lo[t], t * count + start
+        acc = total if t < full else last  # a shorter last segment weighs less
+        for p in range(width):
+            v = block[row + p]
+            d = max(v - u, w - v, 0.0)
+            acc[p] += d * d
+    weight = m - (m // SEGMENT) * SEGMENT
+    for p in range(width):
+        out[p] = SEGMENT * total[p] + weight * last[p]
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOCIATE)
@@ -376,13 +382,25 @@ def remaining_rows(terms, m, n_ch, rest):
 
 
 @njit(cache=True, nogil=True)
-def summarise(data, offsets, sweep, ends, means, mean_offsets):
-    """:func:`series_ends` and :func:`segment_means` of every series, in ``sweep`` order."""
-    for p in range(sweep.shape[0]):
-        y = data[offsets[sweep[p]] : offsets[sweep[p] + 1]]
-        series_ends(y, ends[p])
-        segment_means(y, means[mean_offsets[p] : mean_offsets[p + 1]])
+def summarise(data, offsets, sweep, group_starts, group_lengths, ends, means, mean_starts):
+    """:func:`series_ends` of every series and its :func:`segment_means`, in ``sweep`` order.
 
+    The means of length group ``g`` go to ``means[mean_starts[g]:]`` in the
+    transposed layout :func:`lb_segments` reads.
+    """
+    n_ch = data.shape[1]
+    for g in range(group_starts.shape[0] - 1):
+        count = group_starts[g + 1] - group_starts[g]
+        n_seg = (group_lengths[g] + SEGMENT - 1) // SEGMENT
+        own = np.empty((n_seg, n_ch))
+        flat = own.ravel()
+        for local in range(count):
+            p = group_starts[g] + local
+            y = data[offsets[sweep[p]] : offsets[sweep[p] + 1]]
+            series_ends(y, ends[p])
+            segment_means(y, own)
+            for t in range(n_seg * n_ch):
+                means[mean_starts[g] + t * count + local] = flat[t]
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOCIATE)

@@ -5,8 +5,8 @@ Inputs are trusted, as in :mod:`formcheck.dtw._dp`. The training set comes as
 (``data``, ``offsets``), and, in *sweep order* (by length, then index),
 ``sweep`` (the series index at each position), ``group_starts`` and
 ``group_lengths`` (where each length starts), the four end frames of each
-series (``ends``) and its segment means (``means``, rows
-``mean_offsets[p]..``; ``margins`` bound their rounding).
+series (``ends``) and its segment means (``means``, one transposed block per
+length from ``mean_starts[g]``; ``margins`` bound their rounding).
 
 The cascade, for each query (:func:`knn_range`):
 
@@ -96,7 +96,7 @@ def _smallest(values, count):
 
 @njit(cache=True, nogil=True)
 def knn_range(qdata, qoff, start, stop, data, offsets, sweep, group_starts, group_lengths, ends,
-              means, mean_offsets, margins, mode, value, seeds_only, out_d, out_i, stats):
+              means, mean_starts, margins, mode, value, seeds_only, out_d, out_i, stats):
     """k nearest neighbours of queries ``start .. stop - 1`` into rows of the outputs.
 
     Queries go in blocks of :data:`QUERY_BLOCK` through :func:`_knn_block`.
@@ -108,13 +108,13 @@ def knn_range(qdata, qoff, start, stop, data, offsets, sweep, group_starts, grou
     """
     for first in range(start, stop, QUERY_BLOCK):
         _knn_block(qdata, qoff, first, min(stop, first + QUERY_BLOCK), data, offsets, sweep,
-                   group_starts, group_lengths, ends, means, mean_offsets, margins, mode, value,
+                   group_starts, group_lengths, ends, means, mean_starts, margins, mode, value,
                    seeds_only, out_d, out_i, stats)
 
 
 @njit(cache=True, nogil=True)
 def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, group_lengths, ends,
-               means, mean_offsets, margins, mode, value, seeds_only, out_d, out_i, stats):
+               means, mean_starts, margins, mode, value, seeds_only, out_d, out_i, stats):
     """The cascade (module notes) for queries ``first .. last - 1``, sharing one sweep."""
     n_train = sweep.shape[0]
     n_ch = data.shape[1]
@@ -130,7 +130,7 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
         out_d[first + t] = INF
         out_i[first + t] = n_train
         stats[first + t, 0] += n_train
-    bounds = _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_offsets,
+    bounds = _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_starts,
                              margins, mode, value, tmax, tmin)
     rest = np.zeros(max(n_max, m_max) + 1)
     prev = np.empty(n_max + 1)
@@ -183,12 +183,12 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
 
 
 @njit(cache=True, nogil=True)
-def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_offsets, margins,
+def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_starts, margins,
                     mode, value, tmax, tmin):
     """The segment-mean bound of every candidate (sweep order) for every query, block by block."""
     nq = last - first
-    n_ch = means.shape[1]
-    bounds = np.empty((nq, mean_offsets.shape[0] - 1))
+    n_ch = tmax.shape[3]
+    bounds = np.empty((nq, group_starts[-1]))
     for g in range(group_starts.shape[0] - 1):
         g0, g1, m = group_starts[g], group_starts[g + 1], group_lengths[g]
         n_seg = (m + SEGMENT - 1) // SEGMENT
@@ -198,12 +198,13 @@ def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_
             n = qoff[first + t + 1] - qoff[first + t]
             segment_envelope(tmax[t], tmin[t], n, m, radius(n, m, mode, value), margins,
                              upper[t], lower[t])
-        block = max(1, _BLOCK_VALUES // (n_seg * n_ch))
-        for b0 in range(g0, g1, block):
+        block = means[mean_starts[g] : mean_starts[g + 1]]
+        width = max(1, _BLOCK_VALUES // (n_seg * n_ch))
+        for b0 in range(0, g1 - g0, width):
+            b1 = min(g1 - g0, b0 + width)
             for t in range(nq):
-                for p in range(b0, min(g1, b0 + block)):
-                    bounds[t, p] = lb_segments(means[mean_offsets[p] : mean_offsets[p + 1]],
-                                               upper[t], lower[t], m)
+                lb_segments(block, g1 - g0, b0, b1, upper[t], lower[t], m,
+                            bounds[t, g0 + b0 : g0 + b1])
     return bounds
 
 

@@ -41,11 +41,12 @@ class TrainingSet:
         The distinct lengths, increasing (one per group).
     ends : ndarray of shape (n_series, 4, C)
         Frames ``0, 1, T - 2, T - 1`` of each series in sweep order, for LB_Kim.
-    means : ndarray of shape (n_segments, C)
-        Means of every 4 frames of each series in sweep order (series at
-        position ``p``: rows ``mean_offsets[p]:mean_offsets[p + 1]``), for the
-        segment-mean LB_Keogh the search streams through first.
-    mean_offsets : ndarray of int64, shape (n_series + 1,)
+    means : ndarray of float64, 1-D
+        Means of every 4 frames of each series, for the segment-mean LB_Keogh
+        the search streams through first: for length group ``g``, starting at
+        ``mean_starts[g]``, value ``t`` (segment ``t // C``, channel ``t % C``)
+        of the group's ``p``-th series is at ``t * count + p``.
+    mean_starts : ndarray of int64, shape (n_groups + 1,)
     margins : ndarray of shape (C,)
         Bound of the rounding error of ``means``, per channel.
     """
@@ -58,7 +59,7 @@ class TrainingSet:
     group_lengths: np.ndarray
     ends: np.ndarray
     means: np.ndarray
-    mean_offsets: np.ndarray
+    mean_starts: np.ndarray
     margins: np.ndarray
 
     def __len__(self):
@@ -83,7 +84,7 @@ class TrainingSet:
     def kernel_tables(self):
         """The arrays :func:`formcheck.dtw._knn.knn_range` reads, in its argument order."""
         return (self.data, self.offsets, self.sweep, self.group_starts, self.group_lengths,
-                self.ends, self.means, self.mean_offsets, self.margins)
+                self.ends, self.means, self.mean_starts, self.margins)
 
 
 def prepare_training(train, window=None):
@@ -166,13 +167,14 @@ def pack_training(data, offsets, window=None):
     sweep = np.argsort(lengths, kind="stable").astype(np.int64)
     group_lengths, counts = np.unique(lengths, return_counts=True)
     group_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    mean_offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(-(-lengths[sweep] // _bounds.SEGMENT), out=mean_offsets[1:])
+    group_lengths = group_lengths.astype(np.int64)
+    mean_starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(-(-group_lengths // _bounds.SEGMENT) * data.shape[1] * counts, out=mean_starts[1:])
     ends = np.empty((len(lengths), 4, data.shape[1]))
-    means = np.empty((mean_offsets[-1], data.shape[1]))
-    _bounds.summarise(data, offsets, sweep, ends, means, mean_offsets)
-    return TrainingSet(data, offsets, window, sweep, group_starts, group_lengths.astype(np.int64),
-                       ends, means, mean_offsets, _bounds.segment_margins(data))
+    means = np.empty(mean_starts[-1])
+    _bounds.summarise(data, offsets, sweep, group_starts, group_lengths, ends, means, mean_starts)
+    return TrainingSet(data, offsets, window, sweep, group_starts, group_lengths, ends, means,
+                       mean_starts, _bounds.segment_margins(data))
 
 
 def knn_search(

@@ -289,8 +289,9 @@ def streamed_bounds(x, y, window):
     _bounds.keogh_from_tables(y, tmax, tmin, n, r, np.inf, looked_up)
     np.testing.assert_array_equal(looked_up, terms)
     _bounds.remaining_rows(terms, m, n_ch, rest)
-    return (_bounds.lb_segments(means, seg_up, seg_lo, m), total, rest,
-            m * n_ch + n + m + n_ch + 8)
+    segments = np.empty(1)  # a length group of one candidate
+    _bounds.lb_segments(means.ravel(), 1, 0, 1, seg_up, seg_lo, m, segments)
+    return segments[0], total, rest, m * n_ch + n + m + n_ch + 8
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
