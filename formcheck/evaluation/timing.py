@@ -45,10 +45,12 @@ def model_bytes(model) -> int:
 def interleaved_samples(calls, budget=0.5, min_repeats=5, max_repeats=100) -> dict:
     """Wall times of every call of ``calls``, taken in turn, round after round.
 
-    Each round runs every ``calls[name](i)`` once (``i`` is the round), so a
-    load spike on a shared machine hits all of them alike; rounds go on until
-    ``budget`` seconds have passed (at least ``min_repeats``, at most
-    ``max_repeats``).
+    Each round runs every ``calls[name](i)`` (``i`` is the round), so a load
+    spike on a shared machine hits all of them alike. Each timed call follows
+    an untimed one of the same call, so none pays for the caches the previous
+    one evicted (a large batch of one classifier would otherwise slow the
+    next one's single rep). Rounds go on until ``budget`` seconds have passed
+    (at least ``min_repeats``, at most ``max_repeats``).
 
     Returns
     -------
@@ -67,6 +69,7 @@ def interleaved_samples(calls, budget=0.5, min_repeats=5, max_repeats=100) -> di
     rounds = 0
     while rounds < min_repeats or (rounds < max_repeats and time.perf_counter() < deadline):
         for name, call in calls.items():
+            call(rounds)
             started = time.perf_counter()
             call(rounds)
             samples[name].append(time.perf_counter() - started)
@@ -91,8 +94,9 @@ def latency_curve(estimators, X, y, sizes, *, seed=0, budget=0.5, batch_size=BAT
     training sample. At each size every estimator is fitted, then only
     prediction is timed, **interleaved**: one round predicts one rep
     (``single``) and ``batch_size`` reps (``batch``, per rep) with every
-    estimator in turn (:func:`interleaved_samples`), and rounds repeat for
-    ``budget`` seconds per estimator. Medians are reported, with quartiles and
+    estimator in turn (:func:`interleaved_samples`, each timed call after an
+    untimed one of the same), and rounds repeat for ``budget`` seconds per
+    estimator. Medians are reported, with quartiles and
     the samples, from which :mod:`~formcheck.evaluation.scaling` derives the
     spread of fitted slopes and crossovers.
 

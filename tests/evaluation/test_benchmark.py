@@ -144,3 +144,24 @@ def test_benchmark_suite_runs_in_quick_mode_and_writes_its_json(tmp_path):
     assert {row["n"] for row in summary["rows"]} == {50, 200, 800}
     assert set(summary["slopes"]) == {b["extra_info"]["classifier"] for b in benchmarks}
     assert (tmp_path / "bench-quick-latency.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_search_and_fit_benchmarks_run_in_smoke_mode_and_write_their_summaries(tmp_path):
+    # bench_dtw_kernels.py's first-call timing compiles every kernel twice in fresh processes:
+    # it runs with the full benchmark only.
+    env = {**os.environ, "FORMCHECK_BENCH": "smoke", "FORMCHECK_BENCH_OUT": str(tmp_path)}
+    command = [sys.executable, "-m", "pytest", "benchmarks/bench_dtw_kernels.py",
+               "benchmarks/bench_fit.py", "-o", "addopts=", "-p", "no:cacheprovider", "-q",
+               "--deselect", "benchmarks/bench_dtw_kernels.py::test_first_call_cost"]
+    run = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    rows = json.loads((tmp_path / "bench-smoke-dtw.json").read_text())["rows"]
+    assert {"walks", "walks-unequal"} <= {row["workload"] for row in rows}
+    for row in rows:
+        assert sum(row["funnel"].values()) == pytest.approx(1.0)
+        assert row["speedup"]["brute force"] > 0 and row["vs_memory_pass"] > 0
+    assert (tmp_path / "bench-smoke-dtw.png").read_bytes()[:4] == b"\x89PNG"
+    fits = json.loads((tmp_path / "bench-smoke-fit.json").read_text())
+    assert set(fits) == {"knn", "learned"}
+    assert all(fit["fit_seconds"] > 0 and fit["peak_memory_over_data"] > 0 for fit in fits.values())
