@@ -159,6 +159,7 @@ def test_predict_with_the_builtin_model(tmp_path):
     assert result.exit_code == 2 and "--model" in result.output
 
 
+@pytest.mark.video
 def test_live_without_a_camera_is_a_clear_error():
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     result = run("live", "--camera", "7", "--exercise", "squat")
@@ -166,7 +167,9 @@ def test_live_without_a_camera_is_a_clear_error():
     assert "camera 7: cannot be opened" in result.output
 
 
+@pytest.mark.video
 def test_extract_keeps_going_past_a_bad_file_and_reports_it(tmp_path):
+    pytest.importorskip("cv2", reason="the video extra is not installed")
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video")
     result = run("extract", bad, "-o", tmp_path / "poses")

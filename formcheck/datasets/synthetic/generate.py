@@ -277,7 +277,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     >>> ds = make_dataset("push-up", n_subjects=2, reps_per_class=3, seed=0)
     >>> sorted(ds.class_counts().items())
     [('push-up/correct', 6), ('push-up/upper-body-first', 6)]
-    >>> sorted(set(ds.groups))
+    >>> sorted(set(ds.groups.tolist()))
     ['s00', 's01']
     """
     from ..._version import __version__
