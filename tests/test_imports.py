@@ -209,9 +209,15 @@ def required_import_names() -> set[str]:
             if any(normalized(distribution) in required for distribution in distributions)}
 
 
+#: The command line imports the library module of each command inside that command, so that
+#: ``formcheck --help`` and a command's usage error do not load scikit-learn, numba or OpenCV.
+LAZY_COMMAND_MODULES = {"formcheck.cli"}
+
+
 def test_functions_import_only_optional_extras():
     """Imports inside functions are for optional extras; the package, its required
-    dependencies and the standard library are imported at the top of the module."""
+    dependencies and the standard library are imported at the top of the module (the
+    command line may import formcheck's own modules in its commands)."""
     required = required_import_names()
     assert {"numpy", "sklearn", "click"} <= required, f"required dependencies not found: {required}"
     offenders = []
@@ -221,6 +227,8 @@ def test_functions_import_only_optional_extras():
                 kind = ("formcheck module" if top == "formcheck"
                         else "required dependency" if top in required
                         else "standard library" if top in sys.stdlib_module_names else None)
+                if kind == "formcheck module" and name in LAZY_COMMAND_MODULES:
+                    continue
                 if kind:
                     offenders.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{node.lineno} "
                                      f"{function}(): {statement(node, name)} ({kind})")

@@ -18,9 +18,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, write_archive
+from ..datasets.rep_dataset import RepDataset
 from ..dtw.validation import check_collection
-from ..errors import ChannelMismatchError, InputError, ModelFileError, NotFittedError, ParameterError
-from ..features.angles import resample
+from ..errors import (ChannelMismatchError, InputError, ModelFileError, NotFittedError,
+                      ParameterError)
+from ..features.angles import AngleSeries, resample
 
 __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
@@ -48,9 +50,6 @@ def as_series_list(X):
     ------
     InputError, MissingDataError, ChannelMismatchError, TooFewFramesError
     """
-    from ..datasets.rep_dataset import RepDataset
-    from ..features.angles import AngleSeries
-
     channels = None
     if isinstance(X, RepDataset):
         channels, X = X.channels, X.X
@@ -313,7 +312,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _labels(X, y, n) -> np.ndarray:
-        from ..datasets.rep_dataset import RepDataset
 
         if y is None:
             if isinstance(X, RepDataset):
@@ -327,7 +325,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return y
 
     def _record_metadata(self, X):
-        from ..datasets.rep_dataset import RepDataset
 
         meta = X.metadata if isinstance(X, RepDataset) else {}
         self.exercise_ = meta.get("exercise")
