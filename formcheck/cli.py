@@ -3,6 +3,11 @@
 Every command parses its options, calls the library and prints. A
 :class:`~formcheck.errors.FormcheckError` becomes one line on stderr and exit
 code 2.
+
+The library is imported inside each command function, on purpose: this module
+imports only click and :mod:`formcheck.errors`, so ``formcheck --help`` and
+every usage error return at once, and each command loads only what it uses
+(scikit-learn, numba, OpenCV and MediaPipe take seconds to import).
 """
 
 from __future__ import annotations
