@@ -12,20 +12,64 @@ every usage error return at once, and each command loads only what it uses
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
 import click
 
+from ._quiet import quiet_third_party, show_details
 from .errors import FormcheckError
 
 __all__ = ["main", "cli"]
 
 
+class _OneLineUsageError(click.UsageError):
+    """A usage error shown as one line that points to ``--help``, not click's usage block."""
+
+    def show(self, file=None):
+        command = self.ctx.command_path if self.ctx else "formcheck"
+        message = self.format_message()
+        end = "" if message.endswith((".", "?", "!")) else "."
+        click.echo(f"formcheck: error: {message}{end} Try '{command} --help'.", err=True)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors(ctx=None):
+    """Turn click's usage errors raised inside into :class:`_OneLineUsageError`."""
+    try:
+        yield
+    except _OneLineUsageError:
+        raise
+    except click.UsageError as exc:
+        raise _OneLineUsageError(exc.format_message(), exc.ctx or ctx) from None
+
+
+class _FormcheckCommand(click.Command):
+    """A command whose usage errors, from parsing or from its code, are one line."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors(parent):
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx):
+        with _one_line_usage_errors(ctx):
+            return super().invoke(ctx)
+
+
 class _FormcheckGroup(click.Group):
+    """The ``formcheck`` group: one-line usage errors; a FormcheckError is one line, exit 2."""
+
+    command_class = _FormcheckCommand
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _one_line_usage_errors(ctx):
+                return super().invoke(ctx)
         except FormcheckError as exc:
             click.echo(f"formcheck: error: {exc}", err=True)
             ctx.exit(2)
@@ -33,13 +77,23 @@ class _FormcheckGroup(click.Group):
 
 @click.group(cls=_FormcheckGroup)
 @click.version_option(package_name="formcheck")
-def cli():
+@click.option("--verbose", "-v", is_flag=True,
+              help="Let MediaPipe, FFmpeg and OpenCV print their log lines, and show "
+                   "formcheck's info messages (before the command: formcheck -v predict ...).")
+def cli(verbose):
     """Check the form of every rep of an exercise.
+
+    Third-party log lines are kept off the terminal unless --verbose; progress
+    bars appear only when stderr is a terminal.
 
     \b
     Example:
       formcheck demo
     """
+    if verbose:
+        show_details()
+    else:
+        quiet_third_party()
 
 
 @cli.command()

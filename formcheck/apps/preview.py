@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._progress import manual_bar
 from ..check import UNKNOWN
 from ..errors import DependencyError
 from ..pose import PoseSequence
@@ -136,10 +137,8 @@ def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, prog
     ends = sorted(v.end_frame for v in verdicts)
 
     def frames():
-        from tqdm.auto import tqdm
-
-        with VideoReader(video_path, color="bgr") as reader, tqdm(
-                total=reader.expected_frames or None, unit="frame", disable=not progress) as bar:
+        with VideoReader(video_path, color="bgr") as reader, manual_bar(
+                progress, total=reader.expected_frames or None, unit="frame") as bar:
             for frame in reader:
                 image = frame.image.copy()
                 k = min(frame.index, pose.n_frames - 1)

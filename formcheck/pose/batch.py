@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from .._files import cache_dir
+from .._progress import manual_bar
 from .extract import _extract, _require_video_file, _settings
 
 __all__ = ["extract_many", "BatchResult"]
@@ -129,12 +130,10 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, cache=True,
     >>> with joblib.parallel_config(backend="dask"):              # doctest: +SKIP
     ...     result = extract_many(paths, n_jobs=-1)
     """
-    from tqdm.auto import tqdm
-
     settings = _settings(fps, max_side, min_detection_confidence, track_backwards)
     paths = list(dict.fromkeys(str(p) for p in paths))
     cache_root = str(cache_dir("poses")) if cache else None   # resolved here, not in workers
-    with tqdm(total=len(paths), unit="video", disable=not progress, desc="poses") as bar:
+    with manual_bar(progress, total=len(paths), unit="video", desc="poses") as bar:
         batch = _Batch(settings, cache_root, n_jobs, backend, bar)
         batch.run(paths)
     result = BatchResult()
