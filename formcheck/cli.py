@@ -381,6 +381,33 @@ def live(camera, model, exercise):
 
 
 @cli.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .onnx file to write.")
+@click.option("--layout", default="mediapipe33", show_default=True,
+              help="Keypoint layout of the landmarks the app will feed.")
+def export(model, output, layout):
+    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+
+    The graph computes the joint angles, fills gaps, resamples and runs the
+    network, so an app needs only a pose estimator and the rep cutting
+    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
+    would have to hold every training rep. Needs the export extra.
+
+    \b
+    Example:
+      formcheck export squat.fcm -o squat.onnx
+    """
+    from .classifiers import load_model
+
+    fitted = load_model(model)
+    path = fitted.to_onnx(output, layout=layout)
+    click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
+               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"{', '.join(map(str, fitted.classes_))} out")
+
+
+@cli.command()
 @click.argument("data", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--dataset", "dataset_name",
               help="Instead of DATA, a named set: pushfit, pose-trainer:<exercise>, "

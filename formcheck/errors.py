@@ -25,6 +25,7 @@ __all__ = [
     "NoPersonError",
     "DependencyError",
     "DatasetError",
+    "ExportError",
 ]
 
 
@@ -83,6 +84,10 @@ class DependencyError(FormcheckError, ImportError):
 class DatasetError(FormcheckError):
     """A labelled folder, annotation CSV or RepDataset is not usable."""
 
+
+
+class ExportError(FormcheckError):
+    """A model cannot be exported to ONNX: a kNN, or feature settings the graph does not compute."""
 
 def __getattr__(name):
     """Create :class:`NotFittedError`, a subclass of scikit-learn's, on first access."""
