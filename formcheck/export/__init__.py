@@ -20,7 +20,8 @@ Inputs (``T`` is dynamic, 2 to 4096 frames):
 
 Output ``probabilities``: float32 ``(n_classes,)`` in ``classes_`` order; NaN
 where formcheck raises :class:`~formcheck.errors.MissingDataError` (a channel
-and its twin both missing in more than ``max_missing`` of the frames).
+and its twin both missing in more than ``max_missing`` of the frames) and for
+fewer than 2 or more than 4096 frames.
 
 The graph uses standard ONNX operators only (opset 17, no ``ai.onnx.ml``, no
 ZipMap) and computes in float64. Its metadata (``metadata_props``) records
@@ -31,7 +32,10 @@ and frame rate. Needs the ``export`` extra (``pip install "formcheck[export]"``)
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+
+import numpy as np
 
 from .._files import atomic_write
 from .._version import __version__
@@ -98,7 +102,8 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     fps = g.input("fps", graph.FLOAT, [1], "frame rate of the landmarks")
     series = angle_series(g, landmarks, image_size, fps, layout=layout,
                           channels=list(model.channels_), settings=settings)
-    probabilities = learned_probabilities(g, series, model)
+    probabilities = _within_frame_limits(g, learned_probabilities(g, series, model), landmarks,
+                                         graph.MAX_FRAMES)
     onnx_model = g.model(
         probabilities,
         ("probabilities", [len(model.classes_)], "class probabilities in 'classes' order"),
@@ -109,6 +114,14 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     with atomic_write(path) as handle:
         handle.write(onnx_model.SerializeToString())
     return path
+
+
+def _within_frame_limits(g, probabilities, landmarks, max_frames):
+    """NaN probabilities for a rep of fewer than 2 or more than ``max_frames`` frames."""
+    frames = g.dim(landmarks, 0)
+    inside = g.op("And", g.op("GreaterOrEqual", frames, np.int64(2)),
+                  g.op("LessOrEqual", frames, np.int64(max_frames)))
+    return g.where(inside, probabilities, math.nan)
 
 
 def _exportable_settings(model, layout) -> dict:

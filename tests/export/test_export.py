@@ -238,3 +238,12 @@ def test_without_onnx_the_error_says_what_to_install(squat_model, tmp_path, monk
     monkeypatch.delattr(formcheck.export, "_graph", raising=False)
     with pytest.raises(DependencyError, match=r'formcheck\[export\]'):
         squat_model.to_onnx(tmp_path / "model.onnx")
+
+
+def test_reps_outside_the_frame_limits_give_nan(squat_model, tmp_path):
+    graph = session(squat_model, tmp_path)
+    pose = make_set("squat", n_reps=1, seed=3)
+    for frames, finite in ((1, False), (2, True), (4097, False)):
+        inputs = graph_inputs(pose)
+        inputs["landmarks"] = np.resize(pose.landmarks, (frames, 33, 4)).astype(np.float32)
+        assert np.isfinite(graph.run(None, inputs)[0]).all() == finite
