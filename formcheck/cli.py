@@ -344,20 +344,27 @@ def predict(source, model, exercise, as_json):
 def preview(video, output, model, exercise):
     """Write a copy of VIDEO with the skeleton, a rep counter and each verdict drawn.
 
-    Correct reps are green, faulty ones red, unknown ones grey.
+    Each rep's verdict and feedback stay on a panel at the top until the next
+    rep starts; correct reps are green, faulty ones red, unknown ones grey, in
+    the panel and on the limbs the verdict is about. .mp4 is H.264 when
+    OpenCV's FFmpeg has it (else MPEG-4 Part 2, said so); .webm is VP9.
 
     \b
     Example:
       formcheck preview set.mp4 -o set-checked.mp4 --exercise squat
     """
     from .pose import extract_pose
-    from .apps.preview import write_preview
+    from .apps.preview import CODEC_NAMES, preview_codec, write_preview
 
     checker = _checker(model, exercise)
     pose = extract_pose(video)
     verdicts = checker.check_pose(pose)
-    write_preview(video, pose, verdicts, output, progress=True)
-    click.echo(f"{len(verdicts)} reps -> {output}")
+    codec = preview_codec(output)
+    write_preview(video, pose, verdicts, output, exercise=checker.exercise, progress=True)
+    note = "" if codec != "mp4v" else (
+        ": this OpenCV has no H.264 encoder; desktop players read it, browsers and phones may "
+        "not (write a .webm for VP9, or re-encode with ffmpeg -c:v libx264)")
+    click.echo(f"{len(verdicts)} reps -> {output} ({CODEC_NAMES[codec]}{note})")
 
 
 @cli.command()
