@@ -5,9 +5,10 @@ Every command parses its options, calls the library and prints. A
 code 2.
 
 The library is imported inside each command function, on purpose: this module
-imports only click and :mod:`formcheck.errors`, so ``formcheck --help`` and
-every usage error return at once, and each command loads only what it uses
-(scikit-learn, numba, OpenCV and MediaPipe take seconds to import).
+imports only click, :mod:`formcheck.errors` and :mod:`formcheck._quiet` (both
+standard library only), so ``formcheck --help`` and every usage error return at
+once, and each command loads only what it uses (scikit-learn, numba, OpenCV and
+MediaPipe take seconds to import).
 """
 
 from __future__ import annotations
@@ -356,10 +357,10 @@ def preview(video, output, model, exercise):
     from .pose import extract_pose
     from .apps.preview import CODEC_NAMES, preview_codec, write_preview
 
+    codec = preview_codec(output)
     checker = _checker(model, exercise)
     pose = extract_pose(video)
     verdicts = checker.check_pose(pose)
-    codec = preview_codec(output)
     write_preview(video, pose, verdicts, output, exercise=checker.exercise, progress=True)
     note = "" if codec != "mp4v" else (
         ": this OpenCV has no H.264 encoder; desktop players read it, browsers and phones may "

@@ -115,7 +115,8 @@ class LearnedClassifier(RepClassifier):
 
     Training runs with one BLAS thread, the fastest at every size measured
     (the matrices are small), and Adam's step is 0.01, so training stops
-    after about 150 epochs: a fit on 50 reps takes about a tenth of a second
+    after about 150 epochs: on 50 reps the network trains in about 0.1 s and
+    the whole fit takes about 0.3 s on a busy 2-core machine
     (``docs/classifiers.md``).
 
     Parameters
