@@ -31,7 +31,7 @@ UNKNOWN = "unknown"
 _SETTLE_SECONDS = 0.25
 #: Bumped whenever the synthetic data or the segmentation the built-in models are trained on
 #: changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 3
+BUILTIN_RECIPE = 4  # 3: 3-D angles and relative rep durations; 4: Adam step 0.01
 
 
 def _settled(signal, rep, settle) -> bool:
