@@ -124,6 +124,15 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
     result = run("evaluate", labels, "-e", "squat", "--model", tmp_path / "knn.fcm")
     assert result.exit_code == 0 and "accuracy: 100.0%" in result.output
 
+    result = run("evaluate", labels, "-e", "squat", "-c", "knn", "--folds", "3", "--shuffles",
+                 "1", "--compare-channels", "knees=left_knee,right_knee;trunk_inclination")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| knees")
+            or line.startswith("| trunk_inclination")]
+    assert len(rows) == 2 and "over 1 shuffles" in result.output
+    result = run("evaluate", labels, "-e", "squat", "--compare-channels", "left_wing")
+    assert result.exit_code == 2 and "unknown channels ['left_wing']" in result.output
+
     held_out = tmp_path / "held-out.npz"
     make_set("squat", label="not-low", n_reps=2, seed=99, severity=1.0).save(held_out)
     result = run("predict", held_out, "--model", tmp_path / "learned.fcm", "--json")
