@@ -348,7 +348,7 @@ def predict(source, model, exercise, roi, as_json):
     for v in verdicts:
         feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
         click.echo(f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
-                   f"{v.label:28s} {v.probability:4.0%}{feedback}")
+                   f"{v.label:28s} {v.confidence:>4s}{feedback}")
 
 
 @cli.command()

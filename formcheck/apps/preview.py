@@ -53,7 +53,7 @@ def draw_frame(image, points, verdict, reps_done, total_reps, min_visibility=0.3
     scale = image.shape[1] / 900
     _text(image, f"reps {reps_done}/{total_reps}", (10, int(40 * scale) + 10), scale, _WHITE)
     if verdict is not None:
-        text = verdict.label + (f" ({verdict.probability:.0%})" if verdict.label != UNKNOWN else "")
+        text = verdict.label + (f" ({verdict.confidence})" if verdict.confidence else "")
         _text(image, text, (10, int(80 * scale) + 20), scale, colour)
         if verdict.feedback is not None:
             _text(image, verdict.feedback.message, (10, int(115 * scale) + 30), scale * 0.6, colour)
