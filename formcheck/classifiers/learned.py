@@ -126,6 +126,11 @@ class LearnedClassifier(RepClassifier):
         ``novelty_threshold_`` is this margin times the 99th percentile of the
         training reps' novelty scores; larger flags fewer reps as unlike the
         training set.
+    calibrate : bool, default=False
+        Fit a temperature on out-of-fold probabilities of grouped folds of the
+        training reps (5 more fits), so that the stated probabilities match
+        how often the model is right; predictions do not change
+        (``temperature_``; ``docs/classifiers.md`` has the reliability curves).
 
     Attributes
     ----------
@@ -146,6 +151,8 @@ class LearnedClassifier(RepClassifier):
         reps' own units; ``profile_mean_`` is the reference of feedback.
     novelty_threshold_ : float
         Novelty scores above it mark a rep unlike the training reps.
+    temperature_ : float
+        Divisor of the log-probabilities (1 without ``calibrate``).
     feature_mean_, feature_scale_ : numpy.ndarray, shape (n_rep_features,)
         Standardisation of the feature vectors.
     coefs_ : list of numpy.ndarray
@@ -174,10 +181,11 @@ class LearnedClassifier(RepClassifier):
         "standardize": [BOOLEAN],
         "random_state": [NONE, interval(numbers.Integral, 0, 2**32 - 1)],
         "novelty_margin": [interval(numbers.Real, 0, closed="neither")],
+        "calibrate": [BOOLEAN],
     }
 
     def __init__(self, model="mlp", C=3.0, resample_length=16, hidden_units=64,
-                 standardize=True, random_state=0, novelty_margin=1.5):
+                 standardize=True, random_state=0, novelty_margin=1.5, calibrate=False):
         self.model = model
         self.C = C
         self.resample_length = resample_length
@@ -185,6 +193,7 @@ class LearnedClassifier(RepClassifier):
         self.standardize = standardize
         self.random_state = random_state
         self.novelty_margin = novelty_margin
+        self.calibrate = calibrate
 
     def _features(self, series) -> np.ndarray:
         return np.stack([rep_features(s, self.resample_length) for s in series])
