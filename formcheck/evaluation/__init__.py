@@ -1,4 +1,4 @@
-"""Evaluation: cross-validation, hold-out, channel-set ablations, learning curves, the benchmark harness, plots."""
+"""Evaluation: cross-validation, hold-out, channel-set ablations, learning curves, benchmarks, plots."""
 
 from .channels import compare_channel_sets
 from .validation import EvaluationResult, evaluate_model, grouped_cross_validation, holdout_split

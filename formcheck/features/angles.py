@@ -26,7 +26,8 @@ from scipy.signal import savgol_filter
 
 from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from ..pose import PoseSequence
-from .channels import CHANNELS, MIDPOINTS, available_channels, mirror_name, needed_joints
+from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
+                       needed_joints)
 from .exercises import get_exercise
 
 __all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry"]
