@@ -220,7 +220,10 @@ def _ask_key(prompt) -> str:
               help="Add left-right mirrored copies of every rep.")
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
               help="Add time-stretched (slower and faster) copies of every rep.")
-def train(data, exercise, classifier, output, mirror, time_scale):
+@click.option("--calibrate/--no-calibrate", default=None,
+              help="Calibrate the probabilities on grouped folds of the reps. Default: on for "
+                   "knn, off for learned (what helped on real data, docs/classifiers.md).")
+def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
@@ -236,7 +239,8 @@ def train(data, exercise, classifier, output, mirror, time_scale):
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
-    model = _make_classifier(classifier).fit(reps)
+    calibrate = classifier == "knn" if calibrate is None else calibrate
+    model = _make_classifier(classifier).set_params(calibrate=calibrate).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")

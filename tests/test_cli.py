@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from formcheck import get_exercise, load_keypoints
+from formcheck import get_exercise, load_keypoints, load_model
 from formcheck.cli import cli
 from formcheck.apps.labelling import AnnotationStore, LabelSession, reps_to_label
 from formcheck.datasets.synthetic import make_set
@@ -123,6 +123,8 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
 
     result = run("evaluate", labels, "-e", "squat", "--model", tmp_path / "knn.fcm")
     assert result.exit_code == 0 and "accuracy: 100.0%" in result.output
+    assert load_model(tmp_path / "knn.fcm").temperature_ != 1.0       # calibrated by default
+    assert load_model(tmp_path / "learned.fcm").temperature_ == 1.0   # not: it did not help
 
     result = run("evaluate", labels, "-e", "squat", "-c", "knn", "--folds", "3", "--shuffles",
                  "1", "--compare-channels", "knees=left_knee,right_knee;trunk_inclination")
