@@ -32,7 +32,7 @@ __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 MODEL_FORMAT = 3  # 3: a temperature array (calibration); 2: novelty_margin
 REP_MIN_FRAMES = 2  # a rep has a start and an end
 CALIBRATION_FOLDS = 5
-_PROBABILITY_FLOOR = 1e-6  # a 1-NN's 0 and 1 become finite log-odds before scaling
+PROBABILITY_FLOOR = 1e-6  # a 1-NN's 0 and 1 become finite log-odds before scaling
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
 
@@ -189,9 +189,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
             model = clone(self).set_params(calibrate=False)
             model.fit([series[i] for i in train], y[train])
             columns = np.searchsorted(self.classes_, model.classes_)
-            proba = np.full((len(test), len(self.classes_)), _PROBABILITY_FLOOR)
+            proba = np.full((len(test), len(self.classes_)), PROBABILITY_FLOOR)
             proba[:, columns] = model.predict_proba([series[i] for i in test])
-            log_proba[test] = np.log(np.clip(proba, _PROBABILITY_FLOOR, 1.0))
+            log_proba[test] = np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0))
         truth = np.searchsorted(self.classes_, y)
 
         def log_loss(log_t):
@@ -203,7 +203,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
     def _calibrated(self, proba) -> np.ndarray:
         if self.temperature_ == 1.0:
             return proba
-        return softmax(np.log(np.clip(proba, _PROBABILITY_FLOOR, 1.0)) / self.temperature_,
+        return softmax(np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0)) / self.temperature_,
                        axis=1)
 
     @staticmethod

@@ -276,7 +276,6 @@ def _where(pose) -> str:
 
 def _requested_channels(pose, exercise, channels) -> list:
     if channels is None and exercise is not None:
-
         channels = get_exercise(exercise).channels
     supported = available_channels(pose.layout)
     if channels is None:

@@ -136,6 +136,16 @@ def test_synthetic_reps_with_gaps_match_the_python_path(exercise, kind, settings
     assert assert_same_on_every_rep(model, poses, tmp_path) >= len(poses) // 2
 
 
+def test_a_calibrated_model_exports_its_temperature(tmp_path):
+    recordings = [Recording(make_set("squat", label=label, n_reps=3, seed=10 * s + k),
+                            f"squat/{label}", f"s{s}", f"{label}{s}")
+                  for s in range(5) for k, label in enumerate(LABELS["squat"])]
+    model = LearnedClassifier(calibrate=True).fit(RepDataset.from_recordings(recordings, "squat"))
+    assert model.temperature_ != 1.0
+    poses = synthetic_reps("squat", np.random.default_rng(2))
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= len(poses) // 2
+
+
 def test_a_softmax_over_three_classes_matches(tmp_path):
     data = make_dataset("push-up", n_subjects=3, seed=2)
     three = np.array(["a", "b", "c"])[np.arange(len(data)) % 3]
