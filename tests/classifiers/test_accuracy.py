@@ -58,6 +58,8 @@ def test_pushfit_learned_within_3_points_of_dtw_knn():
 def test_pushfit_learned_at_least_as_good_as_the_knn_on_clips_it_never_saw():
     """The fixed split of docs/classifiers.md: defaults chosen on one half, tested on the other
     (there: kNN 77.6 rep / 78.1 clip, learned 85.7 / 87.5)."""
+    pytest.importorskip("cv2", reason="PushFit clips take their frame rate and image size "
+                        "from their videos, read with OpenCV (the video extra)")
     clips = datasets.load_pushfit(ROOT)
     data = datasets.clips_to_reps(clips, "push-up")
     names, labels = [c.name for c in clips], [c.label for c in clips]

@@ -156,6 +156,8 @@ def test_a_softmax_over_three_classes_matches(tmp_path):
 
 @pytest.mark.slow
 def test_pushfit_reps_match_the_python_path(shared_datasets, tmp_path):
+    pytest.importorskip("cv2", reason="PushFit clips take their frame rate and image size "
+                        "from their videos, read with OpenCV (the video extra)")
     clips = load_pushfit(shared_datasets)
     model = LearnedClassifier().fit(clips_to_reps(clips, "push-up"))
     poses = [rep for clip in clips for rep in rep_poses(clip.pose, "push-up")]
