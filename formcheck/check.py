@@ -9,12 +9,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._files import cache_dir
+from ._version import __version__
+from .classifiers import LearnedClassifier
 from .classifiers.base import RepClassifier, load_model
-from .errors import ExerciseError, InputError, MissingDataError, TooFewFramesError
+from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
+from .errors import ExerciseError, InputError, MissingDataError, ModelFileError, TooFewFramesError
 from .features.channels import available_channels
 from .features.exercises import get_exercise
 from .feedback import Feedback, explain
 from .pose import PoseSequence
+from .pose.extract import extract_pose
+from .pose.load import load_pose
 from .reps import cut_recording, no_rep_reason
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
@@ -25,7 +31,7 @@ UNKNOWN = "unknown"
 _SETTLE_SECONDS = 0.25
 #: Bumped whenever the synthetic data or the segmentation the built-in models are trained on
 #: changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 3
+BUILTIN_RECIPE = 4  # 3: 3-D angles and relative rep durations; 4: Adam step 0.01
 
 
 def _settled(signal, rep, settle) -> bool:
@@ -59,7 +65,6 @@ class RepVerdict:
     reason : str
         Why a rep is unknown ("low confidence", "unlike every training rep").
     """
-
     index: int
     start_frame: int
     end_frame: int
@@ -74,6 +79,15 @@ class RepVerdict:
     @property
     def is_correct(self) -> bool:
         return self.fault is None and self.label != UNKNOWN
+
+    @property
+    def confidence(self) -> str:
+        """``probability`` as people read it (``"83%"``); empty for an unknown rep.
+
+        An unknown rep's probability belongs to a class it was not given (and
+        a rep unlike every training rep can still score 100 %), so it is never shown.
+        """
+        return "" if self.label == UNKNOWN else f"{self.probability:.0%}"
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary."""
@@ -145,14 +159,10 @@ class FormChecker:
         ``roi=(x, y, width, height)`` only the person in that region of the
         frame is followed, when others are in the picture.
         """
-        from .pose.extract import extract_pose
-
         return self.check_pose(extract_pose(path, **extract_options))
 
     def check_file(self, path, *, fps=None, layout=None) -> list:
         """Check a video or a keypoint file (see :func:`formcheck.pose.load_pose`)."""
-        from .pose.load import load_pose
-
         return self.check_pose(load_pose(path, fps=fps, layout=layout))
 
     def check_pose(self, pose: PoseSequence) -> list:
@@ -336,12 +346,6 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     ExerciseError
         The synthetic body model does not perform this exercise.
     """
-    from ._files import cache_dir
-    from ._version import __version__
-    from .classifiers import LearnedClassifier
-    from .errors import ModelFileError
-    from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
-
     definition = get_exercise(exercise)
     name = definition.name
     if name not in SYNTHETIC_LABELS:

@@ -3,24 +3,75 @@
 Every command parses its options, calls the library and prints. A
 :class:`~formcheck.errors.FormcheckError` becomes one line on stderr and exit
 code 2.
+
+The library is imported inside each command function, on purpose: this module
+imports only click, :mod:`formcheck.errors` and :mod:`formcheck._quiet` (both
+standard library only), so ``formcheck --help`` and every usage error return at
+once, and each command loads only what it uses (scikit-learn, numba, OpenCV and
+MediaPipe take seconds to import).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from ._quiet import quiet_third_party, show_details
 from .errors import FormcheckError
 
 __all__ = ["main", "cli"]
 
 
+class _OneLineUsageError(click.UsageError):
+    """A usage error shown as one line that points to ``--help``, not click's usage block."""
+
+    def show(self, file=None):
+        command = self.ctx.command_path if self.ctx else "formcheck"
+        message = self.format_message()
+        end = "" if message.endswith((".", "?", "!")) else "."
+        click.echo(f"formcheck: error: {message}{end} Try '{command} --help'.", err=True)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors(ctx=None):
+    """Turn click's usage errors raised inside into :class:`_OneLineUsageError`."""
+    try:
+        yield
+    except _OneLineUsageError:
+        raise
+    except click.UsageError as exc:
+        raise _OneLineUsageError(exc.format_message(), exc.ctx or ctx) from None
+
+
+class _FormcheckCommand(click.Command):
+    """A command whose usage errors, from parsing or from its code, are one line."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors(parent):
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx):
+        with _one_line_usage_errors(ctx):
+            return super().invoke(ctx)
+
+
 class _FormcheckGroup(click.Group):
+    """The ``formcheck`` group: one-line usage errors; a FormcheckError is one line, exit 2."""
+
+    command_class = _FormcheckCommand
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _one_line_usage_errors(ctx):
+                return super().invoke(ctx)
         except FormcheckError as exc:
             click.echo(f"formcheck: error: {exc}", err=True)
             ctx.exit(2)
@@ -28,13 +79,23 @@ class _FormcheckGroup(click.Group):
 
 @click.group(cls=_FormcheckGroup)
 @click.version_option(package_name="formcheck")
-def cli():
+@click.option("--verbose", "-v", is_flag=True,
+              help="Let MediaPipe, FFmpeg and OpenCV print their log lines, and show "
+                   "formcheck's info messages (before the command: formcheck -v predict ...).")
+def cli(verbose):
     """Check the form of every rep of an exercise.
+
+    Third-party log lines are kept off the terminal unless --verbose; progress
+    bars appear only when stderr is a terminal.
 
     \b
     Example:
       formcheck demo
     """
+    if verbose:
+        show_details()
+    else:
+        quiet_third_party()
 
 
 @cli.command()
@@ -62,14 +123,14 @@ def demo(exercise, subjects, seed):
 _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
 
 
-def _load_reps(data, exercise):
+def _load_reps(data, exercise, **feature_settings):
     """A RepDataset from a labelled folder, an annotation CSV or a saved dataset file.
 
     Every recording in which no rep was found gets one line, with the reason.
     """
     from .datasets.rep_dataset import RepDataset
 
-    reps = RepDataset.from_source(data, exercise, progress=True)
+    reps = RepDataset.from_source(data, exercise, progress=True, **feature_settings)
     for name, why in reps.metadata.get("files_without_reps", {}).items():
         click.echo(f"{Path(data) / name}: no rep, left out: {why}")
     return reps
@@ -220,7 +281,10 @@ def _ask_key(prompt) -> str:
               help="Add left-right mirrored copies of every rep.")
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
               help="Add time-stretched (slower and faster) copies of every rep.")
-def train(data, exercise, classifier, output, mirror, time_scale):
+@click.option("--calibrate/--no-calibrate", default=None,
+              help="Calibrate the probabilities on grouped folds of the reps. Default: on for "
+                   "knn, off for learned (what helped on real data, docs/classifiers.md).")
+def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
@@ -236,7 +300,8 @@ def train(data, exercise, classifier, output, mirror, time_scale):
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
-    model = _make_classifier(classifier).fit(reps)
+    calibrate = classifier == "knn" if calibrate is None else calibrate
+    model = _make_classifier(classifier).set_params(calibrate=calibrate).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")
@@ -251,20 +316,32 @@ def train(data, exercise, classifier, output, mirror, time_scale):
 @click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the confusion matrix as a PNG.")
-def evaluate(data, exercise, classifier, model, folds, plot):
+@click.option("--compare-channels", metavar="SETS",
+              help="Ablation table of channel sets instead: 'name=a,b;c,d' (sets split by ';', "
+                   "channels by ',').")
+@click.option("--shuffles", default=3, show_default=True,
+              help="Shuffles of the folds for --compare-channels.")
+def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, shuffles):
     """Measure accuracy: grouped cross-validation, or a saved model on a test set.
 
     Reps of one video/subject never sit on both sides of a split. A file of a
-    folder with no rep gets one line saying why.
+    folder with no rep gets one line saying why. With --compare-channels, the
+    same cross-validation on each channel set, best first (the best set's
+    figures are optimistic: confirm it on videos it was not chosen on).
 
     \b
     Example:
       formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
       formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
+      formcheck evaluate labels.csv -e push-up --compare-channels \\
+          "arms=left_elbow,right_elbow;legs=left_elbow,right_elbow,left_knee,right_knee"
     """
     from .evaluation.validation import evaluate_model, grouped_cross_validation
     from .evaluation.plots import plot_confusion
 
+    if compare_channels:
+        _compare_channels(data, exercise, classifier, folds, compare_channels, shuffles)
+        return
     reps = _load_reps(data, exercise)
     if model:
         from .classifiers import load_model
@@ -277,6 +354,27 @@ def evaluate(data, exercise, classifier, model, folds, plot):
     if plot:
         plot_confusion(result, plot)
         click.echo(f"confusion matrix -> {plot}")
+
+
+def _compare_channels(data, exercise, classifier, folds, text, shuffles):
+    """Print the ablation table of the channel sets in ``text``."""
+    from ._archive import is_archive
+    from .evaluation.channels import ablation_table, compare_channel_sets, parse_channel_sets
+    from .features.channels import CHANNELS
+    from .datasets.rep_dataset import RepDataset
+
+    if is_archive(data):
+        reps = RepDataset.load(data)
+        sets = parse_channel_sets(text, reps.channels)
+    else:
+        sets = parse_channel_sets(text, list(CHANNELS))
+        union = [c for c in CHANNELS if any(c in chans for chans in sets.values())]
+        reps = _load_reps(data, exercise, channels=union)
+    scores = compare_channel_sets(_make_classifier(classifier), reps, sets, n_splits=folds,
+                                  seeds=range(shuffles), progress=True)
+    click.echo(f"{_CLASSIFIERS[classifier]}, {folds}-fold grouped cross-validation over "
+               f"{shuffles} shuffles, {len(reps)} reps:")
+    click.echo(ablation_table(scores))
 
 
 @cli.command()
@@ -300,8 +398,6 @@ def predict(source, model, exercise, roi, as_json):
       formcheck predict set.mp4 --exercise squat --json
       formcheck predict gym.mp4 --exercise squat --roi 640,0,640,720
     """
-    import json
-
     from .pose import load_pose
 
     pose = load_pose(source, roi=roi)
@@ -315,7 +411,7 @@ def predict(source, model, exercise, roi, as_json):
     for v in verdicts:
         feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
         click.echo(f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
-                   f"{v.label:28s} {v.probability:4.0%}{feedback}")
+                   f"{v.label:28s} {v.confidence:>4s}{feedback}")
 
 
 @cli.command()
@@ -327,22 +423,29 @@ def predict(source, model, exercise, roi, as_json):
 def preview(video, output, model, exercise, roi):
     """Write a copy of VIDEO with the skeleton, a rep counter and each verdict drawn.
 
-    Correct reps are green, faulty ones red, unknown ones grey.
+    Each rep's verdict and feedback stay on a panel at the top until the next
+    rep starts; correct reps are green, faulty ones red, unknown ones grey, in
+    the panel and on the limbs the verdict is about. .mp4 is H.264 when
+    OpenCV's FFmpeg has it (else MPEG-4 Part 2, said so); .webm is VP9.
 
     \b
     Example:
       formcheck preview set.mp4 -o set-checked.mp4 --exercise squat
     """
     from .pose import extract_pose
-    from .apps.preview import write_preview
+    from .apps.preview import CODEC_NAMES, preview_codec, write_preview
 
+    codec = preview_codec(output)
     checker = _checker(model, exercise)
     pose = extract_pose(video, roi=roi)
     verdicts = checker.check_pose(pose)
     if not verdicts:
         click.echo(f"{video}: no rep: {checker.no_rep_reason(pose)}")
-    write_preview(video, pose, verdicts, output, progress=True)
-    click.echo(f"{len(verdicts)} reps -> {output}")
+    write_preview(video, pose, verdicts, output, exercise=checker.exercise, progress=True)
+    note = "" if codec != "mp4v" else (
+        ": this OpenCV has no H.264 encoder; desktop players read it, browsers and phones may "
+        "not (write a .webm for VP9, or re-encode with ffmpeg -c:v libx264)")
+    click.echo(f"{len(verdicts)} reps -> {output} ({CODEC_NAMES[codec]}{note})")
 
 
 @cli.command()
@@ -363,6 +466,33 @@ def live(camera, model, exercise):
     from .apps.live import run_live
 
     run_live(_checker(model, exercise), camera, echo=click.echo)
+
+
+@cli.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .onnx file to write.")
+@click.option("--layout", default="mediapipe33", show_default=True,
+              help="Keypoint layout of the landmarks the app will feed.")
+def export(model, output, layout):
+    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+
+    The graph computes the joint angles, fills gaps, resamples and runs the
+    network, so an app needs only a pose estimator and the rep cutting
+    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
+    would have to hold every training rep. Needs the export extra.
+
+    \b
+    Example:
+      formcheck export squat.fcm -o squat.onnx
+    """
+    from .classifiers import load_model
+
+    fitted = load_model(model)
+    path = fitted.to_onnx(output, layout=layout)
+    click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
+               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"{', '.join(map(str, fitted.classes_))} out")
 
 
 @cli.command()

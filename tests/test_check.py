@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier, load_model
-from formcheck.check import UNKNOWN
+from formcheck.check import UNKNOWN, RepVerdict
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ExerciseError, MissingDataError, NotFittedError
 from formcheck.datasets.synthetic import make_dataset, make_set
@@ -200,3 +200,9 @@ def test_no_verdict_on_someone_not_doing_the_exercise_and_the_checker_says_why()
     assert checker.check_pose(standing) == []
     assert checker.no_rep_reason(standing).startswith(f"{NOT_PERFORMING} squat reps")
     assert checker.no_rep_reason(pose) == ""
+
+
+def test_an_unknown_rep_shows_no_confidence_even_at_probability_one():
+    novel = RepVerdict(0, 0, 30, 0.0, 1.0, UNKNOWN, 1.0, reason="unlike every training rep")
+    sure = RepVerdict(1, 30, 60, 1.0, 2.0, "squat/correct", 0.834)
+    assert novel.confidence == "" and sure.confidence == "83%"

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from formcheck import get_exercise, load_keypoints
+from formcheck import get_exercise, load_keypoints, load_model
 from formcheck.cli import cli
 from formcheck.apps.labelling import AnnotationStore, LabelSession, reps_to_label
 from formcheck.datasets.synthetic import make_set
@@ -123,6 +123,17 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
 
     result = run("evaluate", labels, "-e", "squat", "--model", tmp_path / "knn.fcm")
     assert result.exit_code == 0 and "accuracy: 100.0%" in result.output
+    assert load_model(tmp_path / "knn.fcm").temperature_ != 1.0       # calibrated by default
+    assert load_model(tmp_path / "learned.fcm").temperature_ == 1.0   # not: it did not help
+
+    result = run("evaluate", labels, "-e", "squat", "-c", "knn", "--folds", "3", "--shuffles",
+                 "1", "--compare-channels", "knees=left_knee,right_knee;trunk_inclination")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| knees")
+            or line.startswith("| trunk_inclination")]
+    assert len(rows) == 2 and "over 1 shuffles" in result.output
+    result = run("evaluate", labels, "-e", "squat", "--compare-channels", "left_wing")
+    assert result.exit_code == 2 and "unknown channels ['left_wing']" in result.output
 
     held_out = tmp_path / "held-out.npz"
     make_set("squat", label="not-low", n_reps=2, seed=99, severity=1.0).save(held_out)
@@ -159,6 +170,7 @@ def test_predict_with_the_builtin_model(tmp_path):
     assert result.exit_code == 2 and "--model" in result.output
 
 
+@pytest.mark.video
 def test_live_without_a_camera_is_a_clear_error():
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     result = run("live", "--camera", "7", "--exercise", "squat")
@@ -166,7 +178,9 @@ def test_live_without_a_camera_is_a_clear_error():
     assert "camera 7: cannot be opened" in result.output
 
 
+@pytest.mark.video
 def test_extract_keeps_going_past_a_bad_file_and_reports_it(tmp_path):
+    pytest.importorskip("cv2", reason="the video extra is not installed")
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video")
     result = run("extract", bad, "-o", tmp_path / "poses")

@@ -15,19 +15,26 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from scipy.optimize import minimize_scalar
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, write_archive
+from ..datasets.rep_dataset import RepDataset
 from ..dtw.validation import check_collection, concatenate
-from ..errors import ChannelMismatchError, InputError, ModelFileError, NotFittedError, ParameterError
-from ..features.angles import resample_many
+from ..errors import (ChannelMismatchError, InputError, ModelFileError, NotFittedError,
+                      ParameterError)
+from ..features.angles import AngleSeries, resample_many
 
 __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
-MODEL_FORMAT = 2  # 2: the parameters include novelty_margin; no estimator_classes array
+MODEL_FORMAT = 3  # 3: a temperature array (calibration); 2: novelty_margin
 REP_MIN_FRAMES = 2  # a rep has a start and an end
+CALIBRATION_FOLDS = 5
+PROBABILITY_FLOOR = 1e-6  # a 1-NN's 0 and 1 become finite log-odds before scaling
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
 
@@ -50,9 +57,6 @@ def as_series_list(X):
     ------
     InputError, MissingDataError, ChannelMismatchError, TooFewFramesError
     """
-    from ..datasets.rep_dataset import RepDataset
-    from ..features.angles import AngleSeries
-
     channels = None
     if isinstance(X, RepDataset):
         channels, X = X.channels, X.X
@@ -84,8 +88,8 @@ def class_profiles(frames, offsets, y_index, n_classes, length=PROFILE_LENGTH):
 class RepClassifier(ClassifierMixin, BaseEstimator):
     """Base class of formcheck's rep classifiers (scikit-learn compatible).
 
-    Subclasses take ``standardize``, ``novelty_margin`` and their own
-    hyper-parameters in ``__init__`` and only store them there; the class-level
+    Subclasses take ``standardize``, ``novelty_margin``, ``calibrate`` and
+    their own hyper-parameters in ``__init__`` and only store them there; the class-level
     dict ``_parameter_constraints`` says what each accepts (see
     :func:`validate_params`), checked when ``fit`` starts. Everything ``fit``
     learns is an attribute ending in ``_``.
@@ -110,6 +114,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
     novelty_threshold_ : float
         ``novelty_margin`` times the 99th percentile of the training reps'
         novelty scores.
+    temperature_ : float
+        Divisor of the log-probabilities in ``predict_proba`` (1: none); see
+        ``calibrate``.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -162,7 +169,51 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         frames /= self.scale_
         self._fit(frames, offsets, y_index)
         self.novelty_threshold_ = self.novelty_margin * self._novelty_quantile(frames, offsets, 0.99)
+        self.temperature_ = self._temperature(series, y, self._groups(X, len(series)))
         return self
+
+    def _temperature(self, series, y, groups) -> float:
+        """Temperature scaling fitted on out-of-fold probabilities (``calibrate=True``).
+
+        Copies of the model are fitted on grouped folds of the training reps
+        (no video on both sides, as ``CalibratedClassifierCV`` with a grouped
+        splitter); the single temperature ``T`` minimising the log loss of
+        ``softmax(log p / T)`` on the held-out reps is kept. Dividing every
+        log-probability by one number keeps the most probable class, so
+        predictions do not change; only the stated confidence does. 1 when
+        not calibrating or when a class has fewer than 2 videos.
+        """
+        per_class = min(len(set(groups[y == c])) for c in self.classes_)
+        if not self.calibrate or per_class < 2:
+            return 1.0
+        splitter = StratifiedGroupKFold(min(CALIBRATION_FOLDS, per_class), shuffle=True,
+                                        random_state=0)
+        log_proba = np.zeros((len(series), len(self.classes_)))
+        for train, test in splitter.split(np.zeros(len(series)), y, groups):
+            model = clone(self).set_params(calibrate=False)
+            model.fit([series[i] for i in train], y[train])
+            columns = np.searchsorted(self.classes_, model.classes_)
+            proba = np.full((len(test), len(self.classes_)), PROBABILITY_FLOOR)
+            proba[:, columns] = model.predict_proba([series[i] for i in test])
+            log_proba[test] = np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0))
+        truth = np.searchsorted(self.classes_, y)
+
+        def log_loss(log_t):
+            scaled = softmax(log_proba / np.exp(log_t), axis=1)
+            return -np.mean(np.log(scaled[np.arange(len(truth)), truth] + 1e-12))
+
+        return float(np.exp(minimize_scalar(log_loss, bounds=(-3, 5), method="bounded").x))
+
+    def _calibrated(self, proba) -> np.ndarray:
+        if self.temperature_ == 1.0:
+            return proba
+        return softmax(np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0)) / self.temperature_,
+                       axis=1)
+
+    @staticmethod
+    def _groups(X, n) -> np.ndarray:
+        """The video/subject of every rep of a RepDataset; else every rep its own group."""
+        return X.groups if isinstance(X, RepDataset) else np.arange(n).astype(str)
 
     def novelty_score(self, X) -> np.ndarray:
         """How unlike the training reps each rep is; above ``novelty_threshold_`` is novel.
@@ -197,7 +248,8 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         proba : numpy.ndarray, shape (n, n_classes)
         novelty : numpy.ndarray, shape (n,)
         """
-        return self._proba_and_novelty(self._prepare(X))
+        proba, novelty = self._proba_and_novelty(self._prepare(X))
+        return self._calibrated(proba), novelty
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order.
@@ -207,7 +259,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
             Reps with the channels of ``fit``.
         """
-        return self._predict_proba(self._prepare(X))
+        return self._calibrated(self._predict_proba(self._prepare(X)))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class label of every rep.
@@ -273,8 +325,31 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                 "exercise": self.exercise_, "feature_settings": self.feature_settings_}
         arrays = {"mean": self.mean_, "scale": self.scale_, "profile_mean": self.profile_mean_,
                   "profile_std": self.profile_std_,
-                  "novelty_threshold": np.array(self.novelty_threshold_), **self._state()}
+                  "novelty_threshold": np.array(self.novelty_threshold_),
+                  "temperature": np.array(self.temperature_), **self._state()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
+
+    def to_onnx(self, path, *, layout="mediapipe33"):
+        """Export to one ONNX graph: a rep's landmarks in, class probabilities out.
+
+        See :func:`formcheck.export.export_onnx` (needs the ``export`` extra);
+        only the :class:`~formcheck.LearnedClassifier` is exportable, a kNN
+        raises :class:`~formcheck.errors.ExportError` saying why.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.onnx`` file to write.
+        layout : str, default="mediapipe33"
+            Keypoint layout of the landmarks the graph will be fed.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from ..export import export_onnx  # the export layer sits above; onnx is an optional extra
+
+        return export_onnx(self, path, layout=layout)
 
     # -- helpers for subclasses ----------------------------------------------------------
     def _prepare(self, X) -> list:
@@ -322,7 +397,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _labels(X, y, n) -> np.ndarray:
-        from ..datasets.rep_dataset import RepDataset
 
         if y is None:
             if isinstance(X, RepDataset):
@@ -336,7 +410,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return y
 
     def _record_metadata(self, X):
-        from ..datasets.rep_dataset import RepDataset
 
         meta = X.metadata if isinstance(X, RepDataset) else {}
         self.exercise_ = meta.get("exercise")
@@ -525,6 +598,7 @@ def load_model(path) -> RepClassifier:
         model.profile_mean_, model.profile_std_ = arrays.pop("profile_mean"), arrays.pop(
             "profile_std")
         model.novelty_threshold_ = float(arrays.pop("novelty_threshold"))
+        model.temperature_ = float(arrays.pop("temperature", 1.0))  # formats 1-2: uncalibrated
         model._restore(arrays)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: incomplete model file ({exc})") from None

@@ -133,6 +133,27 @@ class RepDataset:
             raise DependencyError("RepDataset.to_frame needs pandas: pip install pandas") from None
         return pd.DataFrame(self.catalog())
 
+    def select_channels(self, channels) -> "RepDataset":
+        """The same reps with only ``channels``, in that order (for comparing channel sets).
+
+        The feature settings recorded in ``metadata`` name the channels kept,
+        so a model fitted on the result computes those.
+
+        Raises
+        ------
+        ChannelMismatchError
+            A channel is not in the reps.
+
+        Examples
+        --------
+        >>> from formcheck.datasets.synthetic import make_dataset
+        >>> make_dataset("squat", n_subjects=2).select_channels(["left_knee"]).channels
+        ('left_knee',)
+        """
+        settings = {**(self.metadata.get("feature_settings") or {}), "channels": list(channels)}
+        return RepDataset([rep.select(channels) for rep in self.reps], self.labels, self.groups,
+                          {**self.metadata, "feature_settings": settings}, self.sources)
+
     # -- combination and augmentation ----------------------------------------------
     def concat(self, other: "RepDataset") -> "RepDataset":
         """Both datasets' reps in one.

@@ -27,25 +27,9 @@ Definition used everywhere in formcheck (the DTW "distance"):
 Each public function validates its input and raises
 :class:`~formcheck.errors.InputError` (or a subclass) with a clear message.
 
-The compiled kernels are cached on disk in formcheck's cache
-(``cache_dir("numba")``, see :func:`formcheck._files.cache_dir`), so only a
-first run compiles them: this module sets ``NUMBA_CACHE_DIR`` before numba
-is loaded, unless it is already set. This is the one place formcheck does so.
+The compiled kernels are cached on disk in formcheck's cache (see
+:mod:`~formcheck.dtw._jit`), so only a first run compiles them.
 """
-
-import os
-import sys
-
-from .._files import cache_dir
-
-if "NUMBA_CACHE_DIR" not in os.environ:
-    try:
-        os.environ["NUMBA_CACHE_DIR"] = str(cache_dir("numba"))
-    except OSError:  # no writable cache folder: numba keeps its own default
-        pass
-    else:
-        if "numba" in sys.modules:  # loaded before formcheck: its configuration too
-            sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 
 from .distance import band_radius, dtw_distance, dtw_path, lb_keogh, lb_kim, pairwise_dtw
 from .search import TrainingSet, knn_search, knn_upper_bounds, pack_training, prepare_training

@@ -20,7 +20,8 @@ there); a candidate is only skipped when its computed DTW is certainly larger.
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 from ._dp import INF, band_extents, frame_cost
 

@@ -34,7 +34,7 @@ symmetric bit for bit, so the distances are those of brute force.
 """
 
 import numpy as np
-from numba import njit
+from ._jit import njit
 
 from ._bounds import (SEGMENT, floor_log2, keogh_from_tables, keogh_terms, lb_kim, lb_segments,
                       prune_threshold, range_tables, remaining_rows, row_envelope,

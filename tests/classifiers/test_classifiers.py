@@ -8,8 +8,9 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from formcheck import AngleSeries, DTWKNeighborsClassifier, LearnedClassifier, load_model
-from formcheck.classifiers.learned import _network_proba
+from formcheck.classifiers.learned import _network_proba, rep_features
 from formcheck.datasets.rep_dataset import RepDataset
+from formcheck.dtw import knn_search
 from formcheck.errors import (ChannelMismatchError, FormcheckError, InputError, MissingDataError,
                               ModelFileError, NotFittedError, TooFewFramesError)
 from formcheck.features.angles import resample
@@ -97,8 +98,9 @@ def test_persistence_round_trip_gives_identical_probabilities(clf, tmp_path):
 def test_a_format_1_model_file_loads_with_the_same_probabilities(clf, tmp_path):
     X, y = make_xy()
     path = clf.fit(X, y).save(tmp_path / "model.fcm")
-    meta, arrays = read_archive(path, "model", 2)
-    del meta["params"]["novelty_margin"]          # format 1: no novelty_margin parameter ...
+    meta, arrays = read_archive(path, "model", 3)
+    del meta["params"]["novelty_margin"], meta["params"]["calibrate"]  # format 1: neither ...
+    del arrays["temperature"]                     # ... nor a temperature ...
     if isinstance(clf, LearnedClassifier):        # ... and the network's classes stored
         arrays["estimator_classes"] = np.arange(len(clf.classes_))
     write_archive(tmp_path / "old.fcm", "model", 1, meta, arrays)
@@ -308,8 +310,6 @@ def test_proba_and_novelty_in_one_pass_equal_the_separate_calls(clf):
 def test_knn_novelty_threshold_is_the_quantile_of_every_sampled_reps_leave_one_out_score(
         n_per_class):
     # Only the top scores are searched in full; the threshold must equal scoring them all.
-    from formcheck.dtw import knn_search
-
     X, y = make_xy(n_per_class, seed=3)
     clf = DTWKNeighborsClassifier(window=0.2).fit(X, y)
     scaled = [(x - clf.mean_) / clf.scale_ for x in X]
@@ -321,8 +321,6 @@ def test_knn_novelty_threshold_is_the_quantile_of_every_sampled_reps_leave_one_o
 
 
 def test_fit_statistics_and_features_equal_the_per_rep_formulas():
-    from formcheck.classifiers.learned import rep_features
-
     X, y = make_xy(8, seed=4)
     clf = LearnedClassifier(model="logistic").fit(X, y)
     frames = np.concatenate(X)
@@ -335,3 +333,22 @@ def test_fit_statistics_and_features_equal_the_per_rep_formulas():
         members = np.stack([resample(x, 32) for x, lab in zip(X, y) if lab == label])
         np.testing.assert_array_equal(clf.profile_mean_[k], members.mean(axis=0))
         np.testing.assert_array_equal(clf.profile_std_[k], members.std(axis=0))
+
+
+def test_calibration_keeps_predictions_and_survives_saving(clf, tmp_path):
+    """With a quarter of the labels wrong, out-of-fold the models are right less often than
+    they claim: the temperature rises above 1 and the stated confidence falls."""
+    X, y = make_xy(12, seed=2)
+    y = y.copy()
+    flipped = np.random.default_rng(0).choice(len(y), len(y) // 4, replace=False)
+    y[flipped] = np.roll(y[flipped], 1)
+    plain = clone(clf).fit(X, y)
+    calibrated = clone(clf).set_params(calibrate=True).fit(X, y)
+    assert plain.temperature_ == 1.0 and calibrated.temperature_ > 1.0
+    Xt, _ = make_xy(4, seed=6)
+    np.testing.assert_array_equal(calibrated.predict(Xt), plain.predict(Xt))
+    proba = calibrated.predict_proba(Xt)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert proba.max(axis=1).mean() < plain.predict_proba(Xt).max(axis=1).mean()
+    loaded = load_model(calibrated.save(tmp_path / "calibrated.fcm"))
+    np.testing.assert_allclose(loaded.predict_proba(Xt), proba)
