@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._files import cache_dir
+from ._parallel import run_per_file
+from ._progress import manual_bar
 from ._version import __version__
 from .classifiers import LearnedClassifier
 from .classifiers.base import RepClassifier, load_model
@@ -23,7 +26,7 @@ from .pose.extract import extract_pose
 from .pose.load import load_pose
 from .reps import cut_recording, no_rep_reason
 
-__all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
+__all__ = ["FormChecker", "RepVerdict", "CheckResult", "UNKNOWN", "builtin_model"]
 
 #: Label of a rep that looks like none of the trained classes.
 UNKNOWN = "unknown"
@@ -98,6 +101,52 @@ class RepVerdict:
         return out
 
 
+@dataclass
+class CheckResult:
+    """What :meth:`FormChecker.check_many` found in many recordings.
+
+    Attributes
+    ----------
+    verdicts : dict of str to list of RepVerdict
+        The verdicts of every recording that could be read, by path, in input
+        order (an empty list for a recording without a complete rep).
+    no_rep : dict of str to str
+        Why a recording has no rep (:meth:`FormChecker.no_rep_reason`), by path.
+    failed : dict of str to str
+        Recordings that could not be checked and the error
+        (``"VideoError: clip.mp4: ..."``, or ``"WorkerCrash: ..."`` when one
+        killed the worker process checking it).
+
+    Examples
+    --------
+    >>> result = CheckResult({"a.npz": []}, {"a.npz": "no movement"}, {"b.mp4": "VideoError: b"})
+    >>> result
+    CheckResult(1 checked, 0 reps, 1 failed)
+    """
+    verdicts: dict = dataclasses.field(default_factory=dict)
+    no_rep: dict = dataclasses.field(default_factory=dict)
+    failed: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every recording could be checked."""
+        return not self.failed
+
+    def __repr__(self):
+        reps = sum(len(v) for v in self.verdicts.values())
+        return f"CheckResult({len(self.verdicts)} checked, {reps} reps, {len(self.failed)} failed)"
+
+
+def _check_one(path, checker, load_options):
+    """Worker of :meth:`FormChecker.check_many`: never raises for a bad file."""
+    try:
+        pose = load_pose(path, **load_options)
+        verdicts = checker.check_pose(pose)
+        return path, (verdicts, "" if verdicts else checker.no_rep_reason(pose)), None
+    except Exception as exc:  # noqa: BLE001 - reported per file in CheckResult.failed
+        return path, None, f"{type(exc).__name__}: {exc}"
+
+
 class FormChecker:
     """Check every rep of a set with a trained classifier.
 
@@ -164,6 +213,69 @@ class FormChecker:
     def check_file(self, path, *, fps=None, layout=None) -> list:
         """Check a video or a keypoint file (see :func:`formcheck.pose.load_pose`)."""
         return self.check_pose(load_pose(path, fps=fps, layout=layout))
+
+    def check_many(self, paths, *, n_jobs=1, backend=None, progress=False, fps=None,
+                   layout=None, roi=None) -> CheckResult:
+        """Check many videos or keypoint files, in parallel, without stopping at a bad one.
+
+        Each file is read with :func:`~formcheck.pose.load_pose` and checked
+        with :meth:`check_pose` in a joblib worker
+        (:func:`formcheck._parallel.run_per_file`): local processes, or a Dask
+        cluster with ``backend="dask"``. The verdicts are those of checking
+        the files one by one.
+
+        Parameters
+        ----------
+        paths : iterable of str or os.PathLike
+            Videos or keypoint files; duplicates are checked once.
+        n_jobs : int
+            Parallel workers (joblib semantics: -1 = all cores, or all cores
+            of the Dask cluster).
+        backend : str or joblib backend, optional
+            ``"loky"``, ``"threading"``, ``"dask"`` (the cluster of the current
+            ``distributed.Client``; the ``dask`` extra) ...; None uses joblib's
+            default or an enclosing ``joblib.parallel_config``.
+        progress : bool
+            A progress bar over files (on a terminal).
+        fps, layout, roi
+            As for :func:`~formcheck.pose.load_pose`, for every file.
+
+        Returns
+        -------
+        CheckResult
+            Verdicts by path, why a file had no rep, and the files that failed.
+
+        Notes
+        -----
+        A file that kills its worker (a crash in MediaPipe or FFmpeg, the
+        memory limit) is found by running the unfinished files one at a
+        time, and reported as ``"WorkerCrash: ..."``; a Dask cluster first
+        retries it on other workers. The others are still checked.
+
+        Examples
+        --------
+        >>> result = checker.check_many(["a.mp4", "b.npz"], n_jobs=2)  # doctest: +SKIP
+        >>> from distributed import Client                              # doctest: +SKIP
+        >>> with Client("tcp://scheduler:8786"):                        # doctest: +SKIP
+        ...     result = checker.check_many(paths, n_jobs=-1, backend="dask")
+        """
+        paths = list(dict.fromkeys(str(p) for p in paths))
+        load_options = {"fps": fps, "layout": layout, "roi": roi}
+        worker_checker = copy.copy(self)
+        worker_checker.reset()  # the workers need no stream fed to update()
+        with manual_bar(progress, total=len(paths), unit="file", desc="checks") as bar:
+            outcomes = run_per_file(_check_one, paths, (worker_checker, load_options),
+                                    n_jobs=n_jobs, backend=backend, bar=bar, doing="checking")
+        result = CheckResult()
+        for path in paths:
+            checked, error = outcomes[path]
+            if error is not None:
+                result.failed[path] = error
+                continue
+            result.verdicts[path], reason = checked
+            if reason:
+                result.no_rep[path] = reason
+        return result
 
     def check_pose(self, pose: PoseSequence) -> list:
         """Cut a pose sequence into reps and give a verdict on each.

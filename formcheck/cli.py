@@ -177,15 +177,46 @@ _roi_option = click.option("--roi", callback=_parse_roi, metavar="X,Y,W,H",
                                 "(pixels), when others are in the picture.")
 _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. squat).")
 
+#: joblib backends the CLI offers.
+_BACKENDS = ("loky", "threading", "multiprocessing", "dask")
+
+
+def _parallel_options(command):
+    """``--jobs``, ``--backend`` and ``--scheduler``: where the files of a batch are processed."""
+    command = click.option("--scheduler", metavar="ADDRESS",
+                           help="Address of a Dask scheduler (tcp://host:8786) to run on; "
+                                "implies --backend dask.")(command)
+    command = click.option("--backend", type=click.Choice(_BACKENDS),
+                           help="joblib backend (default loky, local processes); dask runs on "
+                                "the cluster at --scheduler, or on a local one without it "
+                                "(the dask extra).")(command)
+    return click.option("--jobs", "-j", type=int,
+                        help="Files in parallel (-1: every core; default 1, with dask every "
+                             "core of the cluster).")(command)
+
+
+@contextlib.contextmanager
+def _parallel_backend(jobs, backend, scheduler):
+    """``(n_jobs, backend)`` for the library, inside a Dask client when the backend is dask."""
+    if scheduler and backend not in (None, "dask"):
+        raise click.UsageError(f"--scheduler runs on Dask; it does not go with --backend {backend}")
+    if not (scheduler or backend == "dask"):
+        yield (1 if jobs is None else jobs), backend
+        return
+    from ._parallel import dask_client
+
+    with dask_client(scheduler):
+        yield (-1 if jobs is None else jobs), "dask"
+
 
 @cli.command()
 @click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", default="poses", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the .npz files.")
 @click.option("--fps", type=float, help="Resample to this frame rate.")
-@click.option("--jobs", "-j", default=1, show_default=True, help="Videos in parallel.")
+@_parallel_options
 @_roi_option
-def extract(videos, output, fps, jobs, roi):
+def extract(videos, output, fps, jobs, backend, scheduler, roi):
     """Extract MediaPipe pose from videos into .npz keypoint files.
 
     Files that fail are listed at the end (exit code 2); the others are kept.
@@ -193,10 +224,13 @@ def extract(videos, output, fps, jobs, roi):
     \b
     Example:
       formcheck extract clips/*.mp4 -o poses -j 2
+      formcheck extract clips/*.mp4 -o poses --scheduler tcp://10.0.0.5:8786
     """
     from .pose import extract_many
 
-    result = extract_many(list(videos), n_jobs=jobs, fps=fps, roi=roi, progress=True)
+    with _parallel_backend(jobs, backend, scheduler) as (n_jobs, joblib_backend):
+        result = extract_many(list(videos), n_jobs=n_jobs, fps=fps, roi=roi, progress=True,
+                              backend=joblib_backend)
     output.mkdir(parents=True, exist_ok=True)
     for path, pose in result.poses.items():
         target = output / f"{Path(path).stem}.npz"
@@ -382,9 +416,10 @@ def _compare_channels(data, exercise, classifier, folds, text, shuffles):
 @_model_option
 @_exercise_option
 @_roi_option
+@_parallel_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def predict(source, model, exercise, roi, as_json):
-    """Give a verdict on every rep of a video or keypoint file.
+def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
+    """Give a verdict on every rep of a video or keypoint file, or of every file in a folder.
 
     Without --model, --exercise uses a built-in model trained on synthetic
     reps (squat, pull-up, push-up; cached after first use): a starting point,
@@ -392,16 +427,57 @@ def predict(source, model, exercise, roi, as_json):
     rep, one line says why (on stderr with --json), e.g. that the person
     followed is not doing the exercise: then --roi picks the one who is.
 
+    A folder's files are checked --jobs at a time, on this machine or on a
+    Dask cluster (--scheduler); a folder holding only .json files is one
+    OpenPose recording. Files that fail are listed on stderr (exit code 2);
+    the others are still checked.
+
     \b
     Example:
       formcheck predict set.mp4 --model squat.fcm
       formcheck predict set.mp4 --exercise squat --json
       formcheck predict gym.mp4 --exercise squat --roi 640,0,640,720
+      formcheck predict sets/ --model squat.fcm --jobs 2
+      formcheck predict sets/ --model squat.fcm --scheduler tcp://10.0.0.5:8786
     """
+    checker = _checker(model, exercise)
+    recordings = _recordings(source)
+    if recordings is None:
+        _predict_one(checker, source, roi, as_json)
+        return
+    with _parallel_backend(jobs, backend, scheduler) as (n_jobs, joblib_backend):
+        result = checker.check_many(recordings, n_jobs=n_jobs, backend=joblib_backend,
+                                    progress=True, roi=roi)
+    for path, reason in result.no_rep.items():
+        click.echo(f"{path}: no rep: {reason}", err=as_json)
+    if as_json:
+        click.echo(json.dumps({path: [v.to_dict() for v in verdicts]
+                               for path, verdicts in result.verdicts.items()}, indent=2))
+    else:
+        for path, verdicts in result.verdicts.items():
+            for v in verdicts:
+                click.echo(f"{path}  {_verdict_line(v)}")
+    for message in result.failed.values():
+        click.echo(f"formcheck: error: {message}", err=True)
+    if result.failed:
+        raise click.exceptions.Exit(2)
+
+
+def _recordings(source):
+    """The files of a folder to check one by one; None for one recording (a file, an OpenPose folder)."""
+    if not source.is_dir():
+        return None
+    files = sorted(path for path in source.iterdir()
+                   if path.is_file() and not path.name.startswith("."))
+    if not files or all(path.suffix.lower() == ".json" for path in files):
+        return None
+    return files
+
+
+def _predict_one(checker, source, roi, as_json):
     from .pose import load_pose
 
     pose = load_pose(source, roi=roi)
-    checker = _checker(model, exercise)
     verdicts = checker.check_pose(pose)
     if not verdicts:
         click.echo(f"{source}: no rep: {checker.no_rep_reason(pose)}", err=as_json)
@@ -409,9 +485,13 @@ def predict(source, model, exercise, roi, as_json):
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2))
         return
     for v in verdicts:
-        feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
-        click.echo(f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
-                   f"{v.label:28s} {v.confidence:>4s}{feedback}")
+        click.echo(_verdict_line(v))
+
+
+def _verdict_line(v) -> str:
+    feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
+    return (f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
+            f"{v.label:28s} {v.confidence:>4s}{feedback}")
 
 
 @cli.command()

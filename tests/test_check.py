@@ -206,3 +206,47 @@ def test_an_unknown_rep_shows_no_confidence_even_at_probability_one():
     novel = RepVerdict(0, 0, 30, 0.0, 1.0, UNKNOWN, 1.0, reason="unlike every training rep")
     sure = RepVerdict(1, 30, 60, 1.0, 2.0, "squat/correct", 0.834)
     assert novel.confidence == "" and sure.confidence == "83%"
+
+
+@pytest.fixture
+def recordings(tmp_path):
+    """Four squat sets as keypoint files (faulty and correct), one without a rep, one broken."""
+    paths = []
+    for seed in range(4):
+        label = "correct" if seed % 2 == 0 else "not-low"
+        path = tmp_path / f"set{seed}.npz"
+        make_set("squat", label=label, n_reps=2, seed=seed, severity=1.0).save(path)
+        paths.append(path)
+    pose, [(first, _)] = make_set("squat", n_reps=1, seed=2, idle=4.0, return_bounds=True)
+    pose.slice(0, first).save(tmp_path / "standing.npz")
+    (tmp_path / "broken.npz").write_bytes(b"not an archive")
+    return [*paths, tmp_path / "standing.npz", tmp_path / "broken.npz"]
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_check_many_gives_the_verdicts_of_checking_each_file(recordings, backend):
+    checker = FormChecker(model("learned", "squat"))
+    result = checker.check_many([*recordings, recordings[0]], n_jobs=2, backend=backend)
+    names = [str(p) for p in recordings]
+    assert list(result.verdicts) == names[:5]             # input order, deduplicated
+    for path in recordings[:5]:
+        expected = checker.check_pose(load_pose(path))
+        assert [v.to_dict() for v in result.verdicts[str(path)]] == [v.to_dict() for v in expected]
+    assert [len(result.verdicts[p]) for p in names[:4]] == [2, 2, 2, 2]
+    assert [v.label for v in result.verdicts[names[1]]] == ["squat/not-low"] * 2
+    assert list(result.no_rep) == [names[4]]
+    assert result.no_rep[names[4]].startswith(f"{NOT_PERFORMING} squat reps")
+    assert list(result.failed) == [names[5]] and not result.ok
+    assert result.failed[names[5]].startswith(f"InputError: {names[5]}: cannot read")
+    assert repr(result) == "CheckResult(5 checked, 8 reps, 1 failed)"
+
+
+def test_check_many_leaves_the_checkers_stream_alone(recordings):
+    checker = FormChecker(model("learned", "squat"))
+    pose = make_set("squat", n_reps=1, seed=9)
+    for frame in pose.landmarks[:20]:
+        checker.update(frame)
+    buffered = len(checker._frames)
+    serial = checker.check_many(recordings[:2])
+    assert len(checker._frames) == buffered
+    assert all(len(v) == 2 for v in serial.verdicts.values())

@@ -233,3 +233,29 @@ def test_roi_is_checked_and_only_for_videos(standing):
     assert result.exit_code == 2 and "expected x,y,width,height" in result.output
     result = run("predict", standing, "--exercise", "squat", "--roi", "0,0,320,240")
     assert result.exit_code == 2 and "roi applies to videos only" in result.output
+
+
+def test_predict_a_folder_checks_every_file_in_parallel_and_lists_failures(sets, tmp_path):
+    folder = sets[0].parent
+    (folder / "broken.npz").write_bytes(b"not numpy")
+    serial = run("predict", folder, "--exercise", "squat", "--json")
+    assert serial.exit_code == 2
+    assert f"formcheck: error: InputError: {folder / 'broken.npz'}: cannot read" in serial.stderr
+    verdicts = json.loads(serial.stdout)
+    assert list(verdicts) == [str(p) for p in sorted(sets)]
+    for path in sets:
+        single = json.loads(run("predict", path, "--exercise", "squat", "--json").stdout)
+        assert verdicts[str(path)] == single
+    parallel = run("predict", folder, "--exercise", "squat", "--json", "--jobs", "2",
+                   "--backend", "loky")
+    assert json.loads(parallel.stdout) == verdicts
+    table = run("predict", folder, "--exercise", "squat", "-j", "2")
+    rows = [line for line in table.stdout.splitlines() if " rep " in line]
+    assert len(rows) == 18 and all(line.startswith(str(folder)) for line in rows)
+
+
+def test_a_scheduler_goes_with_the_dask_backend_only(sets):
+    result = run("predict", sets[0].parent, "--exercise", "squat", "--backend", "loky",
+                 "--scheduler", "tcp://127.0.0.1:1")
+    assert result.exit_code == 2
+    assert "--scheduler runs on Dask; it does not go with --backend loky" in result.output

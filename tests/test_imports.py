@@ -218,6 +218,8 @@ DELIBERATELY_LAZY = {
     ("formcheck.export", "formcheck"): "the graph builders import onnx, an optional extra",
     ("formcheck.classifiers.base", "formcheck"): "to_onnx() reaches the export layer, above the "
                                                  "classifiers and needing the onnx extra",
+    ("formcheck._parallel", "formcheck"): "formcheck._dask subclasses joblib's Dask backend, "
+                                          "which imports distributed, an optional extra",
 }
 
 

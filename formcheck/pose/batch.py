@@ -1,29 +1,20 @@
 """Poses from many videos: :func:`extract_many` runs :func:`~formcheck.pose.extract.extract_pose`
-over a list of videos through joblib, so the work can go to local processes or, with
-``joblib.parallel_config(backend="dask")`` or ``"ray"``, to a cluster. A bad file, or one
+over a list of videos through joblib (:func:`formcheck._parallel.run_per_file`), so the work
+can go to local processes or, with ``backend="dask"``, to a Dask cluster. A bad file, or one
 that kills its worker process, is reported in the :class:`BatchResult` without stopping
 the batch.
 """
 
 from __future__ import annotations
 
-import logging
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from joblib import Parallel, delayed
-from joblib.externals.loky.process_executor import TerminatedWorkerError
-
 from .._files import cache_dir
+from .._parallel import run_per_file
 from .._progress import manual_bar
 from .extract import _extract, _require_video_file, _settings
 
-#: The exceptions by which joblib reports that a worker process died.
-_WORKER_DIED = (TerminatedWorkerError, BrokenProcessPool)
-
 __all__ = ["extract_many", "BatchResult"]
-
-logger = logging.getLogger("formcheck")
 
 
 @dataclass
@@ -105,6 +96,8 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=Tru
         joblib backend (``"loky"``, ``"threading"``, ``"dask"``, ``"ray"`` ...).
         None uses joblib's default or the one set by an enclosing
         ``joblib.parallel_config(...)`` / ``parallel_backend(...)`` block.
+        ``"dask"`` runs on the cluster of the current ``distributed.Client``
+        (the ``dask`` extra), ``n_jobs=-1`` on all its cores.
 
     Returns
     -------
@@ -119,8 +112,11 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=Tru
     not finished by then are extracted one at a time, in input order, each
     in a worker of its own, until one of them crashes its worker: that one
     is reported as ``"WorkerCrash: ..."`` and the rest go back to running in
-    parallel (and so on, if another video crashes). With ``n_jobs=1`` there
-    are no workers: such a crash ends the calling process.
+    parallel (and so on, if another video crashes). On a Dask cluster the
+    scheduler first retries the video on other workers
+    (``distributed.scheduler.allowed-failures`` times, 3 by default), then
+    raises ``KilledWorker``, which is handled the same way. With
+    ``n_jobs=1`` there are no workers: such a crash ends the calling process.
 
     Examples
     --------
@@ -132,110 +128,21 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=Tru
 
     Spread over a Dask cluster:
 
-    >>> import joblib                                             # doctest: +SKIP
-    >>> with joblib.parallel_config(backend="dask"):              # doctest: +SKIP
-    ...     result = extract_many(paths, n_jobs=-1)
+    >>> from distributed import Client                            # doctest: +SKIP
+    >>> with Client("tcp://scheduler:8786"):                      # doctest: +SKIP
+    ...     result = extract_many(paths, n_jobs=-1, backend="dask")
     """
     settings = _settings(fps, max_side, min_detection_confidence, track_backwards, roi)
     paths = list(dict.fromkeys(str(p) for p in paths))
     cache_root = str(cache_dir("poses")) if cache else None   # resolved here, not in workers
     with manual_bar(progress, total=len(paths), unit="video", desc="poses") as bar:
-        batch = _Batch(settings, cache_root, n_jobs, backend, bar)
-        batch.run(paths)
+        outcomes = run_per_file(_extract_one, paths, (settings, cache_root), n_jobs=n_jobs,
+                                backend=backend, bar=bar, doing="extracting")
     result = BatchResult()
     for path in paths:
-        pose, error = batch.outcomes[path]
+        pose, error = outcomes[path]
         if error is None:
             result.poses[path] = pose
         else:
             result.failed[path] = error
     return result
-
-
-class _Batch:
-    """Runs :func:`_extract_one` over videos with joblib, surviving workers that die.
-
-    Parameters
-    ----------
-    settings : dict
-        Extraction settings (see :func:`formcheck.pose.extract._settings`).
-    cache_root : str or None
-        Cache folder, or None for no cache.
-    n_jobs : int
-        joblib workers.
-    backend : str or joblib backend or None
-        joblib backend.
-    bar : tqdm.tqdm
-        Progress bar, advanced once per video.
-
-    Attributes
-    ----------
-    outcomes : dict of str to tuple
-        ``(pose, error)`` of every finished video, by path.
-    """
-
-    def __init__(self, settings, cache_root, n_jobs, backend, bar):
-        self.settings, self.cache_root = settings, cache_root
-        self.n_jobs, self.backend, self.bar = n_jobs, backend, bar
-        self.outcomes = {}
-
-    def run(self, paths):
-        """Extract every path in parallel; after a worker crash, isolate the crasher, go on."""
-        remaining = list(paths)
-        while remaining:
-            try:
-                self._run_parallel(remaining)
-                remaining = []
-            except _WORKER_DIED as exc:
-                remaining = [path for path in remaining if path not in self.outcomes]
-                logger.warning("a worker process died (%s); extracting the %d unfinished videos "
-                               "one at a time until the one that crashed it is found",
-                               type(exc).__name__, len(remaining))
-                remaining = self._isolate_until_crash(remaining)
-
-    def _run_parallel(self, paths):
-
-        tasks = [delayed(_extract_one)(path, self.settings, self.cache_root) for path in paths]
-        for path, pose, error in _parallel(Parallel, self.n_jobs, self.backend)(tasks):
-            self._record(path, pose, error)
-
-    def _isolate_until_crash(self, paths) -> list:
-        """Extract ``paths`` one at a time until one crashes its worker; the paths after it."""
-        for position, path in enumerate(paths):
-            pose, error, crashed = _extract_isolated(path, self.settings, self.cache_root,
-                                                     self.backend)
-            self._record(path, pose, error)
-            if crashed:
-                return paths[position + 1:]
-        return []
-
-    def _record(self, path, pose, error):
-        self.outcomes[path] = (pose, error)
-        self.bar.update()
-
-
-
-
-def _extract_isolated(path, settings, cache_root, backend):
-    """``(pose, error, crashed)`` for one video in a worker of its own, so a crash names it."""
-    try:
-        # n_jobs=2, not 1: joblib runs a single task with n_jobs=1 in the calling process,
-        # where a crash would end the whole batch instead of one worker.
-        [(_, pose, error)] = Parallel(n_jobs=2, backend=backend)(
-            [delayed(_extract_one)(path, settings, cache_root)])
-    except _WORKER_DIED as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return None, (f"WorkerCrash: the worker process died while extracting {path} "
-                      f"({type(exc).__name__}: {first_line})"), True
-    return pose, error, False
-
-
-def _parallel(parallel_cls, n_jobs, backend):
-    """A joblib Parallel yielding results as they finish when the backend allows it."""
-    for return_as in ("generator_unordered", "generator", "list"):
-        try:
-            return parallel_cls(n_jobs=n_jobs, backend=backend, return_as=return_as,
-                                batch_size=1)
-        except ValueError:      # older joblib or a backend without generator support
-            continue
-    return parallel_cls(n_jobs=n_jobs, backend=backend, batch_size=1)

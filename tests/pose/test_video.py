@@ -24,6 +24,7 @@ cv2 = pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
 from formcheck import PoseSequence  # noqa: E402
 from formcheck.errors import (  # noqa: E402
     DependencyError, FormcheckError, InputError, NoPersonError, VideoError)
+import formcheck._parallel as parallel  # noqa: E402
 import formcheck.pose.batch as batch  # noqa: E402
 import formcheck.pose.extract as extract  # noqa: E402
 from formcheck.pose import BatchResult, extract_many, extract_pose  # noqa: E402
@@ -516,13 +517,13 @@ def test_after_a_worker_crash_only_videos_up_to_the_crasher_run_alone(monkeypatc
                                                                        crashers):
     monkeypatch.setattr(batch, "_extract_one", die_on_crash_files)
     isolated = []
-    isolate = batch._extract_isolated
+    isolate = parallel.run_isolated
 
-    def recording_isolate(path, *args):
+    def recording_isolate(task, path, *args):
         isolated.append(path)
-        return isolate(path, *args)
+        return isolate(task, path, *args)
 
-    monkeypatch.setattr(batch, "_extract_isolated", recording_isolate)
+    monkeypatch.setattr(parallel, "run_isolated", recording_isolate)
     names = [("crash" if k in crashers else "ok") + f"{k}.mp4" for k in range(8)]
     paths = [str(tmp_path / name) for name in names]
     result = extract_many(paths, n_jobs=2, backend="loky", progress=False)
@@ -541,7 +542,7 @@ def test_extract_many_does_not_take_other_errors_for_a_dead_worker(monkeypatch, 
             raise RuntimeError("the scheduler went away")
         return run
 
-    monkeypatch.setattr(batch, "_parallel", failing_parallel)
+    monkeypatch.setattr(parallel, "_joblib_parallel", failing_parallel)
     with pytest.raises(RuntimeError, match="the scheduler went away"):
         extract_many([tmp_path / "a.mp4"], n_jobs=2, progress=False)
 
