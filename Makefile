@@ -9,14 +9,14 @@ CORE_BIN = $(CORE_VENV)/bin
 
 .PHONY: demo test test-full test-core test-fast bench bench-full clean
 
-# The development install: every extra (MediaPipe pins numpy<2).
+# The development install: every extra (MediaPipe pins numpy<2; dask for the cluster tests).
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,video]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,video,dask]"
 	touch $@
 
-# The core install an app gets from `pip install formcheck`: no video extra, numpy 2.
+# The core install an app gets from `pip install formcheck`: no video or dask extra, numpy 2.
 $(CORE_VENV)/.installed: pyproject.toml
 	test -x $(CORE_BIN)/python || $(PYTHON) -m venv $(CORE_VENV)
 	$(CORE_BIN)/python -m pip install --quiet --upgrade pip
