@@ -13,8 +13,9 @@ features and the MLP (scikit-learn's training dominates).
 
 ``FORMCHECK_BENCH``: ``quick`` (default) fits 2,000 reps, ``full`` 20,000,
 ``smoke`` 300. ``full`` checks the goals at that size: peak memory under twice
-the data for both classifiers, and the kNN's fit under 5 s (timing assumes a
-quiet machine). In the smaller modes a fixed overhead of the process (modules
+the data for both classifiers, and the kNN's fit under 5 s of CPU time (both
+cores together, so under 5 s of wall time on 2 cores; the wall time, also
+reported, grows with other load on the machine). In the smaller modes a fixed overhead of the process (modules
 and allocator arenas first used by the fit) weighs more than the data, so the
 ratio is only reported. The summary goes to ``out/bench-<mode>-fit.json``.
 """
@@ -36,17 +37,20 @@ KINDS = {"knn": "DTWKNeighborsClassifier()", "learned": "LearnedClassifier()"}
 RESULTS: dict = {}
 
 _CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 import numpy as np
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier
 X, y = np.load(sys.argv[1]), np.load(sys.argv[2])
 {model}.fit(X[:40], y[:40])  # compile outside the timing
 resident = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
+cpu = time.process_time()
 started = time.perf_counter()
 {model}.fit(X, y)
 seconds = time.perf_counter() - started
+cpu = time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"seconds": seconds, "peak_growth": peak - resident, "data": X.nbytes}}))
+print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu, "peak_growth": peak - resident,
+                  "data": X.nbytes, "load_average": os.getloadavg()[0]}}))
 """
 
 
@@ -71,15 +75,19 @@ def test_fit_time_and_peak_memory(benchmark, kind, data_files):
     benchmark.group = f"fit, {N_REPS} reps of {LENGTH} x {CHANNELS}"
     benchmark.pedantic(lambda: runs.append(_fit_in_child(kind, data_files)), rounds=ROUNDS)
     seconds = float(np.median([r["seconds"] for r in runs]))
+    cpu = float(np.median([r["cpu_seconds"] for r in runs]))
     peak = max(r["peak_growth"] for r in runs) / runs[0]["data"]
     RESULTS[kind] = {"n_reps": N_REPS, "length": LENGTH, "channels": CHANNELS,
-                     "fit_seconds": seconds, "peak_memory_over_data": peak,
-                     "data_bytes": runs[0]["data"]}
+                     "fit_seconds": seconds, "cpu_seconds": cpu, "peak_memory_over_data": peak,
+                     "data_bytes": runs[0]["data"], "load_average": runs[-1]["load_average"]}
     benchmark.extra_info.update(RESULTS[kind])
-    print(f"\n{kind}: fit {seconds:.2f} s on {N_REPS} reps, peak memory +{peak:.2f}x the data")
+    print(f"\n{kind}: fit {seconds:.2f} s ({cpu:.2f} s of CPU) on {N_REPS} reps, peak memory "
+          f"+{peak:.2f}x the data, load average {runs[-1]['load_average']:.1f}")
     if MODE == "full":
         assert peak < 2.0
-        assert kind != "knn" or seconds < 5.0
+        # The goal is 5 s of wall time on 2 cores; CPU time (both cores together) is the
+        # stricter figure that other load on a shared machine does not inflate much.
+        assert kind != "knn" or cpu < 5.0
 
 
 def test_write_summary():
