@@ -72,3 +72,12 @@ def make_video(tmp_path):
 def synthetic_video(make_video) -> Path:
     """A 20-frame, 10 fps, 64x48 mp4 with no person in it."""
     return make_video()
+
+
+@pytest.fixture(scope="session")
+def zip_bombs(tmp_path_factory) -> dict:
+    """Model files of about 1 MB inflating to 1 GiB: ``"npy"`` (an array member), ``"meta"``."""
+    from bad_files import meta_bomb, npy_bomb
+
+    folder = tmp_path_factory.mktemp("bombs")
+    return {"npy": npy_bomb(folder / "array-bomb.fcm"), "meta": meta_bomb(folder / "meta-bomb.fcm")}

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .._archive import read_archive, write_archive
+from .._archive import read_archive, take_array, write_archive
 from .._progress import progress as progress_bar
-from ..errors import ChannelMismatchError, DatasetError, DependencyError, InputError
+from ..errors import (ChannelMismatchError, DatasetError, DependencyError, InputError,
+                      ModelFileError)
 from ..features.angles import AngleSeries, joint_angles, resample
 from ..pose.load import load_pose
 from ..reps import segment_reps
@@ -192,10 +193,34 @@ class RepDataset:
             Missing, corrupt, truncated or newer-format file.
         """
         meta, arrays = read_archive(path, "rep-dataset", _FORMAT)
-        bounds = np.concatenate([[0], np.cumsum(arrays["lengths"])])
-        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path))
-                for a, b, fps in zip(bounds[:-1], bounds[1:], meta["fps"])]
-        return cls(reps, arrays["labels"], arrays["groups"], meta["metadata"], arrays["sources"])
+        try:
+            return cls._from_file(meta, arrays, path)
+        except ModelFileError as exc:
+            raise ModelFileError(f"{path}: {exc}") from None
+
+    @classmethod
+    def _from_file(cls, meta, arrays, path) -> "RepDataset":
+        channels, fps, metadata = meta.get("channels"), meta.get("fps"), meta.get("metadata")
+        if not (isinstance(channels, list) and all(isinstance(c, str) for c in channels)):
+            raise ModelFileError(f"channels must be a list of names, got {str(channels)[:200]}")
+        if not isinstance(metadata, dict):
+            raise ModelFileError(f"metadata must be a JSON object, got {type(metadata).__name__}")
+        lengths = take_array(arrays, "lengths", (None,), kind="int", positive=True)
+        n_reps = len(lengths)
+        if not (isinstance(fps, list) and len(fps) == n_reps and all(
+                isinstance(f, (int, float)) and not isinstance(f, bool) and 0 < f < np.inf
+                for f in fps)):
+            raise ModelFileError(f"fps must be {n_reps} positive numbers, one per rep")
+        shape = (int(lengths.sum()), len(channels)) if n_reps else (None, None)
+        values = take_array(arrays, "values", shape)
+        labels, groups, sources = (take_array(arrays, name, (n_reps,), kind="text")
+                                   for name in ("labels", "groups", "sources"))
+        if arrays:
+            raise ModelFileError(f"unexpected arrays {sorted(arrays)}")
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        reps = [AngleSeries(values[a:b], channels, f, source=str(path))
+                for a, b, f in zip(bounds[:-1], bounds[1:], fps)]
+        return cls(reps, labels, groups, metadata, sources)
 
     # -- construction from files ------------------------------------------------------
     @classmethod

@@ -9,6 +9,7 @@ vertical offset in torso lengths, positive when the first point is higher.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -19,9 +20,67 @@ from ..pose import PoseSequence
 from .channels import CHANNELS, MIDPOINTS, available_channels, mirror_name
 from .exercises import get_exercise
 
-__all__ = ["AngleSeries", "joint_angles", "resample"]
+__all__ = ["AngleSeries", "joint_angles", "resample", "FEATURE_SETTINGS",
+           "check_feature_settings"]
 
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
+_MAX_TARGET_FPS = 1000.0
+
+
+def _number(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and bool(np.isfinite(value)))
+
+
+#: The settings of :func:`joint_angles` that datasets and models record: name -> (what it
+#: accepts, test).
+FEATURE_SETTINGS = {
+    "min_visibility": ("a number in [0, 1]", lambda v: _number(v) and 0 <= v <= 1),
+    "max_missing": ("a number in [0, 1]", lambda v: _number(v) and 0 <= v <= 1),
+    "smooth": ("None or a number of seconds in [0, 60]",
+               lambda v: v is None or (_number(v) and 0 <= v <= 60)),
+    "target_fps": (f"None or a frame rate in (0, {_MAX_TARGET_FPS:g}]",
+                   lambda v: v is None or (_number(v) and 0 < v <= _MAX_TARGET_FPS)),
+}
+
+
+def check_feature_settings(settings) -> dict:
+    """Check settings of :func:`joint_angles` (as a model or dataset file records them).
+
+    Parameters
+    ----------
+    settings : dict
+        Names of :data:`FEATURE_SETTINGS` to values.
+
+    Returns
+    -------
+    dict
+        A copy of ``settings``.
+
+    Raises
+    ------
+    InputError
+        Not a dict, an unknown name, or a value out of its range.
+
+    Examples
+    --------
+    >>> check_feature_settings({"smooth": 0.2})
+    {'smooth': 0.2}
+    >>> check_feature_settings({"evil": 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    formcheck.errors.InputError: unknown feature setting 'evil'; known: min_visibility, ...
+    """
+    if not isinstance(settings, dict):
+        raise InputError(f"feature settings must be a dict, got {type(settings).__name__}")
+    for name, value in settings.items():
+        if name not in FEATURE_SETTINGS:
+            raise InputError(f"unknown feature setting {name!r}; known: "
+                             f"{', '.join(FEATURE_SETTINGS)}")
+        description, accepts = FEATURE_SETTINGS[name]
+        if not accepts(value):
+            raise InputError(f"feature setting {name} must be {description}; got {value!r}")
+    return dict(settings)
 
 
 class AngleSeries:
@@ -201,6 +260,8 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     """
     if not isinstance(pose, PoseSequence):
         raise InputError(f"joint_angles needs a PoseSequence, got {type(pose).__name__}")
+    check_feature_settings({"min_visibility": min_visibility, "max_missing": max_missing,
+                            "smooth": smooth, "target_fps": target_fps})
     if pose.n_frames < 2:
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
     names = _requested_channels(pose, exercise, channels)
