@@ -15,6 +15,7 @@ read past its declared size.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -28,9 +29,9 @@ import numpy as np
 
 from ._files import atomic_write
 from ._version import __version__
-from .errors import ModelFileError
+from .errors import FormcheckError, ModelFileError
 
-__all__ = ["write_archive", "read_archive", "take_array", "MAX_MEMBERS", "MAX_META_BYTES", "MIN_TOTAL_BYTES",
+__all__ = ["write_archive", "read_archive", "read_npz", "read_npy", "take_array", "MAX_MEMBERS", "MAX_META_BYTES", "MIN_TOTAL_BYTES",
            "MAX_RATIO"]
 
 _META = "meta.json"
@@ -42,7 +43,8 @@ MAX_META_BYTES = 16 * 2**20
 MIN_TOTAL_BYTES = 64 * 2**20
 #: Beyond :data:`MIN_TOTAL_BYTES`, the uncompressed total may be at most this times the file size.
 MAX_RATIO = 100
-_ARRAY_MEMBER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.npy$")
+_ARRAY_MEMBER = re.compile(r"^(meta\.json|[A-Za-z_][A-Za-z0-9_]*\.npy)$")
+_NPZ_MEMBER = re.compile(r"^.+\.npy$", re.DOTALL)
 _ARRAY_KINDS = "biufSU"            # bool, integers, floats, fixed-width bytes and text
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
@@ -112,22 +114,75 @@ def read_archive(path, kind: str, format_version: int):
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file")
+    with _reading(path, f"not a readable formcheck {kind} file", ModelFileError), zipfile.ZipFile(path) as zf:
+        members = _checked_members(zf, path.stat().st_size, _ARRAY_MEMBER)
+        if _META not in members:
+            raise _Refused(f"no {_META}")
+        meta = _read_meta(zf, members)
+        _check_header(path, meta, kind, format_version)
+        arrays = {name[:-4]: _read_member_array(zf, info)
+                  for name, info in members.items() if name != _META}
+    return meta, arrays
+
+
+def read_npz(path, error) -> dict:
+    """Every array of a NumPy ``.npz``, under the limits of :func:`read_archive`; no pickles.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    error : type
+        The :class:`~formcheck.errors.FormcheckError` subclass to raise.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        By name (the member name without ``.npy``), in native byte order.
+
+    Raises
+    ------
+    error
+        Not a readable ``.npz`` (corrupt, truncated, pickled arrays, over the limits).
+    """
+    path = Path(path)
+    with _reading(path, "cannot read as a NumPy .npz archive", error), zipfile.ZipFile(path) as zf:
+        members = _checked_members(zf, path.stat().st_size, _NPZ_MEMBER)
+        return {name[:-4]: _read_member_array(zf, info) for name, info in members.items()}
+
+
+def read_npy(path, error) -> np.ndarray:
+    """The array of a NumPy ``.npy`` file, its size checked against its header; no pickles.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    error : type
+        The :class:`~formcheck.errors.FormcheckError` subclass to raise.
+
+    Raises
+    ------
+    error
+        Not a readable ``.npy`` (corrupt, truncated, pickled, sizes that do not match).
+    """
+    path = Path(path)
+    with _reading(path, "cannot read as a NumPy array", error), open(path, "rb") as handle:
+        return _read_array(handle, path.stat().st_size, "the array")
+
+
+@contextlib.contextmanager
+def _reading(path, failure, error):
+    """Turn every way reading ``path`` can fail into one ``error``: the file, ``failure``, why."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = _checked_members(zf, path.stat().st_size)
-            meta = _read_meta(zf, members)
-            _check_header(path, meta, kind, format_version)
-            arrays = {name[:-4]: _read_array(zf, info, name)
-                      for name, info in members.items() if name != _META}
+        yield
+    except FormcheckError:
+        raise
     except _Refused as exc:
-        raise ModelFileError(f"{path}: not a readable formcheck {kind} file ({exc})") from None
+        raise error(f"{path}: {failure} ({exc})") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, ValueError,
             OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         # NotImplementedError, RuntimeError: a local header that disagrees with the
         # directory (compression method, encryption), which zipfile only sees on opening
-        raise ModelFileError(f"{path}: not a readable formcheck {kind} file "
-                             f"(corrupt or truncated: {exc})") from None
-    return meta, arrays
+        raise error(f"{path}: {failure} (corrupt or truncated: {exc})") from None
 
 
 def take_array(arrays, name, shape, *, kind="real", positive=False, non_negative=False):
@@ -188,7 +243,7 @@ class _Refused(Exception):
     """The archive breaks a rule of the format (said in the message)."""
 
 
-def _checked_members(zf, file_bytes) -> dict:
+def _checked_members(zf, file_bytes, member_names) -> dict:
     """Name -> ZipInfo of every member, after checking names, counts, sizes and methods."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
@@ -198,8 +253,8 @@ def _checked_members(zf, file_bytes) -> dict:
         name = info.filename
         if name in members:
             raise _Refused(f"member {name!r} appears twice")
-        if name != _META and not _ARRAY_MEMBER.match(name):
-            raise _Refused(f"unexpected member {name!r}; only {_META} and <name>.npy arrays")
+        if not member_names.match(name):
+            raise _Refused(f"unexpected member {name!r}")
         if info.flag_bits & 0x1:
             raise _Refused(f"member {name!r} is encrypted")
         if info.flag_bits & ~_PLAIN_FLAGS:
@@ -209,9 +264,7 @@ def _checked_members(zf, file_bytes) -> dict:
             raise _Refused(f"member {name!r} uses compression method {info.compress_type}; "
                            "only stored or deflated members are read")
         members[name] = info
-    if _META not in members:
-        raise _Refused(f"no {_META}")
-    if members[_META].file_size > MAX_META_BYTES:
+    if _META in members and members[_META].file_size > MAX_META_BYTES:
         raise _Refused(f"{_META} is {members[_META].file_size} bytes; at most "
                        f"{MAX_META_BYTES} allowed")
     total = sum(info.file_size for info in infos)
@@ -236,27 +289,31 @@ def _read_meta(zf, members) -> dict:
     return meta
 
 
-def _read_array(zf, info, name) -> np.ndarray:
-    """The array of an ``.npy`` member, its size checked against the header before allocating."""
+def _read_member_array(zf, info) -> np.ndarray:
     with zf.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        if version not in _HEADER_READERS:
-            raise _Refused(f"{name}: unsupported .npy version {version}")
-        try:
-            shape, fortran_order, dtype = _HEADER_READERS[version](member)
-        except (tokenize.TokenError, SyntaxError, RecursionError) as exc:
-            raise _Refused(f"{name}: unreadable .npy header ({exc})") from None
-        if (dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.shape
-                or not dtype.itemsize):
-            raise _Refused(f"{name}: dtype {dtype} is not a plain numeric or string dtype")
-        if any(n < 0 for n in shape):
-            raise _Refused(f"{name}: negative shape {shape}")
-        count = math.prod(shape)
-        if count * dtype.itemsize != info.file_size - member.tell():
-            raise _Refused(f"{name}: the header's shape {shape} and dtype {dtype} do not match "
-                           f"the {info.file_size - member.tell()} bytes of data")
-        array = np.empty(count, dtype)
-        _read_into(member, array.view(np.uint8), name)
+        return _read_array(member, info.file_size, info.filename)
+
+
+def _read_array(stream, size, name) -> np.ndarray:
+    """The ``.npy`` array in ``stream`` (``size`` bytes), checked against its header first."""
+    version = np.lib.format.read_magic(stream)
+    if version not in _HEADER_READERS:
+        raise _Refused(f"{name}: unsupported .npy version {version}")
+    try:
+        shape, fortran_order, dtype = _HEADER_READERS[version](stream)
+    except (tokenize.TokenError, SyntaxError, RecursionError) as exc:
+        raise _Refused(f"{name}: unreadable .npy header ({exc})") from None
+    if (dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.shape
+            or not dtype.itemsize):
+        raise _Refused(f"{name}: dtype {dtype} is not a plain numeric or string dtype")
+    if any(n < 0 for n in shape):
+        raise _Refused(f"{name}: negative shape {shape}")
+    count, data_bytes = math.prod(shape), size - stream.tell()
+    if count * dtype.itemsize != data_bytes:
+        raise _Refused(f"{name}: the header's shape {shape} and dtype {dtype} do not match "
+                       f"the {data_bytes} bytes of data")
+    array = np.empty(count, dtype)
+    _read_into(stream, array.view(np.uint8), name)
     array = array.reshape(shape, order="F" if fortran_order else "C")
     return array.astype(dtype.newbyteorder("="), copy=False)
 

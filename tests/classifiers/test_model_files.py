@@ -8,6 +8,7 @@ in a child process.
 
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,7 @@ KINDS = {
     "logistic": lambda: LearnedClassifier(model="logistic"),
     "mlp-binary": lambda: LearnedClassifier(hidden_units=4),
 }
-FUZZ = settings(max_examples=60, deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", 60)), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
