@@ -31,8 +31,8 @@ from ._files import atomic_write
 from ._version import __version__
 from .errors import FormcheckError, ModelFileError
 
-__all__ = ["write_archive", "read_archive", "read_npz", "read_npy", "take_array", "MAX_MEMBERS", "MAX_META_BYTES", "MIN_TOTAL_BYTES",
-           "MAX_RATIO"]
+__all__ = ["write_archive", "read_archive", "read_npz", "read_npy", "take_array", "MAX_MEMBERS",
+           "MAX_META_BYTES", "MIN_TOTAL_BYTES", "MAX_RATIO"]
 
 _META = "meta.json"
 #: Most members an archive may hold.
@@ -114,7 +114,8 @@ def read_archive(path, kind: str, format_version: int):
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file")
-    with _reading(path, f"not a readable formcheck {kind} file", ModelFileError), zipfile.ZipFile(path) as zf:
+    with _reading(path, f"not a readable formcheck {kind} file", ModelFileError), \
+            zipfile.ZipFile(path) as zf:
         members = _checked_members(zf, path.stat().st_size, _ARRAY_MEMBER)
         if _META not in members:
             raise _Refused(f"no {_META}")

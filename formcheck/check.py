@@ -15,6 +15,7 @@ from .features.exercises import get_exercise
 from .features.angles import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
+from .pose.skeleton import get_layout
 from .reps import segment_reps
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
@@ -169,21 +170,28 @@ class FormChecker:
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
+        self._nobody = np.full((get_layout(self.layout).n_joints, 4), np.nan, np.float32)
+        self._nobody[:, 3] = 0.0
 
     def update(self, frame_landmarks):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
 
+        The checker keeps the last ``2 * exercise.max_duration`` seconds of
+        frames, so memory stays the same however long the stream runs.
+
         Parameters
         ----------
-        frame_landmarks : array_like, shape (J, 2|3|4)
+        frame_landmarks : array_like, shape (J, 2|3|4), or None
             One frame's keypoints in the checker's ``layout`` (NaN rows when
-            no person was found).
+            no person was found). None, a frame of another shape, or one
+            holding infinite or non-numeric values counts as a frame where
+            nobody was found, and the stream goes on.
 
         Returns
         -------
         RepVerdict or None
         """
-        self._frames.append(np.asarray(frame_landmarks, dtype=np.float32))
+        self._frames.append(self._stream_frame(frame_landmarks))
         keep = int(2 * self.exercise.max_duration * self.fps)
         if len(self._frames) > keep:
             drop = len(self._frames) - keep
@@ -213,9 +221,19 @@ class FormChecker:
             verdicts.append(verdict)
         return verdicts
 
+    def _stream_frame(self, frame_landmarks) -> np.ndarray:
+        """One streamed frame as x, y, z, visibility ``(J, 4)``; nobody when it is not valid."""
+        if frame_landmarks is None:
+            return self._nobody
+        try:
+            return PoseSequence.from_array(np.asarray(frame_landmarks)[np.newaxis], fps=self.fps,
+                                           layout=self.layout).landmarks[0]
+        except (InputError, TypeError, ValueError):
+            return self._nobody
+
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       image_size=self.image_size)
+                                       columns="xyzv", image_size=self.image_size)
         try:
             angles = self._angles(pose)
         except FormcheckError:

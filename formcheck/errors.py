@@ -23,6 +23,7 @@ __all__ = [
     "NoPersonError",
     "DependencyError",
     "DatasetError",
+    "OutputError",
 ]
 
 
@@ -84,3 +85,10 @@ class DependencyError(FormcheckError, ImportError):
 
 class DatasetError(FormcheckError):
     """A labelled folder, annotation CSV or RepDataset is not usable."""
+
+
+class OutputError(FormcheckError, OSError):
+    """A file cannot be written: its folder is read-only or a file, or the disk is full.
+
+    Also an ``OSError``; the previous version of the file, if any, is left intact.
+    """

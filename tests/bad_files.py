@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+import formcheck
+from formcheck.pose.readers import MAX_FRAMES, MAX_JOINTS
+
 GIB = 2**30
+
+
+def child_env(**variables) -> dict:
+    """Environment for a child Python that imports this formcheck (not an installed one)."""
+    root = str(Path(formcheck.__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **variables}
 
 
 def npy_bytes(array) -> bytes:
@@ -103,3 +114,30 @@ def patch_central_directory(path, *, flag_bits=None, method=None) -> Path:
 def nested_json(depth) -> bytes:
     """``[[[...]]]`` nested ``depth`` levels."""
     return b"[" * depth + b"]" * depth
+
+
+def _mediapipe_frames(**fields) -> str:
+    return json.dumps({**fields, "frames": [[{"x": .5, "y": .5}] * 33] * 3})
+
+
+#: Keypoint files of the QA report and their kin: (file name, content, what the error says).
+BAD_KEYPOINT_FILES = [
+    ("wide.csv", "x999999999,y999999999\n1,2\n", "joints per frame"),
+    ("frame.csv", "frame,joint,x,y\n1e11,0,1,1\n", "not a frame number"),
+    ("sparse.csv", f"frame,joint,x,y\n{MAX_FRAMES - 1},32,1,1\n", "would take"),
+    ("joint.csv", "frame,joint,x,y\n0,99999999999,1,1\n", f"at most {MAX_JOINTS}"),
+    ("short.csv", "frame,joint,x,y\n0,nose,1\n", "row 2 has 3 cells"),
+    ("short-wide.csv", "x0,y0,x1,y1\n1,2,3,4\n1,2\n", "row 3 has 2 cells"),
+    ("digits.csv", "x" + "9" * 5000 + ",y0\n1,2\n", "wide CSV needs x and y"),
+    ("people.json", json.dumps({"people": 5}), "not an OpenPose keypoint file"),
+    ("nested.json", json.dumps({"people": [{"pose_keypoints_2d": [[1, 2, 3]] * 25}]}),
+     "flat list"),
+    ("ragged.json", json.dumps({"people": [{"pose_keypoints_2d": [1, [2], 3]}]}), "flat list"),
+    ("person.json", json.dumps({"people": ["me"]}), "flat list"),
+    ("fps.json", _mediapipe_frames(fps="30"), "fps in .*fps.json must be a number"),
+    ("size.json", _mediapipe_frames(image_size=640), "image_size"),
+    ("negative.json", _mediapipe_frames(image_size=[-5, 0]), "image_size"),
+    ("deep.json", nested_json(100_000).decode(), "nested too deeply"),
+    ("digits.json", "[" + "9" * 5000 + "]", "not valid JSON"),
+    ("landmarks.json", json.dumps([[{"x": [1], "y": 2}] * 33]), "frame 0 is not a list"),
+]

@@ -10,12 +10,14 @@ synthetic data, and saved as a JSON + NumPy archive (no pickle).
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from .._archive import read_archive, take_array, write_archive
+from .._files import unescape_formula
 from .._progress import progress as progress_bar
 from ..errors import (ChannelMismatchError, DatasetError, DependencyError, InputError,
                       ModelFileError)
@@ -248,7 +250,8 @@ class RepDataset:
                  and not path.name.startswith(".")]
         if not files:
             raise DatasetError(f"{root}: no files in labelled sub-folders (root/<label>/<file>)")
-        parts = [_reps_of_file(path, exercise, exercise.full_label(label), fps, layout,
+        labels = {label: _known_label(exercise, label, root / label) for label, _ in files}
+        parts = [_reps_of_file(path, exercise, labels[label], fps, layout,
                                angle_options) for label, path in progress_bar(files, progress, unit="file")]
         return _merge(parts, exercise, root)
 
@@ -272,6 +275,8 @@ class RepDataset:
         csv_path = Path(csv_path)
         root = Path(root) if root is not None else csv_path.parent
         rows = _read_annotations(csv_path)
+        for row in rows:
+            row["label"] = _known_label(exercise, row["label"], f"{csv_path} ({row['file']})")
         series_cache, reps, labels, groups, sources = {}, [], [], [], []
         for row in progress_bar(rows, progress, unit="file"):
             path = root / row["file"]
@@ -281,7 +286,7 @@ class RepDataset:
             series = series_cache[path]
             start, end = _frame_range(row, len(series), csv_path)
             reps.append(series.slice(start, end))
-            labels.append(exercise.full_label(row["label"]))
+            labels.append(row["label"])
             groups.append(row["file"])
             sources.append(f"{row['file']}[{start}:{end}]")
         if not reps:
@@ -324,16 +329,44 @@ def _merge(parts, exercise, root) -> RepDataset:
 
 
 def _read_annotations(csv_path: Path) -> list:
+    """The labelled rows of an annotation CSV (UTF-8, with or without a BOM; any line ends)."""
     try:
-        with open(csv_path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"file", "start", "end", "label"} - set(reader.fieldnames or [])
-            if missing:
-                raise DatasetError(f"{csv_path}: missing columns {sorted(missing)} "
-                                   "(expected file,start,end,label)")
-            return [row for row in reader if row["label"].strip()]
+        text = csv_path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DatasetError(f"{csv_path}: not UTF-8 text; save it as a UTF-8 CSV") from None
     except OSError as exc:
-        raise DatasetError(f"{csv_path}: cannot read annotations: {exc}") from None
+        raise DatasetError(f"{csv_path}: cannot read annotations: {exc.strerror or exc}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
+    try:
+        missing = {"file", "start", "end", "label"} - set(reader.fieldnames or [])
+        if missing:
+            raise DatasetError(f"{csv_path}: missing columns {sorted(missing)} "
+                               "(expected file,start,end,label)")
+        rows = [_annotation_row(row, csv_path, reader.line_num) for row in reader]
+    except csv.Error as exc:
+        raise DatasetError(f"{csv_path}: not a readable CSV ({exc})") from None
+    return [row for row in rows if row["label"].strip()]
+
+
+_EXTRA_CELLS = object()
+
+
+def _annotation_row(row, csv_path, line) -> dict:
+    """One row with its cells unescaped (see :func:`formcheck._files.escape_formula`)."""
+    if None in row.values() or any(row.get(_EXTRA_CELLS, ())):
+        raise DatasetError(f"{csv_path}: line {line} does not have one cell per column")
+    return {name: unescape_formula(cell) for name, cell in row.items() if name is not _EXTRA_CELLS}
+
+
+def _known_label(exercise, label, where) -> str:
+    """``label`` with its exercise prefix, when it is one of the exercise's classes."""
+    full = exercise.full_label(label.strip())
+    if full not in exercise.classes:
+        raise DatasetError(
+            f"{where}: {label!r} is not a class of {exercise.name}; its classes are "
+            f"{', '.join(exercise.labels)}. To train another class, add it to the exercise's "
+            "classes first (register_exercise, or a JSON file named in FORMCHECK_EXERCISES)")
+    return full
 
 
 def _frame_range(row, n_frames, csv_path):

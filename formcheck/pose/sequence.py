@@ -116,7 +116,10 @@ class PoseSequence:
         except LayoutError as exc:
             raise LayoutError(f"{exc}{where}") from None
         try:
-            data = np.asarray(array, dtype=np.float32)
+            data = np.asarray(array)
+            if data.dtype.kind not in "biuf":
+                raise TypeError(f"dtype {data.dtype}")
+            data = data.astype(np.float32)
         except (TypeError, ValueError) as exc:
             raise PoseShapeError(f"keypoints{where} are not a numeric array: {exc}") from None
         if data.ndim != 3:

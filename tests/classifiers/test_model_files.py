@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bad_files import (model_header, nested_json, npy_bytes, patch_central_directory,
-                       pickled_npy, write_zip)
+from bad_files import (child_env, model_header, nested_json, npy_bytes,
+                       patch_central_directory, pickled_npy, write_zip)
 from formcheck import AngleSeries, DTWKNeighborsClassifier, LearnedClassifier, load_model
 from formcheck._archive import MAX_MEMBERS, read_archive, write_archive
 from formcheck.datasets.rep_dataset import RepDataset
@@ -35,7 +35,8 @@ KINDS = {
     "logistic": lambda: LearnedClassifier(model="logistic"),
     "mlp-binary": lambda: LearnedClassifier(hidden_units=4),
 }
-FUZZ = settings(max_examples=int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", 60)), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", 60)),
+                deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
@@ -370,7 +371,7 @@ def measure_load(path) -> dict:
     (``getrusage``, after the imports) rose during it.
     """
     done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True,
-                          text=True, check=True)
+                          text=True, check=True, env=child_env())
     return json.loads(done.stdout)
 
 

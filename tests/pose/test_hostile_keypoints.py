@@ -20,13 +20,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bad_files import nested_json, pickled_npy, write_zip
+from bad_files import BAD_KEYPOINT_FILES, child_env, pickled_npy, write_zip
 from formcheck import PoseSequence
 from formcheck.errors import InputError
 from formcheck.pose import load_keypoints
-from formcheck.pose.readers import MAX_FRAMES, MAX_JOINTS
+from formcheck.pose.readers import MAX_FRAMES
 
-FUZZ = settings(max_examples=int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", 150)), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", 150)),
+                deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -201,29 +202,7 @@ def test_any_npz_reads_or_is_refused(data):
 
 # -- the QA report's cases ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,content,message", [
-    ("wide.csv", "x999999999,y999999999\n1,2\n", "joints per frame"),
-    ("frame.csv", "frame,joint,x,y\n1e11,0,1,1\n", "not a frame number"),
-    ("sparse.csv", f"frame,joint,x,y\n{MAX_FRAMES - 1},32,1,1\n", "would take"),
-    ("joint.csv", "frame,joint,x,y\n0,99999999999,1,1\n", f"at most {MAX_JOINTS}"),
-    ("short.csv", "frame,joint,x,y\n0,nose,1\n", "row 2 has 3 cells"),
-    ("short-wide.csv", "x0,y0,x1,y1\n1,2,3,4\n1,2\n", "row 3 has 2 cells"),
-    ("digits.csv", "x" + "9" * 5000 + ",y0\n1,2\n", "wide CSV needs x and y"),
-    ("people.json", json.dumps({"people": 5}), "not an OpenPose keypoint file"),
-    ("nested.json", json.dumps({"people": [{"pose_keypoints_2d": [[1, 2, 3]] * 25}]}),
-     "flat list"),
-    ("ragged.json", json.dumps({"people": [{"pose_keypoints_2d": [1, [2], 3]}]}), "flat list"),
-    ("person.json", json.dumps({"people": ["me"]}), "flat list"),
-    ("fps.json", json.dumps({"fps": "30", "frames": [[{"x": .5, "y": .5}] * 33] * 3}),
-     "fps in .*fps.json must be a number"),
-    ("size.json", json.dumps({"image_size": 640, "frames": [[{"x": .5, "y": .5}] * 33] * 3}),
-     "image_size"),
-    ("negative.json", json.dumps({"image_size": [-5, 0],
-                                  "frames": [[{"x": .5, "y": .5}] * 33] * 3}), "image_size"),
-    ("deep.json", nested_json(100_000).decode(), "nested too deeply"),
-    ("digits.json", "[" + "9" * 5000 + "]", "not valid JSON"),
-    ("landmarks.json", json.dumps([[{"x": [1], "y": 2}] * 33]), "frame 0 is not a list"),
-])
+@pytest.mark.parametrize("name,content,message", BAD_KEYPOINT_FILES)
 def test_the_reported_bad_files_are_clear_errors(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content)
@@ -294,7 +273,7 @@ def test_tiny_csvs_cannot_make_the_reader_allocate(tmp_path, content):
     path.write_text(content)
     assert path.stat().st_size < 80
     done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True,
-                          text=True, check=True)
+                          text=True, check=True, env=child_env())
     result = json.loads(done.stdout)
     assert "tiny.csv" in result["message"]
     assert result["traced_peak"] < 200e6 and result["rss_growth"] < 200e6
