@@ -21,6 +21,7 @@ logger = logging.getLogger("formcheck")
 
 #: First characters that make a spreadsheet read a CSV cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = (*FORMULA_STARTS, "'")
 _FALLBACK_CACHE: list = []
 
 
@@ -178,7 +179,8 @@ def escape_formula(cell: str) -> str:
     """Make a CSV cell safe to open in a spreadsheet: a leading ``'`` before ``= + - @``.
 
     A cell starting with one of :data:`FORMULA_STARTS` would run as a formula
-    (CSV injection); :func:`unescape_formula` gives the text back.
+    (CSV injection); a cell starting with ``'`` gets one more, so that
+    :func:`unescape_formula` gives every text back exactly.
 
     Examples
     --------
@@ -187,9 +189,9 @@ def escape_formula(cell: str) -> str:
     >>> unescape_formula(escape_formula("-clip.mp4"))
     '-clip.mp4'
     """
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    return "'" + cell if cell.startswith(_ESCAPED) else cell
 
 
 def unescape_formula(cell: str) -> str:
-    """Undo :func:`escape_formula`: drop the ``'`` before a formula character."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+    """Undo :func:`escape_formula`: drop the ``'`` before a formula character or a ``'``."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_ESCAPED) else cell

@@ -170,8 +170,9 @@ class FormChecker:
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
-        self._nobody = np.full((get_layout(self.layout).n_joints, 4), np.nan, np.float32)
-        self._nobody[:, 3] = 0.0
+        nobody = np.full((1, get_layout(self.layout).n_joints, 4), np.nan, np.float32)
+        self._nobody = PoseSequence.from_array(  # also checks fps, layout and image_size
+            nobody, fps=self.fps, layout=self.layout, image_size=self.image_size).landmarks[0]
 
     def update(self, frame_landmarks):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.

@@ -13,6 +13,7 @@ import pytest
 
 from formcheck import FormChecker, LearnedClassifier
 from formcheck.datasets.synthetic import make_dataset, make_set
+from formcheck.errors import InputError
 
 BAD_FRAMES = [None, np.ones((5, 3)), np.full((33, 4), np.inf), np.full((33, 3), -np.inf),
               "frame", [[0.5, 0.5], [0.5]], np.float32(3.0), np.ones((33, 4, 1)),
@@ -82,3 +83,12 @@ def test_100000_frames_with_bad_ones_every_rep_gets_a_verdict_in_flat_memory(squ
     assert [v.index for v in verdicts] == list(range(len(verdicts)))
     assert all(a.end_frame <= b.start_frame for a, b in zip(verdicts, verdicts[1:]))
     assert max(traced) - traced[1] < 1e6 and rss_growth < 20e6
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"fps": "30"}, "fps"), ({"fps": 0}, "fps"), ({"layout": "halpe"}, "halpe"),
+    ({"image_size": (-5, 0)}, "image_size"),
+])
+def test_bad_stream_settings_are_refused_when_the_checker_is_made(squat_model, settings, message):
+    with pytest.raises(InputError, match=message):
+        FormChecker(squat_model, **settings)

@@ -219,7 +219,7 @@ class AnnotationStore:
     def _write(self, rows, columns, bom):
         buffer = io.StringIO()
         buffer.write("\ufeff" if bom else "")
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
         writer.writerow([escape_formula(name) for name in columns])
         for key in sorted(rows):
             writer.writerow([escape_formula(rows[key].get(name, "")) for name in columns])
@@ -326,8 +326,7 @@ class LabelSession:
             if self.store.get(rep.file, rep.start, rep.end) is not None:
                 queue.pop(0)                   # answered by another session meanwhile
                 continue
-            if not typed:
-                say(rep.describe(self.exercise))
+            say(rep.describe(self.exercise))
             key = self._next_key(typed, lambda: play(rep) if play is not None else ask("label? "))
             if key in (QUIT, ""):  # "" is the end of scripted input
                 break

@@ -1,6 +1,7 @@
 """The annotation CSV under stress: concurrent sessions, hand edits, odd files, odd input."""
 
 import csv
+import os
 import stat
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from formcheck.datasets.synthetic import make_set
 from formcheck.errors import DatasetError, OutputError
 
 SQUAT = get_exercise("squat")
+FUZZ = settings(max_examples=int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", 80)), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 TWO_SESSIONS = textwrap.dedent("""
     import random, sys, time
     import numpy as np
@@ -199,7 +202,7 @@ def test_escaped_file_names_are_read_by_from_annotations(tmp_path):
 cells = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@FUZZ
 @given(operations=st.lists(st.tuples(cells, st.integers(0, 3), st.one_of(st.none(), cells)),
                            max_size=12))
 def test_any_answers_round_trip_through_the_file(operations):
@@ -218,7 +221,7 @@ def test_any_answers_round_trip_through_the_file(operations):
         assert again.get(file, start, start + 5) == label
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@FUZZ
 @given(lines=st.lists(st.lists(cells | st.sampled_from(["0", "9", "file", "start", "end",
                                                         "label", "note", ""]), max_size=6),
                       max_size=5),
