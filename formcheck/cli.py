@@ -252,8 +252,7 @@ def train(data, exercise, classifier, output, mirror, time_scale):
 @click.option("--classifier", "-c", type=click.Choice(sorted(_CLASSIFIERS)), default="learned",
               show_default=True)
 @_model_option
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
-              help="Grouped cross-validation folds.")
+@click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the confusion matrix as a PNG.")
 def evaluate(data, exercise, classifier, model, folds, plot):
@@ -370,8 +369,7 @@ def live(camera, model, exercise):
 @click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
 @click.option("--sizes", type=_SizeList(),
               help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
-@click.option("--folds", type=click.IntRange(min=2),
-              help="Grouped cross-validation folds (default 5).")
+@click.option("--folds", type=int, help="Grouped cross-validation folds (default 5).")
 @click.option("--output", "-o", default="formcheck-bench", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))

@@ -143,6 +143,14 @@ def test_unknown_labels_list_the_exercise_classes(corpus):
     assert "squat/correct, squat/not-low" in stderr and "register_exercise" in stderr
 
 
+@pytest.mark.parametrize("folds", ["0", "1", "-2"])
+def test_fewer_than_two_folds_is_one_error_line(corpus, folds):
+    folder, _ = corpus
+    code, stderr = formcheck(["evaluate", "good.csv", "-e", "squat", "--folds", folds], folder)
+    assert code == 2 and messages(stderr) == [
+        f"formcheck: error: cross-validation needs at least 2 folds, got {folds}"]
+
+
 def test_a_full_disk_is_one_error_line_and_keeps_the_previous_file(corpus):
     folder, _ = corpus
     previous = (folder / "good.fcm").read_bytes()
@@ -158,10 +166,7 @@ def test_a_full_disk_is_one_error_line_and_keeps_the_previous_file(corpus):
     (["demo", "--seed", "-1"], "--seed"),
     (["bench", "--sizes", "0,-5"], "--sizes"),
     (["bench", "--sizes", "8,x"], "--sizes"),
-    (["bench", "--folds", "1"], "--folds"),
     (["extract", "x.mp4", "-j", "0"], "--jobs"),
-    (["evaluate", "good.csv", "-e", "squat", "--folds", "0"], "--folds"),
-    (["evaluate", "good.csv", "-e", "squat", "--folds", "-2"], "--folds"),
 ])
 def test_bad_option_values_are_usage_errors(corpus, args, option):
     folder, _ = corpus
