@@ -31,8 +31,8 @@ from ._files import atomic_write
 from ._version import __version__
 from .errors import FormcheckError, ModelFileError
 
-__all__ = ["write_archive", "read_archive", "read_npz", "read_npy", "take_array", "MAX_MEMBERS",
-           "MAX_META_BYTES", "MIN_TOTAL_BYTES", "MAX_RATIO"]
+__all__ = ["write_archive", "read_archive", "is_archive", "read_npz", "read_npy", "take_array",
+           "MAX_MEMBERS", "MAX_META_BYTES", "MIN_TOTAL_BYTES", "MAX_RATIO"]
 
 _META = "meta.json"
 #: Most members an archive may hold.
@@ -124,6 +124,18 @@ def read_archive(path, kind: str, format_version: int):
         arrays = {name[:-4]: _read_member_array(zf, info)
                   for name, info in members.items() if name != _META}
     return meta, arrays
+
+
+def is_archive(path) -> bool:
+    """Whether ``path`` is a readable archive of :func:`write_archive` (of any kind).
+
+    A NumPy ``.npz`` is a zip file too, but holds no ``meta.json``.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _META in zf.namelist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return False
 
 
 def read_npz(path, error) -> dict:

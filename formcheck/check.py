@@ -9,14 +9,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._files import cache_dir
+from ._version import __version__
+from .classifiers import LearnedClassifier
 from .classifiers.base import RepClassifier, load_model
-from .errors import ExerciseError, FormcheckError, InputError
+from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
+from .errors import ExerciseError, InputError, MissingDataError, ModelFileError, TooFewFramesError
+from .features.channels import available_channels
 from .features.exercises import get_exercise
-from .features.angles import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
+from .pose.extract import extract_pose
+from .pose.load import load_pose
 from .pose.skeleton import get_layout
-from .reps import segment_reps
+from .reps import cut_recording, no_rep_reason
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
 
@@ -26,7 +32,7 @@ UNKNOWN = "unknown"
 _SETTLE_SECONDS = 0.25
 #: Bumped whenever the synthetic data or the segmentation the built-in models are trained on
 #: changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 2
+BUILTIN_RECIPE = 4  # 3: 3-D angles and relative rep durations; 4: Adam step 0.01
 
 
 def _settled(signal, rep, settle) -> bool:
@@ -60,7 +66,6 @@ class RepVerdict:
     reason : str
         Why a rep is unknown ("low confidence", "unlike every training rep").
     """
-
     index: int
     start_frame: int
     end_frame: int
@@ -75,6 +80,15 @@ class RepVerdict:
     @property
     def is_correct(self) -> bool:
         return self.fault is None and self.label != UNKNOWN
+
+    @property
+    def confidence(self) -> str:
+        """``probability`` as people read it (``"83%"``); empty for an unknown rep.
+
+        An unknown rep's probability belongs to a class it was not given (and
+        a rep unlike every training rep can still score 100 %), so it is never shown.
+        """
+        return "" if self.label == UNKNOWN else f"{self.probability:.0%}"
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary."""
@@ -140,15 +154,16 @@ class FormChecker:
 
     # -- whole recordings ---------------------------------------------------------------
     def check_video(self, path, **extract_options) -> list:
-        """Extract the pose from a video (needs the ``video`` extra) and check every rep."""
-        from .pose.extract import extract_pose
+        """Extract the pose from a video (needs the ``video`` extra) and check every rep.
 
+        ``extract_options`` go to :func:`~formcheck.pose.extract_pose`; with
+        ``roi=(x, y, width, height)`` only the person in that region of the
+        frame is followed, when others are in the picture.
+        """
         return self.check_pose(extract_pose(path, **extract_options))
 
     def check_file(self, path, *, fps=None, layout=None) -> list:
         """Check a video or a keypoint file (see :func:`formcheck.pose.load_pose`)."""
-        from .pose.load import load_pose
-
         return self.check_pose(load_pose(path, fps=fps, layout=layout))
 
     def check_pose(self, pose: PoseSequence) -> list:
@@ -159,14 +174,41 @@ class FormChecker:
         list of RepVerdict
             Empty when the sequence holds no complete rep.
         """
-        angles = self._angles(pose)
-        return [self._verdict(rep, rep.start, rep.end)
-                for rep in segment_reps(angles, self.exercise)]
+        _, reps = self.cut_recording(pose)
+        return [self._verdict(rep, rep.start, rep.end) for rep in reps]
+
+    def cut_recording(self, pose: PoseSequence):
+        """The recording's joint angles and reps, computed as the model's training reps were.
+
+        :func:`~formcheck.reps.cut_recording` with the model's feature settings
+        and channels, plus any channel the exercise segments on that the model
+        lacks.
+
+        Returns
+        -------
+        angles : AngleSeries
+        reps : list of Rep
+        """
+        settings = {name: value for name, value in self.model.feature_settings_.items()
+                    if name != "channels"}       # recorded by select_channels; see _channels
+        return cut_recording(pose, self.exercise, channels=self._channels(pose), **settings)
+
+    def no_rep_reason(self, pose: PoseSequence) -> str:
+        """Why :meth:`check_pose` finds no rep in ``pose``; ``""`` when it finds some.
+
+        A long recording in which the tracked person never moves like the
+        exercise gets a sentence starting with
+        :data:`~formcheck.reps.NOT_PERFORMING`: no verdict is given on someone
+        who is not doing it (a bystander; see ``roi`` in :meth:`check_video`).
+        See :func:`~formcheck.reps.no_rep_reason`.
+        """
+        return no_rep_reason(self.cut_recording(pose)[0], self.exercise)
 
     # -- streaming -------------------------------------------------------------------------
     def reset(self):
         """Forget the stream fed to :meth:`update`."""
         self._frames: list = []
+        self._world: list = []
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
@@ -174,7 +216,7 @@ class FormChecker:
         self._nobody = PoseSequence.from_array(  # also checks fps, layout and image_size
             nobody, fps=self.fps, layout=self.layout, image_size=self.image_size).landmarks[0]
 
-    def update(self, frame_landmarks):
+    def update(self, frame_landmarks, world_landmarks=None):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
 
         The checker keeps the last ``2 * exercise.max_duration`` seconds of
@@ -187,16 +229,24 @@ class FormChecker:
             no person was found). None, a frame of another shape, or one
             holding infinite or non-numeric values counts as a frame where
             nobody was found, and the stream goes on.
+        world_landmarks : array_like, shape (J, 3), optional
+            The frame's 3-D landmarks (MediaPipe's world landmarks), needed
+            by a model trained on 3-D angles. Missing for the frame when not
+            of that shape or holding infinite or non-numeric values.
 
         Returns
         -------
         RepVerdict or None
         """
-        self._frames.append(self._stream_frame(frame_landmarks))
+        frame = self._stream_frame(frame_landmarks)
+        world = None if frame is self._nobody else self._stream_world_frame(world_landmarks)
+        self._frames.append(frame)
+        self._world.append(world)
         keep = int(2 * self.exercise.max_duration * self.fps)
         if len(self._frames) > keep:
             drop = len(self._frames) - keep
             del self._frames[:drop]
+            del self._world[:drop]
             self._offset += drop
         if len(self._frames) < int(self.exercise.min_duration * self.fps):
             return None
@@ -232,14 +282,27 @@ class FormChecker:
         except (InputError, TypeError, ValueError):
             return self._nobody
 
+    def _stream_world_frame(self, world_landmarks):
+        """One streamed frame's world landmarks ``(J, 3)``; None when missing or not valid."""
+        if world_landmarks is None:
+            return None
+        try:
+            world = np.asarray(world_landmarks)
+        except ValueError:          # a ragged list
+            return None
+        if (world.dtype.kind not in "biuf" or world.shape != self._nobody[:, :3].shape
+                or np.isinf(world).any()):
+            return None
+        return world.astype(np.float32)
+
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       columns="xyzv", image_size=self.image_size)
+                                       columns="xyzv", image_size=self.image_size,
+                                       world_landmarks=self._stream_world())
         try:
-            angles = self._angles(pose)
-        except FormcheckError:
+            angles, reps = self.cut_recording(pose)
+        except (MissingDataError, TooFewFramesError):
             return None  # nobody visible enough yet
-        reps = segment_reps(angles, self.exercise)
         if not reps:
             return None
         signal = np.asarray(angles.select(reps[0].driving)).mean(axis=1)   # what they were cut on
@@ -255,18 +318,25 @@ class FormChecker:
                 return verdict
         return None
 
+    def _stream_world(self):
+        """World landmarks of the buffered frames (NaN where a frame had none), or None."""
+        shapes = [w.shape for w in self._world if w is not None]
+        if not shapes:
+            return None
+        missing = np.full(shapes[0], np.nan, np.float32)
+        return np.stack([missing if w is None else w for w in self._world])
+
     # -- internals -------------------------------------------------------------------------
-    def _angles(self, pose):
+    def _channels(self, pose) -> list:
         """The model's channels, plus any the exercise segments on that the model lacks."""
-        settings = dict(self.model.feature_settings_ or {})
-        channels = list(self.model.channels_) if self.model.channels_ else None
-        if channels is None:
+        if not self.model.channels_:
             raise InputError("the model records no channel names; fit it on a RepDataset or "
                              "AngleSeries so a checker knows which angles to compute")
+        channels = list(self.model.channels_)
         computable = available_channels(pose.layout)
-        channels += [c for c in (*self.exercise.driving_channels, *self.exercise.fallback_channels)
-                     if c not in channels and c in computable]
-        return joint_angles(pose, self.exercise, channels=channels, **settings)
+        return channels + [c for c in (*self.exercise.driving_channels,
+                                       *self.exercise.fallback_channels)
+                           if c not in channels and c in computable]
 
     def _verdict(self, rep, start, end, index=None) -> RepVerdict:
         angles = rep.angles.select(self.model.channels_)
@@ -311,12 +381,6 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     ExerciseError
         The synthetic body model does not perform this exercise.
     """
-    from ._files import cache_dir
-    from ._version import __version__
-    from .classifiers import LearnedClassifier
-    from .errors import ModelFileError
-    from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
-
     definition = get_exercise(exercise)
     name = definition.name
     if name not in SYNTHETIC_LABELS:

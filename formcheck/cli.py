@@ -3,24 +3,75 @@
 Every command parses its options, calls the library and prints. A
 :class:`~formcheck.errors.FormcheckError` (or an ``OSError`` of the machine,
 such as a full disk) becomes one line on stderr and exit code 2.
+
+The library is imported inside each command function, on purpose: this module
+imports only click, :mod:`formcheck.errors` and :mod:`formcheck._quiet` (both
+standard library only), so ``formcheck --help`` and every usage error return at
+once, and each command loads only what it uses (scikit-learn, numba, OpenCV and
+MediaPipe take seconds to import).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from ._quiet import quiet_third_party, show_details
 from .errors import FormcheckError
 
 __all__ = ["main", "cli"]
 
 
+class _OneLineUsageError(click.UsageError):
+    """A usage error shown as one line that points to ``--help``, not click's usage block."""
+
+    def show(self, file=None):
+        command = self.ctx.command_path if self.ctx else "formcheck"
+        message = self.format_message()
+        end = "" if message.endswith((".", "?", "!")) else "."
+        click.echo(f"formcheck: error: {message}{end} Try '{command} --help'.", err=True)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors(ctx=None):
+    """Turn click's usage errors raised inside into :class:`_OneLineUsageError`."""
+    try:
+        yield
+    except _OneLineUsageError:
+        raise
+    except click.UsageError as exc:
+        raise _OneLineUsageError(exc.format_message(), exc.ctx or ctx) from None
+
+
+class _FormcheckCommand(click.Command):
+    """A command whose usage errors, from parsing or from its code, are one line."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors(parent):
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx):
+        with _one_line_usage_errors(ctx):
+            return super().invoke(ctx)
+
+
 class _FormcheckGroup(click.Group):
+    """The ``formcheck`` group: one-line usage errors; a FormcheckError is one line, exit 2."""
+
+    command_class = _FormcheckCommand
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _one_line_usage_errors(ctx):
+                return super().invoke(ctx)
         except FormcheckError as exc:
             click.echo(f"formcheck: error: {exc}", err=True)
             ctx.exit(2)
@@ -32,13 +83,23 @@ class _FormcheckGroup(click.Group):
 
 @click.group(cls=_FormcheckGroup)
 @click.version_option(package_name="formcheck")
-def cli():
+@click.option("--verbose", "-v", is_flag=True,
+              help="Let MediaPipe, FFmpeg and OpenCV print their log lines, and show "
+                   "formcheck's info messages (before the command: formcheck -v predict ...).")
+def cli(verbose):
     """Check the form of every rep of an exercise.
+
+    Third-party log lines are kept off the terminal unless --verbose; progress
+    bars appear only when stderr is a terminal.
 
     \b
     Example:
       formcheck demo
     """
+    if verbose:
+        show_details()
+    else:
+        quiet_third_party()
 
 
 @cli.command()
@@ -66,18 +127,37 @@ def demo(exercise, subjects, seed):
 _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
 
 
-def _load_reps(data, exercise):
-    """A RepDataset from a saved dataset file, an annotation CSV or a labelled folder."""
+def _load_reps(data, exercise, **feature_settings):
+    """A RepDataset from a labelled folder, an annotation CSV or a saved dataset file.
+
+    Every recording in which no rep was found gets one line, with the reason.
+    """
     from .datasets.rep_dataset import RepDataset
 
-    data = Path(data)
-    if data.is_file() and data.suffix.lower() != ".csv":
-        return RepDataset.load(data)
-    if exercise is None:
-        raise click.UsageError("--exercise is needed to read an annotation CSV or a folder")
-    if data.is_file():
-        return RepDataset.from_annotations(data, exercise, progress=True)
-    return RepDataset.from_folders(data, exercise, progress=True)
+    reps = RepDataset.from_source(data, exercise, progress=True, **feature_settings)
+    for name, why in reps.metadata.get("files_without_reps", {}).items():
+        click.echo(f"{Path(data) / name}: no rep, left out: {why}")
+    return reps
+
+
+def _no_rep_line(path, pose, exercise) -> str:
+    """One line saying why a recording has no rep of ``exercise``."""
+    from .features.angles import joint_angles
+    from .reps import no_rep_reason
+
+    return f"{path}: no rep: {no_rep_reason(joint_angles(pose, exercise), exercise)}"
+
+
+def _parse_roi(_ctx, _param, text):
+    if text is None:
+        return None
+    try:
+        roi = tuple(int(item) for item in text.split(","))
+    except ValueError:
+        roi = ()
+    if len(roi) != 4:
+        raise click.BadParameter(f"expected x,y,width,height in pixels, got {text!r}")
+    return roi
 
 
 def _make_classifier(kind):
@@ -113,6 +193,9 @@ class _SizeList(click.ParamType):
 
 _model_option = click.option("--model", "-m", type=click.Path(exists=True, dir_okay=False),
                              help="A model file from 'formcheck train'.")
+_roi_option = click.option("--roi", callback=_parse_roi, metavar="X,Y,W,H",
+                           help="Follow only the person in this region of the video frame "
+                                "(pixels), when others are in the picture.")
 _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. squat).")
 
 
@@ -123,7 +206,8 @@ _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. sq
 @click.option("--fps", type=float, help="Resample to this frame rate.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1),
               help="Videos in parallel.")
-def extract(videos, output, fps, jobs):
+@_roi_option
+def extract(videos, output, fps, jobs, roi):
     """Extract MediaPipe pose from videos into .npz keypoint files.
 
     Files that fail are listed at the end (exit code 2); the others are kept.
@@ -135,7 +219,7 @@ def extract(videos, output, fps, jobs):
     from ._files import make_folder
     from .pose import extract_many
 
-    result = extract_many(list(videos), n_jobs=jobs, fps=fps, progress=True)
+    result = extract_many(list(videos), n_jobs=jobs, fps=fps, roi=roi, progress=True)
     make_folder(output)
     for path, pose in result.poses.items():
         target = output / f"{Path(path).stem}.npz"
@@ -162,7 +246,7 @@ def label(files, exercise, annotations, label_all, play):
     Every answer is saved at once (atomically) to the annotation CSV; run the
     command again to resume where you stopped. Keys: 1-9 the classes, s skip,
     u undo, q quit. With --play each rep loops in a window until you press a
-    key there (needs a screen).
+    key there (needs a screen). A file with no rep gets one line saying why.
 
     \b
     Example:
@@ -177,8 +261,12 @@ def label(files, exercise, annotations, label_all, play):
         raise click.UsageError("--exercise is required")
     exercise = get_exercise(exercise)
     poses = {path: load_pose(path) for path in files}
-    reps = [rep for path, pose in poses.items()
-            for rep in reps_to_label(path, pose, exercise, annotations.parent)]
+    reps = []
+    for path, pose in poses.items():
+        found = reps_to_label(path, pose, exercise, annotations.parent)
+        if not found:
+            click.echo(_no_rep_line(path, pose, exercise))
+        reps += found
     with AnnotationStore(annotations) as store:
         session = LabelSession(store, exercise, reps)
         if label_all:
@@ -226,21 +314,28 @@ def _read_keys(prompt) -> str:
 @click.option("--mirror/--no-mirror", default=True, show_default=True,
               help="Add left-right mirrored copies of every rep.")
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
-              help="Add slower and faster copies (0.8-1.25x) of every rep.")
-def train(data, exercise, classifier, output, mirror, time_scale):
+              help="Add time-stretched (slower and faster) copies of every rep.")
+@click.option("--calibrate/--no-calibrate", default=None,
+              help="Calibrate the probabilities on grouped folds of the reps. Default: on for "
+                   "knn, off for learned (what helped on real data, docs/classifiers.md).")
+def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
-    (file,start,end,label) or a saved RepDataset.
+    (file,start,end,label) or a saved RepDataset. A file of a folder with no
+    rep gets one line saying why.
 
     \b
     Example:
       formcheck train labels.csv --exercise squat -c knn -o squat.fcm
     """
+    from .datasets.rep_dataset import TIME_SCALE
+
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
-        reps = reps.augment(mirror=mirror, time_scale=(0.8, 1.25) if time_scale else None)
-    model = _make_classifier(classifier).fit(reps)
+        reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
+    calibrate = classifier == "knn" if calibrate is None else calibrate
+    model = _make_classifier(classifier).set_params(calibrate=calibrate).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")
@@ -255,19 +350,32 @@ def train(data, exercise, classifier, output, mirror, time_scale):
 @click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the confusion matrix as a PNG.")
-def evaluate(data, exercise, classifier, model, folds, plot):
+@click.option("--compare-channels", metavar="SETS",
+              help="Ablation table of channel sets instead: 'name=a,b;c,d' (sets split by ';', "
+                   "channels by ',').")
+@click.option("--shuffles", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Shuffles of the folds for --compare-channels.")
+def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, shuffles):
     """Measure accuracy: grouped cross-validation, or a saved model on a test set.
 
-    Reps of one video/subject never sit on both sides of a split.
+    Reps of one video/subject never sit on both sides of a split. A file of a
+    folder with no rep gets one line saying why. With --compare-channels, the
+    same cross-validation on each channel set, best first (the best set's
+    figures are optimistic: confirm it on videos it was not chosen on).
 
     \b
     Example:
       formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
       formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
+      formcheck evaluate labels.csv -e push-up --compare-channels \\
+          "arms=left_elbow,right_elbow;legs=left_elbow,right_elbow,left_knee,right_knee"
     """
     from .evaluation.validation import evaluate_model, grouped_cross_validation
     from .evaluation.plots import plot_confusion
 
+    if compare_channels:
+        _compare_channels(data, exercise, classifier, folds, compare_channels, shuffles)
+        return
     reps = _load_reps(data, exercise)
     if model:
         from .classifiers import load_model
@@ -282,38 +390,62 @@ def evaluate(data, exercise, classifier, model, folds, plot):
         click.echo(f"confusion matrix -> {plot}")
 
 
+def _compare_channels(data, exercise, classifier, folds, text, shuffles):
+    """Print the ablation table of the channel sets in ``text``."""
+    from ._archive import is_archive
+    from .evaluation.channels import ablation_table, compare_channel_sets, parse_channel_sets
+    from .features.channels import CHANNELS
+    from .datasets.rep_dataset import RepDataset
+
+    if is_archive(data):
+        reps = RepDataset.load(data)
+        sets = parse_channel_sets(text, reps.channels)
+    else:
+        sets = parse_channel_sets(text, list(CHANNELS))
+        union = [c for c in CHANNELS if any(c in chans for chans in sets.values())]
+        reps = _load_reps(data, exercise, channels=union)
+    scores = compare_channel_sets(_make_classifier(classifier), reps, sets, n_splits=folds,
+                                  seeds=range(shuffles), progress=True)
+    click.echo(f"{_CLASSIFIERS[classifier]}, {folds}-fold grouped cross-validation over "
+               f"{shuffles} shuffles, {len(reps)} reps:")
+    click.echo(ablation_table(scores))
+
+
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @_model_option
 @_exercise_option
+@_roi_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def predict(source, model, exercise, as_json):
+def predict(source, model, exercise, roi, as_json):
     """Give a verdict on every rep of a video or keypoint file.
 
     Without --model, --exercise uses a built-in model trained on synthetic
     reps (squat, pull-up, push-up; cached after first use): a starting point,
-    not a substitute for a model trained on your own labelled reps.
+    not a substitute for a model trained on your own labelled reps. With no
+    rep, one line says why (on stderr with --json), e.g. that the person
+    followed is not doing the exercise: then --roi picks the one who is.
 
     \b
     Example:
       formcheck predict set.mp4 --model squat.fcm
       formcheck predict set.mp4 --exercise squat --json
+      formcheck predict gym.mp4 --exercise squat --roi 640,0,640,720
     """
-    import json
-
     from .pose import load_pose
 
-    pose = load_pose(source)
-    verdicts = _checker(model, exercise).check_pose(pose)
+    pose = load_pose(source, roi=roi)
+    checker = _checker(model, exercise)
+    verdicts = checker.check_pose(pose)
+    if not verdicts:
+        click.echo(f"{source}: no rep: {checker.no_rep_reason(pose)}", err=as_json)
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2))
         return
-    if not verdicts:
-        click.echo(f"{source}: no complete rep found")
     for v in verdicts:
         feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
         click.echo(f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
-                   f"{v.label:28s} {v.probability:4.0%}{feedback}")
+                   f"{v.label:28s} {v.confidence:>4s}{feedback}")
 
 
 @cli.command()
@@ -321,23 +453,33 @@ def predict(source, model, exercise, as_json):
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @_model_option
 @_exercise_option
-def preview(video, output, model, exercise):
+@_roi_option
+def preview(video, output, model, exercise, roi):
     """Write a copy of VIDEO with the skeleton, a rep counter and each verdict drawn.
 
-    Correct reps are green, faulty ones red, unknown ones grey.
+    Each rep's verdict and feedback stay on a panel at the top until the next
+    rep starts; correct reps are green, faulty ones red, unknown ones grey, in
+    the panel and on the limbs the verdict is about. .mp4 is H.264 when
+    OpenCV's FFmpeg has it (else MPEG-4 Part 2, said so); .webm is VP9.
 
     \b
     Example:
       formcheck preview set.mp4 -o set-checked.mp4 --exercise squat
     """
     from .pose import extract_pose
-    from .apps.preview import write_preview
+    from .apps.preview import CODEC_NAMES, preview_codec, write_preview
 
+    codec = preview_codec(output)
     checker = _checker(model, exercise)
-    pose = extract_pose(video)
+    pose = extract_pose(video, roi=roi)
     verdicts = checker.check_pose(pose)
-    write_preview(video, pose, verdicts, output, progress=True)
-    click.echo(f"{len(verdicts)} reps -> {output}")
+    if not verdicts:
+        click.echo(f"{video}: no rep: {checker.no_rep_reason(pose)}")
+    write_preview(video, pose, verdicts, output, exercise=checker.exercise, progress=True)
+    note = "" if codec != "mp4v" else (
+        ": this OpenCV has no H.264 encoder; desktop players read it, browsers and phones may "
+        "not (write a .webm for VP9, or re-encode with ffmpeg -c:v libx264)")
+    click.echo(f"{len(verdicts)} reps -> {output} ({CODEC_NAMES[codec]}{note})")
 
 
 @cli.command()
@@ -358,6 +500,33 @@ def live(camera, model, exercise):
     from .apps.live import run_live
 
     run_live(_checker(model, exercise), camera, echo=click.echo)
+
+
+@cli.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .onnx file to write.")
+@click.option("--layout", default="mediapipe33", show_default=True,
+              help="Keypoint layout of the landmarks the app will feed.")
+def export(model, output, layout):
+    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+
+    The graph computes the joint angles, fills gaps, resamples and runs the
+    network, so an app needs only a pose estimator and the rep cutting
+    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
+    would have to hold every training rep. Needs the export extra.
+
+    \b
+    Example:
+      formcheck export squat.fcm -o squat.onnx
+    """
+    from .classifiers import load_model
+
+    fitted = load_model(model)
+    path = fitted.to_onnx(output, layout=layout)
+    click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
+               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"{', '.join(map(str, fitted.classes_))} out")
 
 
 @cli.command()

@@ -81,3 +81,20 @@ def zip_bombs(tmp_path_factory) -> dict:
 
     folder = tmp_path_factory.mktemp("bombs")
     return {"npy": npy_bomb(folder / "array-bomb.fcm"), "meta": meta_bomb(folder / "meta-bomb.fcm")}
+
+
+@pytest.fixture
+def squat_folder(tmp_path) -> Path:
+    """``sets/<label>/<file>``: two correct and two shallow squat sets as keypoint files.
+
+    Files ``set0.npz`` .. ``set3.npz``, three reps each; even seeds correct.
+    """
+    from formcheck.datasets.synthetic import make_set
+
+    root = tmp_path / "sets"
+    for seed in range(4):
+        label = "correct" if seed % 2 == 0 else "not-low"
+        (root / label).mkdir(parents=True, exist_ok=True)
+        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0).save(
+            root / label / f"set{seed}.npz")
+    return root

@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 
-from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier
-from formcheck.check import UNKNOWN
+from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier, load_model
+from formcheck.check import UNKNOWN, RepVerdict
 from formcheck.datasets.rep_dataset import RepDataset
-from formcheck.errors import ExerciseError, NotFittedError
+from formcheck.errors import ExerciseError, MissingDataError, NotFittedError
 from formcheck.datasets.synthetic import make_dataset, make_set
+from formcheck.pose import load_pose
+from formcheck.reps import NOT_PERFORMING, cut_recording
 
 KEY_WORDS = {"squat": ("knee", "hip"), "pull-up": ("elbow", "nose", "shoulder"),
              "push-up": ("body line", "hip")}
@@ -120,6 +122,39 @@ def test_a_saved_model_checks_with_nothing_else(tmp_path):
     assert from_file == in_memory and len(from_file) == 2
 
 
+def test_a_saved_model_cuts_recordings_with_the_feature_settings_it_was_trained_with(
+        squat_folder, tmp_path):
+    settings = {"smooth": 0.3, "target_fps": 15}  # not the defaults
+    root = squat_folder
+    data = RepDataset.from_folders(root, "squat", **settings)
+    path = LearnedClassifier().fit(data).save(tmp_path / "squat.fcm")
+    assert load_model(path).feature_settings_ == {**settings, "geometry": "2d"}
+
+    checker = FormChecker(path)
+    recording = root / "not-low" / "set1.npz"
+    angles, reps = checker.cut_recording(load_pose(recording))
+    trained = data[data.groups == recording.name]
+    assert angles.fps == 15.0 and len(reps) == len(trained) == 3
+    assert [f"not-low/set1.npz[{r.start}:{r.end}]" for r in reps] == list(trained.sources)
+    for rep, training_rep in zip(reps, trained.reps):
+        np.testing.assert_array_equal(np.asarray(rep.angles.select(checker.model.channels_)),
+                                      np.asarray(training_rep))
+    _, with_defaults = cut_recording(load_pose(recording), "squat")
+    assert len(with_defaults[0].angles) != len(reps[0].angles)  # the settings do matter
+    verdicts = checker.check_file(recording)
+    assert [(v.start_frame, v.end_frame) for v in verdicts] == [(r.start, r.end) for r in reps]
+    assert verdicts[0].start_time == reps[0].start / 15.0
+
+
+def test_a_model_fitted_on_selected_channels_checks_recordings(tmp_path):
+    dataset = make_dataset("squat", n_subjects=2).select_channels(
+        ["left_knee", "right_knee", "left_hip", "right_hip"])
+    model = load_model(DTWKNeighborsClassifier().fit(dataset).save(tmp_path / "four.fcm"))
+    assert model.feature_settings_["channels"] == list(model.channels_)
+    verdicts = FormChecker(model).check_pose(make_set("squat", n_reps=3, seed=5))
+    assert len(verdicts) == 3
+
+
 def test_checker_errors():
     with pytest.raises(NotFittedError):
         FormChecker(LearnedClassifier())
@@ -127,3 +162,56 @@ def test_checker_errors():
     bare = LearnedClassifier(model="logistic").fit(rng.normal(size=(6, 20, 2)), ["a", "b"] * 3)
     with pytest.raises(ExerciseError, match="records no exercise"):
         FormChecker(bare)
+
+
+def spatial_model():
+    if "spatial" not in _MODELS:
+        data = make_dataset("squat", n_subjects=6, seed=0, world_landmarks=True)   # side views
+        _MODELS["spatial"] = LearnedClassifier().fit(data)
+    return _MODELS["spatial"]
+
+
+@pytest.mark.parametrize("view", ["front", "diagonal-left", "back"])
+def test_a_3d_model_trained_from_the_side_judges_reps_filmed_from_other_views(view):
+    checker = FormChecker(spatial_model())
+    assert checker.model.feature_settings_ == {"geometry": "3d"}
+    for label in ("squat/correct", "squat/not-low"):
+        pose = make_set("squat", label, n_reps=3, seed=21, view=view, severity=1.0,
+                        world_landmarks=True)
+        assert [v.label for v in checker.check_pose(pose)] == [label] * 3, (view, label)
+
+
+def test_the_checker_measures_angles_as_its_model_was_trained():
+    flat_checker = FormChecker(model("learned", "squat"))
+    assert flat_checker.model.feature_settings_ == {"geometry": "2d"}
+    spatial = make_set("squat", "not-low", n_reps=2, seed=8, severity=0.6, world_landmarks=True)
+    flat = make_set("squat", "not-low", n_reps=2, seed=8, severity=0.6)
+    assert ([v.to_dict() for v in flat_checker.check_pose(spatial)]
+            == [v.to_dict() for v in flat_checker.check_pose(flat)])     # world landmarks unused
+    with pytest.raises(MissingDataError, match="3-D joint angles need 3-D landmarks"):
+        FormChecker(spatial_model()).check_pose(flat)
+
+
+def test_streaming_with_world_landmarks_for_a_3d_model():
+    pose = make_set("squat", "not-low", n_reps=3, seed=13, view="front", severity=1.0,
+                    world_landmarks=True)
+    checker = FormChecker(spatial_model(), fps=pose.fps, image_size=pose.image_size)
+    emitted = [v for frame in range(pose.n_frames)
+               if (v := checker.update(pose.landmarks[frame], pose.world_landmarks[frame]))]
+    emitted += checker.finish()
+    assert [v.label for v in emitted] == ["squat/not-low"] * 3
+
+
+def test_no_verdict_on_someone_not_doing_the_exercise_and_the_checker_says_why():
+    pose, [(first, _)] = make_set("squat", n_reps=1, seed=2, idle=4.0, return_bounds=True)
+    standing = pose.slice(0, first)
+    checker = FormChecker(model("learned", "squat"))
+    assert checker.check_pose(standing) == []
+    assert checker.no_rep_reason(standing).startswith(f"{NOT_PERFORMING} squat reps")
+    assert checker.no_rep_reason(pose) == ""
+
+
+def test_an_unknown_rep_shows_no_confidence_even_at_probability_one():
+    novel = RepVerdict(0, 0, 30, 0.0, 1.0, UNKNOWN, 1.0, reason="unlike every training rep")
+    sure = RepVerdict(1, 30, 60, 1.0, 2.0, "squat/correct", 0.834)
+    assert novel.confidence == "" and sure.confidence == "83%"

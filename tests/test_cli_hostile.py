@@ -20,6 +20,7 @@ from bad_files import (BAD_KEYPOINT_FILES, child_env, model_header, nested_json,
                        npy_bytes, patch_central_directory, write_zip)
 from formcheck import LearnedClassifier
 from formcheck._archive import read_archive, write_archive
+from formcheck.classifiers.base import MODEL_FORMAT
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.datasets.synthetic import make_set
 
@@ -71,11 +72,11 @@ def corpus(tmp_path_factory, zip_bombs):
 def _bad_models(folder, zip_bombs):
     data = (folder / "good.fcm").read_bytes()
     (folder / "cut.fcm").write_bytes(data[: len(data) // 2])
-    meta, arrays = read_archive(folder / "good.fcm", "model", 2)
-    write_archive(folder / "transposed.fcm", "model", 2, meta,
+    meta, arrays = read_archive(folder / "good.fcm", "model", MODEL_FORMAT)
+    write_archive(folder / "transposed.fcm", "model", MODEL_FORMAT, meta,
                   {**arrays, "coef_0": arrays["coef_0"].T})
-    write_archive(folder / "evil.fcm", "model", 2, {**meta, "feature_settings": {"evil": 1}},
-                  arrays)
+    write_archive(folder / "evil.fcm", "model", MODEL_FORMAT,
+                  {**meta, "feature_settings": {"evil": 1}}, arrays)
     write_zip(folder / "list.fcm", {"meta.json": [1, 2]})
     write_zip(folder / "deep.fcm", {"meta.json": nested_json(50_000)})
     write_zip(folder / "bzip2.fcm", {"meta.json": model_header()}, zipfile.ZIP_BZIP2)
@@ -167,6 +168,8 @@ def test_a_full_disk_is_one_error_line_and_keeps_the_previous_file(corpus):
     (["bench", "--sizes", "0,-5"], "--sizes"),
     (["bench", "--sizes", "8,x"], "--sizes"),
     (["extract", "x.mp4", "-j", "0"], "--jobs"),
+    (["evaluate", "good.csv", "-e", "squat", "--compare-channels", "left_knee",
+      "--shuffles", "0"], "--shuffles"),
 ])
 def test_bad_option_values_are_usage_errors(corpus, args, option):
     folder, _ = corpus

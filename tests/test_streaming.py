@@ -50,6 +50,28 @@ def test_bad_frames_give_the_verdicts_of_frames_where_nobody_was_found(squat_mod
     assert [v.to_dict() for v in with_bad] == [v.to_dict() for v in with_missing]
 
 
+BAD_WORLD_FRAMES = [None, np.ones((5, 3)), np.full((33, 3), np.inf), "world", np.ones((33, 4)),
+                    [[0.1, 0.2], [0.3]], np.full((33, 3), 1 + 2j)]
+
+
+def test_bad_world_landmarks_give_the_verdicts_of_frames_without_them():
+    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, seed=0,
+                                                 world_landmarks=True))
+    pose = make_set("squat", n_reps=4, seed=3, fps=10.0, drop_rate=0, world_landmarks=True)
+    checker = FormChecker(model, fps=pose.fps, image_size=pose.image_size)
+
+    def world_stream(replace):
+        checker.reset()
+        verdicts = [v for i in range(pose.n_frames) if (v := checker.update(
+            pose.landmarks[i], replace(i) if i % 4 == 3 else pose.world_landmarks[i]))]
+        return verdicts + checker.finish()
+
+    with_bad = world_stream(lambda i: BAD_WORLD_FRAMES[(i // 4) % len(BAD_WORLD_FRAMES)])
+    without = world_stream(lambda i: None)
+    assert model.feature_settings_ == {"geometry": "3d"} and len(with_bad) == 4
+    assert [v.to_dict() for v in with_bad] == [v.to_dict() for v in without]
+
+
 @pytest.mark.slow
 def test_100000_frames_with_bad_ones_every_rep_gets_a_verdict_in_flat_memory(squat_model):
     """100,000 frames at 5 fps (5.5 hours): a bad frame of a dozen kinds every fourth frame.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
+from ..datasets.synthetic import make_dataset, make_set
 from ..errors import InputError
 from ..evaluation.timing import median_seconds
 from ..evaluation.validation import holdout_split
 from ..features.exercises import get_exercise
-from ..features.angles import joint_angles
 from ..feedback import explain
-from ..reps import driving_signal, segment_reps
+from ..reps import cut_recording, driving_signal
 
 __all__ = ["run_demo"]
 
@@ -31,8 +31,6 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
     dict
         Accuracy of each classifier on held-out subjects and the verdicts.
     """
-    from ..datasets.synthetic import make_dataset, make_set
-
     if n_subjects < 4:
         raise InputError(f"the demo needs at least 4 synthetic people, got {n_subjects}")
     definition = get_exercise(exercise)
@@ -58,8 +56,7 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
 
 
 def _show_one_set(pose, definition, echo):
-    angles = joint_angles(pose, exercise=definition)
-    reps = segment_reps(angles, definition)
+    angles, reps = cut_recording(pose, definition)
     echo(f"1. One synthetic set: {pose.n_frames} frames at {pose.fps:g} fps, "
          f"{len(angles.channels)} angle channels -> {len(reps)} reps")
     for rep in reps:
@@ -75,9 +72,9 @@ def _key_number(angles, definition) -> str:
 
 
 def _check_new_set(pose, definition, models, echo) -> list:
-    angles = joint_angles(pose, exercise=definition)
+    _, reps = cut_recording(pose, definition)
     verdicts = []
-    for rep in segment_reps(angles, definition):
+    for rep in reps:
         line = [f"   rep {rep.index + 1} ({rep.start_time:.1f}-{rep.end_time:.1f} s):"]
         labels = {}
         for name, model in models.items():

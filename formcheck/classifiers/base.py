@@ -13,19 +13,26 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin
+from scipy.optimize import minimize_scalar
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, take_array, write_archive
-from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
-                      NotFittedError, ParameterError, TooFewFramesError)
-from ..features.angles import check_feature_settings, resample
+from ..datasets.rep_dataset import RepDataset
+from ..dtw.validation import check_collection
+from ..errors import (ChannelMismatchError, InputError, ModelFileError, NotFittedError,
+                      ParameterError)
+from ..features.angles import AngleSeries, check_feature_settings, resample
 
 __all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
 
-MODEL_FORMAT = 2  # 2: the parameters include novelty_margin; no estimator_classes array
+MODEL_FORMAT = 3  # 3: a temperature array (calibration); 2: novelty_margin
+REP_MIN_FRAMES = 2  # a rep has a start and an end
+CALIBRATION_FOLDS = 5
+PROBABILITY_FLOOR = 1e-6  # a 1-NN's 0 and 1 become finite log-odds before scaling
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
 
@@ -35,7 +42,8 @@ def as_series_list(X):
 
     Accepts a :class:`~formcheck.datasets.rep_dataset.RepDataset`, a list of arrays or
     ``AngleSeries`` of shape ``(T_i, C)``, a 3-D array ``(n, T, C)``, or a 2-D
-    array ``(n, T)`` of univariate series (as tslearn does).
+    array ``(n, T)`` of univariate series (as tslearn does). The arrays are checked
+    by :func:`formcheck.dtw.validation.check_collection`, the validator DTW uses too.
 
     Returns
     -------
@@ -47,9 +55,6 @@ def as_series_list(X):
     ------
     InputError, MissingDataError, ChannelMismatchError, TooFewFramesError
     """
-    from ..datasets.rep_dataset import RepDataset
-    from ..features.angles import AngleSeries
-
     channels = None
     if isinstance(X, RepDataset):
         channels, X = X.channels, X.X
@@ -57,32 +62,7 @@ def as_series_list(X):
         channels = X[0].channels
         if any(s.channels != channels for s in X):
             raise ChannelMismatchError("the series do not all have the same channels")
-    series = _to_arrays(X)
-    _check_series(series)
-    return series, channels
-
-
-def _to_arrays(X) -> list:
-    if sparse.issparse(X):
-        raise InputError("A sparse matrix was passed, but dense data is required: "
-                         "sparse input is not supported")
-    if isinstance(X, np.ndarray) or not isinstance(X, (list, tuple)):
-        array = _numeric(X, "X")
-        if array.ndim == 2:
-            return list(array[:, :, None])
-        if array.ndim == 3:
-            return list(array)
-        raise InputError(f"Reshape your data: X must be (n, T, C), (n, T) or a list of (T, C) arrays; "
-                         f"got an array of shape {array.shape}")
-    out = []
-    for i, item in enumerate(X):
-        array = _numeric(item, f"X[{i}]")
-        if array.ndim == 1:
-            array = array[:, None]
-        if array.ndim != 2:
-            raise InputError(f"X[{i}] must have shape (T, C); got {array.shape}")
-        out.append(array)
-    return out
+    return check_collection(X, "X", min_frames=REP_MIN_FRAMES, univariate=True), channels
 
 
 def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
@@ -102,36 +82,11 @@ def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
     return mean, std
 
 
-def _numeric(data, name) -> np.ndarray:
-    try:
-        array = np.asarray(data)
-        complex_data = np.iscomplexobj(array)
-        if not complex_data:
-            return array.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} is not numeric: {exc}") from None
-    raise InputError(f"{name}: Complex data not supported")
-
-
-def _check_series(series):
-    if not series:
-        raise InputError("X holds no series (need at least 1 sample)")
-    n_channels = series[0].shape[1]
-    for i, s in enumerate(series):
-        if s.shape[1] != n_channels:
-            raise ChannelMismatchError(
-                f"X[{i}] has {s.shape[1]} channels but X[0] has {n_channels}")
-        if s.shape[0] < 2:
-            raise TooFewFramesError(f"X[{i}] has {s.shape[0]} frame(s); a rep needs at least 2")
-        if not np.isfinite(s).all():
-            raise MissingDataError(f"X[{i}] contains NaN or infinite values")
-
-
 class RepClassifier(ClassifierMixin, BaseEstimator):
     """Base class of formcheck's rep classifiers (scikit-learn compatible).
 
-    Subclasses take ``standardize``, ``novelty_margin`` and their own
-    hyper-parameters in ``__init__`` and only store them there; the class-level
+    Subclasses take ``standardize``, ``novelty_margin``, ``calibrate`` and
+    their own hyper-parameters in ``__init__`` and only store them there; the class-level
     dict ``_parameter_constraints`` says what each accepts (see
     :func:`validate_params`), checked when ``fit`` starts. Everything ``fit``
     learns is an attribute ending in ``_``.
@@ -156,6 +111,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
     novelty_threshold_ : float
         ``novelty_margin`` times the 99th percentile of the training reps'
         novelty scores.
+    temperature_ : float
+        Divisor of the log-probabilities in ``predict_proba`` (1: none); see
+        ``calibrate``.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -207,7 +165,53 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                                                                len(self.classes_))
         self.novelty_threshold_ = self.novelty_margin * float(
             np.quantile(self._novelty(scaled, training=True), 0.99))
+        self.temperature_ = self._temperature(series, y, self._groups(X, len(series)))
         return self
+
+    def _temperature(self, series, y, groups) -> float:
+        """Temperature scaling fitted on out-of-fold probabilities (``calibrate=True``).
+
+        Copies of the model are fitted on grouped folds of the training reps
+        (no video on both sides, as ``CalibratedClassifierCV`` with a grouped
+        splitter); the single temperature ``T`` minimising the log loss of
+        ``softmax(log p / T)`` on the held-out reps is kept. Dividing every
+        log-probability by one number keeps the most probable class, so
+        predictions do not change; only the stated confidence does. 1 when
+        not calibrating or when a class has fewer than 2 videos.
+        """
+        per_class = min(len(set(groups[y == c])) for c in self.classes_)
+        if not self.calibrate or per_class < 2:
+            return 1.0
+        splitter = StratifiedGroupKFold(min(CALIBRATION_FOLDS, per_class), shuffle=True,
+                                        random_state=0)
+        log_proba = np.zeros((len(series), len(self.classes_)))
+        for train, test in splitter.split(np.zeros(len(series)), y, groups):
+            model = clone(self).set_params(calibrate=False)
+            model.fit([series[i] for i in train], y[train])
+            columns = np.searchsorted(self.classes_, model.classes_)
+            proba = np.full((len(test), len(self.classes_)), PROBABILITY_FLOOR)
+            proba[:, columns] = model.predict_proba([series[i] for i in test])
+            log_proba[test] = np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0))
+        truth = np.searchsorted(self.classes_, y)
+
+        def log_loss(log_t):
+            scaled = softmax(log_proba / np.exp(log_t), axis=1)
+            return -np.mean(np.log(scaled[np.arange(len(truth)), truth] + 1e-12))
+
+        return float(np.exp(minimize_scalar(log_loss, bounds=(-3, 5), method="bounded").x))
+
+    def _calibrated(self, proba) -> np.ndarray:
+        if self.temperature_ == 1.0:
+            return proba
+        return softmax(np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0)) / self.temperature_,
+                       axis=1)
+
+    @staticmethod
+    def _groups(X, n) -> np.ndarray:
+        """The video/subject of every rep of a RepDataset; else every rep its own group."""
+        from ..datasets.rep_dataset import RepDataset
+
+        return X.groups if isinstance(X, RepDataset) else np.arange(n).astype(str)
 
     def novelty_score(self, X) -> np.ndarray:
         """How unlike the training reps each rep is; above ``novelty_threshold_`` is novel.
@@ -242,7 +246,8 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         proba : numpy.ndarray, shape (n, n_classes)
         novelty : numpy.ndarray, shape (n,)
         """
-        return self._proba_and_novelty(self._prepare(X))
+        proba, novelty = self._proba_and_novelty(self._prepare(X))
+        return self._calibrated(proba), novelty
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order.
@@ -252,7 +257,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
             Reps with the channels of ``fit``.
         """
-        return self._predict_proba(self._prepare(X))
+        return self._calibrated(self._predict_proba(self._prepare(X)))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class label of every rep.
@@ -318,8 +323,31 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                 "exercise": self.exercise_, "feature_settings": self.feature_settings_}
         arrays = {"mean": self.mean_, "scale": self.scale_, "profile_mean": self.profile_mean_,
                   "profile_std": self.profile_std_,
-                  "novelty_threshold": np.array(self.novelty_threshold_), **self._state()}
+                  "novelty_threshold": np.array(self.novelty_threshold_),
+                  "temperature": np.array(self.temperature_), **self._state()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
+
+    def to_onnx(self, path, *, layout="mediapipe33"):
+        """Export to one ONNX graph: a rep's landmarks in, class probabilities out.
+
+        See :func:`formcheck.export.export_onnx` (needs the ``export`` extra);
+        only the :class:`~formcheck.LearnedClassifier` is exportable, a kNN
+        raises :class:`~formcheck.errors.ExportError` saying why.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.onnx`` file to write.
+        layout : str, default="mediapipe33"
+            Keypoint layout of the landmarks the graph will be fed.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from ..export import export_onnx  # the export layer sits above; onnx is an optional extra
+
+        return export_onnx(self, path, layout=layout)
 
     # -- helpers for subclasses ----------------------------------------------------------
     def _prepare(self, X) -> list:
@@ -362,7 +390,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _labels(X, y, n) -> np.ndarray:
-        from ..datasets.rep_dataset import RepDataset
 
         if y is None:
             if isinstance(X, RepDataset):
@@ -376,7 +403,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return y
 
     def _record_metadata(self, X):
-        from ..datasets.rep_dataset import RepDataset
 
         meta = X.metadata if isinstance(X, RepDataset) else {}
         self.exercise_ = meta.get("exercise")
@@ -571,6 +597,8 @@ def _model_from_file(meta, arrays) -> RepClassifier:
         raise ModelFileError("profile_mean has fewer than 2 points per class")
     model.novelty_threshold_ = float(take_array(arrays, "novelty_threshold", (),
                                                 non_negative=True))
+    model.temperature_ = (float(take_array(arrays, "temperature", (), positive=True))
+                          if meta["format_version"] >= 3 else 1.0)   # formats 1-2: uncalibrated
     model._restore(arrays)
     if arrays:
         raise ModelFileError(f"unexpected arrays {sorted(arrays)} for a {cls.__name__}")

@@ -6,9 +6,9 @@ import numbers
 
 import numpy as np
 
-from ..dtw.search import dtw_path, knn_search, prepare_training
-from ..errors import InputError, ModelFileError, ParameterError
 from .._archive import take_array
+from ..dtw import dtw_path, knn_search, prepare_training
+from ..errors import InputError, ModelFileError, ParameterError
 from .base import BOOLEAN, NONE, RepClassifier, interval, options
 
 __all__ = ["DTWKNeighborsClassifier"]
@@ -26,10 +26,11 @@ class DTWKNeighborsClassifier(RepClassifier):
 
     The neighbours are exactly those a brute-force search returns (same
     distances, ties broken by the lower training index), found faster: LB_Kim
-    and LB_Keogh lower bounds (the query's envelope, built per query once for
-    each distinct training length) rank and skip candidates, DTW abandons
-    early once it exceeds the current k-th best, and queries run in parallel
-    in numba-compiled code. Prediction cost still grows with the number of
+    and LB_Keogh lower bounds rank and skip candidates (LB_Keogh on the
+    query's envelope over the band, built per query for each distinct
+    training length), DTW abandons early once it exceeds the current k-th
+    best, and a batch of queries is spread over threads running
+    numba-compiled code. Prediction cost still grows with the number of
     training reps; see ``LearnedClassifier`` for a constant-cost alternative.
 
     DTW is multivariate (dependent): the cost of matching two frames is the
@@ -56,6 +57,11 @@ class DTWKNeighborsClassifier(RepClassifier):
         ``novelty_threshold_`` is this margin times the 99th percentile of the
         training reps' leave-one-out novelty scores; larger flags fewer reps as
         unlike the training set.
+    calibrate : bool, default=False
+        Fit a temperature on out-of-fold probabilities of grouped folds of the
+        training reps (5 more fits), so that the stated probabilities match
+        how often the model is right; predictions do not change
+        (``temperature_``; ``docs/classifiers.md`` has the reliability curves).
 
     Attributes
     ----------
@@ -76,7 +82,9 @@ class DTWKNeighborsClassifier(RepClassifier):
         reps' own units.
     novelty_threshold_ : float
         Novelty scores above it mark a rep unlike the training reps.
-    train_set_ : formcheck.dtw.search.TrainingSet
+    temperature_ : float
+        Divisor of the log-probabilities (1 without ``calibrate``).
+    train_set_ : formcheck.dtw.TrainingSet
         The standardised training reps and the band ``window`` had in ``fit``
         (``train_set_.window``), which every search and ``alignment`` use.
     train_y_ : numpy.ndarray of int
@@ -104,10 +112,11 @@ class DTWKNeighborsClassifier(RepClassifier):
         "standardize": [BOOLEAN],
         "n_jobs": [interval(numbers.Integral, -1, -1), interval(numbers.Integral, 1)],
         "novelty_margin": [interval(numbers.Real, 0, closed="neither")],
+        "calibrate": [BOOLEAN],
     }
 
     def __init__(self, n_neighbors=1, window=0.1, weights="uniform", use_lower_bounds=True,
-                 standardize=True, n_jobs=-1, novelty_margin=2.0):
+                 standardize=True, n_jobs=-1, novelty_margin=2.0, calibrate=False):
         self.n_neighbors = n_neighbors
         self.window = window
         self.weights = weights
@@ -115,6 +124,7 @@ class DTWKNeighborsClassifier(RepClassifier):
         self.standardize = standardize
         self.n_jobs = n_jobs
         self.novelty_margin = novelty_margin
+        self.calibrate = calibrate
 
     def _fit(self, series, y_index):
         if self.n_neighbors > len(series):

@@ -28,13 +28,16 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .. import datasets
 from .._files import atomic_write, make_folder
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
+from ..datasets.synthetic import make_dataset
 from ..errors import DatasetError, InputError
 from .learning_curve import learning_curve
 from .plots import plot_latency, plot_learning_curve
 from .scaling import _crossing, _fits, format_slope, recommend
 from .timing import BATCH_SIZE, latency_curve
+from .validation import grouped_cross_validation
 
 __all__ = [
     "DEFAULT_SIZES", "QUICK_SIZES", "QUICK_SETTINGS", "PUBLISHED_ACCURACY", "BenchmarkReport",
@@ -172,9 +175,6 @@ def load_named_dataset(name, *, exercise=None, seed=0, root=None):
     >>> load_named_dataset("synthetic:push-up").class_counts()
     {'push-up/correct': 32, 'push-up/upper-body-first': 32}
     """
-    from .. import datasets
-    from ..datasets.synthetic import make_dataset
-
     kind, _, detail = name.partition(":")
     if kind == "pushfit" and not detail:
         return datasets.clips_to_reps(datasets.load_pushfit(root), "push-up")
@@ -189,16 +189,19 @@ def load_named_dataset(name, *, exercise=None, seed=0, root=None):
 
 # -- accuracy -------------------------------------------------------------------------------
 def accuracy_summary(result) -> dict:
-    """Accuracy, macro-F1, per-group accuracy, per-class scores and mean fit time of a result.
+    """Accuracy, macro-F1, per-group accuracy, Brier score, per-class scores and mean fit time.
 
-    ``group_accuracy`` (a video's reps vote with their mean probability) is
-    None when a group holds reps of several labels, as a synthetic subject does.
+    Both protocols: ``accuracy`` per rep, and ``group_accuracy`` per video
+    (its reps vote with their mean probability; the published protocol of
+    clip-level sets), None when a group holds reps of several labels, as a
+    synthetic subject does.
     """
     one_label = all(len(set(result.y_true[result.groups == g])) == 1
                     for g in np.unique(result.groups))
     return {"accuracy": result.accuracy, "macro_f1": result.macro_f1,
             "group_accuracy": result.group_accuracy() if one_label else None,
-            "per_class": result.per_class(), "fit_seconds": float(np.mean(result.fit_seconds))}
+            "brier": result.brier_score(), "per_class": result.per_class(),
+            "fit_seconds": float(np.mean(result.fit_seconds))}
 
 
 # -- the whole benchmark --------------------------------------------------------------------
@@ -219,7 +222,6 @@ class BenchmarkReport:
     learning_curve : list of dict
         Rows of :func:`learning_curve`.
     """
-
     dataset: dict
     settings: dict
     accuracy: dict
@@ -262,10 +264,10 @@ class BenchmarkReport:
     def _accuracy_md(self) -> str:
         lines = [f"## Accuracy ({self.settings['folds']}-fold cross-validation grouped by "
                  "video/subject)", "",
-                 "| classifier | accuracy | macro-F1 | per video | fit (s) |",
-                 "|---|---|---|---|---|"]
+                 "| classifier | rep accuracy | macro-F1 | clip accuracy | Brier | fit (s) |",
+                 "|---|---|---|---|---|---|"]
         lines += [f"| {name} | {a['accuracy']:.1%} | {a['macro_f1']:.3f} | "
-                  f"{_percent(a['group_accuracy'])} | {a['fit_seconds']:.2f} |"
+                  f"{_percent(a['group_accuracy'])} | {a['brier']:.3f} | {a['fit_seconds']:.2f} |"
                   for name, a in self.accuracy.items()]
         lines += ["", "| classifier | class | precision | recall | support |",
                   "|---|---|---|---|---|"]
@@ -359,7 +361,6 @@ def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES
 
 
 def _evaluate(estimator, dataset, folds, seed, progress):
-    from .validation import grouped_cross_validation
 
     return grouped_cross_validation(estimator, dataset, n_splits=folds, seed=seed,
                                     progress=progress)

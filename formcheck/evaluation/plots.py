@@ -9,11 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from .._files import atomic_write
 from .scaling import _fits, format_slope
 
-__all__ = ["plot_confusion", "plot_latency", "plot_learning_curve"]
+__all__ = ["plot_confusion", "plot_latency", "plot_learning_curve", "plot_reliability"]
 
 
 def plot_confusion(result, path) -> Path:
@@ -21,9 +24,6 @@ def plot_confusion(result, path) -> Path:
 
     Cells show counts; colour is the fraction of each true class (row).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     matrix = result.confusion()
     fractions = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     size = 2.2 + 1.1 * len(result.classes)
@@ -82,9 +82,31 @@ def plot_learning_curve(rows, path, *, title="") -> Path:
     return _save(figure, path, f"Accuracy against N: {title}")
 
 
+def plot_reliability(results, path, *, title="", n_bins=10) -> Path:
+    """Reliability curves: how often the predicted class is right against its stated probability.
+
+    Parameters
+    ----------
+    results : dict
+        Name -> :class:`~formcheck.evaluation.validation.EvaluationResult`
+        (out-of-sample probabilities); the legend gives each one's Brier score.
+    path : path
+        PNG file to write.
+    title : str
+    n_bins : int
+    """
+    figure, (ax,) = _figure(1)
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfectly calibrated")
+    for name, result in results.items():
+        confidence, accuracy, counts = result.reliability(n_bins)
+        ax.plot(confidence, accuracy, "o-", label=f"{name} (Brier {result.brier_score():.3f})")
+    ax.set(xlim=(0.4, 1.02), ylim=(0, 1.02), xlabel="stated probability of the predicted class",
+           ylabel="fraction right")
+    _style(ax, ms_axis=False)
+    return _save(figure, path, f"Reliability: {title}")
+
+
 def _figure(n_panels):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     figure = Figure(figsize=(4.6 * n_panels, 3.6))
     FigureCanvasAgg(figure)
@@ -92,7 +114,6 @@ def _figure(n_panels):
 
 
 def _style(ax, ms_axis):
-    from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.xaxis.set_major_formatter(plain)

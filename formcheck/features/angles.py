@@ -1,10 +1,20 @@
 """Joint-angle features: from a :class:`PoseSequence` to an :class:`AngleSeries`.
 
-Angles are measured in the image plane, after correcting for the pixel aspect
-ratio when the image size is known, so they do not change when the person moves
-in the frame or stands nearer the camera. Three channels are heights rather than
-angles (``nose_over_wrists``, ``nose_over_shoulders``, ``hips_over_ankles``): a
-vertical offset in torso lengths, positive when the first point is higher.
+Two geometries (:data:`GEOMETRIES`):
+
+- ``"3d"``, when the pose carries 3-D coordinates (``pose.world_landmarks``:
+  MediaPipe's metric world landmarks, or any 3-D skeleton): angles between
+  the body segments in space, so a knee bending towards the camera measures
+  what it bends. The axes are MediaPipe's: x to the image's right, y down,
+  z away from the camera, so "up" is the camera's up in both geometries.
+- ``"2d"``: angles in the image plane, after correcting for the pixel aspect
+  ratio when the image size is known.
+
+Either way they do not change when the person moves in the frame or stands
+nearer the camera. Three channels are heights rather than angles
+(``nose_over_wrists``, ``nose_over_shoulders``, ``hips_over_ankles``): a
+vertical offset in torso lengths (the median shoulder-to-hip distance of the
+recording, measured in the same geometry), positive when the first point is higher.
 """
 
 from __future__ import annotations
@@ -17,13 +27,17 @@ from scipy.signal import savgol_filter
 
 from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from ..pose import PoseSequence
-from .channels import CHANNELS, MIDPOINTS, available_channels, mirror_name
+from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
+                       needed_joints)
 from .exercises import get_exercise
 
-__all__ = ["AngleSeries", "joint_angles", "resample", "FEATURE_SETTINGS",
-           "check_feature_settings"]
+__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry",
+           "FEATURE_SETTINGS", "check_feature_settings"]
 
+#: Accepted values of ``joint_angles(geometry=...)``.
+GEOMETRIES = ("auto", "3d", "2d")
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
+_UP = np.array([0.0, -1.0, 0.0])  # image and MediaPipe world y grow downwards
 _MAX_TARGET_FPS = 1000.0
 
 
@@ -41,6 +55,11 @@ FEATURE_SETTINGS = {
                lambda v: v is None or (_number(v) and 0 <= v <= 60)),
     "target_fps": (f"None or a frame rate in (0, {_MAX_TARGET_FPS:g}]",
                    lambda v: v is None or (_number(v) and 0 < v <= _MAX_TARGET_FPS)),
+    "geometry": (f"one of {', '.join(GEOMETRIES)}",
+                 lambda v: isinstance(v, str) and v in GEOMETRIES),
+    "channels": ("None or a list of channel names",
+                 lambda v: v is None or (isinstance(v, (list, tuple))
+                                         and all(isinstance(c, str) and c in CHANNELS for c in v))),
 }
 
 
@@ -96,6 +115,8 @@ class AngleSeries:
     fps : float
     source : str, optional
         File the series came from, for messages.
+    geometry : {"3d", "2d"}, optional
+        How the angles were measured (see :func:`joint_angles`); None when unknown.
 
     Examples
     --------
@@ -105,11 +126,11 @@ class AngleSeries:
     ...                 ["left_knee", "right_knee"], fps=30)
     >>> np.asarray(s).shape, s.duration
     ((30, 2), 1.0)
-    >>> s.mirror()["left_knee"][0]
+    >>> float(s.mirror()["left_knee"][0])
     170.0
     """
 
-    def __init__(self, values, channels, fps, source=None):
+    def __init__(self, values, channels, fps, source=None, geometry=None):
         values = np.asarray(values, dtype=np.float64)
         if values.ndim != 2 or values.shape[1] != len(channels):
             raise ChannelMismatchError(
@@ -120,6 +141,7 @@ class AngleSeries:
         self.channels = tuple(channels)
         self.fps = float(fps)
         self.source = source
+        self.geometry = geometry
 
     def __array__(self, dtype=None, copy=None):
         return self.values if dtype is None else self.values.astype(dtype)
@@ -152,7 +174,8 @@ class AngleSeries:
                 f"no channel {channel!r}; channels are {', '.join(self.channels)}") from None
 
     def _with(self, values, channels=None, fps=None):
-        return AngleSeries(values, channels or self.channels, fps or self.fps, self.source)
+        return AngleSeries(values, channels or self.channels, fps or self.fps, self.source,
+                           self.geometry)
 
     def select(self, channels) -> "AngleSeries":
         """Keep only ``channels``, in that order."""
@@ -207,8 +230,22 @@ def resample(series: np.ndarray, length: int) -> np.ndarray:
     return series[left] * (1 - weight) + series[left + 1] * weight
 
 
-def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibility=0.1,
-                 max_missing=0.5, smooth=None, target_fps=None) -> AngleSeries:
+def pose_geometry(pose: PoseSequence) -> str:
+    """``"3d"`` when the pose carries 3-D coordinates (``world_landmarks``), else ``"2d"``.
+
+    Examples
+    --------
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> pose_geometry(make_set("squat", n_reps=1)), pose_geometry(make_set("squat", n_reps=1,
+    ...                                                                    world_landmarks=True))
+    ('2d', '3d')
+    """
+    return "2d" if pose.world_landmarks is None else "3d"
+
+
+def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="auto",
+                 min_visibility=0.1, max_missing=0.5, smooth=None,
+                 target_fps=None) -> AngleSeries:
     """Compute the joint-angle series of a pose sequence.
 
     Parameters
@@ -219,14 +256,24 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     channels : sequence of str, optional
         Channel names (see :data:`CHANNELS`). Default: the exercise's, or every
         channel the layout supports.
+    geometry : {"auto", "3d", "2d"}
+        ``"3d"`` measures in space from ``pose.world_landmarks``, ``"2d"`` in
+        the image plane; ``"auto"`` takes 3-D whenever the pose has it
+        (:func:`pose_geometry`). A model records the geometry it was trained
+        with, and :class:`~formcheck.FormChecker` computes the same.
     min_visibility : float
-        Landmarks with a lower visibility/confidence count as missing.
+        Landmarks with a lower visibility/confidence count as missing (and
+        those at 0 always do), unless a channel can be measured no other way.
     max_missing : float
-        Largest fraction of missing frames a channel may have. A left or right
-        channel over the limit takes the values of its twin on the other side
-        (the near side in a side view) when that one is within the limit.
-        Within the limit, gaps longer than 0.3 s are filled from the twin
-        frame by frame and shorter ones by linear interpolation.
+        Largest fraction of missing frames a channel may have. Within the
+        limit, gaps longer than 0.3 s are filled from the channel's twin on
+        the other side frame by frame and shorter ones by linear
+        interpolation. A left or right channel over the limit takes the values
+        of its twin (the side facing the camera in a side view) when that one
+        is within the limit, else both sides merged frame by frame; when even
+        that misses too much, the same again from the joints wherever they
+        were located, whatever their visibility (in a side view the far
+        limbs' positions are guesses, but better than no clip).
     smooth : float, optional
         Savitzky-Golay window in seconds; None for no smoothing.
     target_fps : float, optional
@@ -236,15 +283,21 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     -------
     AngleSeries
         Shape ``(T, C)``, degrees (heights in torso lengths), gaps filled by
-        linear interpolation. ``series.filled_from_mirror`` lists channels that
-        were copied from their other-side twin.
+        linear interpolation; ``series.geometry`` is ``"3d"`` or ``"2d"``.
+        ``series.filled_from_mirror`` lists channels that were copied from
+        their other-side twin.
 
     Raises
     ------
+    InputError
+        ``geometry`` is not one of :data:`GEOMETRIES`.
     LayoutError
         A requested channel needs joints the layout does not have.
     MissingDataError
-        A channel and its twin both miss more than ``max_missing`` of frames.
+        A channel cannot be measured from either side in more than
+        ``max_missing`` of frames (the message names the joint not located and
+        the share of frames), or ``geometry="3d"`` for a pose without 3-D
+        coordinates.
     TooFewFramesError
         Fewer than 2 frames.
 
@@ -260,18 +313,21 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     """
     if not isinstance(pose, PoseSequence):
         raise InputError(f"joint_angles needs a PoseSequence, got {type(pose).__name__}")
-    check_feature_settings({"min_visibility": min_visibility, "max_missing": max_missing,
-                            "smooth": smooth, "target_fps": target_fps})
+    check_feature_settings({"geometry": geometry, "min_visibility": min_visibility,
+                            "max_missing": max_missing, "smooth": smooth, "target_fps": target_fps})
     if pose.n_frames < 2:
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
+    geometry = _resolve_geometry(pose, geometry)
     names = _requested_channels(pose, exercise, channels)
-    points = _joint_points(pose, min_visibility)
-    torso = _torso_length(points, pose)
+    located = _joint_points(pose, 0.0, geometry)
+    points = _joint_points(pose, min_visibility, geometry)
+    torso = _torso_length(points)
     supported = available_channels(pose.layout)
     wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
-    raw = {name: _channel_values(name, points, torso) for name in wanted}
-    values, mirrored = _fill_missing(names, raw, max_missing, pose)
-    series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source)
+    visible = {name: _channel_values(name, points, torso) for name in wanted}
+    values, mirrored = _fill_missing(names, visible, located, torso, max_missing, pose)
+    series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source,
+                         geometry)
     if smooth:
         series = series.smooth(smooth)
     if target_fps:
@@ -286,7 +342,6 @@ def _where(pose) -> str:
 
 def _requested_channels(pose, exercise, channels) -> list:
     if channels is None and exercise is not None:
-
         channels = get_exercise(exercise).channels
     supported = available_channels(pose.layout)
     if channels is None:
@@ -301,14 +356,34 @@ def _requested_channels(pose, exercise, channels) -> list:
     return list(channels)
 
 
-def _joint_points(pose, min_visibility) -> dict:
-    """Canonical joint -> (T, 2) image-plane points in aspect-corrected units, NaN if missing."""
-    xy = pose.landmarks[..., :2].astype(np.float64)
-    low = pose.landmarks[..., 3] < min_visibility
-    xy[low] = np.nan
-    if pose.units == "normalized" and pose.image_size:
-        xy = xy * np.array(pose.image_size, dtype=np.float64)
-    points = {name: xy[:, i] for name, i in pose.skeleton.canonical.items()}
+def _resolve_geometry(pose, geometry) -> str:
+    """``"3d"`` or ``"2d"`` for ``pose``; ``geometry`` is one of :data:`GEOMETRIES`."""
+    if geometry == "auto":
+        return pose_geometry(pose)
+    if geometry == "3d" and pose.world_landmarks is None:
+        raise MissingDataError(
+            f"{_where(pose)}3-D joint angles need 3-D landmarks (world_landmarks), and this pose "
+            "has only image coordinates; a model trained on 3-D angles needs a video or a 3-D "
+            "keypoint file")
+    return geometry
+
+
+def _joint_points(pose, min_visibility, geometry) -> dict:
+    """Canonical joint -> (T, 3) points, NaN if missing.
+
+    3-D: the world landmarks. 2-D: image-plane points in aspect-corrected
+    units, with z = 0, so that one set of formulas serves both.
+    """
+    if geometry == "3d":
+        xyz = pose.world_landmarks.astype(np.float64)
+    else:
+        xy = pose.landmarks[..., :2].astype(np.float64)
+        if pose.units == "normalized" and pose.image_size:
+            xy = xy * np.array(pose.image_size, dtype=np.float64)
+        xyz = np.concatenate([xy, np.zeros(xy.shape[:-1] + (1,))], axis=-1)
+    visibility = pose.landmarks[..., 3]
+    xyz[(visibility < min_visibility) | (visibility <= 0)] = np.nan
+    points = {name: xyz[:, i] for name, i in pose.skeleton.canonical.items()}
     for mid, (a, b) in MIDPOINTS.items():
         if a in points and b in points:
             with warnings.catch_warnings():  # both sides missing: NaN, as intended
@@ -317,7 +392,7 @@ def _joint_points(pose, min_visibility) -> dict:
     return points
 
 
-def _torso_length(points, pose) -> float:
+def _torso_length(points) -> float:
     if "mid_shoulder" not in points or "mid_hip" not in points:
         return 1.0
     lengths = np.linalg.norm(points["mid_shoulder"] - points["mid_hip"], axis=1)
@@ -337,35 +412,75 @@ def _channel_values(name, points, torso) -> np.ndarray:
 
 
 def _angle_at(a, b, c) -> np.ndarray:
-    u, v = a - b, c - b
-    cross = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
-    dot = (u * v).sum(axis=1)
-    return np.degrees(np.abs(np.arctan2(cross, dot)))
+    return _angle_between(a - b, c - b)
 
 
 def _inclination(segment) -> np.ndarray:
-    # image y grows downwards, so "up" is (0, -1)
-    return np.degrees(np.abs(np.arctan2(segment[:, 0], -segment[:, 1])))
+    return _angle_between(segment, _UP)
 
 
-def _fill_missing(names, raw: dict, max_missing: float, pose):
-    missing = {name: float(np.isnan(v).mean()) for name, v in raw.items()}
+def _angle_between(u, v) -> np.ndarray:
+    """Angle in degrees between (T, 3) vectors: atan2(|u x v|, u . v), exact near 0 and 180."""
+    cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    return np.degrees(np.arctan2(cross, (u * v).sum(axis=-1)))
+
+
+def _fill_missing(names, visible: dict, located: dict, torso, max_missing, pose):
+    """Every channel of ``names`` without gaps, and those that took their twin's values.
+
+    The first of these within ``max_missing`` is kept: the channel itself
+    (long gaps filled from its twin), its twin (the side facing the camera),
+    the two sides merged frame by frame, and the same three again from the
+    joints wherever they were located at all, however low their visibility.
+    """
     values, mirrored = {}, []
     for name in names:
-        series = raw[name]
-        if missing[name] > max_missing:
-            twin = mirror_name(name)
-            if twin == name or missing.get(twin, 1.0) > max_missing:
-                raise MissingDataError(
-                    f"{_where(pose)}channel {name!r} is missing in {missing[name]:.0%} of "
-                    f"frames (limit {max_missing:.0%}); the joints are not visible enough")
-            series = raw[twin]
+        twin = mirror_name(name)
+        series, from_twin = _first_within_limit(name, twin, visible, max_missing, pose.fps)
+        if series is None:
+            lenient = {n: _channel_values(n, located, torso) for n in {name, twin} & set(visible)}
+            series, from_twin = _first_within_limit(name, twin, lenient, max_missing, pose.fps)
+        if series is None:
+            raise MissingDataError(_missing_message(name, located, max_missing, pose))
+        if from_twin:
             mirrored.append(name)
-        elif mirror_name(name) in raw:
-            series = _fill_long_gaps(series, raw[mirror_name(name)],
-                                     int(_LONG_GAP_SECONDS * pose.fps))
         values[name] = _interpolate_gaps(series)
     return values, mirrored
+
+
+def _first_within_limit(name, twin, raw, max_missing, fps):
+    """``(values, from_twin)`` of the first candidate missing at most ``max_missing``, else None."""
+    own = raw[name]
+    if _missing_share(own) <= max_missing:
+        if twin in raw:
+            own = _fill_long_gaps(own, raw[twin], int(_LONG_GAP_SECONDS * fps))
+        return own, False
+    if twin == name or twin not in raw:
+        return None, False
+    if _missing_share(raw[twin]) <= max_missing:
+        return raw[twin], True
+    merged = np.where(np.isnan(own), raw[twin], own)
+    return (merged, True) if _missing_share(merged) <= max_missing else (None, False)
+
+
+def _missing_share(values) -> float:
+    return float(np.isnan(values).mean())
+
+
+def _missing_message(channel, located, max_missing, pose) -> str:
+    """Which joint a channel lacks on both sides, and in what share of the frames."""
+    joints = sorted({j for joint in CHANNELS[channel][1] for j in needed_joints(joint)})
+    lacking = {}
+    for joint in joints:
+        twin = mirror_name(joint)
+        absent = np.isnan(located[joint][:, 0])
+        if twin in located:
+            absent &= np.isnan(located[twin][:, 0])
+        lacking[joint] = float(absent.mean())
+    joint = max(joints, key=lacking.get)
+    sides = joint if mirror_name(joint) == joint else f"{joint} and the {mirror_name(joint)}"
+    return (f"{_where(pose)}the {sides} cannot be seen in {lacking[joint]:.0%} of frames "
+            f"(limit {max_missing:.0%}), so {channel!r} cannot be measured from either side")
 
 
 def _fill_long_gaps(values, twin, min_length) -> np.ndarray:

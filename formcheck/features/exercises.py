@@ -14,7 +14,7 @@ The shape of one entry (the built-in squat, shortened)::
       "channels": ["left_knee", "right_knee", "left_hip", "right_hip", "hips_over_ankles"],
       "driving": {"channels": ["left_knee", "right_knee"], "phase": "min",
                   "fallback": {"channels": ["hips_over_ankles"], "min_prominence": 0.1}},
-      "min_prominence": 30.0, "min_duration": 0.6, "max_duration": 8.0,
+      "min_prominence": 30.0, "min_duration": 0.4, "max_duration": 8.0,
       "classes": {"squat/correct": "...", "squat/not-low": "..."},
       "correct": "squat/correct",
       "phases": ["on the way down", "at the bottom", "on the way up"]
@@ -68,7 +68,9 @@ class Exercise:
     fallback_min_prominence : float
         ``min_prominence`` of the fallback signal.
     min_duration, max_duration : float
-        Plausible rep duration in seconds.
+        Shortest and longest plausible rep in seconds: sanity bounds only,
+        since reps are judged against the set's own reps (see
+        :mod:`formcheck.reps`).
     classes : dict of str to str
         Class label -> what it means, for messages and feedback.
     correct : str

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from .._files import cache_dir
+from .._progress import manual_bar
 from ..errors import FormcheckError, InputError, NoPersonError, VideoError
 from .cache import _load_entry, _save_entry, pose_cache_key
-from .video import VideoReader, check_fps, check_max_side, prefetch
 from .mediapipe_backend import MODEL_COMPLEXITY, N_LANDMARKS, MediaPipePose
 from .recovery import recover_lost_frames
 from .sequence import PoseSequence
+from .video import VideoReader, check_fps, check_max_side, check_roi, prefetch
 
 __all__ = ["extract_pose"]
 
@@ -35,8 +36,9 @@ PREFETCH_FRAMES = 8
 TRACKING_CONFIDENCE = 0.3
 
 
-def extract_pose(path, *, fps=None, max_side=640, cache=True, min_detection_confidence=0.5,
-                 track_backwards=True, progress=False) -> PoseSequence:
+def extract_pose(path, *, fps=None, max_side=640, roi=None, cache=True,
+                 min_detection_confidence=0.5, track_backwards=True,
+                 progress=False) -> PoseSequence:
     """Run MediaPipe Pose over a video and return the landmarks of the person.
 
     Parameters
@@ -53,6 +55,10 @@ def extract_pose(path, *, fps=None, max_side=640, cache=True, min_detection_conf
         comparable across sizes; 640 is as accurate as full resolution
         (median difference 0.001-0.002 of the image size on 720p and 1080p
         clips) and keeps the decoded-frame queue small. None uses full frames.
+    roi : tuple of int (x, y, width, height), optional
+        Look for the person only in this region of the upright frame, in its
+        pixels: the one exercising, when others are in the picture. The
+        landmarks still come back in full-frame coordinates.
     cache : bool
         Read and write the on-disk cache (see :mod:`formcheck.pose.cache`).
     min_detection_confidence : float
@@ -106,24 +112,27 @@ def extract_pose(path, *, fps=None, max_side=640, cache=True, min_detection_conf
     PoseSequence(frames=75, joints=33, fps=30, layout='mediapipe33', image_size=(1280, 720), ...)
     >>> angles = formcheck.joint_angles(pose, exercise="squat")    # doctest: +SKIP
     """
-    settings = _settings(fps, max_side, min_detection_confidence, track_backwards)
+    settings = _settings(fps, max_side, min_detection_confidence, track_backwards, roi)
     _require_video_file(path)
     cache_root = cache_dir("poses") if cache else None
     return _extract(path, settings, cache_root, progress)
 
 
-def _settings(fps, max_side, min_detection_confidence, track_backwards) -> dict:
+def _settings(fps, max_side, min_detection_confidence, track_backwards, roi) -> dict:
     """Validated extraction settings; also the part of the cache key that depends on them."""
     if isinstance(min_detection_confidence, bool) or not isinstance(
             min_detection_confidence, (int, float, np.integer, np.floating)) \
             or not 0.0 <= min_detection_confidence <= 1.0:
         raise InputError(
             f"min_detection_confidence must be in [0, 1], got {min_detection_confidence!r}")
-    return {"fps": check_fps(fps), "max_side": check_max_side(max_side),
-            "min_detection_confidence": float(min_detection_confidence),
-            "min_tracking_confidence": TRACKING_CONFIDENCE, "model_complexity": MODEL_COMPLEXITY,
-            "static_image_mode": False, "smooth_landmarks": True,
-            "track_backwards": bool(track_backwards)}
+    settings = {"fps": check_fps(fps), "max_side": check_max_side(max_side),
+                "min_detection_confidence": float(min_detection_confidence),
+                "min_tracking_confidence": TRACKING_CONFIDENCE,
+                "model_complexity": MODEL_COMPLEXITY, "static_image_mode": False,
+                "smooth_landmarks": True, "track_backwards": bool(track_backwards)}
+    if roi is not None:         # only then: entries made without a roi keep their keys
+        settings["roi"] = list(check_roi(roi))
+    return settings
 
 
 def _require_video_file(path):
@@ -158,18 +167,37 @@ def _make_model(settings) -> MediaPipePose:
                          smooth_landmarks=settings["smooth_landmarks"])
 
 
+def _reader(path, settings) -> VideoReader:
+    return VideoReader(path, fps=settings["fps"], max_side=settings["max_side"],
+                       roi=settings.get("roi"))
+
+
 def _run_model(path, settings, progress) -> PoseSequence:
-    with VideoReader(path, fps=settings["fps"], max_side=settings["max_side"]) as reader:
+    with _reader(path, settings) as reader:
         with _make_model(settings) as model:
             landmarks, world = _infer_frames(model, reader, progress)
         info, out_fps = reader.info, reader.fps
     if np.isnan(landmarks[..., 0]).all():
-        raise NoPersonError(f"{path}: no person found in any of its {len(landmarks)} frames")
+        where = f" inside the roi {tuple(settings['roi'])}" if "roi" in settings else ""
+        raise NoPersonError(f"{path}: no person found{where} in any of its {len(landmarks)} "
+                            "frames")
     if settings["track_backwards"]:
         landmarks, world = _recover(path, settings, landmarks, world, out_fps)
+    if "roi" in settings:
+        landmarks = _to_full_frame(landmarks, settings["roi"], info.size)
     return PoseSequence.from_array(landmarks, fps=out_fps, layout="mediapipe33", columns="xyzv",
                                    image_size=info.size, units="normalized", source=str(path),
                                    world_landmarks=world)
+
+
+def _to_full_frame(landmarks, roi, size):
+    """Landmarks normalised to the roi, normalised to the whole frame instead."""
+    x, y, width, height = roi
+    full = landmarks.copy()
+    full[..., 0] = (x + landmarks[..., 0] * width) / size[0]
+    full[..., 1] = (y + landmarks[..., 1] * height) / size[1]
+    full[..., 2] = landmarks[..., 2] * width / size[0]   # z is on the scale of x
+    return full
 
 
 def _recover(path, settings, landmarks, world, fps):
@@ -182,8 +210,7 @@ def _recover(path, settings, landmarks, world, fps):
     try:
         with contextlib.ExitStack() as readers:
             def open_frames():
-                reader = readers.enter_context(
-                    VideoReader(path, fps=settings["fps"], max_side=settings["max_side"]))
+                reader = readers.enter_context(_reader(path, settings))
                 return ((frame.index, frame.image) for frame in reader)
 
             filled, filled_world, recovered = recover_lost_frames(
@@ -199,13 +226,11 @@ def _recover(path, settings, landmarks, world, fps):
 
 def _infer_frames(model, reader, progress):
     """Landmarks ``(T, 33, 4)`` and world landmarks ``(T, 33, 3)`` of every frame, NaN if none."""
-    from tqdm.auto import tqdm
-
     missing = (np.full((N_LANDMARKS, 4), np.nan, np.float32),
                np.full((N_LANDMARKS, 3), np.nan, np.float32))
     rows, worlds, previous_index, result = [], [], None, missing
-    bar = tqdm(total=reader.expected_frames or None, unit="frame", disable=not progress,
-               desc=Path(reader.path).name, leave=False)
+    bar = manual_bar(progress, total=reader.expected_frames or None, unit="frame",
+                       desc=Path(reader.path).name, leave=False)
     with bar, contextlib.closing(prefetch(iter(reader), PREFETCH_FRAMES)) as frames:
         for frame in frames:
             if frame.index != previous_index:   # a repeated frame (resampling up) reuses its result

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._files import atomic_write
 from ..errors import InputError, LayoutError, MissingDataError, PoseShapeError, TooFewFramesError
 from .skeleton import Layout, get_layout
 
@@ -42,9 +43,11 @@ class PoseSequence:
     source : str, optional
         Where the landmarks came from (a file name), for messages.
     world_landmarks : numpy.ndarray, shape (T, J, 3), optional
-        Metric 3-D landmarks when the estimator provides them.
+        Metric 3-D landmarks when the estimator provides them (MediaPipe's
+        axes: x to the image's right, y down, z away from the camera; origin
+        between the hips), or those of any 3-D skeleton source. Joint angles
+        are measured in 3-D when present (see :func:`formcheck.joint_angles`).
     """
-
     landmarks: np.ndarray
     fps: float
     layout: str
@@ -78,6 +81,7 @@ class PoseSequence:
         source : str, optional
             File name for error messages.
         world_landmarks : array_like, shape (T, J, 3), optional
+            Metric 3-D landmarks, as the class attribute.
 
         Returns
         -------
@@ -145,9 +149,7 @@ class PoseSequence:
         if units not in ("normalized", "pixels"):
             raise InputError(f"units{where} must be 'normalized' or 'pixels', got {units!r}")
         if world_landmarks is not None:
-            world_landmarks = np.asarray(world_landmarks, dtype=np.float32)
-            if world_landmarks.shape != landmarks.shape[:2] + (3,):
-                raise PoseShapeError(f"world landmarks{where} must have shape (T, J, 3)")
+            world_landmarks = _world_landmarks(world_landmarks, landmarks.shape[:2], where)
         if image_size is not None:
             image_size = _image_size(image_size, where)
         return cls(landmarks, float(fps), layout_obj.name, image_size, units, source,
@@ -205,14 +207,15 @@ class PoseSequence:
         """Write the landmarks to an ``.npz`` that :func:`formcheck.load_keypoints` reads.
 
         The archive holds ``landmarks`` (T, J, 4), ``fps``, ``layout``,
-        ``units`` and, when known, ``image_size``; no pickles. Written atomically.
+        ``units`` and, when known, ``image_size`` and ``world_landmarks``
+        (T, J, 3); no pickles. Written atomically.
         """
-        from .._files import atomic_write
-
         arrays = {"landmarks": self.landmarks, "fps": np.float64(self.fps),
                   "layout": np.str_(self.layout), "units": np.str_(self.units)}
         if self.image_size:
             arrays["image_size"] = np.array(self.image_size, dtype=np.int64)
+        if self.world_landmarks is not None:
+            arrays["world_landmarks"] = self.world_landmarks
         with atomic_write(path, "wb") as handle:
             np.savez_compressed(handle, **arrays)
         return path
@@ -225,6 +228,20 @@ class PoseSequence:
         src = f", source={self.source!r}" if self.source else ""
         return (f"PoseSequence(frames={self.n_frames}, joints={self.landmarks.shape[1]}, "
                 f"fps={self.fps:g}, layout={self.layout!r}{size}{src})")
+
+
+def _world_landmarks(array, frames_joints, where) -> np.ndarray:
+    """``array`` as float32 ``(T, J, 3)`` world landmarks, checked like the keypoints."""
+    data = np.asarray(array)
+    if data.dtype.kind not in "biuf":
+        raise PoseShapeError(f"world landmarks{where} are not a numeric array: dtype {data.dtype}")
+    if data.shape != frames_joints + (3,):
+        raise PoseShapeError(f"world landmarks{where} must have shape {frames_joints + (3,)} "
+                             f"(frames, joints, 3); got {data.shape}")
+    data = data.astype(np.float32)
+    if np.isinf(data).any():
+        raise MissingDataError(f"world landmarks{where} contain infinite values")
+    return data
 
 
 def _is_real(value) -> bool:

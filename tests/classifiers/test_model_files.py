@@ -24,6 +24,7 @@ from bad_files import (child_env, model_header, nested_json, npy_bytes,
                        patch_central_directory, pickled_npy, write_zip)
 from formcheck import AngleSeries, DTWKNeighborsClassifier, LearnedClassifier, load_model
 from formcheck._archive import MAX_MEMBERS, read_archive, write_archive
+from formcheck.classifiers.base import MODEL_FORMAT
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ModelFileError
 
@@ -94,6 +95,19 @@ def test_the_real_files_load_and_predict(saved, tmp_path):
     for kind, data in saved.items():
         (tmp_path / f"{kind}.fcm").write_bytes(data)
         assert loads_and_predicts_or_refuses(tmp_path / f"{kind}.fcm"), kind
+
+
+def test_every_recorded_feature_setting_and_the_temperature_load_back(tmp_path):
+    X, y = reps(3)
+    settings = {"geometry": "3d", "min_visibility": 0.3, "max_missing": 0.4, "smooth": 0.2,
+                "target_fps": 15, "channels": CHANNELS}
+    dataset = RepDataset(X, y, [str(i % 4) for i in range(len(X))],
+                         {"exercise": "squat", "feature_settings": settings})
+    model = DTWKNeighborsClassifier(n_neighbors=3, calibrate=True).fit(dataset)
+    loaded = load_model(model.save(tmp_path / "calibrated.fcm"))
+    assert loaded.feature_settings_ == settings
+    assert loaded.temperature_ == model.temperature_ != 1.0
+    assert loaded.predict(X[:4]).tolist() == model.predict(X[:4]).tolist()
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -204,9 +218,9 @@ def test_mutated_contents_load_and_predict_or_are_refused(saved, data):
 def rewrite(saved, kind, path, change):
     """Save ``saved[kind]`` to ``path`` after ``change(meta, arrays)``."""
     path.write_bytes(saved[kind])
-    meta, arrays = read_archive(path, "model", 2)
+    meta, arrays = read_archive(path, "model", MODEL_FORMAT)
     change(meta, arrays)
-    write_archive(path, "model", 2, meta, arrays)
+    write_archive(path, "model", MODEL_FORMAT, meta, arrays)
     return path
 
 
@@ -228,6 +242,16 @@ def rewrite(saved, kind, path, change):
     ("mlp", lambda m, a: m.update(feature_settings={"evil": 1}), "unknown feature setting"),
     ("mlp", lambda m, a: m.update(feature_settings={"target_fps": 1e12}), "target_fps"),
     ("mlp", lambda m, a: m.update(feature_settings=[1]), "must be a dict"),
+    ("mlp", lambda m, a: m.update(feature_settings={"geometry": "4d"}), "geometry must be one of"),
+    ("mlp", lambda m, a: m.update(feature_settings={"geometry": ["3d"]}), "geometry"),
+    ("mlp", lambda m, a: m.update(feature_settings={"channels": ["left_knee", "evil"]}),
+     "channels must be None or a list of channel names"),
+    ("mlp", lambda m, a: m.update(feature_settings={"min_visibility": 2}), "min_visibility"),
+    ("mlp", lambda m, a: m.update(feature_settings={"max_missing": "all"}), "max_missing"),
+    ("knn", lambda m, a: a.update(temperature=np.array(-1.0)), "temperature.*<= 0"),
+    ("knn", lambda m, a: a.update(temperature=np.array(np.nan)), "temperature.*NaN"),
+    ("mlp", lambda m, a: a.update(temperature=np.ones(2)), "temperature.*shape"),
+    ("mlp", lambda m, a: a.pop("temperature"), "no array 'temperature'"),
     ("mlp", lambda m, a: m.update(classes=["a"]), "classes"),
     ("mlp", lambda m, a: m.update(classes=["a", "b", 3]), "classes"),
     ("mlp", lambda m, a: m.update(channels=["a", "a", "b"]), "channels"),
@@ -314,6 +338,8 @@ def test_too_many_members_duplicates_encryption_and_other_methods_are_refused(tm
     (lambda m, a: m.update(fps=["30"] * len(m["fps"])), "fps"),
     (lambda m, a: m.update(channels="abc"), "channels"),
     (lambda m, a: m.update(metadata=[]), "metadata"),
+    (lambda m, a: m["metadata"].update(feature_settings={"evil": 1}), "unknown feature setting"),
+    (lambda m, a: m["metadata"].update(feature_settings={"geometry": 3}), "geometry"),
 ])
 def test_inconsistent_rep_dataset_files_are_refused(tmp_path, change, message):
     X, y = reps(2)

@@ -175,7 +175,8 @@ def npz_files(draw):
     buffer = io.BytesIO()
     members = {}
     for name in draw(st.lists(st.sampled_from(["landmarks", "clip", "fps", "image_size",
-                                               "layout", "units", "arr_0"]),
+                                               "layout", "units", "world_landmarks",
+                                               "arr_0"]),
                               max_size=4, unique=True)):
         dtype = draw(st.sampled_from(DTYPES))
         members[name] = arrays_of(dtype, draw(SHAPES))
@@ -229,6 +230,21 @@ def test_bad_numpy_files_are_clear_errors(tmp_path):
         with pytest.raises(InputError, match=message) as caught:
             load_keypoints(tmp_path / name)
         assert name in str(caught.value)
+
+
+@pytest.mark.parametrize("world,message", [
+    (np.full((4, 17, 3), "abc"), "world landmarks .* not a numeric array"),
+    (np.ones((4, 17, 2)), r"world landmarks .* must have shape \(4, 17, 3\)"),
+    (np.ones((3, 17, 3)), r"world landmarks .* got \(3, 17, 3\)"),
+    (np.full((4, 17, 3), np.inf), "world landmarks .* infinite"),
+    (np.full((4, 17, 3), 1 + 2j), "dtype complex128"),
+])
+def test_bad_world_landmarks_are_clear_errors(tmp_path, world, message):
+    np.savez(tmp_path / "world.npz", landmarks=np.ones((4, 17, 3)), fps=np.array(30.0),
+             world_landmarks=world)
+    with pytest.raises(InputError, match=message) as caught:
+        load_keypoints(tmp_path / "world.npz")
+    assert "world.npz" in str(caught.value)
 
 
 @pytest.mark.parametrize("options,message", [

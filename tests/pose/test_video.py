@@ -8,6 +8,7 @@ reason when the folder is absent.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import struct
@@ -245,10 +246,19 @@ def fake_model(monkeypatch, tmp_path):
     return FakeModel
 
 
-def test_extract_pose_returns_a_mediapipe_sequence_with_nan_rows(fake_model, make_video, capsys):
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so that progress bars are drawn on it."""
+
+    def isatty(self):
+        return True
+
+
+def test_extract_pose_returns_a_mediapipe_sequence_with_nan_rows(fake_model, make_video,
+                                                                 monkeypatch):
     video = make_video(n_frames=20, fps=10, size=(64, 48))
+    monkeypatch.setattr(sys, "stderr", Terminal())
     pose = extract_pose(video, cache=False, progress=True)
-    assert "clip.mp4" in capsys.readouterr().err                # the tqdm bar
+    assert "clip.mp4" in sys.stderr.getvalue()                  # the tqdm bar
     assert isinstance(pose, PoseSequence)
     assert (pose.layout, pose.units, pose.fps, pose.image_size) == ("mediapipe33", "normalized",
                                                                      10.0, (64, 48))
@@ -421,6 +431,34 @@ def test_cache_key_depends_on_settings_and_content(fake_model, make_video, tmp_p
     other = make_video("other.mp4", n_frames=21)
     extract_pose(other)
     assert len(list((tmp_path / "cache" / "poses").glob("*.npz"))) == 5   # five inferences
+
+
+def test_a_roi_is_cut_before_downscaling_and_landmarks_come_back_in_the_full_frame(
+        fake_model, make_video, tmp_path):
+    video = make_video(n_frames=30, size=(96, 72))
+    full = extract_pose(video, track_backwards=False)
+    cropped = extract_pose(video, roi=(32, 8, 64, 48), max_side=32, track_backwards=False)
+    assert {fake_model.instances[-1].shapes[0]} == {(24, 32, 3)}      # 64x48 crop, shrunk
+    assert cropped.image_size == (96, 72) and cropped.n_frames == full.n_frames
+    both = np.isfinite(full.landmarks[:, 0, 0]) & np.isfinite(cropped.landmarks[:, 0, 0])
+    assert both.sum() >= 5
+    # the fake puts the person on the bar: the same place in the frame, seen whole or cropped
+    np.testing.assert_allclose(cropped.landmarks[both, 0, 0], full.landmarks[both, 0, 0],
+                               atol=2 / 96)
+    np.testing.assert_allclose(cropped.landmarks[both, :, 1], 8 / 72 + full.landmarks[both, :, 1]
+                               * 48 / 72, atol=1e-5)
+    assert len(list((tmp_path / "cache" / "poses").glob("*.npz"))) == 2   # roi in the key
+    extract_pose(video, roi=(32, 8, 64, 48), max_side=32, track_backwards=False)
+    assert len(fake_model.instances) == 2                                  # a cache hit
+
+
+@pytest.mark.parametrize("roi,message", [((0, 0, 100, 72), "reaches outside the 96x72 frame"),
+                                         ((0, 0, 8, 40), "sides >= 16"),
+                                         ((0, 0, 40), "roi must be"), ("0,0,40,40", "roi must be"),
+                                         ((-1, 0, 40, 40), "corner >= 0")])
+def test_bad_rois_are_refused(fake_model, make_video, roi, message):
+    with pytest.raises(InputError, match=message):
+        extract_pose(make_video(size=(96, 72)), roi=roi)
 
 
 def test_cache_entries_hold_no_pickles(fake_model, synthetic_video, tmp_path):

@@ -13,7 +13,8 @@ of the 3-D body, a 2-D side view measures within a few degrees of them:
 
 * ``squat/correct`` (knee angle at the bottom 56-86 degrees) and
   ``squat/not-low`` (bottom knee angle 102 degrees at severity 0 to 135 at 1);
-  filmed from the side, front or back. Forward kinematics from the ankles on
+  filmed from the side, front, back or half-way between front and side
+  (``diagonal-left``, ``diagonal-right``). Forward kinematics from the ankles on
   the floor (shin incline, knee, thigh), with the trunk leaning forward as
   much as keeps the centre of mass over the feet; arms reach forward, cross on
   the chest or rest on the hips.
@@ -31,6 +32,13 @@ of the 3-D body, a 2-D side view measures within a few degrees of them:
 
 Sets made with the same seed differ only in the fault: subject, timing, camera
 and noise are drawn identically whatever the label and severity.
+
+With ``world_landmarks=True`` a set also carries what MediaPipe calls world
+landmarks: the body's 3-D joints in metres, in the camera's axes (x to the
+image's right, y down, z away from the camera) with the origin between the
+hips, jittered like the image landmarks (up to 2.5 times as much on the far
+side, three times as much in depth, the coordinate a single camera knows
+least). Joint angles are then measured in 3-D (see :func:`formcheck.joint_angles`).
 
 Each subject (:class:`Subject`) has its own body and habits (tempo, depth,
 stance, grip, arm position...), so several sets can share one subject and a

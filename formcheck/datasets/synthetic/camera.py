@@ -9,22 +9,25 @@ from ...errors import InputError
 from .body import _FACE_IDX, _J, _N, _NAMES
 
 #: Exercise -> camera views it can be filmed from. ``side-left`` means the
-#: subject faces the left edge of the image (their left side is nearer).
+#: subject faces the left edge of the image (their left side is nearer);
+#: ``diagonal-left`` is half-way (45 degrees) between ``front`` and ``side-left``.
 VIEWS = {
-    "squat": ("side-left", "side-right", "front", "back"),
+    "squat": ("side-left", "side-right", "front", "back", "diagonal-left", "diagonal-right"),
     "pull-up": ("front", "back"),
     "push-up": ("side-left", "side-right"),
 }
 
-#: Views drawn when ``view`` is None. Front and back squats are opt-in (``view="front"``,
-#: ``"back"`` or ``"any"``): from the front the 2-D knee angle hardly shows squat depth.
+#: Views drawn when ``view`` is None. Front, back and diagonal squats are opt-in
+#: (``view="front"``, ``"back"``, ``"diagonal"`` or ``"any"``): from the front the 2-D knee
+#: angle hardly shows squat depth (the 3-D one does: ``world_landmarks=True``).
 DEFAULT_VIEWS = {
     "squat": ("side-left", "side-right"),
     "pull-up": ("front", "back"),
     "push-up": ("side-left", "side-right"),
 }
 
-_VIEW_YAW = {"front": 0.0, "side-right": 90.0, "back": 180.0, "side-left": -90.0}
+_VIEW_YAW = {"front": 0.0, "side-right": 90.0, "back": 180.0, "side-left": -90.0,
+             "diagonal-left": -45.0, "diagonal-right": 45.0}
 _IMAGE_SIZES = {
     "squat": ((1280, 720), (720, 1280), (1920, 1080)),
     "pull-up": ((720, 1280), (1280, 720), (1080, 1920)),
@@ -43,6 +46,8 @@ def _choose_view(exercise, view, rng):
     choices = {None: DEFAULT_VIEWS[exercise], "any": VIEWS[exercise]}
     if "side-left" in VIEWS[exercise]:
         choices["side"] = ("side-left", "side-right")
+    if "diagonal-left" in VIEWS[exercise]:
+        choices["diagonal"] = ("diagonal-left", "diagonal-right")
     if view in choices:
         view = str(choices[view][int(rng.integers(len(choices[view])))])
     else:
@@ -63,7 +68,11 @@ def _choose_image_size(exercise, image_size, rng):
 
 
 def _film(world, view, rng, exercise, image_size, subject):
-    """Project world points (metres) through a pinhole camera into pixels; return depth too."""
+    """Project world points (metres) through a pinhole camera into pixels; return depth too.
+
+    Also returns the camera's axes, rows x (image right), y (image down) and
+    z (away from the camera), for :func:`_world_landmarks`.
+    """
     yaw = np.radians(_VIEW_YAW[view] + rng.uniform(-12, 12))
     pitch = np.radians(rng.uniform(*_PITCH[exercise]))
     roll = np.radians(rng.normal(0, 1.2))
@@ -92,16 +101,40 @@ def _film(world, view, rng, exercise, image_size, subject):
     hips = depth[:, [_J["left_hip"], _J["right_hip"]]].mean(1, keepdims=True)
     z = (depth - hips) * scale * k / width
     far_left = float(np.dot([1.0, 0.0, 0.0], look))  # > 0: the subject's left side is far
-    return px, py, z, scale * subject.height, far_left
+    axes = np.stack([right * cr - up * sr, -(right * sr + up * cr), look])
+    return px, py, z, scale * subject.height, far_left, axes
+
+
+def _far_weights(far_left):
+    """Per joint, how much it is on the far side of the view (0 near, 1 straight behind)."""
+    far = np.zeros(_N)
+    far[_LEFT] = max(far_left, 0.0) ** 2
+    far[_RIGHT] = max(-far_left, 0.0) ** 2
+    return far
+
+
+def _world_landmarks(world, axes, far_left, missing, rng, noise, subject):
+    """MediaPipe-like world landmarks (T, 33, 3): metres in the camera's axes, hips at 0.
+
+    Jitter (white plus slowly wandering) of ``noise`` statures, 2.5 times more
+    for far joints and 3 times more in depth; frames in ``missing`` are NaN.
+    """
+    hips = world[:, [_J["left_hip"], _J["right_hip"]]].mean(1, keepdims=True)
+    out = (world - hips) @ axes.T
+    if noise > 0:
+        sigma = noise * subject.height * (1 + 1.5 * _far_weights(far_left))[:, None] \
+            * np.array([1.0, 1.0, 3.0])
+        slow = lfilter([np.sqrt(1 - 0.85 ** 2)], [1, -0.85], rng.normal(0, 1, out.shape), axis=0)
+        out = out + sigma * (0.75 * rng.normal(0, 1, out.shape) + 0.65 * slow)
+    out[missing] = np.nan
+    return out
 
 
 def _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_size, view):
     """Add MediaPipe-like jitter, visibility and dropped frames; return (T, 33, 4) normalised."""
     n = px.shape[0]
     width, height = image_size
-    far = np.zeros(_N)
-    far[_LEFT] = max(far_left, 0.0) ** 2
-    far[_RIGHT] = max(-far_left, 0.0) ** 2
+    far = _far_weights(far_left)
     # visibility: near joints high, far joints of a side view low and flickering
     near_vis = 1.0 - 0.08 * (1.0 - rng.random((n, _N)) ** 0.25)  # 1 - 0.08 * Beta(1, 4)
     near_vis[:, _EXTREMITIES] -= 0.1 * (1.0 - rng.random((n, len(_EXTREMITIES))) ** (1 / 3))

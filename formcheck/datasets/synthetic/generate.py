@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._version import __version__
+from ..._progress import progress as progress_bar
 from ...errors import ExerciseError, InputError
 from ...features.exercises import get_exercise
 from ...pose import PoseSequence
+from ...reps import cut_recording
+from ..rep_dataset import Recording, RepDataset
 from .body import _MODELS, SYNTHETIC_LABELS, _rep_params, _sway
-from .camera import _choose_image_size, _choose_view, _film, _observe
+from .camera import _choose_image_size, _choose_view, _film, _observe, _world_landmarks
 from .subject import Subject, _rng
 
 # --- argument checks ---------------------------------------------------------------------------
@@ -101,7 +105,7 @@ def _timeline(n_reps, subject, rng, fps, idle):
 
 
 def _generate(exercise, label, n_reps, rng, *, fps, severity, view, noise, drop_rate, idle,
-              subject, image_size):
+              subject, image_size, world_landmarks=False):
     if subject is None:
         subject = Subject.random(rng)
     view = _choose_view(exercise, view, rng)
@@ -110,16 +114,21 @@ def _generate(exercise, label, n_reps, rng, *, fps, severity, view, noise, drop_
     u, rep_id, second, bounds = _timeline(n_reps, subject, rng, fps, idle)
     world, pivot, moving = _MODELS[exercise](subject, u, rep_id, second, params, rng)
     world = _sway(world, pivot, moving, subject, rng, fps, exercise, u)
-    px, py, z, body_px, far_left = _film(world, view, rng, exercise, image_size, subject)
+    px, py, z, body_px, far_left, axes = _film(world, view, rng, exercise, image_size, subject)
     landmarks = _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_size,
                          view)
+    world_view = None
+    if world_landmarks:         # drawn last, so the image landmarks are the same either way
+        world_view = _world_landmarks(world, axes, far_left, np.isnan(landmarks[..., 0]), rng,
+                                      noise, subject)
     return landmarks, bounds, {"subject": subject, "view": view, "severity": sev,
-                               "image_size": tuple(image_size), "params": params}
+                               "image_size": tuple(image_size), "params": params,
+                               "world_landmarks": world_view}
 
 
 def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severity=None,
              view=None, noise=0.006, drop_rate=0.02, idle=1.0, subject=None, image_size=None,
-             return_bounds=False):
+             world_landmarks=False, return_bounds=False):
     """A continuous synthetic set of ``n_reps`` reps as a MediaPipe-layout pose sequence.
 
     Parameters
@@ -141,10 +150,12 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
         draws a level for the set from (0, 1) and varies it from rep to rep
         (standard deviation 0.08), as a person repeats their own fault.
         Ignored for the correct class.
-    view : {"side", "side-left", "side-right", "front", "back", "any"}, optional
-        Camera view (see :data:`VIEWS`). ``"side"`` and ``"any"`` pick one at
-        random; the default picks from :data:`DEFAULT_VIEWS` (squats: side
-        only, since from the front the 2-D knee angle hardly shows depth).
+    view : {"side", "side-left", "side-right", "front", "back", "diagonal", "diagonal-left", \
+"diagonal-right", "any"}, optional
+        Camera view (see :data:`VIEWS`). ``"side"``, ``"diagonal"`` and
+        ``"any"`` pick one at random; the default picks from
+        :data:`DEFAULT_VIEWS` (squats: side only, since from the front the
+        2-D knee angle hardly shows depth).
     noise : float
         Standard deviation of the landmark jitter as a fraction of the
         subject's height in the image (far-side joints get 3 times more);
@@ -159,6 +170,10 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
         The person; default a random one drawn from ``seed``.
     image_size : tuple (width, height), optional
         Default: a common video size for the exercise, drawn from ``seed``.
+    world_landmarks : bool
+        Also give the 3-D world landmarks MediaPipe gives for a video (see
+        the module docstring), so that joint angles are measured in 3-D. The
+        image landmarks are the same either way.
     return_bounds : bool
         Also return the true ``(start, end)`` frames of every rep (end exclusive).
 
@@ -188,12 +203,13 @@ def make_set(exercise="squat", label=None, n_reps=5, seed=0, *, fps=30.0, severi
     """
     pose, bounds, _ = _make_set(exercise, label, n_reps, seed, fps=fps, severity=severity,
                                 view=view, noise=noise, drop_rate=drop_rate, idle=idle,
-                                subject=subject, image_size=image_size)
+                                subject=subject, image_size=image_size,
+                                world_landmarks=world_landmarks)
     return (pose, bounds) if return_bounds else pose
 
 
 def _make_set(exercise, label, n_reps, seed, *, fps, severity, view, noise, drop_rate, idle,
-              subject, image_size):
+              subject, image_size, world_landmarks=False):
     """:func:`make_set` that also returns the set's details (subject, view, severities)."""
     exercise, label = _check_exercise_label(exercise, label)
     _check_number("n_reps", n_reps, 1, 10_000, integer=True)
@@ -209,24 +225,25 @@ def _make_set(exercise, label, n_reps, seed, *, fps, severity, view, noise, drop
     landmarks, bounds, info = _generate(
         exercise, label, int(n_reps), _rng(seed), fps=float(fps), severity=severity, view=view,
         noise=float(noise), drop_rate=float(drop_rate), idle=float(idle), subject=subject,
-        image_size=image_size)
+        image_size=image_size, world_landmarks=bool(world_landmarks))
     seed_txt = "" if isinstance(seed, np.random.Generator) else f" seed={seed}"
     pose = PoseSequence.from_array(landmarks, fps=fps, layout="mediapipe33", columns="xyzv",
                                    image_size=info["image_size"], units="normalized",
-                                   source=f"synthetic {label}{seed_txt}")
+                                   source=f"synthetic {label}{seed_txt}",
+                                   world_landmarks=info["world_landmarks"])
     return pose, bounds, info
 
 
 def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *, severity=None,
-                 view=None, progress=False):
+                 view=None, world_landmarks=False, progress=False):
     """A labelled :class:`~formcheck.datasets.rep_dataset.RepDataset` of synthetic reps.
 
     For every subject and every class the body model performs (see
     :data:`SYNTHETIC_LABELS`) one set of ``reps_per_class`` reps is made with
-    :func:`make_set`, turned into joint angles with
-    :func:`~formcheck.joint_angles` and cut with
-    :func:`~formcheck.segment_reps`; every rep found becomes one item, labelled
-    with its set's class and grouped by subject.
+    :func:`make_set` and cut into reps with :func:`~formcheck.reps.cut_recording`
+    (default feature settings); every rep found becomes one item of
+    :meth:`RepDataset.from_recordings <formcheck.datasets.rep_dataset.RepDataset.from_recordings>`,
+    labelled with its set's class and grouped by subject.
 
     Parameters
     ----------
@@ -242,7 +259,11 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
         Passed to :func:`make_set`, which draws one per set. Front and back
         squats (``"any"``) are opt-in: from the front the 2-D knee angle that
         drives squat segmentation hardly changes in a shallow squat, so those
-        reps are lost and the classes become skewed by view.
+        reps are lost and the classes become skewed by view, unless the
+        angles are measured in 3-D (``world_landmarks=True``).
+    world_landmarks : bool
+        Passed to :func:`make_set`: the poses carry 3-D world landmarks, as
+        videos do, and the reps' angles are measured in 3-D.
     progress : bool
         Show a progress bar (tqdm).
 
@@ -250,8 +271,9 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     -------
     RepDataset
         ``groups`` are subject ids (``"s00"``, ``"s01"`` ...); ``sources``
-        name the set and frame range; ``metadata`` records the generator
-        settings and, per rep, the view and severity (NaN for correct reps).
+        name the set and frame range; ``metadata`` records the exercise, the
+        feature settings (none), the generator settings and, per rep, the view
+        and severity (NaN for correct reps).
 
     Examples
     --------
@@ -259,25 +281,16 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     >>> ds = make_dataset("push-up", n_subjects=2, reps_per_class=3, seed=0)
     >>> sorted(ds.class_counts().items())
     [('push-up/correct', 6), ('push-up/upper-body-first', 6)]
-    >>> sorted(set(ds.groups))
+    >>> sorted(set(ds.groups.tolist()))
     ['s00', 's01']
     """
-    from ..._version import __version__
-    from ..rep_dataset import RepDataset
-    from ...features.angles import joint_angles
-    from ...reps import segment_reps
-
     exercise, _ = _check_exercise_label(exercise, None)
     _check_number("n_subjects", n_subjects, 1, 100_000, integer=True)
     _check_number("reps_per_class", reps_per_class, 1, 10_000, integer=True)
     severity = _check_severity(severity)
     labels_todo = SYNTHETIC_LABELS[exercise]
-    jobs = range(n_subjects)
-    if progress:
-        from tqdm.auto import tqdm
-
-        jobs = tqdm(jobs, desc=f"synthetic {exercise}", unit="subject")
-    reps, labels, groups, sources = [], [], [], []
+    jobs = progress_bar(range(n_subjects), progress, desc=f"synthetic {exercise}", unit="subject")
+    recordings = []
     per_rep = {"view": [], "severity": [], "set_seed": []}
     miscounted = []
     for i, child in zip(jobs, np.random.SeedSequence(seed).spawn(n_subjects)):
@@ -288,19 +301,18 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
             pose, bounds, info = _make_set(
                 exercise, label, reps_per_class, set_seed, fps=30.0, severity=severity,
                 view=view, noise=0.006, drop_rate=0.02, idle=1.0, subject=subject,
-                image_size=None)
-            found = segment_reps(joint_angles(pose, exercise=exercise), exercise)
+                image_size=None, world_landmarks=world_landmarks)
+            # cut here to match every rep found with the generated rep it overlaps most
+            _, found = cut_recording(pose, exercise)
             if len(found) != reps_per_class:
                 miscounted.append({"subject": subject.id, "label": label, "seed": set_seed,
                                    "expected": reps_per_class, "found": len(found)})
             for rep in found:
                 overlap = [min(rep.end, b) - max(rep.start, a) for a, b in bounds]
                 k = int(np.argmax(overlap))
-                reps.append(rep.angles)
-                labels.append(label)
-                groups.append(subject.id)
-                sources.append(f"synthetic:{label}:{subject.id}:seed={set_seed}"
-                               f"[{rep.start}:{rep.end}]")
+                recordings.append(Recording(pose, label, subject.id,
+                                            f"synthetic:{label}:{subject.id}:seed={set_seed}",
+                                            (rep.start, rep.end)))
                 per_rep["view"].append(info["view"])
                 sev = float(info["severity"][k])
                 per_rep["severity"].append(None if np.isnan(sev) else round(sev, 4))
@@ -320,4 +332,4 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
         "miscounted_sets": miscounted,
         "per_rep": per_rep,
     }
-    return RepDataset(reps, labels, groups, metadata=metadata, sources=sources)
+    return RepDataset.from_recordings(recordings, exercise, metadata=metadata)
