@@ -10,22 +10,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classifiers.base import RepClassifier, load_model
+from .classifiers.standards import StandardsClassifier
 from .errors import ExerciseError, FormcheckError, InputError
-from .features.exercises import get_exercise
+from .features.exercises import exercise_names, get_exercise
 from .features.angles import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
 from .reps import segment_reps
 
-__all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model"]
+__all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model", "builtin_learned_model",
+           "BUILTIN_MODELS"]
 
-#: Label of a rep that looks like none of the trained classes.
+#: Label of a rep that is not the exercise at all, or unlike every rep a trained model knows.
 UNKNOWN = "unknown"
+#: Names that stand for a built-in model wherever a model file is asked for.
+BUILTIN_MODELS = ("builtin", "builtin-learned")
 #: A streamed rep is complete once its driving signal has stopped rising for this long.
 _SETTLE_SECONDS = 0.25
-#: Bumped whenever the synthetic data or the segmentation the built-in models are trained on
-#: changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 2
+#: Bumped whenever the synthetic data or the segmentation the built-in learned models are
+#: trained on changes, so that cached models from before are not reused.
+BUILTIN_RECIPE = 3
 
 
 def _settled(signal, rep, settle) -> bool:
@@ -57,7 +61,11 @@ class RepVerdict:
     feedback : Feedback or None
         What to change, for a faulty rep.
     reason : str
-        Why a rep is unknown ("low confidence", "unlike every training rep").
+        Why a rep is unknown ("low confidence", "not a squat rep"), or which
+        standards could not be judged from this view.
+    faults : tuple of str
+        Every fault found, the most broken first (several when a rep breaks
+        several standards).
     """
 
     index: int
@@ -70,6 +78,7 @@ class RepVerdict:
     fault: str | None = None
     feedback: Feedback | None = None
     reason: str = ""
+    faults: tuple = ()
 
     @property
     def is_correct(self) -> bool:
@@ -81,11 +90,12 @@ class RepVerdict:
                                              "end_time", "label", "probability", "fault",
                                              "reason")}
         out["feedback"] = self.feedback.message if self.feedback else None
+        out["faults"] = list(self.faults)
         return out
 
 
 class FormChecker:
-    """Check every rep of a set with a trained classifier.
+    """Check every rep of a set with a fitted classifier.
 
     The model remembers its exercise, channels and feature settings, so the
     checker needs nothing else.
@@ -96,11 +106,15 @@ class FormChecker:
         A fitted classifier or the path of a saved one.
     exercise : str, optional
         Needed only if the model does not record one.
-    min_probability : float
-        A rep whose best class is less probable than this is ``"unknown"``.
+    min_probability : float, optional
+        A rep whose best class is less probable than this is ``"unknown"``;
+        default the model's ``default_min_probability`` (0.5 for classifiers
+        trained on reps, 0 for the standards, whose verdict on a rep at the
+        limit is still a verdict).
     detect_novel : bool
-        Also call a rep ``"unknown"`` when it is farther from the training
-        reps than the model's ``novelty_threshold_``.
+        Also call a rep ``"unknown"`` when its novelty score is above the
+        model's ``novelty_threshold_``: unlike every training rep, or for the
+        standards not moving like the exercise at all.
     fps : float
         Frame rate of the stream fed to :meth:`update`.
     layout : str
@@ -120,7 +134,7 @@ class FormChecker:
     2
     """
 
-    def __init__(self, model, *, exercise=None, min_probability=0.5, detect_novel=True, fps=30.0,
+    def __init__(self, model, *, exercise=None, min_probability=None, detect_novel=True, fps=30.0,
                  layout="mediapipe33", image_size=None):
         if not isinstance(model, RepClassifier):
             model = load_model(model)
@@ -130,7 +144,8 @@ class FormChecker:
         if name is None:
             raise ExerciseError("the model records no exercise; pass exercise=...")
         self.exercise = get_exercise(name)
-        self.min_probability = min_probability
+        self.min_probability = (model.default_min_probability if min_probability is None
+                                else min_probability)
         self.detect_novel = detect_novel
         self.fps = fps
         self.layout = layout
@@ -262,27 +277,58 @@ class FormChecker:
             fault = label
             if self.exercise.correct in self.model.classes_:
                 feedback = explain(self.model, angles, self.exercise, fault=label)
+        if not reason and isinstance(self.model, StandardsClassifier):
+            reason = _unjudged(self.model.judge([angles])[0])
         fps = rep.angles.fps
         start, end = int(start), int(end)
         return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,
-                          end / fps, label, probability, fault, feedback, reason)
+                          end / fps, label, probability, fault, feedback, reason,
+                          feedback.faults if feedback else ())
 
     def _unknown_reason(self, probability, novelty) -> str:
         if probability < self.min_probability:
             return f"low confidence ({probability:.0%} < {self.min_probability:.0%})"
         if self.detect_novel and novelty > self.model.novelty_threshold_:
-            return (f"unlike every training rep (novelty {novelty:.2f} > "
-                    f"{self.model.novelty_threshold_:.2f})")
+            return self.model.novelty_reason(novelty)
         return ""
 
 
-def builtin_model(exercise, *, progress=False) -> RepClassifier:
+def _unjudged(judgements) -> str:
+    """Which standards did not apply to a rep (e.g. from a side view, knees-in)."""
+    skipped = [j.fault for j in judgements if not np.isfinite(j.score)]
+    return f"not judged from this view: {', '.join(skipped)}" if skipped else ""
+
+
+def builtin_model(exercise) -> RepClassifier:
+    """The exercise's fault standards as a classifier: no training, no data, no download.
+
+    A :class:`~formcheck.classifiers.standards.StandardsClassifier` that
+    judges every rep by the standards in the exercise definition (see
+    ``formcheck/features/exercises.json``); ``"unknown"`` is left for a rep
+    that does not move like the exercise at all.
+
+    Raises
+    ------
+    ExerciseError
+        The exercise defines no fault standards.
+    """
+    definition = get_exercise(exercise)
+    if not definition.standards:
+        with_standards = [name for name in exercise_names() if get_exercise(name).standards]
+        raise ExerciseError(
+            f"no built-in model for {definition.name!r}: it defines no fault standards "
+            f"(exercises with standards: {', '.join(with_standards)}). Add 'standards' to its "
+            "definition, or train a model with 'formcheck train'.")
+    return StandardsClassifier(definition.name).fit()
+
+
+def builtin_learned_model(exercise, *, progress=False) -> RepClassifier:
     """A learned classifier for ``exercise`` trained on synthetic reps, cached after first use.
 
     It knows only the faults the synthetic body model performs (squat:
     not-low; pull-up: chin-below-bar; push-up: upper-body-first) and has
-    never seen a real video: train your own with ``formcheck train`` for
-    real use. The model file lives in ``formcheck``'s cache directory
+    never seen a real video, so real reps unlike its training set come back
+    ``"unknown"``; :func:`builtin_model` (the standards) needs no training. The model file lives in ``formcheck``'s cache directory
     (``$FORMCHECK_CACHE_DIR/models``), keyed by the formcheck version, the
     exercise definition and :data:`BUILTIN_RECIPE`, so a changed definition
     or training recipe trains a new one.
@@ -301,7 +347,7 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     definition = get_exercise(exercise)
     name = definition.name
     if name not in SYNTHETIC_LABELS:
-        raise ExerciseError(f"no built-in model for {name!r}; built-in models exist for "
+        raise ExerciseError(f"no built-in learned model for {name!r}; they exist for "
                             f"{', '.join(SYNTHETIC_LABELS)}. Train one with 'formcheck train'.")
     recipe = json.dumps([BUILTIN_RECIPE, dataclasses.asdict(definition)], sort_keys=True)
     digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]

@@ -59,7 +59,8 @@ def demo(exercise, subjects, seed):
 
 # -- helpers shared by the commands below ---------------------------------------------
 
-_CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
+_CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier",
+                "standards": "StandardsClassifier"}
 
 
 def _load_reps(data, exercise):
@@ -82,16 +83,49 @@ def _make_classifier(kind):
     return getattr(classifiers, _CLASSIFIERS[kind])()
 
 
-def _checker(model, exercise):
-    from .check import FormChecker, builtin_model
+def _model(model, exercise):
+    """A fitted model: a model file, or a built-in one (see :data:`formcheck.check.BUILTIN_MODELS`)."""
+    from .check import builtin_learned_model, builtin_model
+    from .classifiers import load_model
 
     if model is None and exercise is None:
         raise click.UsageError("give --model FILE, or --exercise NAME for the built-in model")
-    return FormChecker(model if model is not None else builtin_model(exercise, progress=True))
+    if model in (None, "builtin"):
+        if exercise is None:
+            raise click.UsageError("--model builtin needs --exercise NAME")
+        return builtin_model(exercise)
+    if model == "builtin-learned":
+        if exercise is None:
+            raise click.UsageError("--model builtin-learned needs --exercise NAME")
+        return builtin_learned_model(exercise, progress=True)
+    return load_model(model)
 
 
-_model_option = click.option("--model", "-m", type=click.Path(exists=True, dir_okay=False),
-                             help="A model file from 'formcheck train'.")
+def _checker(model, exercise):
+    from .check import FormChecker
+
+    return FormChecker(_model(model, exercise))
+
+
+class _ModelFile(click.ParamType):
+    """A model file that exists, or the name of a built-in model."""
+
+    name = "model"
+
+    def convert(self, value, param, ctx):
+        from .check import BUILTIN_MODELS
+
+        if value in BUILTIN_MODELS or Path(value).is_file():
+            return value
+        self.fail(f"{value!r} is neither a model file nor one of {', '.join(BUILTIN_MODELS)}",
+                  param, ctx)
+
+
+_model_option = click.option(
+    "--model", "-m", type=_ModelFile(),
+    help="A model file from 'formcheck train'; or 'builtin' (the exercise's fault standards, "
+         "the default with --exercise) or 'builtin-learned' (a classifier trained on "
+         "synthetic reps).")
 _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. squat).")
 
 
@@ -210,6 +244,8 @@ def train(data, exercise, classifier, output, mirror, time_scale):
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")
+    if classifier == "standards":
+        click.echo(model.calibration_report())
 
 
 @cli.command()
@@ -236,9 +272,7 @@ def evaluate(data, exercise, classifier, model, folds, plot):
 
     reps = _load_reps(data, exercise)
     if model:
-        from .classifiers import load_model
-
-        result = evaluate_model(load_model(model), reps)
+        result = evaluate_model(_model(model, exercise or reps.metadata.get("exercise")), reps)
     else:
         result = grouped_cross_validation(_make_classifier(classifier), reps, n_splits=folds,
                                           progress=True)
@@ -256,14 +290,16 @@ def evaluate(data, exercise, classifier, model, folds, plot):
 def predict(source, model, exercise, as_json):
     """Give a verdict on every rep of a video or keypoint file.
 
-    Without --model, --exercise uses a built-in model trained on synthetic
-    reps (squat, pull-up, push-up; cached after first use): a starting point,
-    not a substitute for a model trained on your own labelled reps.
+    Without --model, --exercise judges every rep by the exercise's fault
+    standards (squat: depth, forward lean, knees in; pull-up: chin over the
+    bar, dead hang; push-up: body line, depth), no training needed. --model
+    builtin-learned uses a classifier trained on synthetic reps instead.
 
     \b
     Example:
       formcheck predict set.mp4 --model squat.fcm
       formcheck predict set.mp4 --exercise squat --json
+      formcheck predict set.mp4 --exercise squat --model builtin-learned
     """
     import json
 

@@ -1,11 +1,14 @@
 """Why a rep is faulty: which angle, when in the rep, and by how much.
 
-The faulty rep is compared frame by frame with a correct reference: for the
-DTW kNN, the nearest correct training rep aligned by DTW; for the learned
-classifier, the mean correct rep (both resampled to a common time axis). The
-channel and moment that differ most, measured in units of the channel's
-spread, become one sentence a person can act on, e.g. "left knee angle at the
-bottom was 112°; correct reps reach 85°".
+For the standards classifier the feedback is the broken standards themselves,
+each with its measured number ("hips stayed 0.12 torso lengths above the knees
+at the bottom"). For the classifiers trained on reps, the faulty rep is
+compared frame by frame with a correct reference: for the DTW kNN, the nearest
+correct training rep aligned by DTW; for the learned classifier, the mean
+correct rep (both resampled to a common time axis). The channel and moment
+that differ most, measured in units of the channel's spread, become one
+sentence a person can act on, e.g. "left knee angle at the bottom was 112°;
+correct reps reach 85°".
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classifiers.knn import DTWKNeighborsClassifier
+from .classifiers.standards import StandardsClassifier
 from .features.exercises import get_exercise
 from .features.angles import resample
 from .features.channels import describe_channel, format_value
@@ -42,7 +46,9 @@ class Feedback:
     time : float
         Seconds from the start of the rep.
     message : str
-        One sentence for the person.
+        One sentence for the person (one per broken standard, joined by "; ").
+    faults : tuple of str
+        The faults it explains, the most broken first.
     """
 
     channel: str
@@ -51,6 +57,7 @@ class Feedback:
     reference: float
     time: float
     message: str
+    faults: tuple = ()
 
     def __str__(self):
         return self.message
@@ -74,8 +81,12 @@ def explain(model, rep, exercise=None, fault=None) -> Feedback:
     Returns
     -------
     Feedback
+        For the standards classifier: every standard the rep breaks, the most
+        broken first; ``reference`` is its threshold.
     """
     exercise = get_exercise(exercise or model.exercise_)
+    if isinstance(model, StandardsClassifier):
+        return _from_standards(model, rep)
     values = np.asarray(rep)
     correct = exercise.correct
     if isinstance(model, DTWKNeighborsClassifier):
@@ -88,7 +99,16 @@ def explain(model, rep, exercise=None, fault=None) -> Feedback:
     channel = rep.channels[channel_index]
     phase = _phase(rep, exercise, frame)
     return _feedback(channel, phase, own[step, channel_index], reference[step, channel_index],
-                     frame / rep.fps, exercise)
+                     frame / rep.fps, exercise, fault)
+
+
+def _from_standards(model, rep) -> Feedback:
+    """The broken standards of a rep as feedback (the most broken one's numbers)."""
+    judgements = model.judge([rep])[0]
+    broken = [j for j in judgements if j.broken] or judgements[:1]
+    top = broken[0]
+    return Feedback(top.channel, top.phase, top.value, top.threshold, top.frame / rep.fps,
+                    "; ".join(j.message for j in broken), tuple(j.fault for j in broken))
 
 
 def _dtw_reference(model, values, label):
@@ -142,8 +162,9 @@ def _phase(rep, exercise, frame) -> str:
     return exercise.phases[0] if frame < turning else exercise.phases[2]
 
 
-def _feedback(channel, phase, value, reference, time, exercise) -> Feedback:
+def _feedback(channel, phase, value, reference, time, exercise, fault) -> Feedback:
     verb = "reach" if phase == exercise.phases[1] else "show"
     message = (f"{describe_channel(channel)} {phase} was {format_value(channel, value)}; "
                f"correct reps {verb} {format_value(channel, reference)}")
-    return Feedback(channel, phase, float(value), float(reference), float(time), message)
+    return Feedback(channel, phase, float(value), float(reference), float(time), message,
+                    (fault,) if fault else ())

@@ -1,12 +1,17 @@
-"""FormChecker verdicts, feedback, unknown reps and streaming, on synthetic sets."""
+"""FormChecker verdicts, feedback, unknown reps and streaming on synthetic sets; the built-in
+verdict on the shared real videos (skipped when they are absent)."""
+
+import csv
 
 import numpy as np
 import pytest
 
-from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier
-from formcheck.check import UNKNOWN
+from formcheck import (DTWKNeighborsClassifier, FormChecker, LearnedClassifier, extract_pose,
+                       joint_angles, segment_reps)
+from formcheck.check import UNKNOWN, builtin_model
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ExerciseError, NotFittedError
+from formcheck.features.channels import channel_kind, format_value
 from formcheck.datasets.synthetic import make_dataset, make_set
 
 KEY_WORDS = {"squat": ("knee", "hip"), "pull-up": ("elbow", "nose", "shoulder"),
@@ -24,7 +29,7 @@ def model(kind, exercise):
 @pytest.mark.parametrize("kind", ["knn", "learned"])
 @pytest.mark.parametrize("exercise", ["squat", "pull-up", "push-up"])
 def test_faulty_reps_get_the_fault_and_actionable_feedback(kind, exercise):
-    checker = FormChecker(model(kind, exercise))
+    checker = FormChecker(model(kind, exercise), detect_novel=False)  # novelty: tested below
     fault = checker.exercise.faults[0]
     verdicts = checker.check_pose(make_set(exercise, label=fault, n_reps=3, seed=42,
                                            severity=1.0))
@@ -51,8 +56,10 @@ def test_the_feedback_numbers_come_from_the_rep():
     checker = FormChecker(model("knn", "squat"))
     (verdict,) = checker.check_pose(make_set("squat", "not-low", n_reps=1, seed=3, severity=1.0))
     feedback = verdict.feedback
-    assert feedback.value - feedback.reference > 20  # the knee/hip stays far more open
-    assert f"{feedback.value:.0f}°" in feedback.message
+    # the knee or hip stays far more open, or the hips far higher
+    limit = 0.3 if channel_kind(feedback.channel) == "height" else 20
+    assert feedback.value - feedback.reference > limit
+    assert format_value(feedback.channel, feedback.value) in feedback.message
 
 
 @pytest.mark.parametrize("kind", ["knn", "learned"])
@@ -127,3 +134,74 @@ def test_checker_errors():
     bare = LearnedClassifier(model="logistic").fit(rng.normal(size=(6, 20, 2)), ["a", "b"] * 3)
     with pytest.raises(ExerciseError, match="records no exercise"):
         FormChecker(bare)
+
+
+# --- the built-in verdict on the shared real videos ----------------------------------------------
+
+SHARED_VIDEOS = {  # video -> (folder, truth.csv row, exercise)
+    "squat_correct_003": ("squats", "videos/correct/squat_correct_003.mp4", "squat"),
+    "squat_correct_004": ("squats", "videos/correct/squat_correct_004.mp4", "squat"),
+    "squat_correct_005": ("squats", "videos/correct/squat_correct_005.mp4", "squat"),
+    "squat_correct_006": ("squats", "videos/correct/squat_correct_006.mp4", "squat"),
+    "squat_correct_007": ("squats", "videos/correct/squat_correct_007.mp4", "squat"),
+    "squat_incorrect_002": ("squats", "videos/incorrect/squat_incorrect_002.mp4", "squat"),
+    "pullup_correct_002": ("pullups", "videos/correct/pullup_correct_002.mp4", "pull-up"),
+}
+# Rep counting on real footage is point 5 of issue 11 (durations relative to the set's own
+# reps, partly filmed reps): these two are counted wrong by the segmentation of today.
+_MISCOUNTED = {
+    "squat_correct_004": "a fast deep rep (0.53-0.57 s) is dropped by the fixed 0.6 s minimum",
+    "squat_correct_005": "a rep that ends on the way up is counted",
+}
+
+
+def _truth(root, folder, file):
+    with open(root / folder / "truth.csv", newline="") as handle:
+        return next(row for row in csv.DictReader(handle) if row["file"] == file)
+
+
+def _builtin_verdicts(root, video):
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    folder, file, exercise = SHARED_VIDEOS[video]
+    checker = FormChecker(builtin_model(exercise))
+    pose = extract_pose(root / folder / file)
+    angles = joint_angles(pose, exercise, channels=checker.model.channels_)
+    reps = segment_reps(angles, exercise)
+    return checker, checker.check_pose(pose), reps, _truth(root, folder, file)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("video", [
+    pytest.param(v, marks=pytest.mark.xfail(reason=_MISCOUNTED[v], strict=True))
+    if v in _MISCOUNTED else v for v in SHARED_VIDEOS])
+def test_a_shared_video_has_the_reps_of_its_truth(shared_datasets, video):
+    _, verdicts, _, truth = _builtin_verdicts(shared_datasets, video)
+    assert len(verdicts) == int(truth["complete_reps"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("video", SHARED_VIDEOS)
+def test_the_builtin_verdict_on_a_shared_video_is_its_truth(shared_datasets, video):
+    checker, verdicts, reps, truth = _builtin_verdicts(shared_datasets, video)
+    judgements = checker.model.judge([rep.angles for rep in reps]) if reps else []
+    for verdict, judged in zip(verdicts, judgements):
+        print(video, verdict.label, f"{verdict.probability:.0%}",
+              "; ".join(j.message for j in judged))
+    criterion = "hips_reach_knee_level" if "squat" in video else "chin_clears_bar"
+    depth = "squat/not-low" if "squat" in video else "pull-up/chin-below-bar"
+    assert truth[criterion] == "yes"
+    # every rep found reaches the depth or chin criterion, as the truth says, within one
+    # measurement noise (0.05 torso lengths) of the limit
+    measured = [j for judged in judgements for j in judged if j.fault == depth]
+    assert all(j.score <= 1.0 for j in measured), [j.message for j in measured]
+    if video == "squat_incorrect_002":
+        # the source names no fault; the standards find the hips right at knee level (a coin
+        # flip between correct and not-low), the trunk no further forward than the shins, and
+        # cannot judge the knees from the side
+        [judged] = judgements
+        by_fault = {j.fault: j for j in judged}
+        assert abs(by_fault["squat/not-low"].value) < 0.05
+        assert not by_fault["squat/forward-lean"].broken
+        assert by_fault["squat/knees-in"].score == -np.inf
+    else:
+        assert all(v.label == checker.exercise.correct for v in verdicts)

@@ -1,9 +1,13 @@
-"""The one interface both rep classifiers share.
+"""The one interface every rep classifier shares.
 
-Subclasses implement ``_fit(series, y_index)``, ``_predict_proba(series)`` and
-the pair ``_state()`` / ``_restore(arrays)`` for persistence. This base class
-converts and validates input, learns the per-channel standardisation, keeps
-the class order, and reads and writes model files (JSON + NumPy, no pickle).
+:class:`RepClassifier` converts and validates input, keeps the class order,
+and reads and writes model files (JSON + NumPy, no pickle); subclasses
+implement ``fit``, ``_predict_proba(series)``, ``_novelty(series, training)``
+and the pair ``_state()`` / ``_restore(arrays)`` for persistence.
+:class:`TrainedRepClassifier`, the base of the classifiers that learn from
+labelled reps, adds ``fit`` itself: the per-channel standardisation, the class
+profiles used for feedback and the novelty threshold; its subclasses implement
+``_fit(series, y_index)``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelF
                       NotFittedError, TooFewFramesError)
 from ..features.angles import resample
 
-__all__ = ["RepClassifier", "load_model", "as_series_list", "class_profiles"]
+__all__ = ["RepClassifier", "TrainedRepClassifier", "load_model", "as_series_list",
+           "class_profiles"]
 
 MODEL_FORMAT = 1
 PROFILE_LENGTH = 32
@@ -126,16 +131,16 @@ def _check_series(series):
 class RepClassifier(ClassifierMixin, BaseEstimator):
     """Base class of formcheck's rep classifiers (scikit-learn compatible).
 
-    Subclasses take ``standardize`` plus their own hyper-parameters in
-    ``__init__`` and only store them there.
+    Subclasses take their hyper-parameters in ``__init__`` and only store
+    them there.
     """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _REGISTRY[cls.__name__] = cls
 
-    #: novelty threshold = this margin x the 99th percentile of the training reps' scores
-    _novelty_margin = 2.0
+    #: A checker calls a rep whose best class is less probable than this "unknown" by default.
+    default_min_probability = 0.5
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -144,44 +149,19 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # -- public API ------------------------------------------------------------------
-    def fit(self, X, y=None):
-        """Fit on labelled reps.
-
-        Parameters
-        ----------
-        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
-        y : array-like of shape (n,), optional when X is a RepDataset
-
-        Returns
-        -------
-        self
-        """
-        series, channels = as_series_list(X)
-        y = self._labels(X, y, len(series))
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise InputError(f"need at least 2 classes to fit, got {len(self.classes_)}: "
-                             f"{self.classes_.tolist()}")
-        self.n_features_in_ = series[0].shape[1]
-        self.channels_ = channels
-        self._record_metadata(X)
-        self.mean_, self.scale_ = self._standardisation(series)
-        scaled = [self._scaled(s) for s in series]
-        self._fit(scaled, y_index)
-        self.profile_mean_, self.profile_std_ = class_profiles(series, y_index,
-                                                               len(self.classes_))
-        self.novelty_threshold_ = self._novelty_margin * float(
-            np.quantile(self._novelty(scaled, training=True), 0.99))
-        return self
-
     def novelty_score(self, X) -> np.ndarray:
-        """How unlike the training reps each rep is; above ``novelty_threshold_`` is novel.
+        """How unlike the exercise's reps each rep is; above ``novelty_threshold_`` is novel.
 
-        The threshold is a margin (2 for the kNN, 1.5 for the learned
-        classifier) times the 99th percentile of the training reps' own scores
-        (leave-one-out for the kNN), learned in ``fit``.
+        For the classifiers trained on reps the threshold is a margin (2 for the
+        kNN, 1.5 for the learned classifier) times the 99th percentile of the
+        training reps' own scores (leave-one-out for the kNN), learned in
+        ``fit``; the standards compare the rep's movement with the exercise's.
         """
         return self._novelty(self._prepare(X), training=False)
+
+    def novelty_reason(self, score: float) -> str:
+        """Why a rep with this novelty score is ``"unknown"``, in words."""
+        return f"unlike every training rep (novelty {score:.2f} > {self.novelty_threshold_:.2f})"
 
     def predict_proba_and_novelty(self, X):
         """``predict_proba(X)`` and ``novelty_score(X)`` from one pass over ``X``.
@@ -215,13 +195,12 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                 "classes": self.classes_.tolist(), "n_features_in": int(self.n_features_in_),
                 "channels": list(self.channels_) if self.channels_ else None,
                 "exercise": self.exercise_, "feature_settings": self.feature_settings_}
-        arrays = {"mean": self.mean_, "scale": self.scale_, "profile_mean": self.profile_mean_,
-                  "profile_std": self.profile_std_,
-                  "novelty_threshold": np.array(self.novelty_threshold_), **self._state()}
+        arrays = {"novelty_threshold": np.array(self.novelty_threshold_), **self._arrays()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
 
     # -- helpers for subclasses ----------------------------------------------------------
     def _prepare(self, X) -> list:
+        """The reps of ``X`` as arrays, checked against the fitted channels."""
         self._check_fitted()
         series, channels = as_series_list(X)
         if series[0].shape[1] != self.n_features_in_:
@@ -231,18 +210,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         if channels and self.channels_ and tuple(channels) != tuple(self.channels_):
             raise ChannelMismatchError(
                 f"X has channels {list(channels)}; the model was fitted on {list(self.channels_)}")
-        return [self._scaled(s) for s in series]
-
-    def _scaled(self, series: np.ndarray) -> np.ndarray:
-        return (series - self.mean_) / self.scale_
-
-    def _standardisation(self, series):
-        n_channels = series[0].shape[1]
-        if not self.standardize:
-            return np.zeros(n_channels), np.ones(n_channels)
-        frames = np.concatenate(series)
-        scale = frames.std(axis=0)
-        return frames.mean(axis=0), np.where(scale > 1e-12, scale, 1.0)
+        return series
 
     def _check_fitted(self):
         try:
@@ -273,8 +241,16 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         self.exercise_ = meta.get("exercise")
         self.feature_settings_ = dict(meta.get("feature_settings", {}))
 
+    def _arrays(self) -> dict:
+        """Every fitted array to save (beyond the novelty threshold)."""
+        return self._state()
+
+    def _load_arrays(self, arrays: dict):
+        """Restore what :meth:`_arrays` saved."""
+        self._restore(arrays)
+
     # -- to be implemented ---------------------------------------------------------------
-    def _fit(self, series, y_index):  # pragma: no cover - abstract
+    def fit(self, X, y=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _predict_proba(self, series):  # pragma: no cover - abstract
@@ -290,6 +266,74 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     def _restore(self, arrays: dict):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class TrainedRepClassifier(RepClassifier):
+    """Base class of the classifiers that learn from labelled reps.
+
+    Subclasses take ``standardize`` plus their own hyper-parameters in
+    ``__init__`` and implement ``_fit(series, y_index)`` on standardised reps.
+    """
+
+    #: novelty threshold = this margin x the 99th percentile of the training reps' scores
+    _novelty_margin = 2.0
+
+    def fit(self, X, y=None):
+        """Fit on labelled reps.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+        y : array-like of shape (n,), optional when X is a RepDataset
+
+        Returns
+        -------
+        self
+        """
+        series, channels = as_series_list(X)
+        y = self._labels(X, y, len(series))
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise InputError(f"need at least 2 classes to fit, got {len(self.classes_)}: "
+                             f"{self.classes_.tolist()}")
+        self.n_features_in_ = series[0].shape[1]
+        self.channels_ = channels
+        self._record_metadata(X)
+        self.mean_, self.scale_ = self._standardisation(series)
+        scaled = [self._scaled(s) for s in series]
+        self._fit(scaled, y_index)
+        self.profile_mean_, self.profile_std_ = class_profiles(series, y_index,
+                                                               len(self.classes_))
+        self.novelty_threshold_ = self._novelty_margin * float(
+            np.quantile(self._novelty(scaled, training=True), 0.99))
+        return self
+
+    def _prepare(self, X) -> list:
+        return [self._scaled(s) for s in super()._prepare(X)]
+
+    def _scaled(self, series: np.ndarray) -> np.ndarray:
+        return (series - self.mean_) / self.scale_
+
+    def _standardisation(self, series):
+        n_channels = series[0].shape[1]
+        if not self.standardize:
+            return np.zeros(n_channels), np.ones(n_channels)
+        frames = np.concatenate(series)
+        scale = frames.std(axis=0)
+        return frames.mean(axis=0), np.where(scale > 1e-12, scale, 1.0)
+
+    def _arrays(self) -> dict:
+        return {"mean": self.mean_, "scale": self.scale_, "profile_mean": self.profile_mean_,
+                "profile_std": self.profile_std_, **self._state()}
+
+    def _load_arrays(self, arrays: dict):
+        self.mean_, self.scale_ = arrays.pop("mean"), arrays.pop("scale")
+        self.profile_mean_, self.profile_std_ = arrays.pop("profile_mean"), arrays.pop(
+            "profile_std")
+        self._restore(arrays)
+
+    def _fit(self, series, y_index):  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -326,11 +370,8 @@ def load_model(path) -> RepClassifier:
         model.channels_ = tuple(meta["channels"]) if meta["channels"] else None
         model.exercise_ = meta.get("exercise")
         model.feature_settings_ = meta.get("feature_settings") or {}
-        model.mean_, model.scale_ = arrays.pop("mean"), arrays.pop("scale")
-        model.profile_mean_, model.profile_std_ = arrays.pop("profile_mean"), arrays.pop(
-            "profile_std")
         model.novelty_threshold_ = float(arrays.pop("novelty_threshold"))
-        model._restore(arrays)
+        model._load_arrays(arrays)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: incomplete model file ({exc})") from None
     return model

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..dtw.search import dtw_path, knn_search, prepare_training
 from ..errors import InputError
-from .base import RepClassifier
+from .base import TrainedRepClassifier
 
 __all__ = ["DTWKNeighborsClassifier"]
 
@@ -18,7 +18,7 @@ def _per_frame(distances, series) -> np.ndarray:
     return distances / np.array([len(s) for s in series])
 
 
-class DTWKNeighborsClassifier(RepClassifier):
+class DTWKNeighborsClassifier(TrainedRepClassifier):
     """k-nearest-neighbours vote under dynamic time warping.
 
     The neighbours are exactly those a brute-force search returns (same

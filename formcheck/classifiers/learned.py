@@ -8,7 +8,7 @@ from sklearn.neural_network import MLPClassifier
 
 from ..errors import InputError
 from ..features.angles import resample
-from .base import RepClassifier
+from .base import TrainedRepClassifier
 
 __all__ = ["LearnedClassifier", "rep_features"]
 
@@ -52,7 +52,7 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     return np.concatenate([shape.ravel(), summaries.ravel(), [np.log(n_frames)]])
 
 
-class LearnedClassifier(RepClassifier):
+class LearnedClassifier(TrainedRepClassifier):
     """Rep classifier on fixed-length features; prediction cost is constant in N.
 
     Each rep becomes a fixed-length vector (see :func:`rep_features`): its

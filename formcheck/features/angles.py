@@ -267,12 +267,65 @@ def _torso_length(points, pose) -> float:
 
 def _channel_values(name, points, torso) -> np.ndarray:
     kind, joints = CHANNELS[name]
-    p = [points[j] for j in joints]
+    p = [points[j] if j in points else _virtual_joint(j, points, torso) for j in joints]
     if kind == "angle":
         return _angle_at(p[0], p[1], p[2])
     if kind == "incline":
         return _inclination(p[1] - p[0])
+    if kind in _SHAPE_KINDS:
+        return _SHAPE_KINDS[kind](p, torso)
     return (p[1][:, 1] - p[0][:, 1]) / torso
+
+
+_CHIN_BELOW_MOUTH = 1.3   # mouth to chin over nose tip to mouth (see channels.VIRTUAL_JOINTS)
+_CHIN_BELOW_NOSE = 0.16   # nose tip to chin in torso lengths, for layouts without a mouth
+_MIN_OUTER_WIDTH = 0.25   # torso lengths: a width ratio's outer pair counts as this far apart
+
+
+def _virtual_joint(name, points, torso) -> np.ndarray:
+    """The chin: extended from the nose through the mouth, else straight below the nose."""
+    nose = points["nose"]
+    below_nose = nose + np.array([0.0, _CHIN_BELOW_NOSE * torso])   # image y grows downwards
+    if "mid_mouth" not in points:
+        return below_nose
+    chin = points["mid_mouth"] + _CHIN_BELOW_MOUTH * (points["mid_mouth"] - nose)
+    return np.where(np.isfinite(chin), chin, below_nose)
+
+
+def _incline_difference(p, torso) -> np.ndarray:
+    return _inclination(p[1] - p[0]) - _inclination(p[3] - p[2])
+
+
+def _pair_width(a, b, torso) -> np.ndarray:
+    """Horizontal distance between two joints in torso lengths (NaN where one is missing)."""
+    return np.abs(a[:, 0] - b[:, 0]) / torso
+
+
+def _width(p, torso) -> np.ndarray:
+    """A pair's width; 0 where a joint is missing (the far side of a side view)."""
+    width = _pair_width(p[0], p[1], torso)
+    return np.where(np.isfinite(width), width, 0.0)
+
+
+def _width_ratio(p, torso) -> np.ndarray:
+    """The first pair's width over the second's (at least 0.25 torso lengths); 1 if missing."""
+    outer = np.maximum(_pair_width(p[2], p[3], torso), _MIN_OUTER_WIDTH)
+    ratio = _pair_width(p[0], p[1], torso) / outer
+    return np.where(np.isfinite(ratio), ratio, 1.0)
+
+
+def _bend(p, torso) -> np.ndarray:
+    """180 minus the angle at the middle joint, signed + when it lies above the outer joints' line."""
+    a, b, c = p
+    line = c - a
+    along = ((b - a) * line).sum(axis=1) / np.maximum((line * line).sum(axis=1), 1e-12)
+    offset = b - (a + along[:, None] * line)
+    above = np.where(offset[:, 1] <= 0, 1.0, -1.0)     # image y grows downwards
+    return above * (180.0 - _angle_at(a, b, c))
+
+
+_SHAPE_KINDS = {"incline_difference": _incline_difference, "width": _width,
+                "width_ratio": _width_ratio, "bend": _bend}
 
 
 def _angle_at(a, b, c) -> np.ndarray:
