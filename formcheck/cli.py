@@ -231,7 +231,9 @@ def train(data, exercise, classifier, output, mirror, time_scale):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
-    (file,start,end,label) or a saved RepDataset.
+    (file,start,end,label) or a saved RepDataset. With -c standards the
+    exercise's fault standards are calibrated on the reps instead, and the
+    thresholds that moved are listed.
 
     \b
     Example:
@@ -266,6 +268,7 @@ def evaluate(data, exercise, classifier, model, folds, plot):
     Example:
       formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
       formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
+      formcheck evaluate test-labels.csv --exercise squat --model builtin
     """
     from .evaluation.validation import evaluate_model, grouped_cross_validation
     from .evaluation.plots import plot_confusion
