@@ -173,7 +173,8 @@ class Exercise:
     ----------
     name : str
     channels : tuple of str
-        Angle channels used to classify its reps.
+        Angle channels used to classify its reps (those its standards read
+        included).
     driving_channels : tuple of str
         Channels averaged into the signal that segments reps.
     phase : {"min", "max"}
