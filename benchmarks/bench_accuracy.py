@@ -20,8 +20,8 @@ import json
 
 import pytest
 
-from formcheck.evaluation.benchmark import (PUBLISHED_ACCURACY, accuracy_summary, default_classifiers,
-                                    load_named_dataset)
+from formcheck.evaluation.benchmark import (PUBLISHED_ACCURACY, accuracy_summary,
+                                            default_classifiers, load_named_dataset)
 from formcheck.datasets.real import POSE_TRAINER_EXERCISES, default_root
 from formcheck.evaluation.validation import grouped_cross_validation, holdout_split
 

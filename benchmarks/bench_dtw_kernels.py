@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 import pytest
 
-from formcheck.dtw.search import band_radius, knn_search, prepare_training
+from formcheck.dtw import band_radius, knn_search, prepare_training
 
 N_TRAIN = [50, 200, 800, 3200]
 T, C, WINDOW, N_CLASSES = 64, 10, 0.1, 6

@@ -48,8 +48,10 @@ import numpy as np
 import pytest
 
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier
-from formcheck.evaluation.benchmark import (crossover, fit_power_law, format_slope, model_bytes,
-                                    pivot_table, plot_latency)
+from formcheck.evaluation.benchmark import pivot_table
+from formcheck.evaluation.plots import plot_latency
+from formcheck.evaluation.scaling import crossover, fit_power_law, format_slope
+from formcheck.evaluation.timing import model_bytes
 
 from .conftest import synthetic_reps
 

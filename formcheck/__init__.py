@@ -1,7 +1,8 @@
 """formcheck: is each repetition of an exercise done with correct form?
 
 Video or keypoints -> :class:`PoseSequence` -> :func:`joint_angles` ->
-:func:`segment_reps` -> a classifier labels every rep.
+:func:`segment_reps` (the two together: :func:`cut_recording`) -> a classifier
+labels every rep.
 
 The package tree follows that flow: ``pose/`` -> ``features/`` -> ``reps`` ->
 ``datasets/`` -> ``classifiers/`` (on ``dtw/``) -> ``check`` and ``feedback``;
@@ -18,7 +19,7 @@ _PUBLIC = {
     "FormcheckError": ".errors",
     "PoseSequence": ".pose.sequence",
     "extract_pose": ".pose.extract",
-    "extract_many": ".pose.extract",
+    "extract_many": ".pose.batch",
     "load_keypoints": ".pose.readers",
     "load_pose": ".pose.load",
     "AngleSeries": ".features.angles",
@@ -26,6 +27,7 @@ _PUBLIC = {
     "get_exercise": ".features.exercises",
     "register_exercise": ".features.exercises",
     "Rep": ".reps",
+    "cut_recording": ".reps",
     "segment_reps": ".reps",
     "RepDataset": ".datasets.rep_dataset",
     "DTWKNeighborsClassifier": ".classifiers.knn",

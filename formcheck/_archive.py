@@ -19,7 +19,7 @@ from ._files import atomic_write
 from ._version import __version__
 from .errors import ModelFileError
 
-__all__ = ["write_archive", "read_archive"]
+__all__ = ["write_archive", "read_archive", "is_archive"]
 
 _META = "meta.json"
 
@@ -85,6 +85,18 @@ def read_archive(path, kind: str, format_version: int):
         raise ModelFileError(f"{path}: not a readable formcheck {kind} file "
                              f"(corrupt or truncated: {exc})") from None
     return meta, arrays
+
+
+def is_archive(path) -> bool:
+    """Whether ``path`` is a readable archive of :func:`write_archive` (of any kind).
+
+    A NumPy ``.npz`` is a zip file too, but holds no ``meta.json``.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _META in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _check_header(path, meta, kind, format_version):

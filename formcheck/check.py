@@ -11,12 +11,12 @@ import numpy as np
 
 from .classifiers.base import RepClassifier, load_model
 from .classifiers.standards import StandardsClassifier
-from .errors import ExerciseError, FormcheckError, InputError
+from .errors import ExerciseError, InputError, MissingDataError, TooFewFramesError
+from .features.channels import available_channels
 from .features.exercises import exercise_names, get_exercise
-from .features.angles import available_channels, joint_angles
 from .feedback import Feedback, explain
 from .pose import PoseSequence
-from .reps import segment_reps
+from .reps import cut_recording, no_rep_reason
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model", "builtin_learned_model",
            "BUILTIN_MODELS"]
@@ -29,7 +29,7 @@ BUILTIN_MODELS = ("builtin", "builtin-learned")
 _SETTLE_SECONDS = 0.25
 #: Bumped whenever the synthetic data or the segmentation the built-in learned models are
 #: trained on changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 3
+BUILTIN_RECIPE = 4
 
 
 def _settled(signal, rep, settle) -> bool:
@@ -154,7 +154,12 @@ class FormChecker:
 
     # -- whole recordings ---------------------------------------------------------------
     def check_video(self, path, **extract_options) -> list:
-        """Extract the pose from a video (needs the ``video`` extra) and check every rep."""
+        """Extract the pose from a video (needs the ``video`` extra) and check every rep.
+
+        ``extract_options`` go to :func:`~formcheck.pose.extract_pose`; with
+        ``roi=(x, y, width, height)`` only the person in that region of the
+        frame is followed, when others are in the picture.
+        """
         from .pose.extract import extract_pose
 
         return self.check_pose(extract_pose(path, **extract_options))
@@ -173,19 +178,45 @@ class FormChecker:
         list of RepVerdict
             Empty when the sequence holds no complete rep.
         """
-        angles = self._angles(pose)
-        return [self._verdict(rep, rep.start, rep.end)
-                for rep in segment_reps(angles, self.exercise)]
+        _, reps = self.cut_recording(pose)
+        return [self._verdict(rep, rep.start, rep.end) for rep in reps]
+
+    def cut_recording(self, pose: PoseSequence):
+        """The recording's joint angles and reps, computed as the model's training reps were.
+
+        :func:`~formcheck.reps.cut_recording` with the model's feature settings
+        and channels, plus any channel the exercise segments on that the model
+        lacks.
+
+        Returns
+        -------
+        angles : AngleSeries
+        reps : list of Rep
+        """
+        return cut_recording(pose, self.exercise, channels=self._channels(pose),
+                             **self.model.feature_settings_)
+
+    def no_rep_reason(self, pose: PoseSequence) -> str:
+        """Why :meth:`check_pose` finds no rep in ``pose``; ``""`` when it finds some.
+
+        A long recording in which the tracked person never moves like the
+        exercise gets a sentence starting with
+        :data:`~formcheck.reps.NOT_PERFORMING`: no verdict is given on someone
+        who is not doing it (a bystander; see ``roi`` in :meth:`check_video`).
+        See :func:`~formcheck.reps.no_rep_reason`.
+        """
+        return no_rep_reason(self.cut_recording(pose)[0], self.exercise)
 
     # -- streaming -------------------------------------------------------------------------
     def reset(self):
         """Forget the stream fed to :meth:`update`."""
         self._frames: list = []
+        self._world: list = []
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
 
-    def update(self, frame_landmarks):
+    def update(self, frame_landmarks, world_landmarks=None):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
 
         Parameters
@@ -193,16 +224,22 @@ class FormChecker:
         frame_landmarks : array_like, shape (J, 2|3|4)
             One frame's keypoints in the checker's ``layout`` (NaN rows when
             no person was found).
+        world_landmarks : array_like, shape (J, 3), optional
+            The frame's 3-D landmarks (MediaPipe's world landmarks), needed
+            by a model trained on 3-D angles.
 
         Returns
         -------
         RepVerdict or None
         """
         self._frames.append(np.asarray(frame_landmarks, dtype=np.float32))
+        self._world.append(None if world_landmarks is None
+                           else np.asarray(world_landmarks, dtype=np.float32))
         keep = int(2 * self.exercise.max_duration * self.fps)
         if len(self._frames) > keep:
             drop = len(self._frames) - keep
             del self._frames[:drop]
+            del self._world[:drop]
             self._offset += drop
         if len(self._frames) < int(self.exercise.min_duration * self.fps):
             return None
@@ -230,12 +267,12 @@ class FormChecker:
 
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       image_size=self.image_size)
+                                       image_size=self.image_size,
+                                       world_landmarks=self._stream_world())
         try:
-            angles = self._angles(pose)
-        except FormcheckError:
+            angles, reps = self.cut_recording(pose)
+        except (MissingDataError, TooFewFramesError):
             return None  # nobody visible enough yet
-        reps = segment_reps(angles, self.exercise)
         if not reps:
             return None
         signal = np.asarray(angles.select(reps[0].driving)).mean(axis=1)   # what they were cut on
@@ -251,18 +288,25 @@ class FormChecker:
                 return verdict
         return None
 
+    def _stream_world(self):
+        """World landmarks of the buffered frames (NaN where a frame had none), or None."""
+        shapes = [w.shape for w in self._world if w is not None]
+        if not shapes:
+            return None
+        missing = np.full(shapes[0], np.nan, np.float32)
+        return np.stack([missing if w is None else w for w in self._world])
+
     # -- internals -------------------------------------------------------------------------
-    def _angles(self, pose):
+    def _channels(self, pose) -> list:
         """The model's channels, plus any the exercise segments on that the model lacks."""
-        settings = dict(self.model.feature_settings_ or {})
-        channels = list(self.model.channels_) if self.model.channels_ else None
-        if channels is None:
+        if not self.model.channels_:
             raise InputError("the model records no channel names; fit it on a RepDataset or "
                              "AngleSeries so a checker knows which angles to compute")
+        channels = list(self.model.channels_)
         computable = available_channels(pose.layout)
-        channels += [c for c in (*self.exercise.driving_channels, *self.exercise.fallback_channels)
-                     if c not in channels and c in computable]
-        return joint_angles(pose, self.exercise, channels=channels, **settings)
+        return channels + [c for c in (*self.exercise.driving_channels,
+                                       *self.exercise.fallback_channels)
+                           if c not in channels and c in computable]
 
     def _verdict(self, rep, start, end, index=None) -> RepVerdict:
         angles = rep.angles.select(self.model.channels_)
@@ -328,7 +372,8 @@ def builtin_learned_model(exercise, *, progress=False) -> RepClassifier:
     It knows only the faults the synthetic body model performs (squat:
     not-low; pull-up: chin-below-bar; push-up: upper-body-first) and has
     never seen a real video, so real reps unlike its training set come back
-    ``"unknown"``; :func:`builtin_model` (the standards) needs no training. The model file lives in ``formcheck``'s cache directory
+    ``"unknown"``; :func:`builtin_model` (the standards) needs no training.
+    The model file lives in ``formcheck``'s cache directory
     (``$FORMCHECK_CACHE_DIR/models``), keyed by the formcheck version, the
     exercise definition and :data:`BUILTIN_RECIPE`, so a changed definition
     or training recipe trains a new one.

@@ -64,17 +64,36 @@ _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"
 
 
 def _load_reps(data, exercise):
-    """A RepDataset from a saved dataset file, an annotation CSV or a labelled folder."""
+    """A RepDataset from a labelled folder, an annotation CSV or a saved dataset file.
+
+    Every recording in which no rep was found gets one line, with the reason.
+    """
     from .datasets.rep_dataset import RepDataset
 
-    data = Path(data)
-    if data.is_file() and data.suffix.lower() != ".csv":
-        return RepDataset.load(data)
-    if exercise is None:
-        raise click.UsageError("--exercise is needed to read an annotation CSV or a folder")
-    if data.is_file():
-        return RepDataset.from_annotations(data, exercise, progress=True)
-    return RepDataset.from_folders(data, exercise, progress=True)
+    reps = RepDataset.from_source(data, exercise, progress=True)
+    for name, why in reps.metadata.get("files_without_reps", {}).items():
+        click.echo(f"{Path(data) / name}: no rep, left out: {why}")
+    return reps
+
+
+def _no_rep_line(path, pose, exercise) -> str:
+    """One line saying why a recording has no rep of ``exercise``."""
+    from .features.angles import joint_angles
+    from .reps import no_rep_reason
+
+    return f"{path}: no rep: {no_rep_reason(joint_angles(pose, exercise), exercise)}"
+
+
+def _parse_roi(_ctx, _param, text):
+    if text is None:
+        return None
+    try:
+        roi = tuple(int(item) for item in text.split(","))
+    except ValueError:
+        roi = ()
+    if len(roi) != 4:
+        raise click.BadParameter(f"expected x,y,width,height in pixels, got {text!r}")
+    return roi
 
 
 def _make_classifier(kind):
@@ -126,6 +145,9 @@ _model_option = click.option(
     help="A model file from 'formcheck train'; or 'builtin' (the exercise's fault standards, "
          "the default with --exercise) or 'builtin-learned' (a classifier trained on "
          "synthetic reps).")
+_roi_option = click.option("--roi", callback=_parse_roi, metavar="X,Y,W,H",
+                           help="Follow only the person in this region of the video frame "
+                                "(pixels), when others are in the picture.")
 _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. squat).")
 
 
@@ -135,7 +157,8 @@ _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. sq
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the .npz files.")
 @click.option("--fps", type=float, help="Resample to this frame rate.")
 @click.option("--jobs", "-j", default=1, show_default=True, help="Videos in parallel.")
-def extract(videos, output, fps, jobs):
+@_roi_option
+def extract(videos, output, fps, jobs, roi):
     """Extract MediaPipe pose from videos into .npz keypoint files.
 
     Files that fail are listed at the end (exit code 2); the others are kept.
@@ -146,7 +169,7 @@ def extract(videos, output, fps, jobs):
     """
     from .pose import extract_many
 
-    result = extract_many(list(videos), n_jobs=jobs, fps=fps, progress=True)
+    result = extract_many(list(videos), n_jobs=jobs, fps=fps, roi=roi, progress=True)
     output.mkdir(parents=True, exist_ok=True)
     for path, pose in result.poses.items():
         target = output / f"{Path(path).stem}.npz"
@@ -173,7 +196,7 @@ def label(files, exercise, annotations, label_all, play):
     Every answer is saved at once (atomically) to the annotation CSV; run the
     command again to resume where you stopped. Keys: 1-9 the classes, s skip,
     u undo, q quit. With --play each rep loops in a window until you press a
-    key there (needs a screen).
+    key there (needs a screen). A file with no rep gets one line saying why.
 
     \b
     Example:
@@ -189,8 +212,12 @@ def label(files, exercise, annotations, label_all, play):
     exercise = get_exercise(exercise)
     store = AnnotationStore(annotations)
     poses = {path: load_pose(path) for path in files}
-    reps = [rep for path, pose in poses.items()
-            for rep in reps_to_label(path, pose, exercise, annotations.parent)]
+    reps = []
+    for path, pose in poses.items():
+        found = reps_to_label(path, pose, exercise, annotations.parent)
+        if not found:
+            click.echo(_no_rep_line(path, pose, exercise))
+        reps += found
     session = LabelSession(store, exercise, reps)
     if label_all:
         count = session.label_all(label_all)
@@ -226,22 +253,25 @@ def _ask_key(prompt) -> str:
 @click.option("--mirror/--no-mirror", default=True, show_default=True,
               help="Add left-right mirrored copies of every rep.")
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
-              help="Add slower and faster copies (0.8-1.25x) of every rep.")
+              help="Add time-stretched (slower and faster) copies of every rep.")
 def train(data, exercise, classifier, output, mirror, time_scale):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
-    (file,start,end,label) or a saved RepDataset. With -c standards the
-    exercise's fault standards are calibrated on the reps instead, and the
-    thresholds that moved are listed.
+    (file,start,end,label) or a saved RepDataset. A file of a folder with no
+    rep gets one line saying why. With -c standards the exercise's fault
+    standards are calibrated on the reps instead, and the thresholds that
+    moved are listed.
 
     \b
     Example:
       formcheck train labels.csv --exercise squat -c knn -o squat.fcm
     """
+    from .datasets.rep_dataset import TIME_SCALE
+
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
-        reps = reps.augment(mirror=mirror, time_scale=(0.8, 1.25) if time_scale else None)
+        reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
     model = _make_classifier(classifier).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
@@ -262,7 +292,8 @@ def train(data, exercise, classifier, output, mirror, time_scale):
 def evaluate(data, exercise, classifier, model, folds, plot):
     """Measure accuracy: grouped cross-validation, or a saved model on a test set.
 
-    Reps of one video/subject never sit on both sides of a split.
+    Reps of one video/subject never sit on both sides of a split. A file of a
+    folder with no rep gets one line saying why.
 
     \b
     Example:
@@ -289,32 +320,37 @@ def evaluate(data, exercise, classifier, model, folds, plot):
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @_model_option
 @_exercise_option
+@_roi_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def predict(source, model, exercise, as_json):
+def predict(source, model, exercise, roi, as_json):
     """Give a verdict on every rep of a video or keypoint file.
 
     Without --model, --exercise judges every rep by the exercise's fault
     standards (squat: depth, forward lean, knees in; pull-up: chin over the
     bar, dead hang; push-up: body line, depth), no training needed. --model
-    builtin-learned uses a classifier trained on synthetic reps instead.
+    builtin-learned uses a classifier trained on synthetic reps instead. With
+    no rep, one line says why (on stderr with --json), e.g. that the person
+    followed is not doing the exercise: then --roi picks the one who is.
 
     \b
     Example:
       formcheck predict set.mp4 --model squat.fcm
       formcheck predict set.mp4 --exercise squat --json
       formcheck predict set.mp4 --exercise squat --model builtin-learned
+      formcheck predict gym.mp4 --exercise squat --roi 640,0,640,720
     """
     import json
 
     from .pose import load_pose
 
-    pose = load_pose(source)
-    verdicts = _checker(model, exercise).check_pose(pose)
+    pose = load_pose(source, roi=roi)
+    checker = _checker(model, exercise)
+    verdicts = checker.check_pose(pose)
+    if not verdicts:
+        click.echo(f"{source}: no rep: {checker.no_rep_reason(pose)}", err=as_json)
     if as_json:
         click.echo(json.dumps([v.to_dict() for v in verdicts], indent=2))
         return
-    if not verdicts:
-        click.echo(f"{source}: no complete rep found")
     for v in verdicts:
         feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
         click.echo(f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
@@ -326,7 +362,8 @@ def predict(source, model, exercise, as_json):
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @_model_option
 @_exercise_option
-def preview(video, output, model, exercise):
+@_roi_option
+def preview(video, output, model, exercise, roi):
     """Write a copy of VIDEO with the skeleton, a rep counter and each verdict drawn.
 
     Correct reps are green, faulty ones red, unknown ones grey.
@@ -339,8 +376,10 @@ def preview(video, output, model, exercise):
     from .apps.preview import write_preview
 
     checker = _checker(model, exercise)
-    pose = extract_pose(video)
+    pose = extract_pose(video, roi=roi)
     verdicts = checker.check_pose(pose)
+    if not verdicts:
+        click.echo(f"{video}: no rep: {checker.no_rep_reason(pose)}")
     write_preview(video, pose, verdicts, output, progress=True)
     click.echo(f"{len(verdicts)} reps -> {output}")
 
@@ -374,7 +413,7 @@ def live(camera, model, exercise):
 @click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
 @click.option("--sizes", callback=lambda _ctx, _param, text: _int_list(text),
               help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
-@click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
+@click.option("--folds", type=int, help="Grouped cross-validation folds (default 5).")
 @click.option("--output", "-o", default="formcheck-bench", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
 @click.option("--seed", default=0, show_default=True)
@@ -394,18 +433,16 @@ def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
       formcheck bench my-reps.fcd --quick
       formcheck bench videos/ --exercise squat
     """
-    from .evaluation.benchmark import (DEFAULT_SIZES, QUICK_SIZES, load_named_dataset, run_benchmark,
-                               write_report)
+    from .evaluation.benchmark import (load_named_dataset, preset_settings, run_benchmark,
+                                       write_report)
 
     if data and dataset_name:
         raise click.UsageError("give DATA or --dataset, not both")
     name = str(data) if data else dataset_name or "synthetic"
     reps = _load_reps(data, exercise) if data else load_named_dataset(name, exercise=exercise,
                                                                         seed=seed)
-    sizes = sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
-    report = run_benchmark(reps, name=name, sizes=sizes, n_splits=folds, seed=seed,
-                           learning_points=3 if quick else 5, budget=0.1 if quick else 0.5,
-                           progress=True)
+    report = run_benchmark(reps, name=name, seed=seed, progress=True,
+                           **preset_settings(quick=quick, sizes=sizes, n_splits=folds))
     paths = write_report(report, output)
     click.echo(report.to_markdown())
     click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))

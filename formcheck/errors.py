@@ -10,6 +10,7 @@ from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 __all__ = [
     "FormcheckError",
     "InputError",
+    "ParameterError",
     "PoseShapeError",
     "LayoutError",
     "ExerciseError",
@@ -31,6 +32,10 @@ class FormcheckError(Exception):
 
 class InputError(FormcheckError, ValueError):
     """An argument or an input array is not what the function accepts."""
+
+
+class ParameterError(InputError):
+    """A hyper-parameter of an estimator has the wrong type or a value out of its range."""
 
 
 class PoseShapeError(InputError):

@@ -3,10 +3,11 @@
 For the standards classifier the feedback is the broken standards themselves,
 each with its measured number ("hips stayed 0.12 torso lengths above the knees
 at the bottom"). For the classifiers trained on reps, the faulty rep is
-compared frame by frame with a correct reference: for the DTW kNN, the nearest
-correct training rep aligned by DTW; for the learned classifier, the mean
-correct rep (both resampled to a common time axis). The channel and moment
-that differ most, measured in units of the channel's spread, become one
+compared step by step with the correct reference its model gives
+(``TrainedRepClassifier.reference``): for the DTW kNN, the nearest correct
+training rep matched along the DTW path; for the learned classifier, the mean
+correct rep, with the rep resampled to the same length. The channel and
+moment that differ most, measured in units of the channel's spread, become one
 sentence a person can act on, e.g. "left knee angle at the bottom was 112°;
 correct reps reach 85°".
 """
@@ -17,10 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .classifiers.knn import DTWKNeighborsClassifier
 from .classifiers.standards import StandardsClassifier
 from .features.exercises import get_exercise
-from .features.angles import resample
 from .features.channels import describe_channel, format_value
 from .reps import driving_signal
 
@@ -71,10 +70,10 @@ def explain(model, rep, exercise=None, fault=None) -> Feedback:
     model : RepClassifier
         A fitted classifier whose classes include the exercise's correct label.
     rep : AngleSeries
-        The rep, with the model's channels.
-    exercise : str, optional
-        Defaults to the exercise the model was trained for.
-    fault : str, optional
+        The rep, with (at least) the model's channels.
+    exercise : str, default=None
+        The exercise's name; None takes the one the model was trained for.
+    fault : str, default=None
         The faulty class the rep was given. Channels that separate this class
         from correct reps in the training data weigh more.
 
@@ -87,16 +86,14 @@ def explain(model, rep, exercise=None, fault=None) -> Feedback:
     exercise = get_exercise(exercise or model.exercise_)
     if isinstance(model, StandardsClassifier):
         return _from_standards(model, rep)
-    values = np.asarray(rep)
+    channels = model.channels_ or rep.channels
+    values = np.asarray(rep.select(channels))
     correct = exercise.correct
-    if isinstance(model, DTWKNeighborsClassifier):
-        own, reference, rep_frames = _dtw_reference(model, values, correct)
-    else:
-        own, reference, rep_frames = _profile_reference(model, values, correct)
+    own, reference, rep_frames = model.reference(values, correct)
     score = np.abs(own - reference) / model.scale_ * _channel_weights(model, correct, fault)
     step, channel_index = np.unravel_index(np.argmax(_smoothed(score)), score.shape)
     frame = int(rep_frames[step])
-    channel = rep.channels[channel_index]
+    channel = channels[channel_index]
     phase = _phase(rep, exercise, frame)
     return _feedback(channel, phase, own[step, channel_index], reference[step, channel_index],
                      frame / rep.fps, exercise, fault)
@@ -109,25 +106,6 @@ def _from_standards(model, rep) -> Feedback:
     top = broken[0]
     return Feedback(top.channel, top.phase, top.value, top.threshold, top.frame / rep.fps,
                     "; ".join(j.message for j in broken), tuple(j.fault for j in broken))
-
-
-def _dtw_reference(model, values, label):
-    """Rep and nearest correct training rep, matched along the DTW path (raw units)."""
-    index = model.nearest_of_class(values, label)
-    path, _ = model.alignment(values, index)
-    reference = model.train_set_.series(index) * model.scale_ + model.mean_
-    rows = np.array([i for i, _ in path])
-    cols = np.array([j for _, j in path])
-    return values[rows], reference[cols], rows
-
-
-def _profile_reference(model, values, label):
-    """Rep resampled to the profile length, against the correct class's mean profile."""
-    k = int(np.nonzero(model.classes_ == label)[0][0])
-    profile = model.profile_mean_[k]
-    own = resample(values, len(profile))
-    frames = np.round(np.linspace(0, len(values) - 1, len(profile))).astype(int)
-    return own, profile, frames
 
 
 def _channel_weights(model, correct, fault) -> np.ndarray:

@@ -2,12 +2,20 @@
 
 The exercise definition names a *driving* signal (for a squat, the knee angle)
 and whether a rep is a dip or a rise of it. A rep is one excursion from the rest
-level to the turning point and back. Partial reps at the edges of the recording,
-small wobbles while resting, and one-off movements that do not look like the
-other reps of the set (stepping off, dropping from the bar) are left out. A rep
-smaller than the others is kept when it has a rep's shape (down and back up by
-similar amounts, not much quicker than the others): a shallow squat among deep
-ones is exactly the fault a form checker is there to catch.
+level to the turning point and back. Reps only partly filmed (the recording
+starts at the bottom, or ends on the way up), small wobbles while resting, and
+one-off movements that do not look like the other reps of the set (stepping
+off, dropping from the bar) are left out. A rep smaller than the others is kept
+when it has a rep's shape (down and back up by similar amounts, not much quicker
+than the others): a shallow squat among deep ones is exactly the fault a form
+checker is there to catch.
+
+Durations are judged against the set's own reps (a rep lasts 0.4 to 2.5 times
+the set's median), within the exercise's ``min_duration`` and ``max_duration``,
+which are only sanity bounds: fast real squats take 0.55 s. When nothing is
+counted, :func:`no_rep_reason` says why (too little movement, only partly
+filmed, too short...), and says when a long recording shows someone who is not
+doing the exercise at all (a bystander the pose estimator followed).
 """
 
 from __future__ import annotations
@@ -18,10 +26,12 @@ import numpy as np
 from scipy.signal import find_peaks, savgol_filter
 
 from .errors import ChannelMismatchError, InputError
+from .features.angles import AngleSeries, joint_angles
+from .features.channels import channel_unit, describe_channel, mirror_name
 from .features.exercises import get_exercise
-from .features.angles import AngleSeries
 
-__all__ = ["Rep", "segment_reps", "driving_signal", "driving_channels"]
+__all__ = ["Rep", "cut_recording", "segment_reps", "no_rep_reason", "driving_signal",
+           "driving_channels", "NOT_PERFORMING"]
 
 _TOP_FRACTION = 0.9      # a rep starts/ends where the signal is 90% of the way back to rest
 _MIN_SIDE_FRACTION = 0.6  # both sides of a rep must span 60% of the set's typical amplitude
@@ -33,6 +43,18 @@ _SMALL_SIDE_FRACTION = 0.3
 _SMALL_DEPTH_FRACTION = 0.25
 _SMALL_SYMMETRY = 0.6
 _SMALL_DURATION_FRACTION = 0.6
+# Every rep lasts between these fractions of the median duration of the set's reps.
+_MIN_DURATION_FRACTION = 0.4
+_MAX_DURATION_FRACTION = 2.5
+# A rep that runs into the start or end of the recording must have come back (or started) within
+# 15% of its other side's level there; otherwise only part of it was filmed.
+_EDGE_RETURN = 0.85
+_EDGE_FRAMES = 2
+# A recording at least this long in which the driving signal never moves like a rep shows
+# someone who is not doing the exercise (a bystander the pose estimator followed).
+_NOT_PERFORMING_SECONDS = 3.0
+#: How :func:`no_rep_reason` begins when the tracked person does not do the exercise at all.
+NOT_PERFORMING = "the tracked person is not doing"
 _RELATIVE_PROMINENCE = 0.35
 # The fallback drives only when its movement (5-95 percentile range) is at least this many
 # times its frame-to-frame noise: a side view's hip height, half of it from the far side's
@@ -178,7 +200,8 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     Returns
     -------
     list of Rep
-        In time order; empty when the series holds no complete rep.
+        In time order; empty when the series holds no complete rep
+        (:func:`no_rep_reason` says why).
 
     Examples
     --------
@@ -189,19 +212,129 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     >>> len(reps)
     4
     """
+    return _segment(angles, exercise, min_prominence, smooth)[0]
+
+
+def no_rep_reason(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25) -> str:
+    """Why :func:`segment_reps` finds no rep in a series; ``""`` when it finds some.
+
+    Parameters
+    ----------
+    angles, exercise, min_prominence, smooth
+        As for :func:`segment_reps`.
+
+    Returns
+    -------
+    str
+        One sentence: the recording is too short, the driving signal moves
+        too little, the movement is only partly filmed, or the movements found
+        are not reps (with their times and why). A recording of at least 3 s
+        in which the driving signal never moves like a rep gives a sentence
+        starting with :data:`NOT_PERFORMING`: whoever the pose estimator
+        followed is not doing the exercise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck import AngleSeries
+    >>> still = AngleSeries(np.full((150, 2), 172.0), ["left_knee", "right_knee"], fps=30)
+    >>> reason = no_rep_reason(still, "squat")
+    >>> reason.startswith(NOT_PERFORMING), reason.split(": ", 1)[1]
+    (True, 'their knee angle moves 0° in 5.0 s, a rep moves it at least 30°')
+    """
+    return _segment(angles, exercise, min_prominence, smooth)[1]
+
+
+def _segment(angles, exercise, min_prominence, smooth):
+    """(reps, why there are none: "" when there are some)."""
     if not isinstance(angles, AngleSeries):
         raise InputError(f"segment_reps needs an AngleSeries, got {type(angles).__name__}")
     exercise = get_exercise(exercise)
     channels, signal, floor = _prepared_signal(angles, exercise, smooth)
     if len(signal) < 3:
-        return []
+        return [], f"the recording is too short ({len(signal)} frames)"
     threshold = min_prominence or max(floor, _RELATIVE_PROMINENCE * _spread(signal))
     distance = max(1, int(exercise.min_duration * angles.fps * 0.5))
     valleys, _ = find_peaks(-signal, prominence=threshold, distance=distance)
-    bounds = [_rep_bounds(signal, valleys, k) for k in range(len(valleys))]
-    kept = _consistent(signal, valleys, bounds, angles.fps, exercise)
-    return [Rep(i, start, end, angles.slice(start, end), exercise.name, channels)
+    if not len(valleys):
+        return [], _why_no_movement(signal, threshold, channels, angles.fps, exercise)
+    candidates = [_candidate(signal, valleys, k) for k in range(len(valleys))]
+    judged = _judge(signal, valleys, candidates, angles.fps, exercise)
+    kept = [(c.start, c.end) for c, why in zip(candidates, judged) if not why]
+    reps = [Rep(i, start, end, angles.slice(start, end), exercise.name, channels)
             for i, (start, end) in enumerate(kept)]
+    if reps:
+        return reps, ""
+    found = "; ".join(f"{c.start / angles.fps:.1f}-{c.end / angles.fps:.1f} s {why}"
+                      for c, why in zip(candidates, judged))
+    return [], f"no complete rep: {found}"
+
+
+def _why_no_movement(signal, threshold, channels, fps, exercise) -> str:
+    """The reason when the driving signal has no dip as deep as a rep's."""
+    span = float(signal.max() - signal.min())
+    lowest = int(np.argmin(signal))
+    if span >= threshold and lowest < _EDGE_FRAMES:
+        return f"only partly filmed: the recording starts {exercise.phases[1]}"
+    if span >= threshold and lowest >= len(signal) - _EDGE_FRAMES:
+        return f"only partly filmed: the recording ends {exercise.phases[1]}"
+    seconds = len(signal) / fps
+    moved = (f"{_signal_name(channels)} moves {_amount(channels, _spread(signal))} in "
+             f"{seconds:.1f} s, a rep moves it at least {_amount(channels, threshold)}")
+    if seconds >= _NOT_PERFORMING_SECONDS:
+        return f"{NOT_PERFORMING} {exercise.name} reps: their {moved}"
+    return f"too little movement: the {moved}"
+
+
+def _signal_name(channels) -> str:
+    """The driving signal in words: ``("left_knee", "right_knee")`` -> ``"knee angle"``."""
+    words = describe_channel(channels[0])
+    if len(channels) == 2 and mirror_name(channels[0]) == channels[1]:
+        words = words.replace("left ", "").replace("right ", "")
+    return words
+
+
+def _amount(channels, value) -> str:
+    unit = channel_unit(channels[0])
+    return f"{value:.0f}{unit}" if unit == "°" else f"{value:.2f}{unit}"
+
+
+def cut_recording(pose, exercise, *, channels=None, **feature_settings):
+    """Cut a recording into reps: its joint angles, then the reps found in them.
+
+    The one path from a recording to reps: datasets, the labelling session and
+    :class:`~formcheck.FormChecker` all cut recordings with it, so a model
+    sees its reps computed as its training reps were.
+
+    Parameters
+    ----------
+    pose : PoseSequence
+    exercise : str or Exercise
+    channels : sequence of str, optional
+        Angle channels to compute; default: the exercise's. They must include
+        its driving channels.
+    **feature_settings
+        Passed to :func:`~formcheck.joint_angles` (``smooth``, ``target_fps``,
+        ``min_visibility``, ``max_missing``).
+
+    Returns
+    -------
+    angles : AngleSeries
+        The whole recording; the reps' frame numbers are in its frames.
+    reps : list of Rep
+        In time order; empty when the recording holds no complete rep.
+
+    Examples
+    --------
+    >>> from formcheck.reps import cut_recording
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> angles, reps = cut_recording(make_set("squat", n_reps=3, seed=1), "squat",
+    ...                              target_fps=15)
+    >>> angles.fps, len(reps)
+    (15.0, 3)
+    """
+    angles = joint_angles(pose, exercise, channels=channels, **feature_settings)
+    return angles, segment_reps(angles, exercise)
 
 
 def _prepared_signal(angles, exercise, smooth):
@@ -230,8 +363,21 @@ def _noise(signal) -> float:
     return float(1.4826 * np.median(np.abs(second - np.median(second))) / np.sqrt(6))
 
 
-def _rep_bounds(signal, valleys, k):
-    """Start, end and the two side amplitudes of the rep around valley ``k``."""
+@dataclass(frozen=True)
+class _Candidate:
+    """A dip of the driving signal: its frames and how far it rises on either side."""
+
+    valley: int
+    start: int
+    end: int
+    left_amp: float
+    right_amp: float
+    left_top: int
+    right_top: int
+
+
+def _candidate(signal, valleys, k) -> _Candidate:
+    """The rep around valley ``k``: from 90% of the way up on the left to 90% on the right."""
     v = valleys[k]
     lo = valleys[k - 1] if k > 0 else 0
     hi = valleys[k + 1] if k + 1 < len(valleys) else len(signal) - 1
@@ -239,27 +385,59 @@ def _rep_bounds(signal, valleys, k):
     left_amp, right_amp = left.max() - signal[v], right.max() - signal[v]
     start = lo + int(np.nonzero(left >= signal[v] + _TOP_FRACTION * left_amp)[0][-1])
     end = v + int(np.nonzero(right >= signal[v] + _TOP_FRACTION * right_amp)[0][0]) + 1
-    return start, end, left_amp, right_amp
+    return _Candidate(int(v), start, end, float(left_amp), float(right_amp),
+                      lo + int(np.argmax(left)), v + int(np.argmax(right)))
 
 
-def _consistent(signal, valleys, bounds, fps, exercise) -> list:
-    """Keep the reps whose size, depth, shape and duration match the set's typical rep."""
-    if not bounds:
-        return []
-    amplitude = np.median([max(b[2], b[3]) for b in bounds])
-    rest = np.median([signal[v] + max(b[2], b[3]) for v, b in zip(valleys, bounds)])
-    duration = np.median([end - start for start, end, _, _ in bounds]) / fps
-    kept = []
-    for v, (start, end, left_amp, right_amp) in zip(valleys, bounds):
-        seconds = (end - start) / fps
-        sides, depth = sorted((left_amp, right_amp)), rest - signal[v]
-        typical = sides[0] >= _MIN_SIDE_FRACTION * amplitude \
-            and depth >= _MIN_DEPTH_FRACTION * amplitude
-        small_but_whole = sides[0] >= _SMALL_SIDE_FRACTION * amplitude \
-            and depth >= _SMALL_DEPTH_FRACTION * amplitude \
-            and sides[0] >= _SMALL_SYMMETRY * sides[1] \
-            and seconds >= _SMALL_DURATION_FRACTION * duration
-        if (typical or small_but_whole) \
-                and exercise.min_duration <= seconds <= exercise.max_duration:
-            kept.append((start, end))
-    return kept
+def _judge(signal, valleys, candidates, fps, exercise) -> list:
+    """Per candidate, why it is not a rep; ``""`` for the reps.
+
+    A rep must be whole (not cut by the recording's start or end), have the
+    size, depth and shape of the set's typical rep (or the shape of a whole
+    smaller rep), and last a plausible time: within the exercise's sanity
+    bounds and 0.4-2.5 times the median duration of the set's other reps.
+    """
+    amplitude = np.median([max(c.left_amp, c.right_amp) for c in candidates])
+    rest = np.median([signal[v] + max(c.left_amp, c.right_amp)
+                      for v, c in zip(valleys, candidates)])
+    duration = np.median([c.end - c.start for c in candidates]) / fps
+    reasons = [_shape_problem(signal, c, amplitude, rest, duration, fps, exercise)
+               or _sanity_problem((c.end - c.start) / fps, exercise) for c in candidates]
+    typical = [(c.end - c.start) / fps for c, why in zip(candidates, reasons) if not why]
+    if typical:
+        median = float(np.median(typical))
+        reasons = [why or _relative_problem((c.end - c.start) / fps, median)
+                   for c, why in zip(candidates, reasons)]
+    return reasons
+
+
+def _shape_problem(signal, c, amplitude, rest, duration, fps, exercise) -> str:
+    if c.left_top < _EDGE_FRAMES and c.left_amp < _EDGE_RETURN * c.right_amp:
+        return f"is only partly filmed (the recording starts {exercise.phases[0]})"
+    if c.right_top >= len(signal) - _EDGE_FRAMES and c.right_amp < _EDGE_RETURN * c.left_amp:
+        return f"is only partly filmed (the recording ends {exercise.phases[2]})"
+    seconds = (c.end - c.start) / fps
+    sides, depth = sorted((c.left_amp, c.right_amp)), rest - signal[c.valley]
+    typical = sides[0] >= _MIN_SIDE_FRACTION * amplitude \
+        and depth >= _MIN_DEPTH_FRACTION * amplitude
+    small_but_whole = sides[0] >= _SMALL_SIDE_FRACTION * amplitude \
+        and depth >= _SMALL_DEPTH_FRACTION * amplitude \
+        and sides[0] >= _SMALL_SYMMETRY * sides[1] \
+        and seconds >= _SMALL_DURATION_FRACTION * duration
+    return "" if typical or small_but_whole else "is unlike the set's reps (smaller or one-sided)"
+
+
+def _sanity_problem(seconds, exercise) -> str:
+    if seconds < exercise.min_duration:
+        return f"is too quick for a rep ({seconds:.2f} s < {exercise.min_duration:g} s)"
+    if seconds > exercise.max_duration:
+        return f"is too slow for a rep ({seconds:.1f} s > {exercise.max_duration:g} s)"
+    return ""
+
+
+def _relative_problem(seconds, median) -> str:
+    if seconds < _MIN_DURATION_FRACTION * median:
+        return f"is much quicker than the set's reps ({seconds:.2f} s, typical {median:.2f} s)"
+    if seconds > _MAX_DURATION_FRACTION * median:
+        return f"is much slower than the set's reps ({seconds:.1f} s, typical {median:.1f} s)"
+    return ""

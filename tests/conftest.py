@@ -72,3 +72,20 @@ def make_video(tmp_path):
 def synthetic_video(make_video) -> Path:
     """A 20-frame, 10 fps, 64x48 mp4 with no person in it."""
     return make_video()
+
+
+@pytest.fixture
+def squat_folder(tmp_path) -> Path:
+    """``sets/<label>/<file>``: two correct and two shallow squat sets as keypoint files.
+
+    Files ``set0.npz`` .. ``set3.npz``, three reps each; even seeds correct.
+    """
+    from formcheck.datasets.synthetic import make_set
+
+    root = tmp_path / "sets"
+    for seed in range(4):
+        label = "correct" if seed % 2 == 0 else "not-low"
+        (root / label).mkdir(parents=True, exist_ok=True)
+        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0).save(
+            root / label / f"set{seed}.npz")
+    return root

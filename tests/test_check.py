@@ -2,17 +2,20 @@
 verdict on the shared real videos (skipped when they are absent)."""
 
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
 
 from formcheck import (DTWKNeighborsClassifier, FormChecker, LearnedClassifier, extract_pose,
-                       joint_angles, segment_reps)
+                       load_model)
 from formcheck.check import UNKNOWN, builtin_model
 from formcheck.datasets.rep_dataset import RepDataset
-from formcheck.errors import ExerciseError, NotFittedError
+from formcheck.errors import ExerciseError, MissingDataError, NotFittedError
 from formcheck.features.channels import channel_kind, format_value
 from formcheck.datasets.synthetic import make_dataset, make_set
+from formcheck.pose import load_pose
+from formcheck.reps import NOT_PERFORMING, cut_recording
 
 KEY_WORDS = {"squat": ("knee", "hip"), "pull-up": ("elbow", "nose", "shoulder"),
              "push-up": ("body line", "hip")}
@@ -127,6 +130,30 @@ def test_a_saved_model_checks_with_nothing_else(tmp_path):
     assert from_file == in_memory and len(from_file) == 2
 
 
+def test_a_saved_model_cuts_recordings_with_the_feature_settings_it_was_trained_with(
+        squat_folder, tmp_path):
+    settings = {"smooth": 0.3, "target_fps": 15}  # not the defaults
+    root = squat_folder
+    data = RepDataset.from_folders(root, "squat", **settings)
+    path = LearnedClassifier().fit(data).save(tmp_path / "squat.fcm")
+    assert load_model(path).feature_settings_ == {**settings, "geometry": "2d"}
+
+    checker = FormChecker(path)
+    recording = root / "not-low" / "set1.npz"
+    angles, reps = checker.cut_recording(load_pose(recording))
+    trained = data[data.groups == recording.name]
+    assert angles.fps == 15.0 and len(reps) == len(trained) == 3
+    assert [f"not-low/set1.npz[{r.start}:{r.end}]" for r in reps] == list(trained.sources)
+    for rep, training_rep in zip(reps, trained.reps):
+        np.testing.assert_array_equal(np.asarray(rep.angles.select(checker.model.channels_)),
+                                      np.asarray(training_rep.select(checker.model.channels_)))
+    _, with_defaults = cut_recording(load_pose(recording), "squat")
+    assert len(with_defaults[0].angles) != len(reps[0].angles)  # the settings do matter
+    verdicts = checker.check_file(recording)
+    assert [(v.start_frame, v.end_frame) for v in verdicts] == [(r.start, r.end) for r in reps]
+    assert verdicts[0].start_time == reps[0].start / 15.0
+
+
 def test_checker_errors():
     with pytest.raises(NotFittedError):
         FormChecker(LearnedClassifier())
@@ -134,6 +161,53 @@ def test_checker_errors():
     bare = LearnedClassifier(model="logistic").fit(rng.normal(size=(6, 20, 2)), ["a", "b"] * 3)
     with pytest.raises(ExerciseError, match="records no exercise"):
         FormChecker(bare)
+
+
+def spatial_model():
+    if "spatial" not in _MODELS:
+        data = make_dataset("squat", n_subjects=6, seed=0, world_landmarks=True)   # side views
+        _MODELS["spatial"] = LearnedClassifier().fit(data)
+    return _MODELS["spatial"]
+
+
+@pytest.mark.parametrize("view", ["front", "diagonal-left", "back"])
+def test_a_3d_model_trained_from_the_side_judges_reps_filmed_from_other_views(view):
+    checker = FormChecker(spatial_model())
+    assert checker.model.feature_settings_ == {"geometry": "3d"}
+    for label in ("squat/correct", "squat/not-low"):
+        pose = make_set("squat", label, n_reps=3, seed=21, view=view, severity=1.0,
+                        world_landmarks=True)
+        assert [v.label for v in checker.check_pose(pose)] == [label] * 3, (view, label)
+
+
+def test_the_checker_measures_angles_as_its_model_was_trained():
+    flat_checker = FormChecker(model("learned", "squat"))
+    assert flat_checker.model.feature_settings_ == {"geometry": "2d"}
+    spatial = make_set("squat", "not-low", n_reps=2, seed=8, severity=0.6, world_landmarks=True)
+    flat = make_set("squat", "not-low", n_reps=2, seed=8, severity=0.6)
+    assert ([v.to_dict() for v in flat_checker.check_pose(spatial)]
+            == [v.to_dict() for v in flat_checker.check_pose(flat)])     # world landmarks unused
+    with pytest.raises(MissingDataError, match="3-D joint angles need 3-D landmarks"):
+        FormChecker(spatial_model()).check_pose(flat)
+
+
+def test_streaming_with_world_landmarks_for_a_3d_model():
+    pose = make_set("squat", "not-low", n_reps=3, seed=13, view="front", severity=1.0,
+                    world_landmarks=True)
+    checker = FormChecker(spatial_model(), fps=pose.fps, image_size=pose.image_size)
+    emitted = [v for frame in range(pose.n_frames)
+               if (v := checker.update(pose.landmarks[frame], pose.world_landmarks[frame]))]
+    emitted += checker.finish()
+    assert [v.label for v in emitted] == ["squat/not-low"] * 3
+
+
+def test_no_verdict_on_someone_not_doing_the_exercise_and_the_checker_says_why():
+    pose, [(first, _)] = make_set("squat", n_reps=1, seed=2, idle=4.0, return_bounds=True)
+    standing = pose.slice(0, first)
+    checker = FormChecker(model("learned", "squat"))
+    assert checker.check_pose(standing) == []
+    assert checker.no_rep_reason(standing).startswith(f"{NOT_PERFORMING} squat reps")
+    assert checker.no_rep_reason(pose) == ""
 
 
 # --- the built-in verdict on the shared real videos ----------------------------------------------
@@ -147,11 +221,17 @@ SHARED_VIDEOS = {  # video -> (folder, truth.csv row, exercise)
     "squat_incorrect_002": ("squats", "videos/incorrect/squat_incorrect_002.mp4", "squat"),
     "pullup_correct_002": ("pullups", "videos/correct/pullup_correct_002.mp4", "pull-up"),
 }
-# Rep counting on real footage is point 5 of issue 11 (durations relative to the set's own
-# reps, partly filmed reps): these two are counted wrong by the segmentation of today.
-_MISCOUNTED = {
-    "squat_correct_004": "a fast deep rep (0.53-0.57 s) is dropped by the fixed 0.6 s minimum",
-    "squat_correct_005": "a rep that ends on the way up is counted",
+
+
+# With 3-D angles from MediaPipe's world landmarks (what a video gives by default) the hips of
+# these two read higher at the bottom than in the image (2-D, where all seven are right: -0.01
+# and 0.00 torso lengths); the depth threshold is not tuned to these files
+# (docs/classifiers.md has the numbers).
+_WRONG_IN_3D = {
+    "squat_correct_006": "3-D: hips 0.14 torso lengths above the knees at the bottom and knees "
+                         "0.97 of the ankles' width: called not-low (98%) and knees-in",
+    "squat_incorrect_002": "3-D: hips 0.09 torso lengths above the knees at the bottom: called "
+                           "not-low (96%), though truth.csv says they reach knee level",
 }
 
 
@@ -160,29 +240,34 @@ def _truth(root, folder, file):
         return next(row for row in csv.DictReader(handle) if row["file"] == file)
 
 
-def _builtin_verdicts(root, video):
+def _builtin_verdicts(root, video, geometry="3d"):
+    """The built-in checker on a shared video; with ``geometry="2d"`` on its keypoints alone
+    (no world landmarks), as from a 2-D keypoint source."""
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     folder, file, exercise = SHARED_VIDEOS[video]
     checker = FormChecker(builtin_model(exercise))
     pose = extract_pose(root / folder / file)
-    angles = joint_angles(pose, exercise, channels=checker.model.channels_)
-    reps = segment_reps(angles, exercise)
+    if geometry == "2d":
+        pose = dataclasses.replace(pose, world_landmarks=None)
+    _, reps = checker.cut_recording(pose)
     return checker, checker.check_pose(pose), reps, _truth(root, folder, file)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("video", [
-    pytest.param(v, marks=pytest.mark.xfail(reason=_MISCOUNTED[v], strict=True))
-    if v in _MISCOUNTED else v for v in SHARED_VIDEOS])
+@pytest.mark.parametrize("video", SHARED_VIDEOS)
 def test_a_shared_video_has_the_reps_of_its_truth(shared_datasets, video):
     _, verdicts, _, truth = _builtin_verdicts(shared_datasets, video)
     assert len(verdicts) == int(truth["complete_reps"])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("video", SHARED_VIDEOS)
-def test_the_builtin_verdict_on_a_shared_video_is_its_truth(shared_datasets, video):
-    checker, verdicts, reps, truth = _builtin_verdicts(shared_datasets, video)
+@pytest.mark.parametrize("geometry,video", [
+    pytest.param("3d", v, marks=pytest.mark.xfail(reason=_WRONG_IN_3D[v], strict=True))
+    if v in _WRONG_IN_3D else ("3d", v) for v in SHARED_VIDEOS] + [
+    ("2d", v) for v in SHARED_VIDEOS])
+def test_the_builtin_verdict_on_a_shared_video_is_its_truth(shared_datasets, geometry, video):
+    checker, verdicts, reps, truth = _builtin_verdicts(shared_datasets, video, geometry)
+    assert {rep.angles.geometry for rep in reps} <= {geometry}
     judgements = checker.model.judge([rep.angles for rep in reps]) if reps else []
     for verdict, judged in zip(verdicts, judgements):
         print(video, verdict.label, f"{verdict.probability:.0%}",

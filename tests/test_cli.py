@@ -142,6 +142,18 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
     assert all("correct reps" in v["feedback"] for v in verdicts)
 
 
+def test_train_reads_its_data_through_the_library_and_names_a_bad_source(sets, tmp_path):
+    folder = sets[0].parent
+    result = run("train", folder, "-e", "squat", "-c", "knn", "-o", tmp_path / "m.fcm")
+    assert result.exit_code == 2 and "no files in labelled sub-folders" in result.output
+    result = run("train", sets[0], "-e", "squat", "-o", tmp_path / "m.fcm")
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"formcheck: error: {sets[0]}: not a source of reps; "
+                                     "expected a folder of labelled sub-folders "
+                                     "(root/<label>/<file>), an annotation CSV (.csv) or a "
+                                     "dataset saved by RepDataset.save")
+
+
 def test_predict_with_the_builtin_model_judges_by_the_standards_with_no_training(tmp_path):
     path = tmp_path / "pushups.npz"
     make_set("push-up", label="upper-body-first", n_reps=3, seed=5, severity=1.0).save(path)
@@ -188,3 +200,49 @@ def test_extract_keeps_going_past_a_bad_file_and_reports_it(tmp_path):
     assert result.exit_code == 2
     assert "formcheck: error:" in result.output and "notes.mp4" in result.output
     assert not list((tmp_path / "poses").glob("*.npz"))
+
+
+@pytest.fixture
+def standing(tmp_path):
+    """A keypoint file of someone standing still for several seconds (no rep)."""
+    pose, [(first, _)] = make_set("squat", n_reps=1, seed=2, idle=4.0, return_bounds=True)
+    path = tmp_path / "standing.npz"
+    pose.slice(0, first).save(path)
+    return path
+
+
+def test_every_command_says_why_a_file_gave_no_rep(sets, standing, tmp_path):
+    labels = tmp_path / "labels.csv"
+    result = run("label", sets[0], standing, "-e", "squat", "-a", labels, "--label", "correct")
+    assert result.exit_code == 0, result.output
+    assert f"{standing}: no rep: the tracked person is not doing squat reps" in result.output
+    assert "3 reps labelled" in result.output
+
+    folder = tmp_path / "folders"
+    for path in sets[:4]:
+        label = "correct" if path.name.startswith("correct") else "not-low"
+        (folder / label).mkdir(parents=True, exist_ok=True)
+        (folder / label / path.name).write_bytes(path.read_bytes())
+    (folder / "correct" / "standing.npz").write_bytes(standing.read_bytes())
+    for command in (["train", folder, "-e", "squat", "-o", tmp_path / "m.fcm"],
+                    ["evaluate", folder, "-e", "squat", "-c", "knn", "--folds", "2"]):
+        result = run(*command)
+        assert result.exit_code == 0, result.output
+        lines = [line for line in result.stdout.splitlines() if "no rep" in line]
+        assert len(lines) == 1 and lines[0].startswith(
+            f"{folder / 'correct' / 'standing.npz'}: no rep, left out: the tracked person is "
+            "not doing squat reps: their knee angle moves "), result.output
+
+    result = run("predict", standing, "--model", tmp_path / "m.fcm")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"{standing}: no rep: the tracked person is not doing squat")
+    result = CliRunner().invoke(cli, ["predict", str(standing), "--model", str(tmp_path / "m.fcm"),
+                                      "--json"])
+    assert json.loads(result.stdout) == [] and "not doing squat reps" in result.stderr
+
+
+def test_roi_is_checked_and_only_for_videos(standing):
+    result = run("predict", standing, "--exercise", "squat", "--roi", "10,10,300")
+    assert result.exit_code == 2 and "expected x,y,width,height" in result.output
+    result = run("predict", standing, "--exercise", "squat", "--roi", "0,0,320,240")
+    assert result.exit_code == 2 and "roi applies to videos only" in result.output

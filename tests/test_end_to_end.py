@@ -86,3 +86,40 @@ def test_live_on_a_video_stream_finds_the_reps_the_offline_check_finds():
     lines = re.findall(r"^rep (\d+): (\S+) \(\d+%\)", live, re.M)
     assert len(lines) == len(offline) >= 1
     assert [label for _, label in lines] == [v["label"] for v in offline]
+
+
+def two_people(path, fps=30.0):
+    """A squat clip (left) beside a still frame of someone else standing (right), each at
+    640x360, with the squatter's first frame held for 1 s before the clip: 3.5 s in all."""
+    from formcheck.pose.video import read_video, write_video
+
+    squat, _ = read_video(SQUAT, color="bgr")
+    other, _ = read_video(ROOT / "squats/videos/incorrect/squat_incorrect_002.mp4", color="bgr")
+    cv2 = pytest.importorskip("cv2")
+
+    def small(image):
+        return cv2.resize(image, (640, 360), interpolation=cv2.INTER_AREA)
+
+    bystander = small(other[0])
+    frames = [small(squat[0])] * int(fps) + [small(image) for image in squat]
+    return write_video(path, (np.hstack([left, bystander]) for left in frames), fps)
+
+
+def test_predict_with_a_roi_gives_the_verdict_of_the_person_in_it(tmp_path):
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    from formcheck import LearnedClassifier
+    from formcheck.datasets.synthetic import make_dataset
+
+    model = tmp_path / "squat-3d.fcm"
+    LearnedClassifier().fit(make_dataset("squat", n_subjects=6, seed=0,
+                                         world_landmarks=True)).save(model)
+    video = two_people(tmp_path / "two-people.mp4")
+    alone = json.loads(run("predict", SQUAT, "--model", model, "--json"))
+    squatter = json.loads(run("predict", video, "--model", model, "--roi", "0,0,640,360",
+                              "--json"))
+    assert len(alone) == len(squatter) == 1
+    assert squatter[0]["label"] == alone[0]["label"]
+    assert squatter[0]["start_time"] - alone[0]["start_time"] == pytest.approx(1.0, abs=0.2)
+    bystander = run("predict", video, "--model", model, "--roi", "640,0,640,360")
+    assert f"{video}: no rep: the tracked person is not doing squat reps" in bystander
+    assert "rep  1" not in bystander

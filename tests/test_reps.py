@@ -1,12 +1,18 @@
-"""Rep segmentation on hand-built driving signals (synthetic bodies: test_synthetic.py)."""
+"""Rep segmentation on hand-built driving signals (synthetic bodies: test_synthetic.py), cutting
+a recording into reps, and the rep counts of the shared real videos."""
+
+import csv
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formcheck import AngleSeries, segment_reps
+from formcheck import AngleSeries, joint_angles, segment_reps
+from formcheck.datasets.synthetic import make_set
 from formcheck.errors import ChannelMismatchError, ExerciseError
+from formcheck.reps import NOT_PERFORMING, cut_recording, no_rep_reason
 
 FPS = 30.0
 REST, BOTTOM = 170.0, 80.0
@@ -97,3 +103,90 @@ def test_errors():
         segment_reps(series, "squat")
     with pytest.raises(ExerciseError, match="unknown exercise 'burpee'"):
         segment_reps(series, "burpee")
+
+
+def test_cut_recording_is_joint_angles_with_the_settings_then_segmentation():
+    pose = make_set("squat", n_reps=3, seed=1)
+    angles, reps = cut_recording(pose, "squat", smooth=0.3, target_fps=15)
+    expected = joint_angles(pose, "squat", smooth=0.3, target_fps=15)
+    assert angles.fps == 15.0 and angles.channels == expected.channels
+    np.testing.assert_array_equal(np.asarray(angles), np.asarray(expected))
+    assert [(r.start, r.end) for r in reps] == [
+        (r.start, r.end) for r in segment_reps(expected, "squat")]
+    assert len(reps) == 3
+    knees, _ = cut_recording(pose, "squat", channels=["left_knee", "right_knee"])
+    assert knees.channels == ("left_knee", "right_knee")
+
+
+def test_fast_reps_count_when_the_whole_set_is_fast():
+    # real fast squats take 0.53-0.57 s; a fixed 0.6 s minimum dropped them
+    signal = np.concatenate([idle(0.5), dip(0.55, depth=40), idle(0.3), dip(0.55, depth=45),
+                             idle(0.5)])
+    assert len(segment_reps(knee_series(signal), "squat")) == 2
+    (rep,) = segment_reps(knee_series(np.concatenate([idle(0.5), dip(0.6, 30), idle(0.5)])),
+                          "squat")
+    assert rep.duration < 0.6
+
+
+def test_durations_are_judged_against_the_sets_own_reps():
+    # a twitch a third as long as the set's reps is not one of them, a deep one of 0.2 s no rep
+    slow = [dip(2.4), idle(0.3)]
+    signal = np.concatenate([idle(1), *slow, *slow, dip(0.45, depth=90), idle(0.3), *slow])
+    reps = segment_reps(knee_series(signal), "squat")
+    assert len(reps) == 3 and min(rep.duration for rep in reps) > 1.5
+    quick = knee_series(np.concatenate([idle(1), dip(0.2), idle(1)]))
+    assert segment_reps(quick, "squat", smooth=0) == []
+    assert "is too quick for a rep (0.20 s < 0.4 s)" in no_rep_reason(quick, "squat", smooth=0)
+
+
+def test_a_rep_cut_by_the_end_or_the_start_of_the_recording_is_not_counted():
+    full = dip(2)
+    ends_on_the_way_up = np.concatenate([idle(0.5), full[:48]])      # 75% of the way back up
+    assert segment_reps(knee_series(ends_on_the_way_up), "squat") == []
+    assert no_rep_reason(knee_series(ends_on_the_way_up), "squat").endswith(
+        "is only partly filmed (the recording ends on the way up)")
+    starts_on_the_way_down = np.concatenate([full[14:], idle(0.5)])
+    assert "the recording starts on the way down" in no_rep_reason(
+        knee_series(starts_on_the_way_down), "squat")
+    starts_at_the_bottom = np.concatenate([full[30:], idle(0.5)])
+    assert no_rep_reason(knee_series(starts_at_the_bottom), "squat") == (
+        "only partly filmed: the recording starts at the bottom")
+    # back at rest on the very last frame: whole
+    assert len(segment_reps(knee_series(np.concatenate([idle(0.5), full])), "squat")) == 1
+
+
+def test_no_rep_reasons_say_what_is_missing():
+    assert no_rep_reason(knee_series(np.concatenate([idle(1), dip(2), idle(1)])), "squat") == ""
+    assert no_rep_reason(knee_series(idle(0.05)), "squat").startswith("the recording is too short")
+    shallow = np.concatenate([idle(0.5), dip(1.5, depth=155), idle(0.5)])
+    assert re.fullmatch(r"too little movement: the knee angle moves 1\d° in 2\.5 s, a rep moves "
+                        r"it at least 30°", no_rep_reason(knee_series(shallow), "squat"))
+
+
+def test_someone_standing_still_for_long_is_not_doing_the_exercise():
+    reason = no_rep_reason(knee_series(idle(6), noise=1.0), "squat")
+    assert reason.startswith(f"{NOT_PERFORMING} squat reps: their knee angle moves")
+    assert "in 6.0 s" in reason
+
+
+def truth_rows(root, folder):
+    with open(root / folder / "truth.csv", newline="") as handle:
+        return [(root / folder / row["file"], int(row["complete_reps"]))
+                for row in csv.DictReader(handle)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("geometry", ["auto", "2d"])
+def test_every_shared_squat_and_pull_up_video_gives_its_true_rep_count(shared_datasets, geometry):
+    """truth.csv counts complete reps only (003 starts at the bottom, 005 ends on the way up)."""
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    from formcheck.pose import extract_pose
+
+    rows = [(path, n, "squat") for path, n in truth_rows(shared_datasets, "squats")]
+    rows += [(path, n, "pull-up") for path, n in truth_rows(shared_datasets, "pullups")]
+    assert len(rows) == 7
+    for path, expected, exercise in rows:
+        series = joint_angles(extract_pose(path), exercise, geometry=geometry)
+        reps = segment_reps(series, exercise)
+        assert len(reps) == expected, (path.name, [(r.start, r.end) for r in reps])
+        assert (no_rep_reason(series, exercise) == "") == (expected > 0), path.name

@@ -1,7 +1,9 @@
 """The fault standards (StandardsClassifier) next to the DTW kNN and the learned classifier.
 
-1. Synthetic reps, ``make_dataset(exercise, n_subjects=16, seed=1, severity, view)`` for every
-   exercise and view, borderline (severity 0-0.2) and random severities. The kNN and the learned
+1. Synthetic reps, ``make_dataset(exercise, n_subjects=16, seed=1, severity, view,
+   world_landmarks)`` for every exercise and view, borderline (severity 0-0.2) and random
+   severities, with the angles in 2-D (the image) and in 3-D (the synthetic world landmarks, as
+   MediaPipe gives for a video). The kNN and the learned
    classifier: 4-fold cross-validation grouped by subject (as in docs/classifiers.md). The
    standards: with no data at all (every standard of the exercise may fire, so a rep called by
    another fault than the data's counts as wrong), restricted to the faults the data name (no
@@ -27,14 +29,18 @@ from formcheck.evaluation.validation import grouped_cross_validation
 
 VIEWS = {"squat": ("side", "front", "back"), "pull-up": ("front", "back"), "push-up": ("side",)}
 SEVERITIES = {"0-0.2": (0.0, 0.2), "random": None}
+GEOMETRIES = ("2-D", "3-D")
 
 
 def synthetic_rows():
     for exercise, views in VIEWS.items():
         for view in views:
-            for severity_name, severity in SEVERITIES.items():
-                data = make_dataset(exercise, n_subjects=16, seed=1, severity=severity, view=view)
-                yield exercise, view, severity_name, data, _synthetic_scores(exercise, data)
+            for geometry in GEOMETRIES:
+                for severity_name, severity in SEVERITIES.items():
+                    data = make_dataset(exercise, n_subjects=16, seed=1, severity=severity,
+                                        view=view, world_landmarks=geometry == "3-D")
+                    yield (exercise, view, geometry, severity_name, data,
+                           _synthetic_scores(exercise, data))
 
 
 def _synthetic_scores(exercise, data):
@@ -62,12 +68,13 @@ def get_correct(exercise):
 def print_synthetic():
     columns = ["standards (no data)", "standards: fault found", "standards, the data's faults",
                "standards, calibrated (CV)", "DTW kNN", "learned"]
-    print("| exercise | view | severity | reps | " + " | ".join(columns) + " | zero-data misses |")
-    print("|" + "---|" * (len(columns) + 5))
-    for exercise, view, severity, data, scores in synthetic_rows():
+    print("| exercise | view | angles | severity | reps | " + " | ".join(columns)
+          + " | zero-data misses |")
+    print("|" + "---|" * (len(columns) + 6))
+    for exercise, view, geometry, severity, data, scores in synthetic_rows():
         misses = ", ".join(f"{label.split('/')[1]} {n}" for label, n in
                            sorted(scores["wrong fault labels"].items()))
-        print(f"| {exercise} | {view} | {severity} | {len(data)} | "
+        print(f"| {exercise} | {view} | {geometry} | {severity} | {len(data)} | "
               + " | ".join(f"{100 * scores[c]:.1f}" for c in columns) + f" | {misses} |",
               flush=True)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from ..evaluation.benchmark import median_seconds
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from ..errors import InputError
+from ..evaluation.timing import median_seconds
 from ..evaluation.validation import holdout_split
 from ..features.exercises import get_exercise
-from ..features.angles import joint_angles
 from ..feedback import explain
-from ..reps import driving_signal, segment_reps
+from ..reps import cut_recording, driving_signal
 
 __all__ = ["run_demo"]
 
@@ -46,7 +45,7 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
         result = holdout_split(model, data, test_size=0.25, random_state=seed)
         models[name] = model.fit(data)
         scores[name] = result.accuracy
-        latency = median_seconds(lambda _: models[name].predict(data.X[:1]), budget=0,
+        latency = median_seconds(lambda _: models[name].predict(data.reps[:1]), budget=0,
                                  min_repeats=20)
         echo(f"   {name:8s} accuracy {result.accuracy:6.1%}  macro-F1 {result.macro_f1:.2f}  "
              f"fit {result.fit_seconds[0]:.2f} s  one rep {latency * 1e3:.2f} ms")
@@ -58,8 +57,7 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
 
 
 def _show_one_set(pose, definition, echo):
-    angles = joint_angles(pose, exercise=definition)
-    reps = segment_reps(angles, definition)
+    angles, reps = cut_recording(pose, definition)
     echo(f"1. One synthetic set: {pose.n_frames} frames at {pose.fps:g} fps, "
          f"{len(angles.channels)} angle channels -> {len(reps)} reps")
     for rep in reps:
@@ -75,9 +73,9 @@ def _key_number(angles, definition) -> str:
 
 
 def _check_new_set(pose, definition, models, echo) -> list:
-    angles = joint_angles(pose, exercise=definition)
+    _, reps = cut_recording(pose, definition)
     verdicts = []
-    for rep in segment_reps(angles, definition):
+    for rep in reps:
         line = [f"   rep {rep.index + 1} ({rep.start_time:.1f}-{rep.end_time:.1f} s):"]
         labels = {}
         for name, model in models.items():

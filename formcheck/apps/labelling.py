@@ -20,6 +20,7 @@ import numpy as np
 from .._files import atomic_write
 from ..errors import DatasetError, InputError
 from ..features.channels import channel_unit, format_value
+from ..reps import cut_recording
 
 __all__ = ["AnnotationStore", "LabelSession", "RepToLabel", "file_name", "reps_to_label",
            "sparkline"]
@@ -224,11 +225,7 @@ def file_name(path, relative_to) -> str:
 
 def reps_to_label(path, pose, exercise, relative_to) -> list:
     """The reps of one recording as :class:`RepToLabel` items (file relative to the CSV)."""
-    from ..features.angles import joint_angles
-    from ..reps import segment_reps
-
-    angles = joint_angles(pose, exercise)
+    angles, reps = cut_recording(pose, exercise)
     name = file_name(path, relative_to)
     return [RepToLabel(name, rep.start, rep.end, angles.fps,
-                       rep.driving_signal, rep.index + 1, rep.driving)
-            for rep in segment_reps(angles, exercise)]
+                       rep.driving_signal, rep.index + 1, rep.driving) for rep in reps]

@@ -67,8 +67,9 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
                 if image is None:
                     break
                 checker.image_size = (image.shape[1], image.shape[0])
-                landmarks, _ = model.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-                verdict = checker.update(landmarks if landmarks is not None else _no_person())
+                landmarks, world = model.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+                verdict = checker.update(landmarks if landmarks is not None else _no_person(),
+                                         world)
                 if verdict is not None:
                     verdicts.append(verdict)
                     echo(_line(verdict))

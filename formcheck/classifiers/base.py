@@ -1,32 +1,40 @@
 """The one interface every rep classifier shares.
 
 :class:`RepClassifier` converts and validates input, keeps the class order,
-and reads and writes model files (JSON + NumPy, no pickle); subclasses
-implement ``fit``, ``_predict_proba(series)``, ``_novelty(series, training)``
-and the pair ``_state()`` / ``_restore(arrays)`` for persistence.
+and reads and writes model files (JSON + NumPy, no pickle). Subclasses declare
+their hyper-parameters in ``_parameter_constraints`` (checked by
+:func:`validate_params` when ``fit`` starts and when a model file is loaded)
+and implement ``fit``, ``_predict_proba(series)``, ``_novelty(series,
+training)`` and the pair ``_state()`` / ``_restore(arrays)`` for persistence.
 :class:`TrainedRepClassifier`, the base of the classifiers that learn from
 labelled reps, adds ``fit`` itself: the per-channel standardisation, the class
-profiles used for feedback and the novelty threshold; its subclasses implement
-``_fit(series, y_index)``.
+profiles and the novelty threshold; its subclasses implement ``_fit(series,
+y_index)`` and ``reference`` (the correct-form reference feedback compares a
+rep with).
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._archive import read_archive, write_archive
-from ..errors import (ChannelMismatchError, InputError, MissingDataError, ModelFileError,
-                      NotFittedError, TooFewFramesError)
-from ..features.angles import resample
+from ..datasets.rep_dataset import RepDataset
+from ..dtw.validation import check_collection
+from ..errors import (ChannelMismatchError, InputError, ModelFileError, NotFittedError,
+                      ParameterError)
+from ..features.angles import AngleSeries, resample
+from ..features.exercises import exercise_names, get_exercise
 
 __all__ = ["RepClassifier", "TrainedRepClassifier", "load_model", "as_series_list",
-           "class_profiles"]
+           "class_profiles", "without_view_channels"]
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: the parameters include novelty_margin; no estimator_classes array
+REP_MIN_FRAMES = 2  # a rep has a start and an end
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
 
@@ -36,7 +44,8 @@ def as_series_list(X):
 
     Accepts a :class:`~formcheck.datasets.rep_dataset.RepDataset`, a list of arrays or
     ``AngleSeries`` of shape ``(T_i, C)``, a 3-D array ``(n, T, C)``, or a 2-D
-    array ``(n, T)`` of univariate series (as tslearn does).
+    array ``(n, T)`` of univariate series (as tslearn does). The arrays are checked
+    by :func:`formcheck.dtw.validation.check_collection`, the validator DTW uses too.
 
     Returns
     -------
@@ -48,9 +57,6 @@ def as_series_list(X):
     ------
     InputError, MissingDataError, ChannelMismatchError, TooFewFramesError
     """
-    from ..datasets.rep_dataset import RepDataset
-    from ..features.angles import AngleSeries
-
     channels = None
     if isinstance(X, RepDataset):
         channels, X = X.channels, X.X
@@ -58,32 +64,29 @@ def as_series_list(X):
         channels = X[0].channels
         if any(s.channels != channels for s in X):
             raise ChannelMismatchError("the series do not all have the same channels")
-    series = _to_arrays(X)
-    _check_series(series)
-    return series, channels
+    return check_collection(X, "X", min_frames=REP_MIN_FRAMES, univariate=True), channels
 
 
-def _to_arrays(X) -> list:
-    if sparse.issparse(X):
-        raise InputError("A sparse matrix was passed, but dense data is required: "
-                         "sparse input is not supported")
-    if isinstance(X, np.ndarray) or not isinstance(X, (list, tuple)):
-        array = _numeric(X, "X")
-        if array.ndim == 2:
-            return list(array[:, :, None])
-        if array.ndim == 3:
-            return list(array)
-        raise InputError(f"Reshape your data: X must be (n, T, C), (n, T) or a list of (T, C) arrays; "
-                         f"got an array of shape {array.shape}")
-    out = []
-    for i, item in enumerate(X):
-        array = _numeric(item, f"X[{i}]")
-        if array.ndim == 1:
-            array = array[:, None]
-        if array.ndim != 2:
-            raise InputError(f"X[{i}] must have shape (T, C); got {array.shape}")
-        out.append(array)
-    return out
+def without_view_channels(X):
+    """A RepDataset without its exercise's view channels; any other input as it is.
+
+    See :attr:`formcheck.features.exercises.Exercise.view_channels`: the
+    channels that tell only from which view a rep was filmed, for the
+    standards' conditions, and that the classifiers trained on reps leave out.
+
+    Examples
+    --------
+    >>> from formcheck.datasets.synthetic import make_dataset
+    >>> reps = make_dataset("squat", n_subjects=1, reps_per_class=1)
+    >>> "ankle_width" in reps.channels, "ankle_width" in without_view_channels(reps).channels
+    (True, False)
+    """
+    if not isinstance(X, RepDataset) or X.metadata.get("exercise") not in exercise_names():
+        return X
+    view = get_exercise(X.metadata["exercise"]).view_channels
+    if not set(view) & set(X.channels):
+        return X
+    return X.select([c for c in X.channels if c not in view])
 
 
 def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
@@ -103,36 +106,28 @@ def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
     return mean, std
 
 
-def _numeric(data, name) -> np.ndarray:
-    try:
-        array = np.asarray(data)
-        complex_data = np.iscomplexobj(array)
-        if not complex_data:
-            return array.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} is not numeric: {exc}") from None
-    raise InputError(f"{name}: Complex data not supported")
-
-
-def _check_series(series):
-    if not series:
-        raise InputError("X holds no series (need at least 1 sample)")
-    n_channels = series[0].shape[1]
-    for i, s in enumerate(series):
-        if s.shape[1] != n_channels:
-            raise ChannelMismatchError(
-                f"X[{i}] has {s.shape[1]} channels but X[0] has {n_channels}")
-        if s.shape[0] < 2:
-            raise TooFewFramesError(f"X[{i}] has {s.shape[0]} frame(s); a rep needs at least 2")
-        if not np.isfinite(s).all():
-            raise MissingDataError(f"X[{i}] contains NaN or infinite values")
-
-
 class RepClassifier(ClassifierMixin, BaseEstimator):
     """Base class of formcheck's rep classifiers (scikit-learn compatible).
 
     Subclasses take their hyper-parameters in ``__init__`` and only store
-    them there.
+    them there; the class-level dict ``_parameter_constraints`` says what each
+    accepts (see :func:`validate_params`), checked when ``fit`` starts.
+    Everything ``fit`` learns is an attribute ending in ``_``.
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        Class labels in ``predict_proba`` column order.
+    n_features_in_ : int
+        Number of angle channels.
+    channels_ : tuple of str or None
+        Channel names, when the training input carried them.
+    exercise_ : str or None
+        The exercise the training RepDataset was recorded for.
+    feature_settings_ : dict
+        The angle settings the training RepDataset was computed with.
+    novelty_threshold_ : float
+        A rep whose novelty score is above this is ``"unknown"``.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -152,10 +147,19 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
     def novelty_score(self, X) -> np.ndarray:
         """How unlike the exercise's reps each rep is; above ``novelty_threshold_`` is novel.
 
-        For the classifiers trained on reps the threshold is a margin (2 for the
-        kNN, 1.5 for the learned classifier) times the 99th percentile of the
-        training reps' own scores (leave-one-out for the kNN), learned in
-        ``fit``; the standards compare the rep's movement with the exercise's.
+        For the classifiers trained on reps the threshold is ``novelty_margin``
+        times the 99th percentile of the training reps' own scores
+        (leave-one-out for the kNN), learned in ``fit``; the standards compare
+        the rep's movement with the exercise's.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
         """
         return self._novelty(self._prepare(X), training=False)
 
@@ -169,6 +173,11 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         The input is checked and standardised once; the kNN answers both from
         one neighbour search.
 
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+
         Returns
         -------
         proba : numpy.ndarray, shape (n, n_classes)
@@ -177,11 +186,23 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return self._proba_and_novelty(self._prepare(X))
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order."""
+        """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+        """
         return self._predict_proba(self._prepare(X))
 
     def predict(self, X) -> np.ndarray:
-        """Most probable class label of every rep."""
+        """Most probable class label of every rep.
+
+        Parameters
+        ----------
+        X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
+            Reps with the channels of ``fit``.
+        """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -189,6 +210,16 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         """Save to one file: JSON parameters and metadata + NumPy arrays (no pickle).
 
         Load it back with :func:`formcheck.load_model`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (replaced atomically).
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
         """
         self._check_fitted()
         meta = {"class": type(self).__name__, "params": self.get_params(),
@@ -200,17 +231,33 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     # -- helpers for subclasses ----------------------------------------------------------
     def _prepare(self, X) -> list:
-        """The reps of ``X`` as arrays, checked against the fitted channels."""
+        """The reps of ``X`` as arrays of the fitted channels, in their order.
+
+        Input that names its channels (a RepDataset, AngleSeries) may carry more
+        than the model's: the model's are taken by name.
+        """
         self._check_fitted()
         series, channels = as_series_list(X)
+        if channels and self.channels_:
+            if not set(self.channels_) <= set(channels):
+                raise ChannelMismatchError(f"X has channels {list(channels)}; the model was "
+                                           f"fitted on {list(self.channels_)}")
+            index = [channels.index(c) for c in self.channels_]
+            return series if index == list(range(series[0].shape[1])) else [
+                s[:, index] for s in series]
         if series[0].shape[1] != self.n_features_in_:
             raise ChannelMismatchError(
                 f"X has {series[0].shape[1]} channels; the model was fitted on "
                 f"{self.n_features_in_}")
-        if channels and self.channels_ and tuple(channels) != tuple(self.channels_):
-            raise ChannelMismatchError(
-                f"X has channels {list(channels)}; the model was fitted on {list(self.channels_)}")
         return series
+
+    def _class_index(self, label) -> int:
+        """Column of class ``label`` in ``classes_``."""
+        self._check_fitted()
+        matches = np.nonzero(self.classes_ == label)[0]
+        if not len(matches):
+            raise InputError(f"{label!r} is not a class of this model: {self.classes_.tolist()}")
+        return int(matches[0])
 
     def _check_fitted(self):
         try:
@@ -221,8 +268,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _labels(X, y, n) -> np.ndarray:
-        from ..datasets.rep_dataset import RepDataset
-
         if y is None:
             if isinstance(X, RepDataset):
                 return X.labels
@@ -235,8 +280,6 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return y
 
     def _record_metadata(self, X):
-        from ..datasets.rep_dataset import RepDataset
-
         meta = X.metadata if isinstance(X, RepDataset) else {}
         self.exercise_ = meta.get("exercise")
         self.feature_settings_ = dict(meta.get("feature_settings", {}))
@@ -272,12 +315,25 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
 class TrainedRepClassifier(RepClassifier):
     """Base class of the classifiers that learn from labelled reps.
 
-    Subclasses take ``standardize`` plus their own hyper-parameters in
-    ``__init__`` and implement ``_fit(series, y_index)`` on standardised reps.
-    """
+    Subclasses take ``standardize``, ``novelty_margin`` and their own
+    hyper-parameters in ``__init__`` and implement ``_fit(series, y_index)``
+    on standardised reps and :meth:`reference`. From a RepDataset they learn
+    every channel but its exercise's view channels
+    (:attr:`~formcheck.features.exercises.Exercise.view_channels`), which only
+    the standards' conditions read; reps with named channels may carry them
+    (or any other) when predicting.
 
-    #: novelty threshold = this margin x the 99th percentile of the training reps' scores
-    _novelty_margin = 2.0
+    Attributes
+    ----------
+    mean_, scale_ : numpy.ndarray, shape (n_features_in_,)
+        Per-channel standardisation (zeros and ones when ``standardize=False``).
+    profile_mean_, profile_std_ : numpy.ndarray, shape (n_classes, 32, n_features_in_)
+        Mean and spread of each class's reps resampled to 32 points, in the
+        reps' own units (for feedback).
+    novelty_threshold_ : float
+        ``novelty_margin`` times the 99th percentile of the training reps'
+        novelty scores.
+    """
 
     def fit(self, X, y=None):
         """Fit on labelled reps.
@@ -285,12 +341,23 @@ class TrainedRepClassifier(RepClassifier):
         Parameters
         ----------
         X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
-        y : array-like of shape (n,), optional when X is a RepDataset
+            The training reps.
+        y : array-like of shape (n,), default=None
+            Their labels; may be omitted when ``X`` is a RepDataset.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ParameterError
+            A hyper-parameter has the wrong type or is out of range.
+        InputError
+            ``X`` or ``y`` is not valid training data.
         """
+        validate_params(self)
+        X = without_view_channels(X)
         series, channels = as_series_list(X)
         y = self._labels(X, y, len(series))
         self.classes_, y_index = np.unique(y, return_inverse=True)
@@ -305,9 +372,40 @@ class TrainedRepClassifier(RepClassifier):
         self._fit(scaled, y_index)
         self.profile_mean_, self.profile_std_ = class_profiles(series, y_index,
                                                                len(self.classes_))
-        self.novelty_threshold_ = self._novelty_margin * float(
+        self.novelty_threshold_ = self.novelty_margin * float(
             np.quantile(self._novelty(scaled, training=True), 0.99))
         return self
+
+    def reference(self, x, label):
+        """Rep ``x`` and the correct-form reference of class ``label``, matched step by step.
+
+        Feedback compares the two at every step. The kNN's reference is the
+        training rep of ``label`` nearest to ``x`` by DTW, matched along the
+        warping path; the learned classifier's is the class's mean profile,
+        against ``x`` resampled to the profile's length.
+
+        Parameters
+        ----------
+        x : array-like of shape (T, C)
+            One rep with the model's channels, in its own units.
+        label : str
+            A class of the model.
+
+        Returns
+        -------
+        rep : numpy.ndarray, shape (S, C)
+            ``x`` at each step.
+        reference : numpy.ndarray, shape (S, C)
+            The reference at each step, in the same units as ``x``.
+        frames : numpy.ndarray of int, shape (S,)
+            The frame of ``x`` each step stands for.
+
+        Raises
+        ------
+        InputError
+            ``label`` is not a class of the model, or ``x`` is not a valid rep.
+        """
+        raise NotImplementedError  # pragma: no cover - abstract
 
     def _prepare(self, X) -> list:
         return [self._scaled(s) for s in super()._prepare(X)]
@@ -337,6 +435,114 @@ class TrainedRepClassifier(RepClassifier):
         raise NotImplementedError
 
 
+# -- hyper-parameter constraints (scikit-learn's ``_parameter_constraints`` idea, small) -------
+class Constraint:
+    """One kind of value a hyper-parameter accepts, an entry of ``_parameter_constraints``.
+
+    Parameters
+    ----------
+    description : str
+        What it accepts, in words ("an int >= 1"), for error messages.
+    accepts : callable
+        ``accepts(value) -> bool``.
+    """
+
+    def __init__(self, description, accepts):
+        self.description = description
+        self.accepts = accepts
+
+    def __str__(self):
+        return self.description
+
+
+def _is_bool(value) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+BOOLEAN = Constraint("a bool", _is_bool)
+NONE = Constraint("None", lambda value: value is None)
+STRING = Constraint("a str", lambda value: isinstance(value, str))
+
+
+def interval(kind, low=-np.inf, high=np.inf, closed="both") -> Constraint:
+    """Numbers of ``kind`` between ``low`` and ``high`` (booleans never count as numbers).
+
+    Parameters
+    ----------
+    kind : {numbers.Integral, numbers.Real}
+        ``Integral`` accepts Python and NumPy ints, ``Real`` any real number.
+    low, high : float, default=-inf, inf
+        The bounds; an infinite bound means none (infinity itself is refused).
+    closed : {"both", "left", "right", "neither"}, default="both"
+        Which finite bounds belong to the interval.
+
+    Examples
+    --------
+    >>> import numbers
+    >>> positive = interval(numbers.Real, 0, closed="neither")
+    >>> str(positive), positive.accepts(0.5), positive.accepts(0), positive.accepts(True)
+    ('a float > 0', True, False, False)
+    """
+    with_low = closed in ("both", "left") and low != -np.inf
+    with_high = closed in ("both", "right") and high != np.inf
+
+    def accepts(value):
+        if _is_bool(value) or not isinstance(value, kind):
+            return False
+        return bool((value >= low if with_low else value > low)
+                    and (value <= high if with_high else value < high))
+
+    noun = "an int" if kind is numbers.Integral else "a float"
+    if low == high:
+        description = f"{low!r}"
+    elif high == np.inf and not with_high:
+        description = f"{noun} {'>=' if with_low else '>'} {low}"
+    else:
+        left, right = "[" if with_low else "(", "]" if with_high else ")"
+        description = f"{noun} in {left}{low}, {high}{right}"
+    return Constraint(description, accepts)
+
+
+def options(*values) -> Constraint:
+    """One of the strings ``values``.
+
+    Examples
+    --------
+    >>> str(options("uniform", "distance"))
+    "one of 'uniform', 'distance'"
+    """
+    return Constraint("one of " + ", ".join(map(repr, values)),
+                      lambda value: isinstance(value, str) and value in values)
+
+
+def validate_params(estimator):
+    """Check every hyper-parameter of ``estimator`` against its ``_parameter_constraints``.
+
+    A value is valid when one of its parameter's constraints accepts it.
+
+    Raises
+    ------
+    ParameterError
+        For the first invalid parameter, naming it, its value and what it accepts.
+
+    Examples
+    --------
+    >>> from formcheck import LearnedClassifier
+    >>> validate_params(LearnedClassifier(C=0))
+    Traceback (most recent call last):
+    ...
+    formcheck.errors.ParameterError: LearnedClassifier: C must be a float > 0; got 0
+    """
+    constraints = type(estimator)._parameter_constraints
+    for name, value in estimator.get_params(deep=False).items():
+        allowed = constraints[name]
+        if not any(constraint.accepts(value) for constraint in allowed):
+            words = [str(constraint) for constraint in allowed]
+            choices = " or ".join(filter(None, [", ".join(words[:-1]), words[-1]]))
+            raise ParameterError(f"{type(estimator).__name__}: {name} must be {choices}; "
+                                 f"got {value!r}")
+
+
 def load_model(path) -> RepClassifier:
     """Load a classifier saved with ``save``.
 
@@ -346,7 +552,8 @@ def load_model(path) -> RepClassifier:
     Raises
     ------
     ModelFileError
-        Missing, corrupt, truncated or newer-version file, or an unknown class.
+        Missing, corrupt, truncated or newer-version file, an unknown class or
+        invalid hyper-parameters.
 
     Examples
     --------
@@ -365,6 +572,7 @@ def load_model(path) -> RepClassifier:
         raise ModelFileError(f"{path}: unknown classifier {meta.get('class')!r}")
     try:
         model = cls(**meta["params"])
+        validate_params(model)
         model.classes_ = np.array(meta["classes"])
         model.n_features_in_ = meta["n_features_in"]
         model.channels_ = tuple(meta["channels"]) if meta["channels"] else None

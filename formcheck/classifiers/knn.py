@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from ..dtw.search import dtw_path, knn_search, prepare_training
-from ..errors import InputError
-from .base import TrainedRepClassifier
+from ..dtw import dtw_path, knn_search, prepare_training
+from ..errors import InputError, ParameterError
+from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
 
 __all__ = ["DTWKNeighborsClassifier"]
 
@@ -23,11 +25,12 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
 
     The neighbours are exactly those a brute-force search returns (same
     distances, ties broken by the lower training index), found faster: LB_Kim
-    and LB_Keogh lower bounds (envelopes computed once in ``fit``) rank and
-    skip candidates, DTW abandons early once it exceeds the current k-th best,
-    and queries run in parallel in numba-compiled code. Prediction cost still
-    grows with the number of training reps; see ``LearnedClassifier`` for a
-    constant-cost alternative.
+    and LB_Keogh lower bounds rank and skip candidates (LB_Keogh on the
+    query's envelope over the band, built per query for each distinct
+    training length), DTW abandons early once it exceeds the current k-th
+    best, and a batch of queries is spread over threads running
+    numba-compiled code. Prediction cost still grows with the number of
+    training reps; see ``LearnedClassifier`` for a constant-cost alternative.
 
     DTW is multivariate (dependent): the cost of matching two frames is the
     squared Euclidean distance over all channels, summed along the best warping
@@ -35,20 +38,24 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
 
     Parameters
     ----------
-    n_neighbors : int
-        Neighbours that vote.
-    window : int, float or None
-        Sakoe-Chiba band: a radius in frames (int), a fraction of the longer
-        series (float in [0, 1]), or None for no band.
-    weights : {"uniform", "distance"}
+    n_neighbors : int, default=1
+        Neighbours that vote, at most the number of training reps.
+    window : int, float or None, default=0.1
+        Sakoe-Chiba band: a radius in frames (int >= 0), a fraction of the
+        longer series (float in [0, 1]), or None for no band.
+    weights : {"uniform", "distance"}, default="uniform"
         Equal votes, or votes weighted by 1 / distance (an exact match wins).
-    use_lower_bounds : bool
+    use_lower_bounds : bool, default=True
         Prune with lower bounds (same result; False is for benchmarking).
-    standardize : bool
+    standardize : bool, default=True
         Standardise every angle channel with statistics learned in ``fit``, so
         that degrees and torso-length heights weigh alike.
-    n_jobs : int
+    n_jobs : int, default=-1
         Threads for a batch of queries; -1 uses all cores.
+    novelty_margin : float, default=2.0
+        ``novelty_threshold_`` is this margin times the 99th percentile of the
+        training reps' leave-one-out novelty scores; larger flags fewer reps as
+        unlike the training set.
 
     Attributes
     ----------
@@ -56,9 +63,23 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         Class labels in ``predict_proba`` column order.
     n_features_in_ : int
         Number of angle channels.
-    train_set_ : formcheck.dtw.search.TrainingSet
-        Standardised training reps with their envelopes.
-    train_y_ : numpy.ndarray
+    channels_ : tuple of str or None
+        Channel names, when the training input carried them.
+    exercise_ : str or None
+        The exercise the training RepDataset was recorded for.
+    feature_settings_ : dict
+        The angle settings the training RepDataset was computed with.
+    mean_, scale_ : numpy.ndarray, shape (n_features_in_,)
+        Per-channel standardisation (zeros and ones when ``standardize=False``).
+    profile_mean_, profile_std_ : numpy.ndarray, shape (n_classes, 32, n_features_in_)
+        Mean and spread of each class's reps resampled to 32 points, in the
+        reps' own units.
+    novelty_threshold_ : float
+        Novelty scores above it mark a rep unlike the training reps.
+    train_set_ : formcheck.dtw.TrainingSet
+        The standardised training reps and the band ``window`` had in ``fit``
+        (``train_set_.window``), which every search and ``alignment`` use.
+    train_y_ : numpy.ndarray of int
         Class index of every training rep.
 
     Examples
@@ -75,23 +96,33 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
     [[0, 1]]
     """
 
+    _parameter_constraints = {
+        "n_neighbors": [interval(numbers.Integral, 1)],
+        "window": [NONE, interval(numbers.Integral, 0), interval(numbers.Real, 0, 1)],
+        "weights": [options("uniform", "distance")],
+        "use_lower_bounds": [BOOLEAN],
+        "standardize": [BOOLEAN],
+        "n_jobs": [interval(numbers.Integral, -1, -1), interval(numbers.Integral, 1)],
+        "novelty_margin": [interval(numbers.Real, 0, closed="neither")],
+    }
+
     def __init__(self, n_neighbors=1, window=0.1, weights="uniform", use_lower_bounds=True,
-                 standardize=True, n_jobs=-1):
+                 standardize=True, n_jobs=-1, novelty_margin=2.0):
         self.n_neighbors = n_neighbors
         self.window = window
         self.weights = weights
         self.use_lower_bounds = use_lower_bounds
         self.standardize = standardize
         self.n_jobs = n_jobs
+        self.novelty_margin = novelty_margin
 
     def _fit(self, series, y_index):
-        if self.weights not in ("uniform", "distance"):
-            raise InputError(f"weights must be 'uniform' or 'distance', got {self.weights!r}")
-        if not isinstance(self.n_neighbors, (int, np.integer)) or self.n_neighbors < 1:
-            raise InputError(f"n_neighbors must be a positive int, got {self.n_neighbors!r}")
+        if self.n_neighbors > len(series):
+            raise ParameterError(
+                f"{type(self).__name__}: n_neighbors={self.n_neighbors} is more than the "
+                f"{len(series)} training reps; use n_neighbors <= {len(series)}")
         self.train_set_ = prepare_training(series, self.window)
         self.train_y_ = np.asarray(y_index, dtype=np.int64)
-        self._class_subsets = {}        # class index -> its reps, for nearest_of_class
 
     def kneighbors(self, X, n_neighbors=None, return_distance=True):
         """The training reps nearest to each rep of ``X`` by DTW.
@@ -99,9 +130,12 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         Parameters
         ----------
         X : RepDataset, list of (T_i, C) arrays or array (n, T, C)
-        n_neighbors : int, optional
-            Defaults to the ``n_neighbors`` given at construction.
-        return_distance : bool
+            The query reps.
+        n_neighbors : int, default=None
+            Neighbours per rep, at most the number of training reps; None
+            uses the ``n_neighbors`` given at construction.
+        return_distance : bool, default=True
+            Also return the distances.
 
         Returns
         -------
@@ -111,11 +145,19 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         indices : numpy.ndarray, shape (n, k)
             Indices of the training reps.
         """
-        distances, indices = self._search(self._prepare(X), n_neighbors or self.n_neighbors)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        distances, indices = self._search(self._prepare(X), k)
         return (distances, indices) if return_distance else indices
 
     def alignment(self, x, i):
-        """Warping path between rep ``x`` and training rep ``i``, for feedback.
+        """Warping path between rep ``x`` and training rep ``i``, in the band of ``fit``.
+
+        Parameters
+        ----------
+        x : array-like of shape (T, C)
+            One rep, in its own units (standardised here as in ``predict``).
+        i : int
+            Index of a training rep.
 
         Returns
         -------
@@ -127,10 +169,9 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         (query,) = self._prepare([x])
         if not 0 <= i < len(self.train_set_):
             raise InputError(f"training rep {i} does not exist (0..{len(self.train_set_) - 1})")
-        return dtw_path(query, self.train_set_.series(i), window=self.window)
+        return dtw_path(query, self.train_set_.series(i), window=self.train_set_.window)
 
     def _search(self, series, k):
-        k = min(k, len(self.train_set_))
         return knn_search(series, self.train_set_, n_neighbors=k,
                           use_lower_bounds=self.use_lower_bounds, n_jobs=self.n_jobs)
 
@@ -150,21 +191,39 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         return _per_frame(nearest_other, [series[i] for i in sample])
 
     def nearest_of_class(self, x, label):
-        """Index of the training rep of class ``label`` nearest to rep ``x`` by DTW."""
-        matches = np.nonzero(self.classes_ == label)[0]
-        if not len(matches):
-            raise InputError(f"{label!r} is not a class of this model: {self.classes_.tolist()}")
-        members, subset = self._class_subset(int(matches[0]))
+        """Index of the training rep of class ``label`` nearest to rep ``x`` by DTW.
+
+        The class's reps are packed for the search on each call (a copy of
+        that class's training frames; nothing is cached on the model).
+
+        Parameters
+        ----------
+        x : array-like of shape (T, C)
+            One rep, in its own units.
+        label : str
+            A class of the model.
+
+        Returns
+        -------
+        int
+            An index into the training reps (``train_set_``).
+        """
+        members = np.nonzero(self.train_y_ == self._class_index(label))[0]
+        subset = prepare_training([self.train_set_.series(i) for i in members],
+                                  self.train_set_.window)
         _, indices = knn_search(self._prepare([x]), subset, n_neighbors=1, n_jobs=self.n_jobs)
         return int(members[indices[0, 0]])
 
-    def _class_subset(self, class_index):
-        """(indices, TrainingSet) of one class's training reps, built once per fit or load."""
-        if class_index not in self._class_subsets:
-            members = np.nonzero(self.train_y_ == class_index)[0]
-            self._class_subsets[class_index] = (members, prepare_training(
-                [self.train_set_.series(i) for i in members], self.train_set_.window))
-        return self._class_subsets[class_index]
+    def reference(self, x, label):
+        """Rep ``x`` and the nearest training rep of class ``label``, matched by DTW.
+
+        See :meth:`TrainedRepClassifier.reference`; both are in ``x``'s own units.
+        """
+        index = self.nearest_of_class(x, label)
+        path, _ = self.alignment(x, index)
+        rows, cols = np.array(path).T
+        reference = self.train_set_.series(index) * self.scale_ + self.mean_
+        return np.asarray(x, dtype=np.float64)[rows], reference[cols], rows
 
     def _predict_proba(self, series):
         return self._votes(*self._search(series, self.n_neighbors))
@@ -199,4 +258,3 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         series = [data[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
         self.train_set_ = prepare_training(series, self.window)
         self.train_y_ = arrays["train_y"]
-        self._class_subsets = {}

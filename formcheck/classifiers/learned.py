@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from ..errors import InputError
 from ..features.angles import resample
-from .base import TrainedRepClassifier
+from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
 
 __all__ = ["LearnedClassifier", "rep_features"]
 
@@ -28,7 +30,9 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     Parameters
     ----------
     series : numpy.ndarray, shape (T, C)
-    resample_length : int
+        One rep, at least 2 frames.
+    resample_length : int, default=16
+        Points per channel in the resampled shape, at least 2.
 
     Returns
     -------
@@ -52,6 +56,43 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     return np.concatenate([shape.ravel(), summaries.ravel(), [np.log(n_frames)]])
 
 
+def _network_proba(inputs, coefs, intercepts) -> np.ndarray:
+    """Class probabilities of a feed-forward network, computed as scikit-learn does.
+
+    Each layer is ``activation @ coef + intercept``; hidden layers are ReLU.
+    One output unit is the probability ``p`` of the second class (logistic),
+    returned as columns ``1 - p, p``; several are a softmax over the classes.
+    These are the operations of ``MLPClassifier.predict_proba`` and, with no
+    hidden layer (``coefs == [coef_.T]``), of ``LogisticRegression.predict_proba``.
+
+    Parameters
+    ----------
+    inputs : numpy.ndarray, shape (n, n_inputs)
+    coefs : list of numpy.ndarray
+        Weight matrices, ``coefs[i]`` of shape (units of layer i, units of layer i + 1).
+    intercepts : list of numpy.ndarray
+        Bias vectors, ``intercepts[i]`` of shape (units of layer i + 1,).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_classes)
+
+    Examples
+    --------
+    >>> _network_proba(np.array([[1.0, -1.0]]), [np.eye(2)], [np.zeros(2)]).round(3).tolist()
+    [[0.881, 0.119]]
+    """
+    activation = inputs
+    for coef, intercept in zip(coefs[:-1], intercepts[:-1]):
+        activation = np.maximum(activation @ coef + intercept, 0)
+    output = activation @ coefs[-1] + intercepts[-1]
+    if output.shape[1] == 1:
+        positive = expit(output[:, 0])
+        return np.vstack([1 - positive, positive]).T
+    exponential = np.exp(output - output.max(axis=1)[:, np.newaxis])
+    return exponential / exponential.sum(axis=1)[:, np.newaxis]
+
+
 class LearnedClassifier(TrainedRepClassifier):
     """Rep classifier on fixed-length features; prediction cost is constant in N.
 
@@ -63,19 +104,28 @@ class LearnedClassifier(TrainedRepClassifier):
     PushFit push-up clips, where it comes within a point of the DTW kNN and the
     logistic model trails by ten (see ``docs/classifiers.md``).
 
+    Predictions come from the fitted weights alone (``coefs_``,
+    ``intercepts_``) by a NumPy forward pass that repeats scikit-learn's
+    ``predict_proba``, so a saved model needs no scikit-learn internals to load.
+
     Parameters
     ----------
-    model : {"mlp", "logistic"}
+    model : {"mlp", "logistic"}, default="mlp"
         The classifier on the features.
-    C : float
-        Inverse regularisation strength (the MLP's L2 penalty is ``1 / C``).
-    resample_length : int
-        Points per channel in the resampled shape.
-    hidden_units : int
+    C : float, default=3.0
+        Inverse regularisation strength, > 0 (the MLP's L2 penalty is ``1 / C``).
+    resample_length : int, default=16
+        Points per channel in the resampled shape, at least 2.
+    hidden_units : int, default=64
         Width of the MLP's hidden layer (``model="mlp"`` only).
-    standardize : bool
+    standardize : bool, default=True
         Standardise every angle channel with statistics learned in ``fit``.
-    random_state : int
+    random_state : int or None, default=0
+        Seed of the MLP's initial weights (None: a fresh seed each fit).
+    novelty_margin : float, default=1.5
+        ``novelty_threshold_`` is this margin times the 99th percentile of the
+        training reps' novelty scores; larger flags fewer reps as unlike the
+        training set.
 
     Attributes
     ----------
@@ -83,9 +133,26 @@ class LearnedClassifier(TrainedRepClassifier):
         Class labels in ``predict_proba`` column order.
     n_features_in_ : int
         Number of angle channels.
-    feature_mean_, feature_scale_ : numpy.ndarray
+    channels_ : tuple of str or None
+        Channel names, when the training input carried them.
+    exercise_ : str or None
+        The exercise the training RepDataset was recorded for.
+    feature_settings_ : dict
+        The angle settings the training RepDataset was computed with.
+    mean_, scale_ : numpy.ndarray, shape (n_features_in_,)
+        Per-channel standardisation (zeros and ones when ``standardize=False``).
+    profile_mean_, profile_std_ : numpy.ndarray, shape (n_classes, 32, n_features_in_)
+        Mean and spread of each class's reps resampled to 32 points, in the
+        reps' own units; ``profile_mean_`` is the reference of feedback.
+    novelty_threshold_ : float
+        Novelty scores above it mark a rep unlike the training reps.
+    feature_mean_, feature_scale_ : numpy.ndarray, shape (n_rep_features,)
         Standardisation of the feature vectors.
-    estimator_ : MLPClassifier or LogisticRegression
+    coefs_ : list of numpy.ndarray
+        Weight matrices of the fitted network, input first: the MLP's two
+        layers, or the logistic model's ``coef_.T`` alone.
+    intercepts_ : list of numpy.ndarray
+        Their bias vectors.
 
     Examples
     --------
@@ -99,16 +166,25 @@ class LearnedClassifier(TrainedRepClassifier):
     ['high']
     """
 
-    _novelty_margin = 1.5
+    _parameter_constraints = {
+        "model": [options("mlp", "logistic")],
+        "C": [interval(numbers.Real, 0, closed="neither")],
+        "resample_length": [interval(numbers.Integral, 2)],
+        "hidden_units": [interval(numbers.Integral, 1)],
+        "standardize": [BOOLEAN],
+        "random_state": [NONE, interval(numbers.Integral, 0, 2**32 - 1)],
+        "novelty_margin": [interval(numbers.Real, 0, closed="neither")],
+    }
 
     def __init__(self, model="mlp", C=3.0, resample_length=16, hidden_units=64,
-                 standardize=True, random_state=0):
+                 standardize=True, random_state=0, novelty_margin=1.5):
         self.model = model
         self.C = C
         self.resample_length = resample_length
         self.hidden_units = hidden_units
         self.standardize = standardize
         self.random_state = random_state
+        self.novelty_margin = novelty_margin
 
     def _features(self, series) -> np.ndarray:
         return np.stack([rep_features(s, self.resample_length) for s in series])
@@ -118,16 +194,18 @@ class LearnedClassifier(TrainedRepClassifier):
         self.feature_mean_ = features.mean(axis=0)
         scale = features.std(axis=0)
         self.feature_scale_ = np.where(scale > 1e-12, scale, 1.0)
-        self.estimator_ = self._make_estimator()
-        self.estimator_.fit((features - self.feature_mean_) / self.feature_scale_, y_index)
+        estimator = self._make_estimator()
+        estimator.fit((features - self.feature_mean_) / self.feature_scale_, y_index)
+        if self.model == "logistic":
+            self.coefs_, self.intercepts_ = [estimator.coef_.T], [estimator.intercept_]
+        else:
+            self.coefs_, self.intercepts_ = list(estimator.coefs_), list(estimator.intercepts_)
 
     def _make_estimator(self):
         if self.model == "logistic":
             return LogisticRegression(C=self.C, max_iter=2000)
-        if self.model == "mlp":
-            return MLPClassifier((self.hidden_units,), alpha=1.0 / self.C, max_iter=1000,
-                                 random_state=self.random_state)
-        raise InputError(f"unknown model {self.model!r}; use 'logistic' or 'mlp'")
+        return MLPClassifier((self.hidden_units,), alpha=1.0 / self.C, max_iter=1000,
+                             random_state=self.random_state)
 
     def _novelty(self, series, training):
         """Distance to the nearest class profile, in units of that class's spread.
@@ -144,36 +222,34 @@ class LearnedClassifier(TrainedRepClassifier):
 
     def _predict_proba(self, series):
         features = (self._features(series) - self.feature_mean_) / self.feature_scale_
-        proba = np.zeros((len(series), len(self.classes_)))
-        proba[:, self.estimator_.classes_] = self.estimator_.predict_proba(features)
-        return proba
+        return _network_proba(features, self.coefs_, self.intercepts_)
+
+    def reference(self, x, label):
+        """Rep ``x`` resampled to the profile length, and the mean profile of class ``label``.
+
+        See :meth:`TrainedRepClassifier.reference`; both are in ``x``'s own units.
+        """
+        profile = self.profile_mean_[self._class_index(label)]
+        self._prepare([x])  # checks x as predict does
+        values = np.asarray(x, dtype=np.float64)
+        frames = np.round(np.linspace(0, len(values) - 1, len(profile))).astype(int)
+        return resample(values, len(profile)), profile, frames
 
     def _state(self) -> dict:
-        state = {"feature_mean": self.feature_mean_, "feature_scale": self.feature_scale_,
-                 "estimator_classes": self.estimator_.classes_}
+        state = {"feature_mean": self.feature_mean_, "feature_scale": self.feature_scale_}
         if self.model == "logistic":
-            state.update(coef=self.estimator_.coef_, intercept=self.estimator_.intercept_)
+            state.update(coef=self.coefs_[0].T, intercept=self.intercepts_[0])
         else:
-            for i, (w, b) in enumerate(zip(self.estimator_.coefs_, self.estimator_.intercepts_)):
+            for i, (w, b) in enumerate(zip(self.coefs_, self.intercepts_)):
                 state[f"coef_{i}"], state[f"intercept_{i}"] = w, b
         return state
 
     def _restore(self, arrays):
         self.feature_mean_ = arrays["feature_mean"]
         self.feature_scale_ = arrays["feature_scale"]
-        estimator = self._make_estimator()
-        estimator.classes_ = arrays["estimator_classes"]
-        estimator.n_features_in_ = len(self.feature_mean_)
         if self.model == "logistic":
-            estimator.coef_, estimator.intercept_ = arrays["coef"], arrays["intercept"]
+            self.coefs_, self.intercepts_ = [arrays["coef"].T], [arrays["intercept"]]
         else:
             layers = sum(1 for k in arrays if k.startswith("coef_"))
-            estimator.coefs_ = [arrays[f"coef_{i}"] for i in range(layers)]
-            estimator.intercepts_ = [arrays[f"intercept_{i}"] for i in range(layers)]
-            estimator.n_layers_ = layers + 1
-            estimator.n_outputs_ = 1 if len(estimator.classes_) == 2 else len(estimator.classes_)
-            estimator.out_activation_ = "logistic" if len(estimator.classes_) == 2 else "softmax"
-            from sklearn.preprocessing import LabelBinarizer
-
-            estimator._label_binarizer = LabelBinarizer().fit(estimator.classes_)
-        self.estimator_ = estimator
+            self.coefs_ = [arrays[f"coef_{i}"] for i in range(layers)]
+            self.intercepts_ = [arrays[f"intercept_{i}"] for i in range(layers)]

@@ -9,6 +9,7 @@ counted in units of its channel's measurement noise, names the fault.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,8 @@ from ..features.channels import (channel_kind, channel_unit, describe_channel, f
                                  measurement_noise)
 from ..features.exercises import get_exercise
 from ..reps import driving_channels
-from .base import RepClassifier, as_series_list
+from .base import (BOOLEAN, NONE, STRING, RepClassifier, as_series_list, interval,
+                   validate_params)
 
 __all__ = ["StandardsClassifier", "Judgement"]
 
@@ -98,13 +100,14 @@ class StandardsClassifier(RepClassifier):
 
     Parameters
     ----------
-    exercise : str or None
+    exercise : str, default=None
         The exercise whose standards judge the reps; None: the one recorded
         in the RepDataset given to ``fit``.
-    calibrate : bool
+    calibrate : bool, default=True
         Calibrate thresholds when ``fit`` gets labelled reps.
-    prior_reps : float
-        How many reps of each class the definition's threshold is worth.
+    prior_reps : float, default=20.0
+        How many reps of each class the definition's threshold is worth (>= 0;
+        0 moves every calibrated threshold all the way to the best cut).
 
     Attributes
     ----------
@@ -140,6 +143,12 @@ class StandardsClassifier(RepClassifier):
 
     default_min_probability = 0.0
 
+    _parameter_constraints = {
+        "exercise": [NONE, STRING],
+        "calibrate": [BOOLEAN],
+        "prior_reps": [interval(numbers.Real, 0)],
+    }
+
     def __init__(self, exercise=None, calibrate=True, prior_reps=20.0):
         self.exercise = exercise
         self.calibrate = calibrate
@@ -163,10 +172,13 @@ class StandardsClassifier(RepClassifier):
 
         Raises
         ------
+        ParameterError
+            A hyper-parameter has the wrong type or is out of range.
         InputError
             No exercise, an exercise without standards, or labels without the
             exercise's correct class.
         """
+        validate_params(self)
         definition = self._definition(X)
         standards = definition.standards
         self.exercise_ = definition.name

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from ..pose import PoseSequence
+from .rep_dataset import Recording, RepDataset
 
 __all__ = ["default_root", "load_pushfit", "load_pose_trainer", "POSE_TRAINER_EXERCISES",
            "LabelledPose"]
@@ -130,7 +131,7 @@ def _video_info(path: Path):
     return float(fps), size if size[0] > 0 else None
 
 
-def clips_to_reps(clips, exercise, *, whole_clip_if_no_rep=True, **angle_options):
+def clips_to_reps(clips, exercise, *, whole_clip_if_no_rep=True, **feature_settings):
     """Cut labelled clips into a :class:`~formcheck.datasets.rep_dataset.RepDataset`.
 
     Every rep inherits its clip's label; the group is the clip, so grouped
@@ -143,38 +144,24 @@ def clips_to_reps(clips, exercise, *, whole_clip_if_no_rep=True, **angle_options
     whole_clip_if_no_rep : bool
         Keep a clip in which no rep is found as one rep spanning the whole
         clip, so every clip is evaluated (as the published protocols do).
-    **angle_options
-        Passed to :func:`formcheck.joint_angles`.
+    **feature_settings
+        Passed to :meth:`~formcheck.datasets.rep_dataset.RepDataset.from_recordings`.
 
     Returns
     -------
     RepDataset
     """
-    from .rep_dataset import RepDataset
-    from ..features.angles import joint_angles
-    from ..reps import segment_reps
-
-    reps, labels, groups, sources = [], [], [], []
-    for clip in clips:
-        series = joint_angles(clip.pose, exercise=exercise, **angle_options)
-        spans = [(r.start, r.end) for r in segment_reps(series, exercise)]
-        if not spans and whole_clip_if_no_rep:
-            spans = [(0, len(series))]
-        for start, end in spans:
-            reps.append(series.slice(start, end))
-            labels.append(clip.label)
-            groups.append(clip.name)
-            sources.append(f"{clip.name}[{start}:{end}]")
-    settings = {"exercise": exercise, "feature_settings": dict(angle_options)}
-    return RepDataset(reps, labels, groups, settings, sources)
+    return RepDataset.from_recordings(_recordings(clips), exercise,
+                                      whole_if_no_rep=whole_clip_if_no_rep, **feature_settings)
 
 
-def whole_clips(clips, exercise, **angle_options):
+def whole_clips(clips, exercise, **feature_settings):
     """Every clip as one rep (Pose Trainer files hold one rep each)."""
-    from .rep_dataset import RepDataset
-    from ..features.angles import joint_angles
+    return RepDataset.from_recordings(_recordings(clips, whole=True), exercise,
+                                      **feature_settings)
 
-    reps = [joint_angles(c.pose, exercise=exercise, **angle_options) for c in clips]
-    return RepDataset(reps, [c.label for c in clips], [c.name for c in clips],
-                      {"exercise": exercise, "feature_settings": dict(angle_options)},
-                      [c.name for c in clips])
+
+def _recordings(clips, whole=False) -> list:
+    """The clips as recordings for ``RepDataset.from_recordings``; ``whole``: each one rep."""
+    return [Recording(c.pose, c.label, c.name, c.name, (0, c.pose.n_frames) if whole else None)
+            for c in clips]

@@ -2,29 +2,38 @@
 
 A dataset holds one :class:`~formcheck.AngleSeries` per rep, its label, and its
 *group* (the source video or the subject), so that cross-validation can keep
-all reps of one video on the same side of a split. It is built from either of
-Create ML's two layouts (labelled folders, or an annotation CSV), or from
-synthetic data, and saved as a JSON + NumPy archive (no pickle).
+all reps of one video on the same side of a split. Recordings become a dataset
+one way, :meth:`RepDataset.from_recordings`, which cuts labelled recordings with
+:func:`~formcheck.reps.cut_recording` and records the exercise and the feature
+settings; Create ML's two layouts (labelled folders, an annotation CSV), the
+real and synthetic sets all go through it. A dataset is saved as a JSON +
+NumPy archive (no pickle).
 """
 
 from __future__ import annotations
 
 import csv
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .._archive import read_archive, write_archive
+from .._archive import is_archive, read_archive, write_archive
 from .._progress import progress as progress_bar
-from ..errors import ChannelMismatchError, DatasetError, DependencyError, InputError
-from ..features.angles import AngleSeries, joint_angles, resample
+from ..errors import (ChannelMismatchError, DatasetError, DependencyError, ExerciseError,
+                      InputError)
+from ..features.angles import AngleSeries, resample
+from ..features.exercises import get_exercise
+from ..pose import PoseSequence
 from ..pose.load import load_pose
-from ..reps import segment_reps
+from ..reps import cut_recording, no_rep_reason
 
-__all__ = ["RepDataset"]
+__all__ = ["RepDataset", "Recording", "TIME_SCALE"]
 
 _FORMAT = 1
+#: Duration factors (slowest, fastest) of the time-stretched copies :meth:`RepDataset.augment` adds.
+TIME_SCALE = (0.8, 1.25)
 
 
 class RepDataset:
@@ -40,6 +49,10 @@ class RepDataset:
         Source video or subject per rep, for leakage-free splits.
     metadata : dict, optional
         Free JSON-serialisable information (exercise, feature settings...).
+        ``metadata["feature_settings"]["geometry"]`` is set to the geometry
+        the reps' angles were measured in (``"3d"`` or ``"2d"``, see
+        :func:`~formcheck.joint_angles`), so a model trained on them computes
+        angles the same way.
     sources : sequence of str, optional
         Where each rep came from (file and frame range), for the catalog.
 
@@ -67,7 +80,7 @@ class RepDataset:
         self.reps = reps
         self.labels = np.array(labels, dtype=str)
         self.groups = np.array(groups, dtype=str)
-        self.metadata = dict(metadata or {})
+        self.metadata = _with_geometry(dict(metadata or {}), reps)
         self.sources = np.array(sources if sources is not None else [""] * len(reps), dtype=str)
 
     # -- basic container behaviour -------------------------------------------------
@@ -84,6 +97,18 @@ class RepDataset:
     def __repr__(self):
         return (f"RepDataset(reps={len(self)}, classes={self.class_counts()}, "
                 f"groups={len(set(self.groups))})")
+
+    def select(self, channels) -> "RepDataset":
+        """The same reps with only ``channels``, in that order.
+
+        Examples
+        --------
+        >>> from formcheck.datasets.synthetic import make_dataset
+        >>> make_dataset("push-up", n_subjects=1).select(["left_elbow", "right_elbow"]).channels
+        ('left_elbow', 'right_elbow')
+        """
+        return RepDataset([rep.select(channels) for rep in self.reps], self.labels, self.groups,
+                          self.metadata, self.sources)
 
     @property
     def X(self) -> list:
@@ -122,14 +147,27 @@ class RepDataset:
 
     # -- combination and augmentation ----------------------------------------------
     def concat(self, other: "RepDataset") -> "RepDataset":
-        """Both datasets' reps in one (channels must match)."""
+        """Both datasets' reps in one.
+
+        Raises
+        ------
+        ChannelMismatchError
+            The reps have different channels.
+        DatasetError
+            The two record different exercises or feature settings.
+        """
+        for key in ("exercise", "feature_settings"):
+            if key in self.metadata and key in other.metadata \
+                    and self.metadata[key] != other.metadata[key]:
+                raise DatasetError(f"cannot concatenate datasets of different {key}: "
+                                   f"{self.metadata[key]!r} and {other.metadata[key]!r}")
         return RepDataset(self.reps + other.reps,
                           np.concatenate([self.labels, other.labels]),
                           np.concatenate([self.groups, other.groups]),
                           {**other.metadata, **self.metadata},
                           np.concatenate([self.sources, other.sources]))
 
-    def augment(self, *, mirror=True, time_scale=(0.8, 1.25), n_time_scales=2, seed=0):
+    def augment(self, *, mirror=True, time_scale=TIME_SCALE, n_time_scales=2, seed=0):
         """Return the dataset plus mirrored and time-stretched copies of every rep.
 
         Copies keep their rep's label and group, so grouped cross-validation
@@ -193,75 +231,312 @@ class RepDataset:
         """
         meta, arrays = read_archive(path, "rep-dataset", _FORMAT)
         bounds = np.concatenate([[0], np.cumsum(arrays["lengths"])])
-        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path))
+        geometry = (meta["metadata"].get("feature_settings") or {}).get("geometry")
+        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path),
+                            geometry=geometry)
                 for a, b, fps in zip(bounds[:-1], bounds[1:], meta["fps"])]
         return cls(reps, arrays["labels"], arrays["groups"], meta["metadata"], arrays["sources"])
 
-    # -- construction from files ------------------------------------------------------
+    # -- construction from recordings ------------------------------------------------
+    @classmethod
+    def from_recordings(cls, recordings, exercise, *, fps=None, layout=None,
+                        whole_if_no_rep=False, metadata=None, progress=False,
+                        **feature_settings) -> "RepDataset":
+        """Cut labelled recordings into reps: the one way recordings become a dataset.
+
+        Every recording is turned into joint angles with ``feature_settings``
+        and cut into reps (:func:`~formcheck.reps.cut_recording`), or, when it
+        gives ``frames``, sliced to that one labelled rep. Each rep takes its
+        recording's label and group; its source is ``"<name>[start:end]"``, in
+        the frames of the angle series. The exercise and the feature settings
+        are recorded in ``metadata``, so a classifier fitted on the dataset
+        remembers them and :class:`~formcheck.FormChecker` computes its angles
+        as in training.
+
+        Parameters
+        ----------
+        recordings : iterable of Recording
+        exercise : str or Exercise
+        fps, layout : optional
+            Passed to :func:`~formcheck.pose.load_pose` for recordings given as files.
+        whole_if_no_rep : bool
+            Keep a recording in which no rep is found as one rep spanning all of it.
+        metadata : dict, optional
+            More to record beside ``"exercise"`` and ``"feature_settings"``.
+        progress : bool
+            Show a progress bar (tqdm).
+        **feature_settings
+            Passed to :func:`~formcheck.joint_angles` (``smooth``, ``target_fps``,
+            ``min_visibility``, ``max_missing``).
+
+        Returns
+        -------
+        RepDataset
+            Reps in the order of the recordings, each recording's in time order.
+
+        Raises
+        ------
+        DatasetError
+            A file is missing, or a recording's ``frames`` are outside it.
+
+        Examples
+        --------
+        >>> from formcheck.datasets.rep_dataset import Recording, RepDataset
+        >>> from formcheck.datasets.synthetic import make_set
+        >>> pose = make_set("squat", n_reps=3, seed=1)
+        >>> ds = RepDataset.from_recordings(
+        ...     [Recording(pose, "squat/correct", "me", "set1")], "squat", target_fps=15)
+        >>> len(ds), ds.metadata
+        (3, {'exercise': 'squat', 'feature_settings': {'target_fps': 15, 'geometry': '2d'}})
+        """
+        exercise = get_exercise(exercise)
+        cutter = _RecordingCutter(exercise, fps, layout, feature_settings)
+        reps, labels, groups, sources, without = [], [], [], [], {}
+        for recording in progress_bar(recordings, progress, unit="recording"):
+            spans = cutter.spans(recording, whole_if_no_rep)
+            if not spans:
+                without[recording.name] = cutter.no_rep_reason(recording)
+            for start, end, rep in spans:
+                reps.append(rep)
+                labels.append(recording.label)
+                groups.append(recording.group)
+                sources.append(f"{recording.name}[{start}:{end}]")
+        recorded = {**(metadata or {}), "exercise": exercise.name,
+                    "feature_settings": dict(feature_settings)}
+        if without:
+            recorded["files_without_reps"] = without
+        return cls(reps, labels, groups, recorded, sources)
+
     @classmethod
     def from_folders(cls, root, exercise, *, fps=None, layout=None, progress=False,
-                     **angle_options) -> "RepDataset":
+                     **feature_settings) -> "RepDataset":
         """Build a dataset from ``root/<label>/<file>``: every rep of a file gets its folder's label.
 
         Files may be videos (pose is extracted with MediaPipe, needs the
         ``video`` extra) or keypoint files readable by :func:`formcheck.load_keypoints`.
         The label is ``"<exercise>/<folder name>"`` and the group is the file.
+        ``feature_settings`` go to :meth:`from_recordings`.
+        A file in which no rep is found adds none; it is listed, with the
+        reason (see :func:`~formcheck.reps.no_rep_reason`), in
+        ``metadata["files_without_reps"]`` (``"<label>/<file>"`` -> reason).
 
         Raises
         ------
         DatasetError
-            ``root`` is missing or holds no labelled files.
+            ``root`` is missing or holds no labelled files, or no file holds a rep.
         """
-        from ..features.exercises import get_exercise
-
         exercise = get_exercise(exercise)
         root = Path(root)
         if not root.is_dir():
             raise DatasetError(f"{root}: not a folder of labelled sub-folders")
-        files = [(folder.name, path) for folder in sorted(root.iterdir()) if folder.is_dir()
-                 for path in sorted(folder.iterdir()) if path.is_file()
-                 and not path.name.startswith(".")]
-        if not files:
+        recordings = [Recording(path, exercise.full_label(folder.name), path.name,
+                                f"{folder.name}/{path.name}")
+                      for folder in sorted(root.iterdir()) if folder.is_dir()
+                      for path in sorted(folder.iterdir())
+                      if path.is_file() and not path.name.startswith(".")]
+        if not recordings:
             raise DatasetError(f"{root}: no files in labelled sub-folders (root/<label>/<file>)")
-        parts = [_reps_of_file(path, exercise, exercise.full_label(label), fps, layout,
-                               angle_options) for label, path in progress_bar(files, progress, unit="file")]
-        return _merge(parts, exercise, root)
+        dataset = cls.from_recordings(recordings, exercise, fps=fps, layout=layout,
+                                      progress=progress, **feature_settings)
+        if not len(dataset):
+            listed = "".join(f"\n  {name}: {why}"
+                             for name, why in dataset.metadata["files_without_reps"].items())
+            raise DatasetError(f"{root}: no reps were found in any file:{listed}")
+        return dataset
 
     @classmethod
     def from_annotations(cls, csv_path, exercise, *, root=None, fps=None, layout=None,
-                         progress=False, **angle_options) -> "RepDataset":
+                         progress=False, **feature_settings) -> "RepDataset":
         """Build a dataset from an annotation CSV with columns ``file,start,end,label``.
 
         ``start`` and ``end`` are frame numbers (end exclusive) in the file's
         pose sequence; ``file`` is relative to ``root`` (default: the CSV's
-        folder). Rows with an empty label are skipped.
+        folder). Rows with an empty label are skipped. ``feature_settings`` go
+        to :meth:`from_recordings`; with ``target_fps`` the frame numbers are
+        converted to the resampled frames.
 
         Raises
         ------
         DatasetError
             Missing columns, bad frame numbers, or a file that cannot be read.
         """
-        from ..features.exercises import get_exercise
-
         exercise = get_exercise(exercise)
         csv_path = Path(csv_path)
         root = Path(root) if root is not None else csv_path.parent
-        rows = _read_annotations(csv_path)
-        series_cache, reps, labels, groups, sources = {}, [], [], [], []
-        for row in progress_bar(rows, progress, unit="file"):
-            path = root / row["file"]
-            if path not in series_cache:
-                pose = _load_pose(path, fps, layout)
-                series_cache[path] = joint_angles(pose, exercise=exercise, **angle_options)
-            series = series_cache[path]
-            start, end = _frame_range(row, len(series), csv_path)
-            reps.append(series.slice(start, end))
-            labels.append(exercise.full_label(row["label"]))
-            groups.append(row["file"])
-            sources.append(f"{row['file']}[{start}:{end}]")
-        if not reps:
+        recordings = [Recording(root / row["file"], exercise.full_label(row["label"]),
+                                row["file"], row["file"], _frame_range(row, csv_path))
+                      for row in _read_annotations(csv_path)]
+        if not recordings:
             raise DatasetError(f"{csv_path}: no labelled rows")
-        return cls(reps, labels, groups, {"exercise": exercise.name}, sources)
+        try:
+            return cls.from_recordings(recordings, exercise, fps=fps, layout=layout,
+                                       progress=progress, **feature_settings)
+        except DatasetError as exc:
+            raise DatasetError(f"{csv_path}: {exc}") from None
+
+    @classmethod
+    def from_source(cls, path, exercise=None, *, progress=False,
+                    **feature_settings) -> "RepDataset":
+        """A dataset from a labelled folder, an annotation CSV or a saved dataset file.
+
+        A folder is read by :meth:`from_folders`, a ``.csv`` file by
+        :meth:`from_annotations`, a file written by :meth:`save` by
+        :meth:`load`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        exercise : str or Exercise, optional
+            Needed for a folder or a CSV; for a saved dataset, checked against
+            the exercise it records.
+        progress : bool
+            Show a progress bar while cutting recordings.
+        **feature_settings
+            For a folder or a CSV, passed to :meth:`from_recordings`; for a
+            saved dataset, checked against the settings it was built with.
+
+        Raises
+        ------
+        DatasetError
+            ``path`` does not exist or is none of these kinds of source, or a
+            saved dataset records another exercise or other feature settings.
+        ExerciseError
+            No exercise for a folder or a CSV.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from formcheck.datasets.rep_dataset import RepDataset
+        >>> from formcheck.datasets.synthetic import make_dataset
+        >>> path = make_dataset("push-up", n_subjects=2).save(
+        ...     pathlib.Path(tempfile.mkdtemp()) / "reps.fcd")
+        >>> len(RepDataset.from_source(path, "push-up"))
+        16
+        """
+        path = Path(path)
+        if path.is_dir() or (path.suffix.lower() == ".csv" and path.is_file()):
+            if exercise is None:
+                raise ExerciseError(f"{path}: the exercise is needed to read a labelled folder "
+                                    "or an annotation CSV")
+            read = cls.from_folders if path.is_dir() else cls.from_annotations
+            return read(path, exercise, progress=progress, **feature_settings)
+        if is_archive(path):
+            return _checked(cls.load(path), path, exercise, feature_settings)
+        if path.exists():
+            raise DatasetError(f"{path}: not a source of reps; expected a folder of labelled "
+                               "sub-folders (root/<label>/<file>), an annotation CSV (.csv) or "
+                               "a dataset saved by RepDataset.save")
+        raise DatasetError(f"{path}: no such file or folder")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One labelled recording for :meth:`RepDataset.from_recordings`.
+
+    Attributes
+    ----------
+    pose : PoseSequence or str or os.PathLike
+        The pose sequence, or a video or keypoint file to read it from
+        (:func:`~formcheck.pose.load_pose`).
+    label : str
+        Class label of its reps, e.g. ``"squat/correct"``.
+    group : str
+        The video or subject, for leakage-free splits.
+    name : str
+        How the reps' sources name it: ``"<name>[start:end]"``.
+    frames : (int, int), optional
+        The recording holds one labelled rep, from frame ``start`` to ``end``
+        (exclusive) of the pose sequence. Default: cut it into reps.
+    """
+
+    pose: PoseSequence | str | Path
+    label: str
+    group: str
+    name: str
+    frames: tuple | None = None
+
+
+class _RecordingCutter:
+    """The reps of recordings, each recording read and turned into angles once."""
+
+    def __init__(self, exercise, fps, layout, feature_settings):
+        self.exercise, self.fps, self.layout = exercise, fps, layout
+        self.feature_settings = feature_settings
+        self._cut = {}
+
+    def spans(self, recording, whole_if_no_rep) -> list:
+        """``(start, end, AngleSeries)`` of every rep, in the frames of the angle series."""
+        pose_frames, pose_fps, angles, reps = self._cut_once(recording.pose)
+        if recording.frames is not None:
+            start, end = _series_frames(recording, pose_frames, angles.fps / pose_fps,
+                                        len(angles))
+            return [(start, end, angles.slice(start, end))]
+        if not reps and whole_if_no_rep:
+            return [(0, len(angles), angles)]
+        return [(rep.start, rep.end, rep.angles) for rep in reps]
+
+    def no_rep_reason(self, recording) -> str:
+        """Why no rep was found in ``recording`` (see :func:`~formcheck.reps.no_rep_reason`)."""
+        angles = self._cut_once(recording.pose)[2]
+        return no_rep_reason(angles, self.exercise)
+
+    def _cut_once(self, pose):
+        key = pose if isinstance(pose, PoseSequence) else Path(pose)
+        if key not in self._cut:
+            if not isinstance(pose, PoseSequence):
+                pose = _load_pose(key, self.fps, self.layout)
+            angles, reps = cut_recording(pose, self.exercise, **self.feature_settings)
+            self._cut[key] = pose.n_frames, pose.fps, angles, reps
+        return self._cut[key]
+
+
+def _series_frames(recording, n_frames, scale, length):
+    """A recording's labelled frame range, checked, in the frames of its angle series."""
+    start, end = recording.frames
+    if not 0 <= start < end <= n_frames:
+        raise DatasetError(f"frames {start}:{end} are outside {recording.name} "
+                           f"({n_frames} frames)")
+    first = min(int(round(start * scale)), length - 1)
+    return first, min(max(int(round(end * scale)), first + 1), length)
+
+
+def _checked(dataset, path, exercise, feature_settings):
+    """A saved dataset, after checking it records ``exercise`` and ``feature_settings``."""
+    recorded = dataset.metadata.get("exercise")
+    wanted = get_exercise(exercise).name if exercise is not None else recorded
+    if recorded is not None and wanted != recorded:
+        raise DatasetError(f"{path}: holds {recorded!r} reps, not {wanted!r}")
+    settings = dataset.metadata.get("feature_settings") or {}
+    asked = {key: value for key, value in feature_settings.items()
+             if not (key == "geometry" and value == "auto")}
+    if any(settings.get(key) != value for key, value in asked.items()):
+        raise DatasetError(f"{path}: its reps were computed with feature settings {settings}; "
+                           f"a saved dataset cannot be recomputed with {feature_settings}")
+    return dataset
+
+
+def _with_geometry(metadata: dict, reps) -> dict:
+    """``metadata`` with ``feature_settings["geometry"]`` set from the reps' angles.
+
+    Raises
+    ------
+    DatasetError
+        The reps mix 3-D and 2-D angles, or the metadata names another geometry.
+    """
+    found = {rep.geometry for rep in reps} - {None}
+    if len(found) > 1:
+        raise DatasetError(
+            "the reps mix joint angles measured in 3-D (videos, 3-D keypoints) and in 2-D "
+            "(image keypoints); measure them all one way, e.g. with geometry='2d'")
+    if not found:
+        return metadata
+    settings = dict(metadata.get("feature_settings") or {})
+    recorded, geometry = settings.get("geometry", "auto"), found.pop()
+    if recorded not in ("auto", geometry):
+        raise DatasetError(f"the metadata says the angles are {recorded} but the reps were "
+                           f"measured in {geometry}")
+    settings["geometry"] = geometry
+    return {**metadata, "feature_settings": settings}
 
 
 def _check_channels(reps):
@@ -275,27 +550,13 @@ def _check_channels(reps):
 
 def _time_stretch(rep: AngleSeries, factor: float) -> AngleSeries:
     values = resample(np.asarray(rep), max(2, int(round(len(rep) * factor))))
-    return AngleSeries(values, rep.channels, rep.fps, rep.source)
+    return AngleSeries(values, rep.channels, rep.fps, rep.source, rep.geometry)
 
 
 def _load_pose(path: Path, fps, layout):
     if not path.exists():
         raise DatasetError(f"{path}: no such file")
     return load_pose(path, fps=fps, layout=layout)
-
-
-def _reps_of_file(path, exercise, label, fps, layout, angle_options):
-    series = joint_angles(_load_pose(path, fps, layout), exercise=exercise, **angle_options)
-    reps = segment_reps(series, exercise)
-    return ([r.angles for r in reps], [label] * len(reps), [path.name] * len(reps),
-            [f"{path.name}[{r.start}:{r.end}]" for r in reps])
-
-
-def _merge(parts, exercise, root) -> RepDataset:
-    reps, labels, groups, sources = ([x for part in parts for x in part[k]] for k in range(4))
-    if not reps:
-        raise DatasetError(f"{root}: no reps were found in any file")
-    return RepDataset(reps, labels, groups, {"exercise": exercise.name}, sources)
 
 
 def _read_annotations(csv_path: Path) -> list:
@@ -311,13 +572,9 @@ def _read_annotations(csv_path: Path) -> list:
         raise DatasetError(f"{csv_path}: cannot read annotations: {exc}") from None
 
 
-def _frame_range(row, n_frames, csv_path):
+def _frame_range(row, csv_path):
     try:
-        start, end = int(row["start"]), int(row["end"])
+        return int(row["start"]), int(row["end"])
     except ValueError:
         raise DatasetError(f"{csv_path}: start/end must be frame numbers, got "
                            f"{row['start']!r}, {row['end']!r} for {row['file']}") from None
-    if not 0 <= start < end <= n_frames:
-        raise DatasetError(f"{csv_path}: frames {start}:{end} are outside {row['file']} "
-                           f"({n_frames} frames)")
-    return start, end

@@ -6,52 +6,47 @@ The question a user asks is *which classifier should I ship for my data?*
 * accuracy, macro-F1 and per-class precision and recall from stratified
   k-fold cross-validation grouped by video or subject
   (:func:`~formcheck.evaluation.validation.grouped_cross_validation`), and the same
-  against the number of training reps (a learning curve);
+  against the number of training reps (:mod:`~formcheck.evaluation.learning_curve`);
 * prediction latency against the training-set size N, one rep at a time and
-  in batches, with the fit time and the size of the saved model file. Sizes up
-  to the data size are stratified sub-samples; larger ones add jittered copies
-  of the reps (:func:`jitter`), so the curve reaches thousands of reps;
+  in batches, with the fit time and the size of the saved model file
+  (:mod:`~formcheck.evaluation.timing`). Sizes up to the data size are
+  stratified sub-samples; larger ones add jittered copies of the reps
+  (:mod:`~formcheck.evaluation.sampling`), so the curve reaches thousands of reps;
 * a power law ``latency = a * N ** slope`` fitted to every classifier on
   log-log axes, the N where the fitted lines cross, and a plain
-  recommendation (:func:`recommend`).
+  recommendation (:mod:`~formcheck.evaluation.scaling`).
 
-:func:`write_report` writes it all as JSON, a Markdown table and two PNG plots;
-``formcheck bench`` is the command-line front end.
+:func:`write_report` writes it all as JSON, a Markdown table and two PNG plots
+(:mod:`~formcheck.evaluation.plots`); ``formcheck bench`` is the command-line
+front end, with the settings of :func:`preset_settings`.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-import time
 from dataclasses import asdict, dataclass, field
-from itertools import product
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedGroupKFold
 
-from .._progress import progress as progress_bar
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from ..errors import DatasetError, InputError
-from ..features.angles import resample
+from .learning_curve import learning_curve
+from .plots import plot_latency, plot_learning_curve
+from .scaling import _crossing, _fits, format_slope, recommend
+from .timing import BATCH_SIZE, latency_curve
 
 __all__ = [
-    "DEFAULT_SIZES", "QUICK_SIZES", "PUBLISHED_ACCURACY", "BenchmarkReport",
-    "default_classifiers", "check_dataset", "load_named_dataset",
-    "stratified_indices", "jitter", "training_sample", "median_seconds", "model_bytes",
-    "latency_curve", "accuracy_summary", "learning_curve", "fit_power_law", "crossover",
-    "recommend", "run_benchmark", "write_report", "pivot_table", "format_slope", "plot_latency",
-    "plot_learning_curve",
+    "DEFAULT_SIZES", "QUICK_SIZES", "QUICK_SETTINGS", "PUBLISHED_ACCURACY", "BenchmarkReport",
+    "default_classifiers", "preset_settings", "check_dataset", "load_named_dataset",
+    "accuracy_summary", "run_benchmark", "write_report", "pivot_table",
 ]
 
-#: Training-set sizes timed by default, and by ``quick=True``.
+#: Training-set sizes timed by default, and by a quick run (:data:`QUICK_SETTINGS`).
 DEFAULT_SIZES = (50, 200, 800, 3200)
 QUICK_SIZES = (50, 200, 800)
-#: Reps per call when timing batch prediction.
-BATCH_SIZE = 64
+#: What a quick run (``formcheck bench --quick``) changes in :func:`run_benchmark`'s defaults.
+QUICK_SETTINGS = {"sizes": QUICK_SIZES, "learning_points": 3, "budget": 0.1}
 
 #: Published results on the shared real sets (see ``datasets/README.md``), per clip.
 PUBLISHED_ACCURACY = {
@@ -70,6 +65,35 @@ PUBLISHED_ACCURACY = {
 def default_classifiers() -> dict:
     """The two classifiers compared, with their default settings, by display name."""
     return {"DTW kNN": DTWKNeighborsClassifier(), "learned": LearnedClassifier()}
+
+
+def preset_settings(*, quick=False, sizes=None, n_splits=None) -> dict:
+    """Keyword arguments of :func:`run_benchmark` for a full or a quick run.
+
+    Parameters
+    ----------
+    quick : bool
+        :data:`QUICK_SETTINGS` (N up to 800, shorter timings, a 3-point
+        learning curve) instead of :func:`run_benchmark`'s defaults.
+    sizes : sequence of int, optional
+        Training-set sizes to time, in place of the preset's.
+    n_splits : int, optional
+        Cross-validation folds, in place of the default 5.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> preset_settings(quick=True, sizes=[8, 40])
+    {'sizes': [8, 40], 'learning_points': 3, 'budget': 0.1}
+    >>> preset_settings(n_splits=3)
+    {'n_splits': 3}
+    """
+    given = {"sizes": sizes, "n_splits": n_splits}
+    return {**(QUICK_SETTINGS if quick else {}),
+            **{key: value for key, value in given.items() if value is not None}}
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -163,168 +187,6 @@ def load_named_dataset(name, *, exercise=None, seed=0, root=None):
                        "synthetic[:<exercise>]")
 
 
-def stratified_indices(labels, n, rng) -> np.ndarray:
-    """Sorted indices of ``n`` items drawn without replacement, every class in proportion.
-
-    Every class keeps at least one item; the rounding remainder goes to the
-    classes furthest below their share.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> labels = np.array(["a"] * 8 + ["b"] * 2)
-    >>> picked = stratified_indices(labels, 5, np.random.default_rng(0))
-    >>> len(picked), sorted(set(labels[picked]))
-    (5, ['a', 'b'])
-    """
-    classes, index = np.unique(labels, return_inverse=True)
-    if not len(classes) <= n <= len(labels):
-        raise InputError(f"cannot draw {n} of {len(labels)} reps with all {len(classes)} classes")
-    counts = np.bincount(index)
-    share = counts * n / len(labels)
-    quota = np.maximum(1, np.floor(share).astype(int))
-    while quota.sum() < n:
-        quota[np.argmax(np.where(quota < counts, share - quota, -np.inf))] += 1
-    while quota.sum() > n:
-        quota[np.argmax(quota)] -= 1
-    picks = [rng.choice(np.flatnonzero(index == k), q, replace=False) for k, q in enumerate(quota)]
-    return np.sort(np.concatenate(picks))
-
-
-def jitter(series, rng, *, stretch=(0.85, 1.18), amplitude=0.05, noise=0.02) -> np.ndarray:
-    """A plausible new rep made from an old one, to grow a training set for timing.
-
-    The rep is resampled to a duration factor drawn log-uniformly from
-    ``stretch``, every channel is scaled about its mean by ``1 + N(0, amplitude)``,
-    and noise of ``noise`` times the channel's spread is added.
-
-    Parameters
-    ----------
-    series : numpy.ndarray, shape (T, C)
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    numpy.ndarray, shape (T', C)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rep = np.sin(np.linspace(0, 3, 40))[:, None] * [1.0, 2.0]
-    >>> copy = jitter(rep, np.random.default_rng(0))
-    >>> copy.shape[1], 34 <= len(copy) <= 47
-    (2, True)
-    """
-    series = np.asarray(series, dtype=float)
-    factor = np.exp(rng.uniform(*np.log(stretch)))
-    stretched = resample(series, max(2, round(len(series) * factor)))
-    mean = stretched.mean(axis=0)
-    scale = 1 + rng.normal(0, amplitude, series.shape[1])
-    return mean + (stretched - mean) * scale + rng.normal(0, noise, stretched.shape) * series.std(0)
-
-
-def training_sample(X, y, n, rng):
-    """``n`` training reps from ``X``: a stratified sub-sample, or all plus jittered copies.
-
-    Parameters
-    ----------
-    X : list of numpy.ndarray
-    y : numpy.ndarray
-    n : int
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    X_n : list of numpy.ndarray
-    y_n : numpy.ndarray
-    resampled : bool
-        True when ``n`` exceeds the data and jittered copies were added.
-    """
-    if n <= len(X):
-        picked = stratified_indices(y, n, rng)
-        return [X[i] for i in picked], y[picked], False
-    extra = rng.integers(0, len(X), n - len(X))
-    return list(X) + [jitter(X[i], rng) for i in extra], np.concatenate([y, y[extra]]), True
-
-
-# -- timing ---------------------------------------------------------------------------------
-def median_seconds(call, budget=0.5, min_repeats=3, max_repeats=100) -> float:
-    """Median wall time of ``call(i)`` for ``i = 0, 1, ...``, repeated until ``budget`` seconds.
-
-    Examples
-    --------
-    >>> median_seconds(lambda i: sum(range(1000)), budget=0.01) < 0.01
-    True
-    """
-    times = []
-    deadline = time.perf_counter() + budget
-    while len(times) < min_repeats or (len(times) < max_repeats
-                                       and time.perf_counter() < deadline):
-        started = time.perf_counter()
-        call(len(times))
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
-
-
-def model_bytes(model) -> int:
-    """Size in bytes of the file ``model.save`` writes."""
-    with tempfile.TemporaryDirectory() as folder:
-        return model.save(Path(folder) / "model.fcm").stat().st_size
-
-
-def _time_one(estimator, X, y, queries, budget) -> dict:
-    model = clone(estimator)
-    started = time.perf_counter()
-    model.fit(X, y)
-    fit_seconds = time.perf_counter() - started
-    model.predict(queries[:1])  # compile and warm caches outside the timing
-    single = median_seconds(lambda i: model.predict([queries[i % len(queries)]]), budget)
-    batch = median_seconds(lambda i: model.predict(queries), budget)
-    return {"fit_seconds": fit_seconds, "model_bytes": model_bytes(model),
-            "single_seconds": single, "batch_seconds": batch / len(queries),
-            "batch_size": len(queries)}
-
-
-def latency_curve(estimators, X, y, sizes, *, seed=0, budget=0.5, batch_size=BATCH_SIZE,
-                  progress=False) -> list:
-    """Fit time, model size and prediction latency of every estimator at every N.
-
-    Each size gets its own training sample (:func:`training_sample`); the
-    queries are ``batch_size`` jittered copies of the data's reps, not in any
-    training sample. Only prediction is timed: one rep per call
-    (``single_seconds``) and ``batch_size`` reps per call (``batch_seconds``
-    is per rep).
-
-    Parameters
-    ----------
-    estimators : dict of str to RepClassifier
-    X : list of numpy.ndarray
-    y : numpy.ndarray
-    sizes : sequence of int
-    seed : int
-    budget : float
-        Seconds spent repeating each measurement (at least 3 calls).
-    batch_size : int
-    progress : bool
-
-    Returns
-    -------
-    list of dict
-        One row per (classifier, N): ``classifier``, ``n``, ``resampled``,
-        ``fit_seconds``, ``model_bytes``, ``single_seconds``, ``batch_seconds``,
-        ``batch_size``.
-    """
-    rng = np.random.default_rng(seed)
-    queries = [jitter(X[i], rng) for i in rng.integers(0, len(X), batch_size)]
-    samples = {n: training_sample(X, y, n, np.random.default_rng([seed, n])) for n in sizes}
-    rows = []
-    for name, n in progress_bar(list(product(estimators, sizes)), progress, desc="latency"):
-        X_n, y_n, resampled = samples[n]
-        rows.append({"classifier": name, "n": int(n), "resampled": resampled,
-                     **_time_one(estimators[name], X_n, y_n, queries, budget)})
-    return rows
-
-
 # -- accuracy -------------------------------------------------------------------------------
 def accuracy_summary(result) -> dict:
     """Accuracy, macro-F1, per-group accuracy, per-class scores and mean fit time of a result.
@@ -337,148 +199,6 @@ def accuracy_summary(result) -> dict:
     return {"accuracy": result.accuracy, "macro_f1": result.macro_f1,
             "group_accuracy": result.group_accuracy() if one_label else None,
             "per_class": result.per_class(), "fit_seconds": float(np.mean(result.fit_seconds))}
-
-
-def learning_curve(estimators, dataset, *, n_splits=5, points=5, seed=0, progress=False) -> list:
-    """Cross-validated accuracy against the number of training reps.
-
-    The folds are stratified and grouped by video/subject; at each point every
-    fold's training part is sub-sampled (stratified) to the same fraction, and
-    the predictions of all folds are scored together.
-
-    Returns
-    -------
-    list of dict
-        ``classifier``, ``n_train`` (mean over folds), ``accuracy``, ``macro_f1``.
-    """
-    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    folds = list(splitter.split(np.zeros(len(dataset)), dataset.labels, dataset.groups))
-    smallest = min(len(train) for train, _ in folds)
-    start = min(smallest, max(2 * len(dataset.classes), smallest // 8))
-    fractions = np.unique(np.round(np.geomspace(start, smallest, points))) / smallest
-    rows = []
-    for name, fraction in progress_bar(list(product(estimators, fractions)), progress,
-                                       desc="learning curve"):
-        rng = np.random.default_rng(seed)
-        rows.append({"classifier": name,
-                     **_curve_point(estimators[name], dataset, folds, fraction, rng)})
-    return rows
-
-
-def _curve_point(estimator, dataset, folds, fraction, rng) -> dict:
-    sizes, y_true, y_pred = [], [], []
-    for train, test in folds:
-        n = max(len(dataset.classes), round(fraction * len(train)))
-        subset = train[stratified_indices(dataset.labels[train], n, rng)]
-        y_pred.append(clone(estimator).fit(dataset[subset]).predict(dataset[test]))
-        y_true.append(dataset.labels[test])
-        sizes.append(n)
-    y_true, y_pred = np.concatenate(y_true), np.concatenate(y_pred)
-    return {"n_train": float(np.mean(sizes)), "accuracy": float(np.mean(y_true == y_pred)),
-            "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0))}
-
-
-# -- analysis -------------------------------------------------------------------------------
-def fit_power_law(sizes, seconds):
-    """Least-squares line through ``(log10 N, log10 seconds)``.
-
-    Returns
-    -------
-    slope : float
-        Latency grows as ``N ** slope``: about 1 for a linear scan, 0 when flat.
-    intercept : float
-        ``log10`` of the fitted latency at ``N = 1``.
-
-    Examples
-    --------
-    >>> slope, intercept = fit_power_law([10, 100, 1000], [0.01, 0.1, 1.0])
-    >>> round(slope, 6), round(intercept, 6)
-    (1.0, -3.0)
-    """
-    slope, intercept = np.polyfit(np.log10(sizes), np.log10(seconds), 1)
-    return float(slope), float(intercept)
-
-
-def crossover(steep, flat):
-    """N where two fitted lines ``(slope, intercept)`` meet, or None if they never do.
-
-    Beyond it the classifier of the ``flat`` line is the faster one.
-
-    Examples
-    --------
-    >>> round(crossover((1.0, -5.0), (0.0, -3.0)))
-    100
-    """
-    if steep[0] <= flat[0]:
-        return None
-    return float(10 ** ((flat[1] - steep[1]) / (steep[0] - flat[0])))
-
-
-def _fits(rows, key="single_seconds") -> dict:
-    return {name: fit_power_law([r["n"] for r in rows if r["classifier"] == name],
-                                [r[key] for r in rows if r["classifier"] == name])
-            for name in dict.fromkeys(r["classifier"] for r in rows)}
-
-
-def recommend(accuracy, latency, n_reps) -> str:
-    """Which classifier to use at this data size, and why, in plain words.
-
-    The most accurate classifier wins when it leads by more than the standard
-    error of an accuracy measured on ``n_reps`` reps, ``sqrt(p (1 - p) / n)``;
-    otherwise the faster one at ``N = n_reps`` wins. The sentence that follows
-    gives the fitted growth of each latency and the N from which the flattest
-    curve is the faster (:func:`crossover`).
-
-    Parameters
-    ----------
-    accuracy : dict
-        Classifier -> :func:`accuracy_summary`.
-    latency : list of dict
-        Rows of :func:`latency_curve`, including ``n == n_reps``.
-    n_reps : int
-
-    Returns
-    -------
-    str
-    """
-    at_n = {r["classifier"]: r["single_seconds"] for r in latency if r["n"] == n_reps}
-    best, runner_up = sorted(accuracy, key=lambda name: -accuracy[name]["accuracy"])[:2]
-    p_best, p_next = accuracy[best]["accuracy"], accuracy[runner_up]["accuracy"]
-    noise = np.sqrt((p_best + p_next) / 2 * (1 - (p_best + p_next) / 2) / n_reps)
-    scores = f"{p_best:.1%} vs {p_next:.1%} cross-validated"
-    if p_best - p_next > noise:
-        choice, rival = best, runner_up
-        why = f"it is more accurate ({scores}, more than the ±{noise:.1%} noise)"
-    else:
-        choice, rival = sorted((best, runner_up), key=at_n.get)
-        why = (f"both are about as accurate ({scores}, within the ±{noise:.1%} noise of "
-               f"{n_reps} reps) and it is the faster at this size")
-    return (f"Use the {choice} classifier at this data size ({n_reps} reps): {why}; "
-            f"{at_n[choice] * 1e3:.2f} vs {at_n[rival] * 1e3:.2f} ms per rep. "
-            f"{_growth_sentence(latency)}")
-
-
-def _crossing(latency):
-    """The flattest classifier and the N where its fitted line crosses the steepest one's."""
-    fits = _fits(latency)
-    steep = max(fits, key=lambda name: fits[name][0])
-    flat = min(fits, key=lambda name: fits[name][0])
-    return flat, crossover(fits[steep], fits[flat])
-
-
-def _growth_sentence(latency) -> str:
-    growth = " and ".join(f"as N^{format_slope(slope)} for the {name} classifier"
-                          for name, (slope, _) in _fits(latency).items())
-    flat, n_cross = _crossing(latency)
-    measured = [r["n"] for r in latency]
-    if n_cross is None:
-        return f"Latency grows {growth}; the fitted lines do not cross."
-    if n_cross < min(measured):
-        where = f"at every N measured (the fitted lines cross at N ≈ {n_cross:,.0f})"
-    else:
-        extrapolated = " (extrapolated)" if n_cross > max(measured) else ""
-        where = f"from N ≈ {n_cross:,.0f} reps{extrapolated}"
-    return f"Latency grows {growth}: the {flat} classifier is the faster {where}."
 
 
 # -- the whole benchmark --------------------------------------------------------------------
@@ -673,7 +393,7 @@ def write_report(report, directory) -> dict:
     return paths
 
 
-# -- tables and plots -------------------------------------------------------------------------
+# -- tables --------------------------------------------------------------------------------------
 def pivot_table(rows, key, fmt, *, scale=1.0, n_key="n") -> str:
     """Markdown table of ``rows[key]``: one line per N, one column per classifier.
 
@@ -694,81 +414,5 @@ def pivot_table(rows, key, fmt, *, scale=1.0, n_key="n") -> str:
     return "\n".join(lines)
 
 
-def plot_latency(rows, path, *, title="") -> Path:
-    """Log-log plot of latency against N, one rep and per rep in batches, with fitted slopes.
-
-    Parameters
-    ----------
-    rows : list of dict
-        ``classifier``, ``n``, ``single_seconds``, ``batch_seconds``, ``batch_size``.
-    path : path
-        PNG file to write.
-    title : str
-    """
-    figure, axes = _figure(2)
-    panels = (("single_seconds", "one rep per call"),
-              ("batch_seconds", f"batches of {rows[0]['batch_size']}, per rep"))
-    for ax, (key, label) in zip(axes, panels):
-        for name, (slope, intercept) in _fits(rows, key).items():
-            n = np.array([r["n"] for r in rows if r["classifier"] == name])
-            ms = np.array([r[key] for r in rows if r["classifier"] == name]) * 1e3
-            line, = ax.plot(n, ms, "o", label=f"{name} (slope {format_slope(slope)})")
-            ax.plot(n, 10 ** (intercept + slope * np.log10(n)) * 1e3, "-", color=line.get_color())
-        ax.set(xscale="log", yscale="log", xlabel="training reps N", ylabel="latency (ms)",
-               title=label)
-        _style(ax, ms_axis=True)
-    return _save(figure, path, f"Prediction latency against N: {title}")
-
-
-def plot_learning_curve(rows, path, *, title="") -> Path:
-    """Cross-validated accuracy against the number of training reps, one line per classifier."""
-    figure, (ax,) = _figure(1)
-    for name in dict.fromkeys(r["classifier"] for r in rows):
-        points = [(r["n_train"], r["accuracy"]) for r in rows if r["classifier"] == name]
-        ax.plot(*zip(*points), "o-", label=name)
-    ax.set(xscale="log", xlabel="training reps N", ylabel="accuracy (grouped CV)")
-    _style(ax, ms_axis=False)
-    return _save(figure, path, f"Accuracy against N: {title}")
-
-
-def _figure(n_panels):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(4.6 * n_panels, 3.6))
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots(1, n_panels, squeeze=False)[0]
-
-
-def _style(ax, ms_axis):
-    from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
-
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    ax.xaxis.set_major_formatter(plain)
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(plain if ms_axis else PercentFormatter(1.0))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=8)
-    ax.grid(True, which="both", alpha=0.3)
-
-
 def _percent(value) -> str:
     return "n/a" if value is None else f"{value:.1%}"
-
-
-def format_slope(value) -> str:
-    """A fitted slope with two decimals, never ``-0.00``.
-
-    Examples
-    --------
-    >>> format_slope(-0.004), format_slope(0.756)
-    ('0.00', '0.76')
-    """
-    return f"{round(value, 2) + 0:.2f}"  # + 0 turns -0.0 into 0.0
-
-
-def _save(figure, path, title) -> Path:
-    figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    return Path(path)

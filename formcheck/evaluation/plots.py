@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_confusion"]
+from .scaling import _fits, format_slope
+
+__all__ = ["plot_confusion", "plot_latency", "plot_learning_curve"]
 
 
 def plot_confusion(result, path) -> Path:
@@ -40,4 +42,69 @@ def plot_confusion(result, path) -> Path:
     fig.colorbar(image, ax=ax, label="fraction of the true class")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    return Path(path)
+
+
+def plot_latency(rows, path, *, title="") -> Path:
+    """Log-log plot of latency against N, one rep and per rep in batches, with fitted slopes.
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``classifier``, ``n``, ``single_seconds``, ``batch_seconds``, ``batch_size``.
+    path : path
+        PNG file to write.
+    title : str
+    """
+    figure, axes = _figure(2)
+    panels = (("single_seconds", "one rep per call"),
+              ("batch_seconds", f"batches of {rows[0]['batch_size']}, per rep"))
+    for ax, (key, label) in zip(axes, panels):
+        for name, (slope, intercept) in _fits(rows, key).items():
+            n = np.array([r["n"] for r in rows if r["classifier"] == name])
+            ms = np.array([r[key] for r in rows if r["classifier"] == name]) * 1e3
+            line, = ax.plot(n, ms, "o", label=f"{name} (slope {format_slope(slope)})")
+            ax.plot(n, 10 ** (intercept + slope * np.log10(n)) * 1e3, "-", color=line.get_color())
+        ax.set(xscale="log", yscale="log", xlabel="training reps N", ylabel="latency (ms)",
+               title=label)
+        _style(ax, ms_axis=True)
+    return _save(figure, path, f"Prediction latency against N: {title}")
+
+
+def plot_learning_curve(rows, path, *, title="") -> Path:
+    """Cross-validated accuracy against the number of training reps, one line per classifier."""
+    figure, (ax,) = _figure(1)
+    for name in dict.fromkeys(r["classifier"] for r in rows):
+        points = [(r["n_train"], r["accuracy"]) for r in rows if r["classifier"] == name]
+        ax.plot(*zip(*points), "o-", label=name)
+    ax.set(xscale="log", xlabel="training reps N", ylabel="accuracy (grouped CV)")
+    _style(ax, ms_axis=False)
+    return _save(figure, path, f"Accuracy against N: {title}")
+
+
+def _figure(n_panels):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4.6 * n_panels, 3.6))
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots(1, n_panels, squeeze=False)[0]
+
+
+def _style(ax, ms_axis):
+    from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
+
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(plain if ms_axis else PercentFormatter(1.0))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+
+
+def _save(figure, path, title) -> Path:
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
     return Path(path)

@@ -1,10 +1,22 @@
 """Joint-angle features: from a :class:`PoseSequence` to an :class:`AngleSeries`.
 
-Angles are measured in the image plane, after correcting for the pixel aspect
-ratio when the image size is known, so they do not change when the person moves
-in the frame or stands nearer the camera. Three channels are heights rather than
-angles (``nose_over_wrists``, ``nose_over_shoulders``, ``hips_over_ankles``): a
-vertical offset in torso lengths, positive when the first point is higher.
+Two geometries (:data:`GEOMETRIES`):
+
+- ``"3d"``, when the pose carries 3-D coordinates (``pose.world_landmarks``:
+  MediaPipe's metric world landmarks, or any 3-D skeleton): angles between
+  the body segments in space, so a knee bending towards the camera measures
+  what it bends. The axes are MediaPipe's: x to the image's right, y down,
+  z away from the camera, so "up" is the camera's up in both geometries.
+- ``"2d"``: angles in the image plane, after correcting for the pixel aspect
+  ratio when the image size is known.
+
+Either way they do not change when the person moves in the frame or stands
+nearer the camera. The height channels (``nose_over_wrists``,
+``hips_over_knees``, ...) are a vertical offset in torso lengths (the median
+shoulder-to-hip distance of the recording, measured in the same geometry),
+positive when the first point is higher; the width channels measure across the
+camera's view (along x) in both geometries, so that "seen from the side" means
+the same in each (see :mod:`formcheck.features.channels` for every kind).
 """
 
 from __future__ import annotations
@@ -19,9 +31,12 @@ from ..pose import PoseSequence
 from .channels import CHANNELS, MIDPOINTS, available_channels, mirror_name
 from .exercises import get_exercise
 
-__all__ = ["AngleSeries", "joint_angles", "resample"]
+__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry"]
 
+#: Accepted values of ``joint_angles(geometry=...)``.
+GEOMETRIES = ("auto", "3d", "2d")
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
+_UP = np.array([0.0, -1.0, 0.0])  # image and MediaPipe world y grow downwards
 
 
 class AngleSeries:
@@ -37,6 +52,8 @@ class AngleSeries:
     fps : float
     source : str, optional
         File the series came from, for messages.
+    geometry : {"3d", "2d"}, optional
+        How the angles were measured (see :func:`joint_angles`); None when unknown.
 
     Examples
     --------
@@ -50,7 +67,7 @@ class AngleSeries:
     170.0
     """
 
-    def __init__(self, values, channels, fps, source=None):
+    def __init__(self, values, channels, fps, source=None, geometry=None):
         values = np.asarray(values, dtype=np.float64)
         if values.ndim != 2 or values.shape[1] != len(channels):
             raise ChannelMismatchError(
@@ -61,6 +78,7 @@ class AngleSeries:
         self.channels = tuple(channels)
         self.fps = float(fps)
         self.source = source
+        self.geometry = geometry
 
     def __array__(self, dtype=None, copy=None):
         return self.values if dtype is None else self.values.astype(dtype)
@@ -93,7 +111,8 @@ class AngleSeries:
                 f"no channel {channel!r}; channels are {', '.join(self.channels)}") from None
 
     def _with(self, values, channels=None, fps=None):
-        return AngleSeries(values, channels or self.channels, fps or self.fps, self.source)
+        return AngleSeries(values, channels or self.channels, fps or self.fps, self.source,
+                           self.geometry)
 
     def select(self, channels) -> "AngleSeries":
         """Keep only ``channels``, in that order."""
@@ -148,8 +167,22 @@ def resample(series: np.ndarray, length: int) -> np.ndarray:
     return series[left] * (1 - weight) + series[left + 1] * weight
 
 
-def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibility=0.1,
-                 max_missing=0.5, smooth=None, target_fps=None) -> AngleSeries:
+def pose_geometry(pose: PoseSequence) -> str:
+    """``"3d"`` when the pose carries 3-D coordinates (``world_landmarks``), else ``"2d"``.
+
+    Examples
+    --------
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> pose_geometry(make_set("squat", n_reps=1)), pose_geometry(make_set("squat", n_reps=1,
+    ...                                                                    world_landmarks=True))
+    ('2d', '3d')
+    """
+    return "2d" if pose.world_landmarks is None else "3d"
+
+
+def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="auto",
+                 min_visibility=0.1, max_missing=0.5, smooth=None,
+                 target_fps=None) -> AngleSeries:
     """Compute the joint-angle series of a pose sequence.
 
     Parameters
@@ -160,6 +193,11 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     channels : sequence of str, optional
         Channel names (see :data:`CHANNELS`). Default: the exercise's, or every
         channel the layout supports.
+    geometry : {"auto", "3d", "2d"}
+        ``"3d"`` measures in space from ``pose.world_landmarks``, ``"2d"`` in
+        the image plane; ``"auto"`` takes 3-D whenever the pose has it
+        (:func:`pose_geometry`). A model records the geometry it was trained
+        with, and :class:`~formcheck.FormChecker` computes the same.
     min_visibility : float
         Landmarks with a lower visibility/confidence count as missing.
     max_missing : float
@@ -177,15 +215,19 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
     -------
     AngleSeries
         Shape ``(T, C)``, degrees (heights in torso lengths), gaps filled by
-        linear interpolation. ``series.filled_from_mirror`` lists channels that
-        were copied from their other-side twin.
+        linear interpolation; ``series.geometry`` is ``"3d"`` or ``"2d"``.
+        ``series.filled_from_mirror`` lists channels that were copied from
+        their other-side twin.
 
     Raises
     ------
+    InputError
+        ``geometry`` is not one of :data:`GEOMETRIES`.
     LayoutError
         A requested channel needs joints the layout does not have.
     MissingDataError
-        A channel and its twin both miss more than ``max_missing`` of frames.
+        A channel and its twin both miss more than ``max_missing`` of frames,
+        or ``geometry="3d"`` for a pose without 3-D coordinates.
     TooFewFramesError
         Fewer than 2 frames.
 
@@ -203,14 +245,16 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, min_visibi
         raise InputError(f"joint_angles needs a PoseSequence, got {type(pose).__name__}")
     if pose.n_frames < 2:
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
+    geometry = _resolve_geometry(pose, geometry)
     names = _requested_channels(pose, exercise, channels)
-    points = _joint_points(pose, min_visibility)
-    torso = _torso_length(points, pose)
+    points = _joint_points(pose, min_visibility, geometry)
+    torso = _torso_length(points)
     supported = available_channels(pose.layout)
     wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
     raw = {name: _channel_values(name, points, torso) for name in wanted}
     values, mirrored = _fill_missing(names, raw, max_missing, pose)
-    series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source)
+    series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source,
+                         geometry)
     if smooth:
         series = series.smooth(smooth)
     if target_fps:
@@ -240,14 +284,34 @@ def _requested_channels(pose, exercise, channels) -> list:
     return list(channels)
 
 
-def _joint_points(pose, min_visibility) -> dict:
-    """Canonical joint -> (T, 2) image-plane points in aspect-corrected units, NaN if missing."""
-    xy = pose.landmarks[..., :2].astype(np.float64)
-    low = pose.landmarks[..., 3] < min_visibility
-    xy[low] = np.nan
-    if pose.units == "normalized" and pose.image_size:
-        xy = xy * np.array(pose.image_size, dtype=np.float64)
-    points = {name: xy[:, i] for name, i in pose.skeleton.canonical.items()}
+def _resolve_geometry(pose, geometry) -> str:
+    if geometry not in GEOMETRIES:
+        raise InputError(f"geometry must be one of {', '.join(GEOMETRIES)}; got {geometry!r}")
+    if geometry == "auto":
+        return pose_geometry(pose)
+    if geometry == "3d" and pose.world_landmarks is None:
+        raise MissingDataError(
+            f"{_where(pose)}3-D joint angles need 3-D landmarks (world_landmarks), and this pose "
+            "has only image coordinates; a model trained on 3-D angles needs a video or a 3-D "
+            "keypoint file")
+    return geometry
+
+
+def _joint_points(pose, min_visibility, geometry) -> dict:
+    """Canonical joint -> (T, 3) points, NaN if missing.
+
+    3-D: the world landmarks. 2-D: image-plane points in aspect-corrected
+    units, with z = 0, so that one set of formulas serves both.
+    """
+    if geometry == "3d":
+        xyz = pose.world_landmarks.astype(np.float64)
+    else:
+        xy = pose.landmarks[..., :2].astype(np.float64)
+        if pose.units == "normalized" and pose.image_size:
+            xy = xy * np.array(pose.image_size, dtype=np.float64)
+        xyz = np.concatenate([xy, np.zeros(xy.shape[:-1] + (1,))], axis=-1)
+    xyz[pose.landmarks[..., 3] < min_visibility] = np.nan
+    points = {name: xyz[:, i] for name, i in pose.skeleton.canonical.items()}
     for mid, (a, b) in MIDPOINTS.items():
         if a in points and b in points:
             with warnings.catch_warnings():  # both sides missing: NaN, as intended
@@ -256,7 +320,7 @@ def _joint_points(pose, min_visibility) -> dict:
     return points
 
 
-def _torso_length(points, pose) -> float:
+def _torso_length(points) -> float:
     if "mid_shoulder" not in points or "mid_hip" not in points:
         return 1.0
     lengths = np.linalg.norm(points["mid_shoulder"] - points["mid_hip"], axis=1)
@@ -285,7 +349,7 @@ _MIN_OUTER_WIDTH = 0.25   # torso lengths: a width ratio's outer pair counts as 
 def _virtual_joint(name, points, torso) -> np.ndarray:
     """The chin: extended from the nose through the mouth, else straight below the nose."""
     nose = points["nose"]
-    below_nose = nose + np.array([0.0, _CHIN_BELOW_NOSE * torso])   # image y grows downwards
+    below_nose = nose + np.array([0.0, _CHIN_BELOW_NOSE * torso, 0.0])   # y grows downwards
     if "mid_mouth" not in points:
         return below_nose
     chin = points["mid_mouth"] + _CHIN_BELOW_MOUTH * (points["mid_mouth"] - nose)
@@ -297,7 +361,8 @@ def _incline_difference(p, torso) -> np.ndarray:
 
 
 def _pair_width(a, b, torso) -> np.ndarray:
-    """Horizontal distance between two joints in torso lengths (NaN where one is missing)."""
+    """Distance across the view (along x) between two joints in torso lengths (NaN where one
+    is missing)."""
     return np.abs(a[:, 0] - b[:, 0]) / torso
 
 
@@ -320,7 +385,7 @@ def _bend(p, torso) -> np.ndarray:
     line = c - a
     along = ((b - a) * line).sum(axis=1) / np.maximum((line * line).sum(axis=1), 1e-12)
     offset = b - (a + along[:, None] * line)
-    above = np.where(offset[:, 1] <= 0, 1.0, -1.0)     # image y grows downwards
+    above = np.where(offset[:, 1] <= 0, 1.0, -1.0)     # y grows downwards in both geometries
     return above * (180.0 - _angle_at(a, b, c))
 
 
@@ -329,15 +394,17 @@ _SHAPE_KINDS = {"incline_difference": _incline_difference, "width": _width,
 
 
 def _angle_at(a, b, c) -> np.ndarray:
-    u, v = a - b, c - b
-    cross = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
-    dot = (u * v).sum(axis=1)
-    return np.degrees(np.abs(np.arctan2(cross, dot)))
+    return _angle_between(a - b, c - b)
 
 
 def _inclination(segment) -> np.ndarray:
-    # image y grows downwards, so "up" is (0, -1)
-    return np.degrees(np.abs(np.arctan2(segment[:, 0], -segment[:, 1])))
+    return _angle_between(segment, _UP)
+
+
+def _angle_between(u, v) -> np.ndarray:
+    """Angle in degrees between (T, 3) vectors: atan2(|u x v|, u . v), exact near 0 and 180."""
+    cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    return np.degrees(np.arctan2(cross, (u * v).sum(axis=-1)))
 
 
 def _fill_missing(names, raw: dict, max_missing: float, pose):

@@ -15,7 +15,7 @@ The shape of one entry (the built-in squat, shortened)::
       "channels": ["left_knee", "right_knee", "left_hip", "right_hip", "hips_over_ankles"],
       "driving": {"channels": ["left_knee", "right_knee"], "phase": "min",
                   "fallback": {"channels": ["hips_over_ankles"], "min_prominence": 0.1}},
-      "min_prominence": 30.0, "min_duration": 0.6, "max_duration": 8.0,
+      "min_prominence": 30.0, "min_duration": 0.4, "max_duration": 8.0,
       "classes": {"squat/correct": "...", "squat/not-low": "..."},
       "correct": "squat/correct",
       "phases": ["on the way down", "at the bottom", "on the way up"],
@@ -31,7 +31,9 @@ The shape of one entry (the built-in squat, shortened)::
 ``channels``, ``driving``, ``classes`` and ``correct`` are required; the
 ``fallback``, ``phases``, ``rest`` and ``standards`` are optional (see
 :class:`Exercise` and :class:`Standard` for every field). A standard's channels
-join the exercise's channels when they are not listed there.
+join the exercise's channels when they are not listed there; a channel only
+its condition reads (from which view the rep was filmed) is computed with them
+but is not learned from (:attr:`Exercise.view_channels`).
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ class Exercise:
     ----------
     name : str
     channels : tuple of str
-        Angle channels used to classify its reps (those its standards read
+        Angle channels computed for its reps (those its standards read
         included).
     driving_channels : tuple of str
         Channels averaged into the signal that segments reps.
@@ -194,7 +196,9 @@ class Exercise:
     fallback_min_prominence : float
         ``min_prominence`` of the fallback signal.
     min_duration, max_duration : float
-        Plausible rep duration in seconds.
+        Shortest and longest plausible rep in seconds: sanity bounds only,
+        since reps are judged against the set's own reps (see
+        :mod:`formcheck.reps`).
     classes : dict of str to str
         Class label -> what it means, for messages and feedback.
     correct : str
@@ -209,6 +213,13 @@ class Exercise:
         of a squat, "at the bottom" of a pull-up).
     standards : dict of str to Standard
         Fault label -> the standard it is measured by (faults may have none).
+    view_channels : tuple of str
+        The channels of ``channels`` that only the standards' conditions read,
+        telling from which view a rep was filmed (e.g. ``ankle_width``: the
+        ankles are seen apart from the front or back). The classifiers trained
+        on reps leave them out: within one view they vary only from person to
+        person, so they would draw the nearest reps towards people of the same
+        build rather than the same form.
     """
 
     name: str
@@ -226,6 +237,7 @@ class Exercise:
     fallback_min_prominence: float = 0.0
     rest: str = "at the start and end"
     standards: dict = field(default_factory=dict)
+    view_channels: tuple = ()
 
     @property
     def labels(self) -> list:
@@ -279,7 +291,10 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
                             f"and ends, in words other than its phases; got {rest!r}")
     standards = _standards(name, spec, phases + (rest,), source)
     channels = list(spec["channels"])
-    channels += [c for s in standards.values() for c in s.channels_read if c not in channels]
+    channels += [c for s in standards.values() for c in s.channels if c not in channels]
+    view_channels = tuple(dict.fromkeys(c for s in standards.values() for c in s.channels_read
+                                        if c not in channels))
+    channels += view_channels
     return Exercise(
         name=name,
         channels=tuple(channels),
@@ -296,6 +311,7 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         fallback_min_prominence=fallback["min_prominence"] if fallback is not None else 0.0,
         rest=rest,
         standards=standards,
+        view_channels=view_channels,
     )
 
 

@@ -1,12 +1,15 @@
 """Pose data: the :class:`PoseSequence` and the ways to obtain one.
 
 - :func:`extract_pose` / :func:`extract_many`: MediaPipe landmarks from video
-  (needs the ``video`` extra: ``pip install "formcheck[video]"``).
+  (needs the ``video`` extra: ``pip install "formcheck[video]"``); one video in
+  :mod:`.extract`, many in :mod:`.batch`, both through the disk cache of
+  :mod:`.cache`.
 - :func:`load_keypoints`: keypoints written by OpenPose, MoveNet, YOLO-pose or
   MediaPipe (JSON, CSV, NumPy).
 """
 
-from .extract import BatchResult, extract_many, extract_pose
+from .batch import BatchResult, extract_many
+from .extract import extract_pose
 from .load import VIDEO_SUFFIXES, load_pose
 from .readers import load_keypoints
 from .sequence import PoseSequence

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InputError
+
 __all__ = ["VIDEO_SUFFIXES", "is_video_file", "load_pose"]
 
 #: File extensions read as video; anything else is read as keypoints.
@@ -15,7 +17,7 @@ def is_video_file(path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
-def load_pose(path, *, fps=None, layout=None):
+def load_pose(path, *, fps=None, layout=None, roi=None):
     """The pose sequence of a video or a keypoint file, chosen by the file extension.
 
     Parameters
@@ -27,15 +29,26 @@ def load_pose(path, *, fps=None, layout=None):
         Resample a video to this rate, or set a keypoint file's rate.
     layout : str, optional
         Keypoint layout of a keypoint file (videos are always ``mediapipe33``).
+    roi : tuple of int (x, y, width, height), optional
+        A video's region to look for the person in (see
+        :func:`~formcheck.pose.extract_pose`).
 
     Returns
     -------
     PoseSequence
+
+    Raises
+    ------
+    InputError
+        A ``roi`` for a keypoint file, whose person is already chosen.
     """
     if is_video_file(path):
         from .extract import extract_pose
 
-        return extract_pose(path, fps=fps)
+        return extract_pose(path, fps=fps, roi=roi)
+    if roi is not None:
+        raise InputError(f"{path}: roi applies to videos only; a keypoint file already holds "
+                         "one person's landmarks")
     from .readers import load_keypoints
 
     return load_keypoints(path, layout=layout, fps=fps)

@@ -17,7 +17,11 @@
                             C = 2, 3 or 4 columns; ``.npz``: the only array or ``key=``. COCO-17
                             from YOLO-pose (x, y, conf) or MoveNet (**y, x**, score: pass
                             ``format="movenet"`` or ``columns="yxv"``), COCO-18 / BODY_25 from
-                            OpenPose, MediaPipe ``(T, 33, 4)``.
+                            OpenPose, MediaPipe ``(T, 33, 4)``. A ``world_landmarks`` array
+                            ``(T, J, 3)`` beside it in an ``.npz`` (metres, x right, y down, z away
+                            from the camera: MediaPipe's world landmarks as
+                            :meth:`PoseSequence.save` writes them, or any 3-D skeleton) makes the
+                            pose 3-D, and joint angles are then measured in space.
 ==========================  ===================================================================
 
 The layout is inferred from the number of joints when not given (33 ->
@@ -134,7 +138,8 @@ def load_keypoints(path, layout=None, *, fps=None, format=None, columns=None, ke
     return PoseSequence.from_array(
         data, fps=fps if fps is not None else meta.get("fps", DEFAULT_FPS), layout=layout_name,
         columns=meta.get("columns"), image_size=image_size or meta.get("image_size"),
-        units=units or meta.get("units"), source=str(path))
+        units=units or meta.get("units"), source=str(path),
+        world_landmarks=meta.get("world_landmarks"))
 
 
 _FORMAT_COLUMNS = {"movenet": "yxv", "yolo": "xyv"}
@@ -497,7 +502,8 @@ def read_array(path, *, key=None, columns=None, person="confident"):
     -------
     array : numpy.ndarray, shape (T, J, C), in x-before-y order
     meta : dict
-        ``columns`` and, from an ``.npz``, ``fps``.
+        ``columns`` and, from an ``.npz``, ``fps``, ``image_size``, ``layout``,
+        ``units`` and ``world_landmarks`` when it stores them.
 
     Raises
     ------
@@ -538,8 +544,10 @@ def _npz_array(path, key):
         for text in ("layout", "units"):
             if text in names and archive[text].dtype.kind == "U":
                 meta[text] = str(archive[text])
+        if "world_landmarks" in names:                  # 3-D coordinates beside the keypoints
+            meta["world_landmarks"] = archive["world_landmarks"]
         if key is None:
-            candidates = [n for n in names if archive[n].ndim >= 3]
+            candidates = [n for n in names if archive[n].ndim >= 3 and n != "world_landmarks"]
             if len(candidates) != 1:
                 raise InputError(
                     f"{path}: holds {len(candidates)} keypoint arrays; pass key= one of "

@@ -37,7 +37,10 @@ class PoseSequence:
     source : str, optional
         Where the landmarks came from (a file name), for messages.
     world_landmarks : numpy.ndarray, shape (T, J, 3), optional
-        Metric 3-D landmarks when the estimator provides them.
+        Metric 3-D landmarks when the estimator provides them (MediaPipe's
+        axes: x to the image's right, y down, z away from the camera; origin
+        between the hips), or those of any 3-D skeleton source. Joint angles
+        are measured in 3-D when present (see :func:`formcheck.joint_angles`).
     """
 
     landmarks: np.ndarray
@@ -194,7 +197,8 @@ class PoseSequence:
         """Write the landmarks to an ``.npz`` that :func:`formcheck.load_keypoints` reads.
 
         The archive holds ``landmarks`` (T, J, 4), ``fps``, ``layout``,
-        ``units`` and, when known, ``image_size``; no pickles. Written atomically.
+        ``units`` and, when known, ``image_size`` and ``world_landmarks``
+        (T, J, 3); no pickles. Written atomically.
         """
         from .._files import atomic_write
 
@@ -202,6 +206,8 @@ class PoseSequence:
                   "layout": np.str_(self.layout), "units": np.str_(self.units)}
         if self.image_size:
             arrays["image_size"] = np.array(self.image_size, dtype=np.int64)
+        if self.world_landmarks is not None:
+            arrays["world_landmarks"] = self.world_landmarks
         with atomic_write(path, "wb") as handle:
             np.savez_compressed(handle, **arrays)
         return path

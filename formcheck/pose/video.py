@@ -39,6 +39,7 @@ __all__ = [
     "prefetch",
     "check_fps",
     "check_max_side",
+    "check_roi",
     "has_screen",
     "INSTALL_HINT",
 ]
@@ -152,11 +153,15 @@ class VideoReader:
         many pixels. None keeps the original size.
     color : {"rgb", "bgr"}
         Channel order of the frames (OpenCV decodes BGR; pose models want RGB).
+    roi : tuple of int (x, y, width, height), optional
+        Yield only this region of the upright frames, in their pixels (cut
+        before ``max_side`` shrinks it).
 
     Attributes
     ----------
     info : VideoInfo
-        Size, frame rate, frame count and rotation of the file.
+        Size, frame rate, frame count and rotation of the file (the full
+        frames, whatever the ``roi``).
     fps : float
         Frame rate of the frames this reader yields (``fps`` or the native one).
 
@@ -166,6 +171,8 @@ class VideoReader:
         Missing file, not a video / undecodable, or no frames.
     DependencyError
         OpenCV is not installed.
+    InputError
+        A setting out of range, or a ``roi`` not inside the frame.
 
     Notes
     -----
@@ -185,10 +192,11 @@ class VideoReader:
     (64, 48) 10.0 [0, 2, 4, 6, 8]
     """
 
-    def __init__(self, path, *, fps=None, max_side=None, color="rgb"):
+    def __init__(self, path, *, fps=None, max_side=None, color="rgb", roi=None):
         self.path = str(path)
         self._max_side = check_max_side(max_side)
         self._target_fps = check_fps(fps)
+        self._roi = check_roi(roi)
         if color not in ("rgb", "bgr"):
             raise InputError(f"color must be 'rgb' or 'bgr', got {color!r}")
         self._color = color
@@ -199,6 +207,7 @@ class VideoReader:
             if self._first is None:
                 raise VideoError(f"{self.path}: the video has no frames")
             self.info = self._probe(self._first[1])
+            self._check_roi_inside()
         except BaseException:
             self.close()
             raise
@@ -231,6 +240,14 @@ class VideoReader:
         count = int(count) if math.isfinite(count) and count > 0 else 0
         return VideoInfo(self.path, int(width), int(height), float(fps), count, rotation)
 
+    def _check_roi_inside(self):
+        if self._roi is None:
+            return
+        x, y, width, height = self._roi
+        if x + width > self.info.width or y + height > self.info.height:
+            raise InputError(f"{self.path}: roi {self._roi} (x, y, width, height) reaches outside "
+                             f"the {self.info.width}x{self.info.height} frame")
+
     # -- reading -----------------------------------------------------------------------------
     def _read_raw(self):
         """Next (timestamp in s or None, BGR image) from the file, or None at the end."""
@@ -256,6 +273,9 @@ class VideoReader:
             item = self._read_raw()
 
     def _convert(self, image):
+        if self._roi is not None:
+            x, y, width, height = self._roi
+            image = image[y:y + height, x:x + width]
         image = resize_max_side(image, self._max_side)
         if self._color == "rgb":
             image = self._cv2.cvtColor(image, self._cv2.COLOR_BGR2RGB)
@@ -329,6 +349,32 @@ def check_max_side(max_side):
     if isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side < 16:
         raise InputError(f"max_side must be an integer >= 16 or None, got {max_side!r}")
     return int(max_side)
+
+
+def check_roi(roi):
+    """``roi`` as a tuple of 4 ints ``(x, y, width, height)``, or None.
+
+    Raises
+    ------
+    InputError
+        Not 4 whole numbers, a negative corner, or a side under 16 pixels.
+
+    Examples
+    --------
+    >>> check_roi([10, 20, 300, 400])
+    (10, 20, 300, 400)
+    """
+    if roi is None:
+        return None
+    try:
+        values = [int(v) for v in roi]
+        whole = all(float(v) == int(v) for v in roi) and not any(isinstance(v, bool) for v in roi)
+    except (TypeError, ValueError):
+        values, whole = [], False
+    if len(values) != 4 or not whole or min(values[:2]) < 0 or min(values[2:]) < 16:
+        raise InputError(f"roi must be (x, y, width, height) in whole pixels, corner >= 0, "
+                         f"sides >= 16; got {roi!r}")
+    return tuple(values)
 
 
 def _resample_stream(timed, target_fps):

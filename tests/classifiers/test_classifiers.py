@@ -3,13 +3,17 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from formcheck import AngleSeries, DTWKNeighborsClassifier, LearnedClassifier, load_model
+from formcheck.classifiers.learned import _network_proba
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import (ChannelMismatchError, FormcheckError, InputError, MissingDataError,
                               ModelFileError, NotFittedError, TooFewFramesError)
-from formcheck._archive import write_archive
+from formcheck.features.angles import resample
+from formcheck._archive import read_archive, write_archive
 
 CLASSIFIERS = [DTWKNeighborsClassifier(n_neighbors=3, window=0.2),
                LearnedClassifier(model="mlp", C=3.0),
@@ -90,6 +94,20 @@ def test_persistence_round_trip_gives_identical_probabilities(clf, tmp_path):
     np.testing.assert_array_equal(loaded.classes_, clf.classes_)
 
 
+def test_a_format_1_model_file_loads_with_the_same_probabilities(clf, tmp_path):
+    X, y = make_xy()
+    path = clf.fit(X, y).save(tmp_path / "model.fcm")
+    meta, arrays = read_archive(path, "model", 2)
+    del meta["params"]["novelty_margin"]          # format 1: no novelty_margin parameter ...
+    if isinstance(clf, LearnedClassifier):        # ... and the network's classes stored
+        arrays["estimator_classes"] = np.arange(len(clf.classes_))
+    write_archive(tmp_path / "old.fcm", "model", 1, meta, arrays)
+    loaded = load_model(tmp_path / "old.fcm")
+    assert loaded.novelty_margin == clf.novelty_margin
+    Xt, _ = make_xy(3, seed=5)
+    np.testing.assert_array_equal(loaded.predict_proba(Xt), clf.predict_proba(Xt))
+
+
 def test_model_file_errors(clf, tmp_path):
     X, y = make_xy(4)
     path = clf.fit(X, y).save(tmp_path / "model.fcm")
@@ -133,14 +151,6 @@ def test_bad_predict_input(clf):
         clf.predict([np.zeros((1, 3))])
 
 
-def test_validation_happens_in_fit_not_init():
-    clf = DTWKNeighborsClassifier(weights="bogus")
-    with pytest.raises(InputError, match="weights"):
-        clf.fit(*make_xy(3))
-    with pytest.raises(InputError, match="unknown model"):
-        LearnedClassifier(model="svm").fit(*make_xy(3))
-
-
 def test_standardize_can_be_switched_off(clf):
     X, y = make_xy(5)
     clf.set_params(standardize=False).fit(X, y)
@@ -162,6 +172,19 @@ def test_knn_alignment_and_distance_weights():
         knn.alignment(X[1], 999)
 
 
+def test_knn_alignment_keeps_the_band_of_fit_after_set_params():
+    X, y = make_xy(5)
+    query = rep("late", np.random.default_rng(4), length=40)
+    knn = DTWKNeighborsClassifier(window=0).fit(X, y)
+    path, distance = knn.alignment(query, 3)
+    proba = knn.predict_proba([query])
+    knn.set_params(window=None)
+    assert knn.alignment(query, 3) == (path, distance)
+    np.testing.assert_array_equal(knn.predict_proba([query]), proba)
+    _, unbanded = clone(knn).fit(X, y).alignment(query, 3)   # the band matters for this pair
+    assert unbanded < distance
+
+
 def test_knn_nearest_of_class_is_the_nearest_rep_of_that_class_after_every_fit():
     X, y = make_xy(6)
     knn = DTWKNeighborsClassifier().fit(X, y)
@@ -177,6 +200,75 @@ def test_knn_nearest_of_class_is_the_nearest_rep_of_that_class_after_every_fit()
     assert knn.nearest_of_class(query, "ex/deep") == members[int(np.argmin(distances))]
     with pytest.raises(InputError, match="not a class of this model"):
         knn.nearest_of_class(query, "ex/shallow")
+
+
+def test_knn_reference_is_the_nearest_rep_of_the_class_along_the_dtw_path():
+    X, y = make_xy(5)
+    knn = DTWKNeighborsClassifier(n_neighbors=3).fit(X, y)
+    query = rep("shallow", np.random.default_rng(9))
+    own, reference, frames = knn.reference(query, "ex/deep")
+    index = knn.nearest_of_class(query, "ex/deep")
+    path, _ = knn.alignment(query, index)
+    np.testing.assert_array_equal(frames, [i for i, _ in path])
+    np.testing.assert_array_equal(own, query[frames])
+    np.testing.assert_allclose(reference, X[index][[j for _, j in path]], atol=1e-12)
+    with pytest.raises(InputError, match="not a class of this model"):
+        knn.reference(query, "ex/sideways")
+
+
+@pytest.mark.parametrize("model", ["mlp", "logistic"])
+def test_learned_reference_is_the_class_profile_against_the_resampled_rep(model):
+    X, y = make_xy(5)
+    clf = LearnedClassifier(model=model).fit(X, y)
+    query = rep("late", np.random.default_rng(9), length=41)
+    own, reference, frames = clf.reference(query, "ex/late")
+    k = list(clf.classes_).index("ex/late")
+    np.testing.assert_array_equal(reference, clf.profile_mean_[k])
+    np.testing.assert_array_equal(own, resample(query, len(reference)))
+    assert frames[0] == 0 and frames[-1] == 40 and np.all(np.diff(frames) >= 0)
+    with pytest.raises(ChannelMismatchError):
+        clf.reference(query[:, :2], "ex/late")
+    with pytest.raises(InputError, match="not a class of this model"):
+        clf.reference(query, "ex/sideways")
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("estimator", [MLPClassifier((16,), max_iter=2000, random_state=0),
+                                       LogisticRegression(max_iter=2000)],
+                         ids=["mlp", "logistic"])
+def test_the_numpy_forward_pass_equals_scikit_learn(estimator, n_classes):
+    rng = np.random.default_rng(n_classes)
+    y = rng.integers(0, n_classes, 80)
+    X = rng.normal(size=(80, 6)) + y[:, None]
+    fitted = clone(estimator).fit(X, y)
+    if isinstance(fitted, MLPClassifier):
+        coefs, intercepts = fitted.coefs_, fitted.intercepts_
+    else:
+        coefs, intercepts = [fitted.coef_.T], [fitted.intercept_]
+    Xt = rng.normal(size=(50, 6)) * 3
+    expected = fitted.predict_proba(Xt)
+    assert 0.01 < expected.max(axis=1).min()                    # not all saturated
+    np.testing.assert_allclose(_network_proba(Xt, coefs, intercepts), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["mlp", "logistic"])
+@pytest.mark.parametrize("kinds", [("deep", "shallow"), ("deep", "shallow", "late")])
+def test_learned_classifier_predicts_as_its_scikit_learn_model_before_and_after_saving(
+        model, kinds, tmp_path):
+    X, y = make_xy(8, kinds=kinds)
+    clf = LearnedClassifier(model=model).fit(X, y)
+    features = (clf._features([clf._scaled(np.asarray(x)) for x in X]) - clf.feature_mean_) \
+        / clf.feature_scale_
+    reference = clf._make_estimator().fit(features, np.unique(y, return_inverse=True)[1])
+    Xt, _ = make_xy(4, seed=6, kinds=kinds)
+    test_features = (clf._features([clf._scaled(np.asarray(x)) for x in Xt])
+                     - clf.feature_mean_) / clf.feature_scale_
+    expected = reference.predict_proba(test_features)
+    loaded = load_model(clf.save(tmp_path / "model.fcm"))
+    for fitted in (clf, loaded):
+        np.testing.assert_allclose(fitted.predict_proba(Xt), expected, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(fitted.predict(Xt), clf.classes_[reference.predict(
+            test_features)])
 
 
 # scikit-learn's checks feed 2-D (n_samples, n_features) data; formcheck reads a 2-D array as

@@ -1,4 +1,5 @@
-"""The standards classifier: zero-data verdicts, margins, several faults, calibration, files."""
+"""The standards classifier: zero-data verdicts, margins, several faults, calibration, files,
+hyper-parameters; the view channels only the standards read."""
 
 import numpy as np
 import pytest
@@ -9,11 +10,16 @@ from sklearn.utils.estimator_checks import (check_get_params_invariance,
                                             check_parameters_default_constructible,
                                             check_set_params)
 
-from formcheck import AngleSeries, FormChecker, joint_angles, load_model, segment_reps
+from formcheck import (AngleSeries, FormChecker, LearnedClassifier, joint_angles, load_model,
+                       segment_reps)
+from formcheck._archive import read_archive, write_archive
+from formcheck.classifiers.base import MODEL_FORMAT
 from formcheck.classifiers.standards import StandardsClassifier
 from formcheck.datasets.rep_dataset import RepDataset
-from formcheck.datasets.synthetic import make_set
-from formcheck.errors import ChannelMismatchError, InputError, NotFittedError
+from formcheck.datasets.synthetic import make_dataset, make_set
+from formcheck.errors import (ChannelMismatchError, InputError, ModelFileError, NotFittedError,
+                              ParameterError)
+from formcheck.features.exercises import get_exercise
 from formcheck.feedback import explain
 
 SQUAT = StandardsClassifier("squat").fit()
@@ -218,3 +224,38 @@ def test_scikit_learn_estimator_conventions(check):
     # channels of an exercise, not arbitrary features
     check("StandardsClassifier", StandardsClassifier("squat"))
     assert clone(SQUAT).get_params() == SQUAT.get_params()
+
+
+@pytest.mark.parametrize("name,value", [("exercise", 3), ("exercise", ["squat"]),
+                                        ("calibrate", 1), ("calibrate", "yes"),
+                                        ("prior_reps", -1.0), ("prior_reps", np.nan),
+                                        ("prior_reps", "20"), ("prior_reps", True)])
+def test_a_bad_hyper_parameter_is_stored_by_init_and_refused_by_fit(name, value):
+    params = {"exercise": "squat", name: value}
+    model = StandardsClassifier(**params)
+    assert model.get_params()[name] is value                # __init__ only stores
+    with pytest.raises(ParameterError, match=rf"^StandardsClassifier: {name} must be .+; got "):
+        model.fit()
+    assert not hasattr(model, "classes_")
+    assert StandardsClassifier("squat", prior_reps=0).fit().classes_.size == 4   # at the edge
+
+
+def test_a_model_file_with_a_bad_hyper_parameter_is_refused(tmp_path):
+    path = SQUAT.save(tmp_path / "standards.fcm")
+    meta, arrays = read_archive(path, "model", MODEL_FORMAT)
+    meta["params"]["prior_reps"] = -5
+    write_archive(tmp_path / "bad.fcm", "model", MODEL_FORMAT, meta, arrays)
+    with pytest.raises(ModelFileError, match="prior_reps must be a float >= 0"):
+        load_model(tmp_path / "bad.fcm")
+
+
+def test_the_view_channels_are_read_by_the_standards_and_not_learned_by_trained_models():
+    data = make_dataset("squat", n_subjects=2, reps_per_class=2, seed=0)
+    assert get_exercise("squat").view_channels == ("ankle_width",)
+    assert "ankle_width" in data.channels and "ankle_width" in SQUAT.channels_
+    learned = LearnedClassifier().fit(data)
+    assert learned.channels_ == tuple(c for c in data.channels if c != "ankle_width")
+    assert learned.predict(data).shape == (len(data),)         # the same dataset predicts
+    checker = FormChecker(learned)
+    pose = make_set("squat", "not-low", n_reps=2, seed=4, severity=1.0)
+    assert len(checker.check_pose(pose)) == 2

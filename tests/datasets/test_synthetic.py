@@ -242,6 +242,29 @@ def test_standing_still_gives_no_reps_from_any_view(view, fps):
                 assert count(pose.slice(start, end), "squat") == 0, (seed, start, end)
 
 
+@pytest.mark.parametrize("view", ["front", "diagonal-left", "diagonal-right", "back"])
+def test_squats_from_the_front_and_at_45_degrees_are_counted_on_the_3d_knee(view):
+    rng = np.random.default_rng(7)
+    for seed in range(12):
+        label, severity = [("correct", None), ("not-low", 0.0), ("not-low", 1.0)][seed % 3]
+        n_reps = int(rng.integers(1, 9))
+        pose = make_set("squat", label, n_reps, seed=seed, view=view, severity=severity,
+                        world_landmarks=True)
+        reps = segment_reps(angles(pose, "squat"), "squat")
+        assert len(reps) == n_reps, (view, seed)
+        assert all(rep.driving == ("left_knee", "right_knee") for rep in reps)
+
+
+def test_a_3d_dataset_from_45_degrees_records_its_views_and_geometry():
+    ds = make_dataset("squat", n_subjects=3, reps_per_class=2, seed=2, view="diagonal",
+                      world_landmarks=True)
+    assert set(ds.metadata["per_rep"]["view"]) <= {"diagonal-left", "diagonal-right"}
+    assert ds.metadata["feature_settings"] == {"geometry": "3d"} and len(ds) == 12
+    assert {rep.geometry for rep in ds.reps} == {"3d"}
+    with pytest.raises(InputError, match="not available for 'push-up'"):
+        make_set("push-up", n_reps=1, view="diagonal-left")
+
+
 def test_side_view_squats_are_still_driven_by_the_knee():
     series = angles(make_set("squat", "not-low", 4, seed=2, view="side", severity=1.0), "squat")
     knee = (series["left_knee"] + series["right_knee"]) / 2
@@ -366,6 +389,7 @@ def test_make_dataset_labels_groups_and_metadata(exercise):
                                                  sorted(SYNTHETIC_LABELS[exercise])]
     assert sorted(set(ds.groups)) == ["s00", "s01"]
     assert ds.metadata["exercise"] == exercise and ds.metadata["miscounted_sets"] == []
+    assert ds.metadata["feature_settings"] == {"geometry": "2d"}
     assert len(ds.metadata["per_rep"]["view"]) == len(ds)
     assert all(rep.channels == ds.reps[0].channels for rep in ds.reps)
     again = make_dataset(exercise, n_subjects=2, reps_per_class=3, seed=1)

@@ -1,4 +1,4 @@
-"""Tests for formcheck.dtw.search: DTW values, band convention, lower bounds, exact k-NN."""
+"""Tests for formcheck.dtw: DTW values, band convention, lower bounds, exact k-NN."""
 
 import math
 import warnings
@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from formcheck.dtw import _kernels as _k
-from formcheck.dtw.search import (
+from formcheck.dtw import (
     TrainingSet,
     band_radius,
     dtw_distance,
@@ -21,6 +20,7 @@ from formcheck.dtw.search import (
     pairwise_dtw,
     prepare_training,
 )
+from formcheck.dtw import _bounds, _dp
 from formcheck.errors import ChannelMismatchError, InputError, MissingDataError
 
 WINDOWS = [None, 0, 1, 3, 0.1, 0.5]
@@ -205,7 +205,7 @@ def keogh_rows_rest(x, y, r):
     """Per-row LB_Keogh terms and their suffix sums, as knn_search uses them."""
     n, m = len(x), len(y)
     upper, lower, rows = np.empty_like(x), np.empty_like(x), np.empty(n)
-    lb = _k.lb_keogh(x, y, r, np.inf, upper, lower, np.empty((4, m, x.shape[1])), rows)
+    lb = _bounds.lb_keogh(x, y, r, np.inf, upper, lower, np.empty((4, m, x.shape[1])), rows)
     rest = np.zeros(n + 1)
     rest[:n] = np.cumsum(rows[::-1])[::-1]
     return lb, rest
@@ -229,7 +229,7 @@ def test_abandoning_dtw_with_cumulative_bound_is_exact(x, y, window, frac):
     _, rest = keogh_rows_rest(x, y, r)
     prev, curr = np.empty(len(y) + 1), np.empty(len(y) + 1)
     for max_dist in (d * frac, d, np.inf):
-        got = _k.dtw_band_ea(x, y, r, max_dist, rest, prev, curr)
+        got = _dp.dtw_band_ea(x, y, r, max_dist, rest, prev, curr)
         assert got == (d if d <= max_dist else np.inf)
 
 
@@ -241,9 +241,9 @@ def test_abandoning_dtw_with_cumulative_bound_is_exact(x, y, window, frac):
 )
 def test_envelope_is_band_window_extrema(y, n_rows, r):
     m = len(y)
-    a, b = _k.band_extents(n_rows, m, r)
+    a, b = _dp.band_extents(n_rows, m, r)
     upper, lower = np.empty((n_rows, y.shape[1])), np.empty((n_rows, y.shape[1]))
-    _k.envelope(y, n_rows, a, b, upper, lower, np.empty((4, m, y.shape[1])))
+    _bounds.envelope(y, n_rows, a, b, upper, lower, np.empty((4, m, y.shape[1])))
     for i in range(n_rows):
         window = y[max(0, i - a) : min(m - 1, i + b) + 1]
         np.testing.assert_array_equal(upper[i], window.max(axis=0))
@@ -322,13 +322,13 @@ def test_knn_equals_brute_force_other_lengths(rng):
 
 
 def test_parallel_kernels_agree(rng, monkeypatch):
-    import formcheck.dtw.search
+    import formcheck.dtw.distance
 
     train = random_walks(rng, 40, (2, 30), 3) + [np.zeros((5, 3))] * 3
     queries = random_walks(rng, 5, (2, 30), 3) + [np.zeros((5, 3))]
     expected = [knn_search(queries, train, 3, 2, use_lower_bounds=lb) for lb in (True, False)]
     expected_pairwise = pairwise_dtw(train, window=0.2)
-    monkeypatch.setattr(formcheck.dtw.search, "_PARALLEL_MIN_CELLS", 0)  # force the threaded kernels
+    monkeypatch.setattr(formcheck.dtw.distance, "_PARALLEL_MIN_CELLS", 0)  # force the threaded kernels
     for lb, (d, i) in zip((True, False), expected):
         got_d, got_i = knn_search(queries, train, 3, 2, use_lower_bounds=lb, n_jobs=2)
         np.testing.assert_array_equal(got_i, i)

@@ -235,6 +235,21 @@ def test_npz_single_array_key_and_fps(tmp_path):
         load_keypoints(tmp_path / "many.npz", key="clip_c")
 
 
+def test_world_landmarks_are_saved_and_read_back_as_a_3d_pose(tmp_path):
+    from formcheck.datasets.synthetic import make_set
+
+    pose = make_set("squat", n_reps=1, seed=4, world_landmarks=True)
+    loaded = load_keypoints(pose.save(tmp_path / "set.npz"))
+    np.testing.assert_array_equal(loaded.world_landmarks, pose.world_landmarks)
+    np.testing.assert_array_equal(loaded.landmarks, pose.landmarks)
+    # a 3-D skeleton from elsewhere: image keypoints plus world_landmarks in metres
+    np.savez(tmp_path / "skeleton.npz", keypoints=pose.landmarks,
+             world_landmarks=pose.world_landmarks)
+    assert load_keypoints(tmp_path / "skeleton.npz").world_landmarks is not None
+    assert load_keypoints(make_set("squat", n_reps=1).save(tmp_path / "flat.npz")).world_landmarks \
+        is None
+
+
 def test_pickled_arrays_are_refused(tmp_path):
     np.save(tmp_path / "obj.npy", np.array([{"x": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(InputError, match="obj.npy: cannot read as a NumPy array"):

@@ -23,6 +23,7 @@ cv2 = pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
 from formcheck import PoseSequence  # noqa: E402
 from formcheck.errors import (  # noqa: E402
     DependencyError, FormcheckError, InputError, NoPersonError, VideoError)
+import formcheck.pose.batch as batch  # noqa: E402
 import formcheck.pose.extract as extract  # noqa: E402
 from formcheck.pose import BatchResult, extract_many, extract_pose  # noqa: E402
 from formcheck.pose.video import (  # noqa: E402
@@ -421,6 +422,34 @@ def test_cache_key_depends_on_settings_and_content(fake_model, make_video, tmp_p
     assert len(list((tmp_path / "cache" / "poses").glob("*.npz"))) == 5   # five inferences
 
 
+def test_a_roi_is_cut_before_downscaling_and_landmarks_come_back_in_the_full_frame(
+        fake_model, make_video, tmp_path):
+    video = make_video(n_frames=30, size=(96, 72))
+    full = extract_pose(video, track_backwards=False)
+    cropped = extract_pose(video, roi=(32, 8, 64, 48), max_side=32, track_backwards=False)
+    assert {fake_model.instances[-1].shapes[0]} == {(24, 32, 3)}      # 64x48 crop, shrunk
+    assert cropped.image_size == (96, 72) and cropped.n_frames == full.n_frames
+    both = np.isfinite(full.landmarks[:, 0, 0]) & np.isfinite(cropped.landmarks[:, 0, 0])
+    assert both.sum() >= 5
+    # the fake puts the person on the bar: the same place in the frame, seen whole or cropped
+    np.testing.assert_allclose(cropped.landmarks[both, 0, 0], full.landmarks[both, 0, 0],
+                               atol=2 / 96)
+    np.testing.assert_allclose(cropped.landmarks[both, :, 1], 8 / 72 + full.landmarks[both, :, 1]
+                               * 48 / 72, atol=1e-5)
+    assert len(list((tmp_path / "cache" / "poses").glob("*.npz"))) == 2   # roi in the key
+    extract_pose(video, roi=(32, 8, 64, 48), max_side=32, track_backwards=False)
+    assert len(fake_model.instances) == 2                                  # a cache hit
+
+
+@pytest.mark.parametrize("roi,message", [((0, 0, 100, 72), "reaches outside the 96x72 frame"),
+                                         ((0, 0, 8, 40), "sides >= 16"),
+                                         ((0, 0, 40), "roi must be"), ("0,0,40,40", "roi must be"),
+                                         ((-1, 0, 40, 40), "corner >= 0")])
+def test_bad_rois_are_refused(fake_model, make_video, roi, message):
+    with pytest.raises(InputError, match=message):
+        extract_pose(make_video(size=(96, 72)), roi=roi)
+
+
 def test_cache_entries_hold_no_pickles(fake_model, synthetic_video, tmp_path):
     extract_pose(synthetic_video)
     entry = next((tmp_path / "cache" / "poses").glob("*.npz"))
@@ -447,7 +476,7 @@ def test_corrupt_cache_entry_is_deleted_and_rebuilt(fake_model, synthetic_video,
 
 
 def die_on_crash_files(path, settings, cache_root):
-    """Stands in for extract._extract_one in loky workers: 'crash*' files kill the process.
+    """Stands in for batch._extract_one in loky workers: 'crash*' files kill the process.
 
     Other files take 0.1 s, like a (very short) real extraction, so that the videos after a
     crasher are still unfinished when the crash is noticed.
@@ -461,7 +490,7 @@ def die_on_crash_files(path, settings, cache_root):
 
 def test_a_worker_crash_is_reported_for_its_file_and_the_rest_still_extract(monkeypatch,
                                                                              tmp_path, caplog):
-    monkeypatch.setattr(extract, "_extract_one", die_on_crash_files)
+    monkeypatch.setattr(batch, "_extract_one", die_on_crash_files)
     paths = [tmp_path / name for name in ("a.mp4", "crash.mp4", "b.mp4", "c.mp4")]
     with caplog.at_level(logging.WARNING, logger="formcheck"):
         result = extract_many(paths, n_jobs=2, backend="loky", progress=False)
@@ -475,15 +504,15 @@ def test_a_worker_crash_is_reported_for_its_file_and_the_rest_still_extract(monk
 @pytest.mark.parametrize("crashers", [(3,), (2, 5)], ids=["one", "two"])
 def test_after_a_worker_crash_only_videos_up_to_the_crasher_run_alone(monkeypatch, tmp_path,
                                                                        crashers):
-    monkeypatch.setattr(extract, "_extract_one", die_on_crash_files)
+    monkeypatch.setattr(batch, "_extract_one", die_on_crash_files)
     isolated = []
-    isolate = extract._extract_isolated
+    isolate = batch._extract_isolated
 
     def recording_isolate(path, *args):
         isolated.append(path)
         return isolate(path, *args)
 
-    monkeypatch.setattr(extract, "_extract_isolated", recording_isolate)
+    monkeypatch.setattr(batch, "_extract_isolated", recording_isolate)
     names = [("crash" if k in crashers else "ok") + f"{k}.mp4" for k in range(8)]
     paths = [str(tmp_path / name) for name in names]
     result = extract_many(paths, n_jobs=2, backend="loky", progress=False)
@@ -502,7 +531,7 @@ def test_extract_many_does_not_take_other_errors_for_a_dead_worker(monkeypatch, 
             raise RuntimeError("the scheduler went away")
         return run
 
-    monkeypatch.setattr(extract, "_parallel", failing_parallel)
+    monkeypatch.setattr(batch, "_parallel", failing_parallel)
     with pytest.raises(RuntimeError, match="the scheduler went away"):
         extract_many([tmp_path / "a.mp4"], n_jobs=2, progress=False)
 

@@ -1,0 +1,125 @@
+"""3-D joint angles: from world landmarks when the pose has them, the same from every view."""
+
+import numpy as np
+import pytest
+
+from formcheck import PoseSequence, joint_angles, segment_reps
+from formcheck.datasets.synthetic import make_set
+from formcheck.errors import InputError, MissingDataError
+from formcheck.pose.skeleton import get_layout
+
+MP = get_layout("mediapipe33")
+VIEWS = ("side-left", "side-right", "front", "back", "diagonal-left", "diagonal-right")
+LEGS = ("left_knee", "right_knee", "left_hip", "right_hip")
+
+
+def pose_in_space(points: dict, frames=3):
+    """A pose whose world landmarks put the named joints at fixed 3-D points; the image
+    landmarks are the same points seen from the front (z dropped)."""
+    world = np.zeros((frames, MP.n_joints, 3))
+    for name, xyz in points.items():
+        world[:, MP.joint_index(name)] = xyz
+    image = np.concatenate([world[..., :2], np.zeros_like(world[..., :1]),
+                            np.ones_like(world[..., :1])], axis=-1)
+    return PoseSequence.from_array(image, fps=30, layout="mediapipe33", units="pixels",
+                                   world_landmarks=world)
+
+
+def test_a_knee_bent_towards_the_camera_is_bent_in_3d_and_straight_in_2d():
+    # hip above the knee, the shin pointing at the camera (z): a right angle seen end-on
+    pose = pose_in_space({"left_hip": (0, -0.4, 0), "left_knee": (0, 0, 0),
+                          "left_ankle": (0, 0, -0.4), "left_shoulder": (0, -0.9, 0),
+                          "right_shoulder": (0, -0.9, 0), "right_hip": (0, -0.4, 0)})
+    spatial = joint_angles(pose, channels=["left_knee", "trunk_inclination"])
+    flat = joint_angles(pose, channels=["left_knee", "trunk_inclination"], geometry="2d")
+    assert spatial.geometry == "3d" and flat.geometry == "2d"
+    np.testing.assert_allclose(spatial["left_knee"], 90)
+    np.testing.assert_allclose(flat["left_knee"], 0, atol=1e-9)    # shin hidden behind the knee
+    np.testing.assert_allclose(spatial["trunk_inclination"], 0, atol=1e-9)
+
+
+def test_trunk_leaning_towards_the_camera_inclines_in_3d_and_heights_use_its_true_length():
+    lean = np.radians(40)
+    shoulder = (0, -0.5 * np.cos(lean), -0.5 * np.sin(lean))    # leaning towards the camera
+    pose = pose_in_space({"left_hip": (0.1, 0, 0), "right_hip": (-0.1, 0, 0),
+                          "left_shoulder": (0.2, *shoulder[1:]),
+                          "right_shoulder": (-0.2, *shoulder[1:]),
+                          "left_ankle": (0.1, 0.8, 0), "right_ankle": (-0.1, 0.8, 0)})
+    spatial = joint_angles(pose, channels=["trunk_inclination", "hips_over_ankles"])
+    flat = joint_angles(pose, channels=["trunk_inclination", "hips_over_ankles"], geometry="2d")
+    np.testing.assert_allclose(spatial["trunk_inclination"], 40)
+    np.testing.assert_allclose(flat["trunk_inclination"], 0, atol=1e-9)
+    np.testing.assert_allclose(spatial["hips_over_ankles"], 0.8 / 0.5)     # 1.6 torso lengths
+    np.testing.assert_allclose(flat["hips_over_ankles"], 0.8 / (0.5 * np.cos(lean)))
+
+
+def test_a_2d_source_gets_2d_angles_and_3d_cannot_be_forced_on_it():
+    pose = make_set("squat", n_reps=1, seed=0)
+    assert pose.world_landmarks is None and joint_angles(pose, "squat").geometry == "2d"
+    with pytest.raises(MissingDataError, match="3-D joint angles need 3-D landmarks"):
+        joint_angles(pose, "squat", geometry="3d")
+    with pytest.raises(InputError, match="geometry must be one of auto, 3d, 2d"):
+        joint_angles(pose, "squat", geometry="spatial")
+
+
+def test_world_landmarks_leave_the_image_landmarks_as_they_were():
+    flat = make_set("squat", n_reps=2, seed=3, view="front")
+    spatial = make_set("squat", n_reps=2, seed=3, view="front", world_landmarks=True)
+    np.testing.assert_array_equal(flat.landmarks, spatial.landmarks)
+    world = spatial.world_landmarks
+    assert world.shape == (flat.n_frames, 33, 3)
+    hips = world[:, [MP.joint_index("left_hip"), MP.joint_index("right_hip")]].mean(axis=1)
+    np.testing.assert_allclose(np.nanmedian(hips, axis=0), 0, atol=0.02)     # origin: the hips
+    nose_y = world[:, MP.joint_index("nose"), 1]
+    assert np.nanmedian(nose_y) < -0.5                                       # y points down
+    missing = np.isnan(spatial.landmarks[..., 0])
+    assert np.isnan(world[missing]).all() and not np.isnan(world[~missing]).any()
+
+
+def test_noise_free_angles_are_the_same_from_every_view_frame_by_frame():
+    for seed in range(3):
+        angles = {view: joint_angles(make_set("squat", "correct", 2, seed=seed, view=view,
+                                              noise=0.0, drop_rate=0.0, world_landmarks=True),
+                                     "squat", min_visibility=0.0) for view in VIEWS}
+        for view in VIEWS[1:]:
+            for channel in LEGS:
+                np.testing.assert_allclose(angles[view][channel], angles["side-left"][channel],
+                                           atol=1.5, err_msg=f"{view} {channel} seed {seed}")
+
+
+def legs_at_the_bottom(series, deepest):
+    """The knee and hip angles (left and right mean) at the given frames."""
+    return np.concatenate([(series[f"left_{joint}"] + series[f"right_{joint}"])[deepest] / 2
+                           for joint in ("knee", "hip")])
+
+
+def test_side_front_back_and_45_degree_views_give_the_same_knee_and_hip_at_the_bottom():
+    """With MediaPipe-like jitter (three times more in depth), within a few degrees of the truth.
+
+    The truth is the same set without noise; the views film the same movement.
+    """
+    errors = {view: {"3d": [], "2d": []} for view in VIEWS}
+    for seed in range(8):
+        label = ("correct", "not-low")[seed % 2]
+        truth = joint_angles(make_set("squat", label, 3, seed=seed, view="side-left", severity=0.5,
+                                      noise=0.0, drop_rate=0.0, world_landmarks=True),
+                             "squat", min_visibility=0.0)
+        knee = (truth["left_knee"] + truth["right_knee"]) / 2
+        deepest = [rep.start + int(np.argmin(knee[rep.start:rep.end]))
+                   for rep in segment_reps(truth, "squat")]
+        assert len(deepest) == 3
+        expected = legs_at_the_bottom(truth, deepest)
+        for view in VIEWS:
+            pose = make_set("squat", label, 3, seed=seed, view=view, severity=0.5,
+                            world_landmarks=True)
+            for geometry in ("3d", "2d"):
+                series = joint_angles(pose, "squat", geometry=geometry, smooth=0.2)
+                errors[view][geometry].append(np.abs(legs_at_the_bottom(series, deepest)
+                                                     - expected))
+    for view, by_geometry in errors.items():
+        spatial, flat = np.concatenate(by_geometry["3d"]), np.concatenate(by_geometry["2d"])
+        print(f"{view}: 3-D mean {spatial.mean():.1f}, 90th percentile "
+              f"{np.percentile(spatial, 90):.1f}; 2-D mean {flat.mean():.1f} degrees off")
+        assert spatial.mean() < 4 and np.percentile(spatial, 90) < 7, view
+        if not view.startswith("side"):
+            assert flat.mean() > 3 * spatial.mean(), view       # what 3-D is there for
