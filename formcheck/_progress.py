@@ -1,5 +1,7 @@
 """Progress bars on long loops, shown only when asked for."""
 
+from tqdm.auto import tqdm
+
 __all__ = ["progress"]
 
 
@@ -10,6 +12,5 @@ def progress(items, enabled, **options):
     """
     if not enabled:
         return items
-    from tqdm.auto import tqdm
 
     return tqdm(items, **options)

@@ -9,13 +9,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._files import cache_dir
+from ._version import __version__
+from .classifiers import LearnedClassifier
 from .classifiers.base import RepClassifier, load_model
 from .classifiers.standards import StandardsClassifier
-from .errors import ExerciseError, InputError, MissingDataError, TooFewFramesError
+from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
+from .errors import ExerciseError, InputError, MissingDataError, ModelFileError, TooFewFramesError
 from .features.channels import available_channels
 from .features.exercises import exercise_names, get_exercise
 from .feedback import Feedback, explain
 from .pose import PoseSequence
+from .pose.extract import extract_pose
+from .pose.load import load_pose
 from .reps import cut_recording, no_rep_reason
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model", "builtin_learned_model",
@@ -67,7 +73,6 @@ class RepVerdict:
         Every fault found, the most broken first (several when a rep breaks
         several standards).
     """
-
     index: int
     start_frame: int
     end_frame: int
@@ -160,14 +165,10 @@ class FormChecker:
         ``roi=(x, y, width, height)`` only the person in that region of the
         frame is followed, when others are in the picture.
         """
-        from .pose.extract import extract_pose
-
         return self.check_pose(extract_pose(path, **extract_options))
 
     def check_file(self, path, *, fps=None, layout=None) -> list:
         """Check a video or a keypoint file (see :func:`formcheck.pose.load_pose`)."""
-        from .pose.load import load_pose
-
         return self.check_pose(load_pose(path, fps=fps, layout=layout))
 
     def check_pose(self, pose: PoseSequence) -> list:
@@ -383,12 +384,6 @@ def builtin_learned_model(exercise, *, progress=False) -> RepClassifier:
     ExerciseError
         The synthetic body model does not perform this exercise.
     """
-    from ._files import cache_dir
-    from ._version import __version__
-    from .classifiers import LearnedClassifier
-    from .errors import ModelFileError
-    from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
-
     definition = get_exercise(exercise)
     name = definition.name
     if name not in SYNTHETIC_LABELS:

@@ -2,11 +2,14 @@
 
 Every command parses its options, calls the library and prints. A
 :class:`~formcheck.errors.FormcheckError` becomes one line on stderr and exit
-code 2.
+code 2. Each command imports the library modules it uses when it runs, so that
+``formcheck --help`` and usage errors do not wait for scikit-learn, numba or
+OpenCV to load.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -339,8 +342,6 @@ def predict(source, model, exercise, roi, as_json):
       formcheck predict set.mp4 --exercise squat --model builtin-learned
       formcheck predict gym.mp4 --exercise squat --roi 640,0,640,720
     """
-    import json
-
     from .pose import load_pose
 
     pose = load_pose(source, roi=roi)

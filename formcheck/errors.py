@@ -29,58 +29,44 @@ __all__ = [
 class FormcheckError(Exception):
     """Root of every error formcheck raises on purpose."""
 
-
 class InputError(FormcheckError, ValueError):
     """An argument or an input array is not what the function accepts."""
-
 
 class ParameterError(InputError):
     """A hyper-parameter of an estimator has the wrong type or a value out of its range."""
 
-
 class PoseShapeError(InputError):
     """A landmark array has the wrong shape, dtype or number of joints."""
-
 
 class LayoutError(InputError):
     """An unknown keypoint layout, or one that lacks the joints a feature needs."""
 
-
 class ExerciseError(InputError):
     """An unknown exercise, or an exercise definition that is not valid."""
-
 
 class MissingDataError(InputError):
     """Too many landmarks are missing (NaN or low visibility), or the data holds NaN/inf."""
 
-
 class TooFewFramesError(InputError):
     """A sequence is too short for the requested operation."""
-
 
 class ChannelMismatchError(InputError):
     """Series do not all have the same channels, or not those the model was fitted on."""
 
-
 class NotFittedError(FormcheckError, _SklearnNotFittedError):
     """A classifier was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
-
 
 class ModelFileError(FormcheckError):
     """A model or dataset file is missing, corrupt, truncated or from a newer formcheck."""
 
-
 class VideoError(FormcheckError):
     """A video file is missing, unreadable, not a video, or has no frames."""
-
 
 class NoPersonError(FormcheckError):
     """The pose estimator found no person in any frame."""
 
-
 class DependencyError(FormcheckError, ImportError):
     """An optional dependency is needed but not installed."""
-
 
 class DatasetError(FormcheckError):
     """A labelled folder, annotation CSV or RepDataset is not usable."""

@@ -254,6 +254,7 @@ def _builtin_verdicts(root, video, geometry="3d"):
 
 
 @pytest.mark.slow
+@pytest.mark.video
 @pytest.mark.parametrize("video", SHARED_VIDEOS)
 def test_a_shared_video_has_the_reps_of_its_truth(shared_datasets, video):
     _, verdicts, _, truth = _builtin_verdicts(shared_datasets, video)
@@ -261,6 +262,7 @@ def test_a_shared_video_has_the_reps_of_its_truth(shared_datasets, video):
 
 
 @pytest.mark.slow
+@pytest.mark.video
 @pytest.mark.parametrize("geometry,video", [
     pytest.param("3d", v, marks=pytest.mark.xfail(reason=_WRONG_IN_3D[v], strict=True))
     if v in _WRONG_IN_3D else ("3d", v) for v in SHARED_VIDEOS] + [

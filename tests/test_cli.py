@@ -186,6 +186,7 @@ def test_the_learned_builtin_model_stays_available_by_name(tmp_path):
     assert result.exit_code == 2 and "neither a model file nor one of builtin" in result.output
 
 
+@pytest.mark.video
 def test_live_without_a_camera_is_a_clear_error():
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     result = run("live", "--camera", "7", "--exercise", "squat")
@@ -193,7 +194,9 @@ def test_live_without_a_camera_is_a_clear_error():
     assert "camera 7: cannot be opened" in result.output
 
 
+@pytest.mark.video
 def test_extract_keeps_going_past_a_bad_file_and_reports_it(tmp_path):
+    pytest.importorskip("cv2", reason="the video extra is not installed")
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is not a video")
     result = run("extract", bad, "-o", tmp_path / "poses")

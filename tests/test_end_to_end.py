@@ -51,12 +51,14 @@ def test_train_on_pushfit_clips_and_predict_held_out_ones(tmp_path):
     assert with_reps >= 11 and checked >= 5 and correct / checked >= 0.6
 
 
+@pytest.mark.video
 def test_predict_lists_the_reps_of_a_squat_video():
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     output = run("predict", SQUAT, "--exercise", "squat")
     assert len(re.findall(r"rep +\d+ +[\d.]+- *[\d.]+ s", output)) >= 1
 
 
+@pytest.mark.video
 def test_preview_writes_a_playable_mp4_with_every_frame(tmp_path):
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     from formcheck.pose.video import read_video
@@ -69,6 +71,7 @@ def test_preview_writes_a_playable_mp4_with_every_frame(tmp_path):
     assert info.size == original_info.size and frames.std() > 0
 
 
+@pytest.mark.video
 def test_extract_writes_keypoint_files_that_load_back(tmp_path):
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     from formcheck import load_keypoints
@@ -79,6 +82,7 @@ def test_extract_writes_keypoint_files_that_load_back(tmp_path):
     assert pose.image_size == (1280, 720) and pose.layout == "mediapipe33"
 
 
+@pytest.mark.video
 def test_live_on_a_video_stream_finds_the_reps_the_offline_check_finds():
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     live = run("live", "--camera", SQUAT, "--exercise", "squat")

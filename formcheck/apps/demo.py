@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
+from ..datasets.synthetic import make_dataset, make_set
 from ..errors import InputError
 from ..evaluation.timing import median_seconds
 from ..evaluation.validation import holdout_split
@@ -30,8 +31,6 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
     dict
         Accuracy of each classifier on held-out subjects and the verdicts.
     """
-    from ..datasets.synthetic import make_dataset, make_set
-
     if n_subjects < 4:
         raise InputError(f"the demo needs at least 4 synthetic people, got {n_subjects}")
     definition = get_exercise(exercise)

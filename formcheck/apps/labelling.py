@@ -112,7 +112,6 @@ class AnnotationStore:
 @dataclass(frozen=True)
 class RepToLabel:
     """One rep offered for labelling."""
-
     file: str
     start: int
     end: int

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from ..errors import VideoError
+from ..pose.extract import TRACKING_CONFIDENCE
+from ..pose.mediapipe_backend import MediaPipePose
+from ..pose.video import _cv2, has_screen
 
 __all__ = ["run_live"]
 
@@ -44,10 +49,6 @@ def run_live(checker, camera=0, *, echo=print, max_seconds=None):
     DependencyError
         MediaPipe/OpenCV (the ``video`` extra) is not installed.
     """
-    from ..pose.extract import TRACKING_CONFIDENCE
-    from ..pose.mediapipe_backend import MediaPipePose
-    from ..pose.video import _cv2
-
     cv2 = _cv2()
     source = _source(camera)
     capture = cv2.VideoCapture(source)
@@ -121,7 +122,6 @@ def _source(camera):
 
 
 def _no_person():
-    import numpy as np
 
     return np.full((33, 4), np.nan, np.float32)
 
@@ -133,8 +133,6 @@ def _line(verdict) -> str:
 
 def _show(cv2, image, verdict) -> bool:
     """Draw the last verdict and show the frame; True when the user pressed q."""
-    from ..pose.video import has_screen
-
     if not has_screen():
         return False
     if verdict is not None:

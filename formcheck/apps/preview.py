@@ -5,6 +5,7 @@ verdict (:func:`write_preview`), or one rep played in a window while it is label
 from __future__ import annotations
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from ..check import UNKNOWN
 from ..errors import DependencyError
@@ -136,7 +137,6 @@ def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, prog
     ends = sorted(v.end_frame for v in verdicts)
 
     def frames():
-        from tqdm.auto import tqdm
 
         with VideoReader(video_path, color="bgr") as reader, tqdm(
                 total=reader.expected_frames or None, unit="frame", disable=not progress) as bar:
@@ -305,7 +305,6 @@ class RepPlayer:
         finally:
             player.close()
     """
-
     window = "formcheck label"
 
     def __init__(self, sources, caption="", *, gui=None):

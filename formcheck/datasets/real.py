@@ -32,7 +32,6 @@ POSE_TRAINER_FPS = 30.0
 
 class LabelledPose:
     """A pose sequence with its clip-level label and name."""
-
     __slots__ = ("name", "pose", "label")
 
     def __init__(self, name: str, pose: PoseSequence, label: str):

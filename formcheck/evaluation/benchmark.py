@@ -29,12 +29,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import datasets
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
+from ..datasets.synthetic import make_dataset
 from ..errors import DatasetError, InputError
 from .learning_curve import learning_curve
 from .plots import plot_latency, plot_learning_curve
 from .scaling import _crossing, _fits, format_slope, recommend
 from .timing import BATCH_SIZE, latency_curve
+from .validation import grouped_cross_validation
 
 __all__ = [
     "DEFAULT_SIZES", "QUICK_SIZES", "QUICK_SETTINGS", "PUBLISHED_ACCURACY", "BenchmarkReport",
@@ -172,9 +175,6 @@ def load_named_dataset(name, *, exercise=None, seed=0, root=None):
     >>> load_named_dataset("synthetic:push-up").class_counts()
     {'push-up/correct': 32, 'push-up/upper-body-first': 32}
     """
-    from .. import datasets
-    from ..datasets.synthetic import make_dataset
-
     kind, _, detail = name.partition(":")
     if kind == "pushfit" and not detail:
         return datasets.clips_to_reps(datasets.load_pushfit(root), "push-up")
@@ -219,7 +219,6 @@ class BenchmarkReport:
     learning_curve : list of dict
         Rows of :func:`learning_curve`.
     """
-
     dataset: dict
     settings: dict
     accuracy: dict
@@ -359,7 +358,6 @@ def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES
 
 
 def _evaluate(estimator, dataset, folds, seed, progress):
-    from .validation import grouped_cross_validation
 
     return grouped_cross_validation(estimator, dataset, n_splits=folds, seed=seed,
                                     progress=progress)

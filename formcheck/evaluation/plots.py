@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from .scaling import _fits, format_slope
 
@@ -20,9 +23,6 @@ def plot_confusion(result, path) -> Path:
 
     Cells show counts; colour is the fraction of each true class (row).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     matrix = result.confusion()
     fractions = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     size = 2.2 + 1.1 * len(result.classes)
@@ -83,8 +83,6 @@ def plot_learning_curve(rows, path, *, title="") -> Path:
 
 
 def _figure(n_panels):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     figure = Figure(figsize=(4.6 * n_panels, 3.6))
     FigureCanvasAgg(figure)
@@ -92,7 +90,6 @@ def _figure(n_panels):
 
 
 def _style(ax, ms_axis):
-    from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.xaxis.set_major_formatter(plain)

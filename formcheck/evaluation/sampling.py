@@ -27,7 +27,7 @@ def stratified_indices(labels, n, rng) -> np.ndarray:
     >>> import numpy as np
     >>> labels = np.array(["a"] * 8 + ["b"] * 2)
     >>> picked = stratified_indices(labels, 5, np.random.default_rng(0))
-    >>> len(picked), sorted(set(labels[picked]))
+    >>> len(picked), sorted(set(labels[picked].tolist()))
     (5, ['a', 'b'])
     """
     classes, index = np.unique(labels, return_inverse=True)

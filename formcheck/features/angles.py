@@ -63,7 +63,7 @@ class AngleSeries:
     ...                 ["left_knee", "right_knee"], fps=30)
     >>> np.asarray(s).shape, s.duration
     ((30, 2), 1.0)
-    >>> s.mirror()["left_knee"][0]
+    >>> float(s.mirror()["left_knee"][0])
     170.0
     """
 

@@ -8,10 +8,18 @@ the batch.
 from __future__ import annotations
 
 import logging
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+
+from joblib import Parallel, delayed
+from joblib.externals.loky.process_executor import TerminatedWorkerError
+from tqdm.auto import tqdm
 
 from .._files import cache_dir
 from .extract import _extract, _require_video_file, _settings
+
+#: The exceptions by which joblib reports that a worker process died.
+_WORKER_DIED = (TerminatedWorkerError, BrokenProcessPool)
 
 __all__ = ["extract_many", "BatchResult"]
 
@@ -41,7 +49,6 @@ class BatchResult:
     0 of 1 videos extracted, 1 failed:
       a.mp4: VideoError: a.mp4: video file not found
     """
-
     poses: dict = field(default_factory=dict)
     failed: dict = field(default_factory=dict)
 
@@ -129,8 +136,6 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=Tru
     >>> with joblib.parallel_config(backend="dask"):              # doctest: +SKIP
     ...     result = extract_many(paths, n_jobs=-1)
     """
-    from tqdm.auto import tqdm
-
     settings = _settings(fps, max_side, min_detection_confidence, track_backwards, roi)
     paths = list(dict.fromkeys(str(p) for p in paths))
     cache_root = str(cache_dir("poses")) if cache else None   # resolved here, not in workers
@@ -176,13 +181,12 @@ class _Batch:
 
     def run(self, paths):
         """Extract every path in parallel; after a worker crash, isolate the crasher, go on."""
-        worker_died = _worker_died_errors()
         remaining = list(paths)
         while remaining:
             try:
                 self._run_parallel(remaining)
                 remaining = []
-            except worker_died as exc:
+            except _WORKER_DIED as exc:
                 remaining = [path for path in remaining if path not in self.outcomes]
                 logger.warning("a worker process died (%s); extracting the %d unfinished videos "
                                "one at a time until the one that crashed it is found",
@@ -190,7 +194,6 @@ class _Batch:
                 remaining = self._isolate_until_crash(remaining)
 
     def _run_parallel(self, paths):
-        from joblib import Parallel, delayed
 
         tasks = [delayed(_extract_one)(path, self.settings, self.cache_root) for path in paths]
         for path, pose, error in _parallel(Parallel, self.n_jobs, self.backend)(tasks):
@@ -211,27 +214,16 @@ class _Batch:
         self.bar.update()
 
 
-def _worker_died_errors() -> tuple:
-    """The exceptions by which joblib reports that a worker process died."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        from joblib.externals.loky.process_executor import TerminatedWorkerError
-    except ImportError:         # a joblib without its vendored loky
-        return (BrokenProcessPool,)
-    return (TerminatedWorkerError, BrokenProcessPool)
 
 
 def _extract_isolated(path, settings, cache_root, backend):
     """``(pose, error, crashed)`` for one video in a worker of its own, so a crash names it."""
-    from joblib import Parallel, delayed
-
     try:
         # n_jobs=2, not 1: joblib runs a single task with n_jobs=1 in the calling process,
         # where a crash would end the whole batch instead of one worker.
         [(_, pose, error)] = Parallel(n_jobs=2, backend=backend)(
             [delayed(_extract_one)(path, settings, cache_root)])
-    except _worker_died_errors() as exc:
+    except _WORKER_DIED as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return None, (f"WorkerCrash: the worker process died while extracting {path} "
                       f"({type(exc).__name__}: {first_line})"), True

@@ -13,14 +13,15 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .._files import cache_dir
 from ..errors import FormcheckError, InputError, NoPersonError, VideoError
 from .cache import _load_entry, _save_entry, pose_cache_key
-from .video import VideoReader, check_fps, check_max_side, check_roi, prefetch
 from .mediapipe_backend import MODEL_COMPLEXITY, N_LANDMARKS, MediaPipePose
 from .recovery import recover_lost_frames
 from .sequence import PoseSequence
+from .video import VideoReader, check_fps, check_max_side, check_roi, prefetch
 
 __all__ = ["extract_pose"]
 
@@ -220,8 +221,6 @@ def _recover(path, settings, landmarks, world, fps):
 
 def _infer_frames(model, reader, progress):
     """Landmarks ``(T, 33, 4)`` and world landmarks ``(T, 33, 3)`` of every frame, NaN if none."""
-    from tqdm.auto import tqdm
-
     missing = (np.full((N_LANDMARKS, 4), np.nan, np.float32),
                np.full((N_LANDMARKS, 3), np.nan, np.float32))
     rows, worlds, previous_index, result = [], [], None, missing

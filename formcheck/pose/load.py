@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from .extract import extract_pose
+from .readers import load_keypoints
 
 __all__ = ["VIDEO_SUFFIXES", "is_video_file", "load_pose"]
 
@@ -43,12 +45,10 @@ def load_pose(path, *, fps=None, layout=None, roi=None):
         A ``roi`` for a keypoint file, whose person is already chosen.
     """
     if is_video_file(path):
-        from .extract import extract_pose
 
         return extract_pose(path, fps=fps, roi=roi)
     if roi is not None:
         raise InputError(f"{path}: roi applies to videos only; a keypoint file already holds "
                          "one person's landmarks")
-    from .readers import load_keypoints
 
     return load_keypoints(path, layout=layout, fps=fps)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._files import atomic_write
 from ..errors import InputError, MissingDataError, PoseShapeError, TooFewFramesError
 from .skeleton import Layout, get_layout
 
@@ -42,7 +43,6 @@ class PoseSequence:
         between the hips), or those of any 3-D skeleton source. Joint angles
         are measured in 3-D when present (see :func:`formcheck.joint_angles`).
     """
-
     landmarks: np.ndarray
     fps: float
     layout: str
@@ -200,8 +200,6 @@ class PoseSequence:
         ``units`` and, when known, ``image_size`` and ``world_landmarks``
         (T, J, 3); no pickles. Written atomically.
         """
-        from .._files import atomic_write
-
         arrays = {"landmarks": self.landmarks, "fps": np.float64(self.fps),
                   "layout": np.str_(self.layout), "units": np.str_(self.units)}
         if self.image_size:

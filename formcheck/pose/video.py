@@ -44,6 +44,9 @@ __all__ = [
     "INSTALL_HINT",
 ]
 
+#: Examples that write or decode a video, skipped by the doctest run where OpenCV is absent.
+__doctest_requires__ = {("VideoReader", "read_video", "resize_max_side", "write_video"): ("cv2",)}
+
 #: How to install the optional video dependencies.
 INSTALL_HINT = 'pip install "formcheck[video]"'
 

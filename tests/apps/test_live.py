@@ -2,7 +2,8 @@
 
 import pytest
 
-pytest.importorskip("cv2")
+pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
+pytestmark = pytest.mark.video
 
 from formcheck import FormChecker, LearnedClassifier  # noqa: E402
 from formcheck.errors import VideoError  # noqa: E402

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("cv2")
+pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
+pytestmark = pytest.mark.video
 
 import formcheck.apps.preview as preview  # noqa: E402
 from formcheck import PoseSequence, load_keypoints  # noqa: E402

@@ -122,6 +122,7 @@ def test_bench_help_shows_examples():
 
 
 # -- the pytest-benchmark suite -------------------------------------------------------------------
+@pytest.mark.slow
 def test_benchmark_suite_runs_in_quick_mode_and_writes_its_json(tmp_path):
     # The learned-latency flatness ratio is checked by `make bench` / `make bench-full`; here it
     # is deselected because timing noise on a busy 2-core machine failed it 1 run in 3.

@@ -64,7 +64,9 @@ def test_angles_are_invariant_to_translation_and_scale(dx, dy, scale, seed):
     moved[..., 1] = moved[..., 1] * scale + dy
     other = PoseSequence.from_array(moved, fps=30, layout="mediapipe33", units="pixels")
     a, b = joint_angles(pose), joint_angles(other)
-    np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-3)
+    # landmarks are float32: the moved copy is rounded to ~3e-5 px, which turns a short
+    # segment by up to ~1e-3 degrees (seed 276, dy=108, scale 0.5 gives 1.1e-3)
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-2)
 
 
 @settings(max_examples=30, deadline=None)

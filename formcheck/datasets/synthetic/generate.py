@@ -4,10 +4,14 @@ subject -> body model -> camera -> :class:`~formcheck.pose.PoseSequence`."""
 from __future__ import annotations
 
 import numpy as np
+from tqdm.auto import tqdm
 
+from ..._version import __version__
 from ...errors import ExerciseError, InputError
 from ...features.exercises import get_exercise
 from ...pose import PoseSequence
+from ...reps import cut_recording
+from ..rep_dataset import Recording, RepDataset
 from .body import _MODELS, SYNTHETIC_LABELS, _rep_params, _sway
 from .camera import _choose_image_size, _choose_view, _film, _observe, _world_landmarks
 from .subject import Subject, _rng
@@ -277,13 +281,9 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     >>> ds = make_dataset("push-up", n_subjects=2, reps_per_class=3, seed=0)
     >>> sorted(ds.class_counts().items())
     [('push-up/correct', 6), ('push-up/upper-body-first', 6)]
-    >>> sorted(set(ds.groups))
+    >>> sorted(set(ds.groups.tolist()))
     ['s00', 's01']
     """
-    from ..._version import __version__
-    from ..rep_dataset import Recording, RepDataset
-    from ...reps import cut_recording
-
     exercise, _ = _check_exercise_label(exercise, None)
     _check_number("n_subjects", n_subjects, 1, 100_000, integer=True)
     _check_number("reps_per_class", reps_per_class, 1, 10_000, integer=True)
@@ -291,7 +291,6 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     labels_todo = SYNTHETIC_LABELS[exercise]
     jobs = range(n_subjects)
     if progress:
-        from tqdm.auto import tqdm
 
         jobs = tqdm(jobs, desc=f"synthetic {exercise}", unit="subject")
     recordings = []
