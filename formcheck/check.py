@@ -35,7 +35,7 @@ BUILTIN_MODELS = ("builtin", "builtin-learned")
 _SETTLE_SECONDS = 0.25
 #: Bumped whenever the synthetic data or the segmentation the built-in learned models are
 #: trained on changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 4
+BUILTIN_RECIPE = 5  # 3: 3-D angles, relative rep durations; 4: Adam step 0.01; 5: the standards
 
 
 def _settled(signal, rep, settle) -> bool:

@@ -2,28 +2,76 @@
 
 Every command parses its options, calls the library and prints. A
 :class:`~formcheck.errors.FormcheckError` becomes one line on stderr and exit
-code 2. Each command imports the library modules it uses when it runs, so that
-``formcheck --help`` and usage errors do not wait for scikit-learn, numba or
-OpenCV to load.
+code 2.
+
+The library is imported inside each command function, on purpose: this module
+imports only click, :mod:`formcheck.errors` and :mod:`formcheck._quiet` (both
+standard library only), so ``formcheck --help`` and every usage error return at
+once, and each command loads only what it uses (scikit-learn, numba, OpenCV and
+MediaPipe take seconds to import).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 import click
 
+from ._quiet import quiet_third_party, show_details
 from .errors import FormcheckError
 
 __all__ = ["main", "cli"]
 
 
+class _OneLineUsageError(click.UsageError):
+    """A usage error shown as one line that points to ``--help``, not click's usage block."""
+
+    def show(self, file=None):
+        command = self.ctx.command_path if self.ctx else "formcheck"
+        message = self.format_message()
+        end = "" if message.endswith((".", "?", "!")) else "."
+        click.echo(f"formcheck: error: {message}{end} Try '{command} --help'.", err=True)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors(ctx=None):
+    """Turn click's usage errors raised inside into :class:`_OneLineUsageError`."""
+    try:
+        yield
+    except _OneLineUsageError:
+        raise
+    except click.UsageError as exc:
+        raise _OneLineUsageError(exc.format_message(), exc.ctx or ctx) from None
+
+
+class _FormcheckCommand(click.Command):
+    """A command whose usage errors, from parsing or from its code, are one line."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors(parent):
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx):
+        with _one_line_usage_errors(ctx):
+            return super().invoke(ctx)
+
+
 class _FormcheckGroup(click.Group):
+    """The ``formcheck`` group: one-line usage errors; a FormcheckError is one line, exit 2."""
+
+    command_class = _FormcheckCommand
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _one_line_usage_errors(ctx):
+                return super().invoke(ctx)
         except FormcheckError as exc:
             click.echo(f"formcheck: error: {exc}", err=True)
             ctx.exit(2)
@@ -31,13 +79,23 @@ class _FormcheckGroup(click.Group):
 
 @click.group(cls=_FormcheckGroup)
 @click.version_option(package_name="formcheck")
-def cli():
+@click.option("--verbose", "-v", is_flag=True,
+              help="Let MediaPipe, FFmpeg and OpenCV print their log lines, and show "
+                   "formcheck's info messages (before the command: formcheck -v predict ...).")
+def cli(verbose):
     """Check the form of every rep of an exercise.
+
+    Third-party log lines are kept off the terminal unless --verbose; progress
+    bars appear only when stderr is a terminal.
 
     \b
     Example:
       formcheck demo
     """
+    if verbose:
+        show_details()
+    else:
+        quiet_third_party()
 
 
 @cli.command()
@@ -367,22 +425,29 @@ def predict(source, model, exercise, roi, as_json):
 def preview(video, output, model, exercise, roi):
     """Write a copy of VIDEO with the skeleton, a rep counter and each verdict drawn.
 
-    Correct reps are green, faulty ones red, unknown ones grey.
+    Each rep's verdict and feedback stay on a panel at the top until the next
+    rep starts; correct reps are green, faulty ones red, unknown ones grey, in
+    the panel and on the limbs the verdict is about. .mp4 is H.264 when
+    OpenCV's FFmpeg has it (else MPEG-4 Part 2, said so); .webm is VP9.
 
     \b
     Example:
       formcheck preview set.mp4 -o set-checked.mp4 --exercise squat
     """
     from .pose import extract_pose
-    from .apps.preview import write_preview
+    from .apps.preview import CODEC_NAMES, preview_codec, write_preview
 
+    codec = preview_codec(output)
     checker = _checker(model, exercise)
     pose = extract_pose(video, roi=roi)
     verdicts = checker.check_pose(pose)
     if not verdicts:
         click.echo(f"{video}: no rep: {checker.no_rep_reason(pose)}")
-    write_preview(video, pose, verdicts, output, progress=True)
-    click.echo(f"{len(verdicts)} reps -> {output}")
+    write_preview(video, pose, verdicts, output, exercise=checker.exercise, progress=True)
+    note = "" if codec != "mp4v" else (
+        ": this OpenCV has no H.264 encoder; desktop players read it, browsers and phones may "
+        "not (write a .webm for VP9, or re-encode with ffmpeg -c:v libx264)")
+    click.echo(f"{len(verdicts)} reps -> {output} ({CODEC_NAMES[codec]}{note})")
 
 
 @cli.command()
@@ -403,6 +468,33 @@ def live(camera, model, exercise):
     from .apps.live import run_live
 
     run_live(_checker(model, exercise), camera, echo=click.echo)
+
+
+@cli.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .onnx file to write.")
+@click.option("--layout", default="mediapipe33", show_default=True,
+              help="Keypoint layout of the landmarks the app will feed.")
+def export(model, output, layout):
+    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+
+    The graph computes the joint angles, fills gaps, resamples and runs the
+    network, so an app needs only a pose estimator and the rep cutting
+    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
+    would have to hold every training rep. Needs the export extra.
+
+    \b
+    Example:
+      formcheck export squat.fcm -o squat.onnx
+    """
+    from .classifiers import load_model
+
+    fitted = load_model(model)
+    path = fitted.to_onnx(output, layout=layout)
+    click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
+               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"{', '.join(map(str, fitted.classes_))} out")
 
 
 @cli.command()

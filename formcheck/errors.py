@@ -3,9 +3,11 @@
 Every error the library raises on purpose is a :class:`FormcheckError`, so an
 application can catch them all at once; the subclasses say what went wrong.
 The command-line interface turns any of them into one line and exit code 2.
-"""
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+:class:`NotFittedError` is also scikit-learn's ``NotFittedError`` (its checks
+expect that class). It is created on first use, so that importing this module,
+as the command line does before every command, does not import scikit-learn.
+"""
 
 __all__ = [
     "FormcheckError",
@@ -23,6 +25,7 @@ __all__ = [
     "NoPersonError",
     "DependencyError",
     "DatasetError",
+    "ExportError",
 ]
 
 
@@ -53,8 +56,6 @@ class TooFewFramesError(InputError):
 class ChannelMismatchError(InputError):
     """Series do not all have the same channels, or not those the model was fitted on."""
 
-class NotFittedError(FormcheckError, _SklearnNotFittedError):
-    """A classifier was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
 
 class ModelFileError(FormcheckError):
     """A model or dataset file is missing, corrupt, truncated or from a newer formcheck."""
@@ -70,3 +71,21 @@ class DependencyError(FormcheckError, ImportError):
 
 class DatasetError(FormcheckError):
     """A labelled folder, annotation CSV or RepDataset is not usable."""
+
+
+
+class ExportError(FormcheckError):
+    """A model cannot be exported to ONNX: a kNN, or feature settings the graph does not compute."""
+
+def __getattr__(name):
+    """Create :class:`NotFittedError`, a subclass of scikit-learn's, on first access."""
+    if name != "NotFittedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    class NotFittedError(FormcheckError, SklearnNotFittedError):
+        """A classifier was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
+
+    NotFittedError.__qualname__ = "NotFittedError"
+    globals()["NotFittedError"] = NotFittedError
+    return NotFittedError

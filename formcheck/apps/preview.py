@@ -4,17 +4,24 @@ verdict (:func:`write_preview`), or one rep played in a window while it is label
 
 from __future__ import annotations
 
-import numpy as np
-from tqdm.auto import tqdm
+import functools
+import tempfile
+from pathlib import Path
 
+import numpy as np
+
+from .._progress import manual_bar
 from ..check import UNKNOWN
-from ..errors import DependencyError
+from ..errors import DependencyError, InputError
+from ..features.channels import CHANNELS, needed_joints
+from ..features.exercises import get_exercise
 from ..pose import PoseSequence
 from ..pose.load import is_video_file
 from ..pose.video import VideoReader, _cv2, has_screen, resize_max_side, write_video
 
-__all__ = ["write_preview", "draw_frame", "draw_skeleton", "rep_frames", "RepPlayer",
-           "VideoCursor", "BONES"]
+__all__ = ["write_preview", "draw_frame", "draw_panel", "draw_skeleton", "judged_bones",
+           "shown_verdicts", "preview_codec", "rep_frames", "RepPlayer", "VideoCursor", "BONES",
+           "PREVIEW_CODECS", "CODEC_NAMES"]
 
 #: Canonical joint pairs drawn as bones.
 BONES = (
@@ -27,6 +34,13 @@ BONES = (
     ("left_ankle", "left_toe"), ("right_ankle", "right_toe"),
 )
 _GREEN, _RED, _GREY, _WHITE = (60, 200, 60), (40, 40, 230), (160, 160, 160), (255, 255, 255)
+_NEUTRAL, _PANEL = (200, 200, 200), (30, 30, 30)
+#: Codecs tried for a preview, by file extension; the first this OpenCV can write is used.
+PREVIEW_CODECS = {".mp4": ("avc1", "mp4v"), ".mov": ("avc1", "mp4v"), ".m4v": ("avc1", "mp4v"),
+                  ".webm": ("VP90", "VP80"), ".avi": ("MJPG",)}
+#: What each codec is called, for messages.
+CODEC_NAMES = {"avc1": "H.264", "mp4v": "MPEG-4 Part 2", "VP90": "VP9", "VP80": "VP8",
+               "MJPG": "Motion JPEG"}
 
 
 def _colour(verdict):
@@ -35,8 +49,33 @@ def _colour(verdict):
     return _GREEN if verdict.is_correct else _RED
 
 
-def draw_frame(image, points, verdict, reps_done, total_reps, min_visibility=0.3):
-    """Draw one frame in place (BGR image).
+def judged_bones(verdict, exercise=None) -> set:
+    """The bones a verdict is about: its feedback's channel, else the exercise's driving ones.
+
+    Parameters
+    ----------
+    verdict : RepVerdict or None
+    exercise : Exercise, optional
+
+    Returns
+    -------
+    set of (str, str)
+        Pairs from :data:`BONES` whose joints the channel(s) are measured on.
+    """
+    if verdict is None:
+        return set()
+    if verdict.feedback is not None:
+        channels = [verdict.feedback.channel]
+    else:
+        channels = list(exercise.driving_channels) if exercise is not None else []
+    joints = set().union(*(needed_joints(j) for c in channels if c in CHANNELS
+                           for j in CHANNELS[c][1])) if channels else set()
+    return {bone for bone in BONES if set(bone) <= joints}
+
+
+def draw_frame(image, points, verdict, reps_done, total_reps, *, judged=frozenset(),
+               min_visibility=0.3):
+    """Draw one frame in place (BGR image): the skeleton and a panel with the verdict.
 
     Parameters
     ----------
@@ -44,23 +83,73 @@ def draw_frame(image, points, verdict, reps_done, total_reps, min_visibility=0.3
     points : dict of str to (x, y, visibility)
         Canonical joints in pixels.
     verdict : RepVerdict or None
-        The rep this frame belongs to, if any: the skeleton takes its colour
-        (green correct, red faulty, grey unknown) and its label is written.
+        The verdict to show (the current or last rep's). Its colour (green
+        correct, red faulty, grey unknown) goes to the panel's label and to
+        the ``judged`` bones; the other bones are drawn light grey.
     reps_done, total_reps : int
         For the counter.
+    judged : set of (str, str)
+        Bones drawn in the verdict's colour, thicker (see :func:`judged_bones`).
     """
     colour = _colour(verdict)
-    draw_skeleton(image, points, colour, min_visibility)
-    scale = image.shape[1] / 900
-    _text(image, f"reps {reps_done}/{total_reps}", (10, int(40 * scale) + 10), scale, _WHITE)
+    draw_skeleton(image, points, _NEUTRAL, min_visibility)
+    draw_skeleton(image, points, colour, min_visibility, bones=judged, weight=2)
+    lines = [(f"reps {reps_done}/{total_reps}", _WHITE)]
     if verdict is not None:
-        text = verdict.label + (f" ({verdict.probability:.0%})" if verdict.label != UNKNOWN else "")
-        _text(image, text, (10, int(80 * scale) + 20), scale, colour)
+        label = verdict.label + (f"  {verdict.probability:.0%}" if verdict.label != UNKNOWN
+                                 else f"  ({verdict.reason})" if verdict.reason else "")
+        lines = [(f"rep {verdict.index + 1}/{total_reps}: {label}", colour)]
         if verdict.feedback is not None:
-            _text(image, verdict.feedback.message, (10, int(115 * scale) + 30), scale * 0.6, colour)
+            lines.append((verdict.feedback.message, _WHITE))
+    draw_panel(image, lines)
 
 
-def draw_skeleton(image, points, colour=_GREEN, min_visibility=0.3):
+def draw_panel(image, lines):
+    """A solid panel across the top of the frame with ``lines`` of (text, BGR colour), wrapped.
+
+    The font scales with the frame's width (about 40 characters of the first
+    line fit across), later lines are drawn smaller, and the panel is as tall
+    as its text.
+    """
+    cv2 = _cv2()
+    width = image.shape[1]
+    margin = max(8, width // 60)
+    first = width / 1100
+    rows = []
+    for k, (text, colour) in enumerate(lines):
+        text = text.replace("°", " deg")   # OpenCV's Hershey fonts are ASCII only
+        scale = first if k == 0 else first * 0.75
+        thickness = max(1, int(round(scale * (2.4 if k == 0 else 1.8))))
+        for piece in _wrap(text, width - 2 * margin, scale, thickness):
+            (_, height), base = cv2.getTextSize(piece, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+            rows.append((piece, colour, scale, thickness, height, base))
+    gap = margin // 2
+    total = margin + sum(h + b + gap for *_, h, b in rows) + margin // 2
+    cv2.rectangle(image, (0, 0), (width, min(total, image.shape[0])), _PANEL, -1)
+    y = margin
+    for piece, colour, scale, thickness, height, base in rows:
+        y += height
+        cv2.putText(image, piece, (margin, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness,
+                    cv2.LINE_AA)
+        y += base + gap
+
+
+def _wrap(text, width, scale, thickness) -> list:
+    """``text`` broken at spaces into lines at most ``width`` pixels wide."""
+    cv2 = _cv2()
+    lines, current = [], ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        fits = cv2.getTextSize(candidate, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)[0][0] <= width
+        if fits or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    return lines + [current] if current else lines
+
+
+def draw_skeleton(image, points, colour=_GREEN, min_visibility=0.3, *, bones=BONES, weight=1):
     """Draw the bones and joints of one person in place (BGR image).
 
     Parameters
@@ -70,15 +159,21 @@ def draw_skeleton(image, points, colour=_GREEN, min_visibility=0.3):
         Canonical joints in pixels; joints below ``min_visibility`` are left out.
     colour : tuple of int
         BGR colour of the bones.
+    bones : iterable of (str, str)
+        The bones to draw (default: all of :data:`BONES`, with the joints).
+    weight : int
+        Line thickness, in multiples of the usual (which grows with the frame).
     """
     cv2 = _cv2()
     thickness = max(2, image.shape[1] // 320)
-    for a, b in BONES:
+    for a, b in bones:
         if a in points and b in points and min(points[a][2], points[b][2]) >= min_visibility:
-            cv2.line(image, _xy(points[a]), _xy(points[b]), colour, thickness, cv2.LINE_AA)
-    for x, y, visibility in points.values():
-        if visibility >= min_visibility:
-            cv2.circle(image, _xy((x, y)), thickness + 1, _WHITE, -1, cv2.LINE_AA)
+            cv2.line(image, _xy(points[a]), _xy(points[b]), colour, thickness * weight,
+                     cv2.LINE_AA)
+    if bones is BONES:
+        for x, y, visibility in points.values():
+            if visibility >= min_visibility:
+                cv2.circle(image, _xy((x, y)), thickness + 1, _WHITE, -1, cv2.LINE_AA)
 
 
 def _xy(point):
@@ -111,8 +206,65 @@ def _pixel_points(pose: PoseSequence, frame: int, size, image_size=None) -> dict
     return out
 
 
-def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, progress=False):
+def preview_codec(path) -> str:
+    """The codec (four-character code) a preview written to ``path`` gets.
+
+    H.264 (``avc1``) for ``.mp4`` / ``.mov`` when this OpenCV's FFmpeg can
+    encode it, else MPEG-4 Part 2 (``mp4v``), which desktop players read but
+    browsers and phones mostly do not; VP9 for ``.webm``, which browsers and
+    Android play. The choice is probed once per extension.
+
+    Raises
+    ------
+    InputError
+        An extension with no known codec.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in PREVIEW_CODECS:
+        raise InputError(f"{path}: a preview is written as {', '.join(PREVIEW_CODECS)}; "
+                         f"not {suffix or 'a file without extension'}")
+    return _first_writable(suffix)
+
+
+@functools.cache
+def _first_writable(suffix) -> str:
+    cv2 = _cv2()
+    candidates = PREVIEW_CODECS[suffix]
+    with tempfile.TemporaryDirectory() as folder:
+        for fourcc in candidates:
+            writer = cv2.VideoWriter(str(Path(folder) / f"probe{suffix}"),
+                                     cv2.VideoWriter_fourcc(*fourcc), 30.0, (64, 48))
+            opened = writer.isOpened()
+            writer.release()
+            if opened:
+                return fourcc
+    return candidates[-1]
+
+
+def shown_verdicts(verdicts, n_frames) -> dict:
+    """Frame -> the verdict shown on it: each rep's from its first frame until the next rep starts.
+
+    The last rep's verdict stays up to the end of the video; frames before the
+    first rep show none.
+    """
+    ordered = sorted(verdicts, key=lambda v: v.start_frame)
+    shown = {}
+    for verdict, following in zip(ordered, ordered[1:] + [None]):
+        stop = following.start_frame if following is not None else n_frames
+        for frame in range(verdict.start_frame, stop):
+            shown[frame] = verdict
+    return shown
+
+
+def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, exercise=None,
+                  progress=False):
     """Write a copy of a video with the skeleton, a rep counter and the verdicts drawn on it.
+
+    Each rep's verdict, with its feedback sentence, is written on a solid
+    panel across the top of the frame from the rep's first frame until the
+    next rep starts (:func:`shown_verdicts`); the bones the verdict is about
+    take its colour (:func:`judged_bones`). The codec is
+    :func:`preview_codec`'s choice for the file's extension.
 
     Parameters
     ----------
@@ -124,34 +276,37 @@ def write_preview(video_path, pose: PoseSequence, verdicts, output_path, *, prog
     verdicts : list of RepVerdict
         From :meth:`FormChecker.check_pose` on ``pose``.
     output_path : str or os.PathLike
-        The mp4 to write (atomically).
+        The video to write (atomically): ``.mp4``, ``.mov``, ``.webm`` or ``.avi``.
+    exercise : str or Exercise, optional
+        Its driving channels' bones are coloured when a verdict has no feedback.
+    progress : bool
+        Show a progress bar (on a terminal).
 
     Returns
     -------
     pathlib.Path
     """
-    by_frame = {}
-    for verdict in verdicts:
-        for frame in range(verdict.start_frame, verdict.end_frame):
-            by_frame[frame] = verdict
+    exercise = get_exercise(exercise) if exercise is not None else None
+    fourcc = preview_codec(output_path)
+    shown = shown_verdicts(verdicts, pose.n_frames)
     ends = sorted(v.end_frame for v in verdicts)
 
     def frames():
-
-        with VideoReader(video_path, color="bgr") as reader, tqdm(
-                total=reader.expected_frames or None, unit="frame", disable=not progress) as bar:
+        with VideoReader(video_path, color="bgr") as reader, manual_bar(
+                progress, total=reader.expected_frames or None, unit="frame") as bar:
             for frame in reader:
                 image = frame.image.copy()
                 k = min(frame.index, pose.n_frames - 1)
-                done = sum(1 for end in ends if end <= k)
+                verdict = shown.get(k)
                 draw_frame(image, _pixel_points(pose, k, (image.shape[1], image.shape[0])),
-                           by_frame.get(k), done, len(verdicts))
+                           verdict, sum(1 for end in ends if end <= k), len(verdicts),
+                           judged=judged_bones(verdict, exercise))
                 bar.update()
                 yield image
 
     with VideoReader(video_path) as probe:
         fps = probe.fps
-    return write_video(output_path, frames(), fps, color="bgr")
+    return write_video(output_path, frames(), fps, color="bgr", fourcc=fourcc)
 
 
 # -- playing reps while labelling -------------------------------------------------------------

@@ -229,6 +229,28 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         arrays = {"novelty_threshold": np.array(self.novelty_threshold_), **self._arrays()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
 
+    def to_onnx(self, path, *, layout="mediapipe33"):
+        """Export to one ONNX graph: a rep's landmarks in, class probabilities out.
+
+        See :func:`formcheck.export.export_onnx` (needs the ``export`` extra);
+        only the :class:`~formcheck.LearnedClassifier` is exportable, a kNN
+        raises :class:`~formcheck.errors.ExportError` saying why.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.onnx`` file to write.
+        layout : str, default="mediapipe33"
+            Keypoint layout of the landmarks the graph will be fed.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from ..export import export_onnx  # the export layer sits above; onnx is an optional extra
+
+        return export_onnx(self, path, layout=layout)
+
     # -- helpers for subclasses ----------------------------------------------------------
     def _prepare(self, X) -> list:
         """The reps of ``X`` as arrays of the fitted channels, in their order.

@@ -12,7 +12,7 @@ exceeds the computed DTW. Both bounds below are built that way, so
 search relies on this to match brute force exactly.
 """
 
-from numba import njit
+from ._jit import njit
 
 from ._dp import INF, band_extents, frame_cost
 

@@ -25,15 +25,16 @@ Conventions (shared with :mod:`formcheck.dtw._bounds` and :mod:`formcheck.dtw._k
   (linear-memory, early-abandoning, full matrix) fills its cells with it, so
   they agree bit for bit.
 
-numba's on-disk cache (``cache=True``) only notices edits to a kernel's own
-file: after changing this file or :mod:`formcheck.dtw._bounds`, delete
-``formcheck/dtw/__pycache__`` so that the kernels calling into them from
-another module (:mod:`formcheck.dtw._knn`, :mod:`formcheck.dtw._bounds`) are
-recompiled too.
+numba's on-disk cache (``cache=True``, in the folder :mod:`formcheck.dtw._jit`
+chooses) only notices edits to a kernel's own file: after changing this file or
+:mod:`formcheck.dtw._bounds`, delete that folder (``$NUMBA_CACHE_DIR``, by
+default ``numba`` in formcheck's cache directory) so that the kernels calling
+into them from another module (:mod:`formcheck.dtw._knn`,
+:mod:`formcheck.dtw._bounds`) are recompiled too.
 """
 
 import numpy as np
-from numba import njit
+from ._jit import njit
 
 INF = np.inf
 

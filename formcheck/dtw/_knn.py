@@ -7,7 +7,7 @@ candidates in LB_Kim order, skips those LB_Kim or LB_Keogh
 """
 
 import numpy as np
-from numba import njit
+from ._jit import njit
 
 from ._bounds import envelope, lb_keogh_env, lb_kim
 from ._dp import INF, band_extents, dtw_band_ea, radius

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed
 from joblib.externals.loky.process_executor import TerminatedWorkerError
-from tqdm.auto import tqdm
 
 from .._files import cache_dir
+from .._progress import manual_bar
 from .extract import _extract, _require_video_file, _settings
 
 #: The exceptions by which joblib reports that a worker process died.
@@ -139,7 +139,7 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=Tru
     settings = _settings(fps, max_side, min_detection_confidence, track_backwards, roi)
     paths = list(dict.fromkeys(str(p) for p in paths))
     cache_root = str(cache_dir("poses")) if cache else None   # resolved here, not in workers
-    with tqdm(total=len(paths), unit="video", disable=not progress, desc="poses") as bar:
+    with manual_bar(progress, total=len(paths), unit="video", desc="poses") as bar:
         batch = _Batch(settings, cache_root, n_jobs, backend, bar)
         batch.run(paths)
     result = BatchResult()

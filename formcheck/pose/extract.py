@@ -13,9 +13,9 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .._files import cache_dir
+from .._progress import manual_bar
 from ..errors import FormcheckError, InputError, NoPersonError, VideoError
 from .cache import _load_entry, _save_entry, pose_cache_key
 from .mediapipe_backend import MODEL_COMPLEXITY, N_LANDMARKS, MediaPipePose
@@ -224,8 +224,8 @@ def _infer_frames(model, reader, progress):
     missing = (np.full((N_LANDMARKS, 4), np.nan, np.float32),
                np.full((N_LANDMARKS, 3), np.nan, np.float32))
     rows, worlds, previous_index, result = [], [], None, missing
-    bar = tqdm(total=reader.expected_frames or None, unit="frame", disable=not progress,
-               desc=Path(reader.path).name, leave=False)
+    bar = manual_bar(progress, total=reader.expected_frames or None, unit="frame",
+                       desc=Path(reader.path).name, leave=False)
     with bar, contextlib.closing(prefetch(iter(reader), PREFETCH_FRAMES)) as frames:
         for frame in frames:
             if frame.index != previous_index:   # a repeated frame (resampling up) reuses its result

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.video
 import formcheck.apps.preview as preview  # noqa: E402
 from formcheck import PoseSequence, load_keypoints  # noqa: E402
 from formcheck.cli import cli  # noqa: E402
-from formcheck.errors import DependencyError  # noqa: E402
+from formcheck.errors import DependencyError, InputError  # noqa: E402
 from formcheck.apps.labelling import RepToLabel  # noqa: E402
 from formcheck.apps.preview import RepPlayer, rep_frames  # noqa: E402
 from formcheck.datasets.synthetic import make_set  # noqa: E402
@@ -164,3 +164,72 @@ def test_label_play_without_a_screen_exits_with_one_line(squat_file, tmp_path, m
                                       "-a", str(tmp_path / "labels.csv"), "--play"])
     assert result.exit_code == 2
     assert result.output.startswith("formcheck: error:") and "needs a screen" in result.output
+
+
+# -- write_preview: the verdict panel ---------------------------------------------------------
+
+def a_verdict(index, start, end, label="squat/correct", feedback=None):
+    from formcheck.check import RepVerdict
+
+    fault = None if label.endswith("correct") else label
+    return RepVerdict(index, start, end, start / 10, end / 10, label, 0.9, fault, feedback)
+
+
+def a_feedback(channel="left_knee"):
+    from formcheck.feedback import Feedback
+
+    return Feedback(channel, "at the bottom", 112.0, 85.0, 0.5,
+                    "left knee angle at the bottom was 112°; correct reps reach 85°, "
+                    "so go deeper next time, with the hips below the knees")
+
+
+def test_each_verdict_stays_until_the_next_rep_starts():
+    first, second = a_verdict(0, 3, 6), a_verdict(1, 9, 12, "squat/not-low")
+    shown = preview.shown_verdicts([second, first], n_frames=15)
+    assert [shown.get(k) for k in range(15)] == [None] * 3 + [first] * 6 + [second] * 6
+
+
+def test_the_panel_is_solid_and_wraps_the_sentence_to_the_frame():
+    heights = {}
+    for width in (1280, 360):
+        image = np.full((640, width, 3), 255, np.uint8)
+        preview.draw_frame(image, {}, a_verdict(0, 0, 5, "squat/not-low", a_feedback()), 0, 2)
+        dark = (image[:, :4].max(axis=2) < 100).all(axis=1)   # the panel's left margin
+        heights[width] = int(np.argmin(dark))
+        assert heights[width] > 20 and dark[:heights[width]].all()
+        red = (image[..., 2] > 150) & (image[..., 1] < 100)   # the label, in the verdict colour
+        assert red[:heights[width]].any()
+        assert (image[heights[width]:] == 255).all()          # nothing drawn outside the panel
+    assert heights[360] > heights[1280] * 360 / 1280          # narrow frames wrap to more lines
+
+
+def test_the_limbs_the_verdict_is_about_are_coloured():
+    from formcheck import get_exercise
+
+    about_knee = preview.judged_bones(a_verdict(0, 0, 5, "squat/not-low", a_feedback()))
+    assert about_knee == {("left_hip", "left_knee"), ("left_knee", "left_ankle")}
+    driving = preview.judged_bones(a_verdict(0, 0, 5), get_exercise("squat"))
+    assert ("right_knee", "right_ankle") in driving and ("left_elbow", "left_wrist") not in driving
+    trunk = preview.judged_bones(a_verdict(0, 0, 5, feedback=a_feedback("trunk_inclination")))
+    assert ("left_shoulder", "left_hip") in trunk and preview.judged_bones(None) == set()
+
+
+def test_the_codec_is_h264_when_opencv_has_it_and_says_what_else():
+    assert preview.preview_codec("out.mp4") in ("avc1", "mp4v")
+    assert preview.preview_codec("out.webm") in ("VP90", "VP80")
+    assert set(preview.CODEC_NAMES) >= {c for cs in preview.PREVIEW_CODECS.values() for c in cs}
+    with pytest.raises(InputError, match="out.gif"):
+        preview.preview_codec("out.gif")
+
+
+def test_write_preview_keeps_the_panel_after_the_rep(make_video, tmp_path):
+    from formcheck.pose.video import read_video
+
+    video = make_video(n_frames=20, fps=10, size=(160, 120))
+    pose = PoseSequence.from_array(np.full((20, 33, 3), 0.5), fps=10, layout="mediapipe33")
+    out = preview.write_preview(video, pose, [a_verdict(0, 4, 8, "squat/not-low", a_feedback())],
+                                tmp_path / "preview.webm", exercise="squat")
+    frames, _ = read_video(out, color="bgr")
+    assert len(frames) == 20
+    red = [bool(((f[:12, :, 2] > 150) & (f[:12, :, 1] < 110)).any()) for f in frames]
+    assert red == [False] * 4 + [True] * 16

@@ -8,6 +8,7 @@ reason when the folder is absent.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import struct
@@ -244,10 +245,19 @@ def fake_model(monkeypatch, tmp_path):
     return FakeModel
 
 
-def test_extract_pose_returns_a_mediapipe_sequence_with_nan_rows(fake_model, make_video, capsys):
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so that progress bars are drawn on it."""
+
+    def isatty(self):
+        return True
+
+
+def test_extract_pose_returns_a_mediapipe_sequence_with_nan_rows(fake_model, make_video,
+                                                                 monkeypatch):
     video = make_video(n_frames=20, fps=10, size=(64, 48))
+    monkeypatch.setattr(sys, "stderr", Terminal())
     pose = extract_pose(video, cache=False, progress=True)
-    assert "clip.mp4" in capsys.readouterr().err                # the tqdm bar
+    assert "clip.mp4" in sys.stderr.getvalue()                  # the tqdm bar
     assert isinstance(pose, PoseSequence)
     assert (pose.layout, pose.units, pose.fps, pose.image_size) == ("mediapipe33", "normalized",
                                                                      10.0, (64, 48))

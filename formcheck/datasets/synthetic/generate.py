@@ -4,9 +4,9 @@ subject -> body model -> camera -> :class:`~formcheck.pose.PoseSequence`."""
 from __future__ import annotations
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..._version import __version__
+from ..._progress import progress as progress_bar
 from ...errors import ExerciseError, InputError
 from ...features.exercises import get_exercise
 from ...pose import PoseSequence
@@ -289,10 +289,7 @@ def make_dataset(exercise="pull-up", n_subjects=12, reps_per_class=4, seed=0, *,
     _check_number("reps_per_class", reps_per_class, 1, 10_000, integer=True)
     severity = _check_severity(severity)
     labels_todo = SYNTHETIC_LABELS[exercise]
-    jobs = range(n_subjects)
-    if progress:
-
-        jobs = tqdm(jobs, desc=f"synthetic {exercise}", unit="subject")
+    jobs = progress_bar(range(n_subjects), progress, desc=f"synthetic {exercise}", unit="subject")
     recordings = []
     per_rep = {"view": [], "severity": [], "set_seed": []}
     miscounted = []

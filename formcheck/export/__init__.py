@@ -1,0 +1,180 @@
+"""Export a model to one ONNX file: a rep's landmarks in, class probabilities out.
+
+The graph holds the whole path from landmarks to probabilities: the joint
+angles (:mod:`._angles`, as :func:`formcheck.joint_angles` computes them),
+the visible-side choice and gap filling, the resampling of the model's feature
+settings, ``rep_features`` and the network (:mod:`._learned`). An app runs a
+pose estimator, cuts the reps, and feeds each rep's landmarks to the graph;
+nothing else of formcheck is needed. See ``docs/export.md``.
+
+Inputs (``T`` is dynamic, 2 to 4096 frames):
+
+- ``landmarks``: float32 ``(T, J, 4)``, the rep's keypoints in the model's
+  layout: x, y, z, visibility, as :attr:`formcheck.PoseSequence.landmarks`
+  (MediaPipe's pose landmarker output for ``mediapipe33``). A joint is missing
+  when its visibility is under the model's ``min_visibility`` or x/y are NaN.
+- ``image_size``: float32 ``(2,)``, the frame's width and height in pixels, by
+  which normalised x and y are multiplied so that angles are free of the
+  aspect ratio; ``[1, 1]`` for pixel coordinates.
+- ``fps``: float32 ``(1,)``, the landmarks' frame rate.
+
+Output ``probabilities``: float32 ``(n_classes,)`` in ``classes_`` order; NaN
+where formcheck raises :class:`~formcheck.errors.MissingDataError` (a channel
+and its twin both missing in more than ``max_missing`` of the frames) and for
+fewer than 2 or more than 4096 frames.
+
+The graph uses standard ONNX operators only (opset 17, no ``ai.onnx.ml``, no
+ZipMap) and computes in float64. Its metadata (``metadata_props``) records
+the formcheck version, exercise, layout, classes, channels, feature settings
+and frame rate. Needs the ``export`` extra (``pip install "formcheck[export]"``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .._files import atomic_write
+from .._version import __version__
+from ..classifiers.learned import LearnedClassifier
+from ..errors import DependencyError, ExportError
+from ..features.channels import available_channels
+from ..pose.skeleton import get_layout
+
+__all__ = ["export_onnx", "EXPORTED_SETTINGS", "INSTALL_HINT"]
+
+INSTALL_HINT = 'pip install "formcheck[export]"'
+#: Feature settings the graph computes, with the defaults of :func:`formcheck.joint_angles`.
+EXPORTED_SETTINGS = {"min_visibility": 0.1, "max_missing": 0.5, "target_fps": None}
+
+
+def export_onnx(model, path, *, layout="mediapipe33"):
+    """Write ``model`` as one ONNX graph: a rep's landmarks in, class probabilities out.
+
+    Parameters
+    ----------
+    model : LearnedClassifier
+        Fitted, on a RepDataset or AngleSeries (so it knows its channels).
+    path : str or os.PathLike
+        The ``.onnx`` file to write (replaced atomically).
+    layout : str, default="mediapipe33"
+        Keypoint layout of the landmarks the app will feed (the layout of the
+        model's training poses).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ExportError
+        The model is a DTW kNN (not exportable at a constant size), is not
+        fitted, records no channels, or uses feature settings the graph does
+        not compute (smoothing, 3-D angles); the layout lacks the model's joints.
+    DependencyError
+        ``onnx`` is not installed.
+
+    Examples
+    --------
+    >>> from formcheck import LearnedClassifier
+    >>> from formcheck.datasets.synthetic import make_dataset
+    >>> import tempfile, os
+    >>> model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4))
+    >>> path = export_onnx(model, os.path.join(tempfile.mkdtemp(), "squat.onnx"))
+    >>> path.suffix
+    '.onnx'
+    """
+    settings = _exportable_settings(model, layout)
+    graph = _import_graph()
+    from ._angles import angle_series
+    from ._learned import learned_probabilities
+
+    g = graph.Graph()
+    n_joints = get_layout(layout).n_joints
+    landmarks = g.input("landmarks", graph.FLOAT, ["T", n_joints, 4],
+                        "one rep's keypoints: x, y, z, visibility per joint and frame")
+    image_size = g.input("image_size", graph.FLOAT, [2],
+                         "frame width and height in pixels ([1, 1] for pixel coordinates)")
+    fps = g.input("fps", graph.FLOAT, [1], "frame rate of the landmarks")
+    series = angle_series(g, landmarks, image_size, fps, layout=layout,
+                          channels=list(model.channels_), settings=settings)
+    probabilities = _within_frame_limits(g, learned_probabilities(g, series, model), landmarks,
+                                         graph.MAX_FRAMES)
+    onnx_model = g.model(
+        probabilities,
+        ("probabilities", [len(model.classes_)], "class probabilities in 'classes' order"),
+        doc=f"formcheck {type(model).__name__} for {model.exercise_}: one rep's landmarks "
+            "in, class probabilities out",
+        metadata=_metadata(model, layout, settings, graph.MAX_FRAMES))
+    path = Path(path)
+    with atomic_write(path) as handle:
+        handle.write(onnx_model.SerializeToString())
+    return path
+
+
+def _within_frame_limits(g, probabilities, landmarks, max_frames):
+    """NaN probabilities for a rep of fewer than 2 or more than ``max_frames`` frames."""
+    frames = g.dim(landmarks, 0)
+    inside = g.op("And", g.op("GreaterOrEqual", frames, np.int64(2)),
+                  g.op("LessOrEqual", frames, np.int64(max_frames)))
+    return g.where(inside, probabilities, math.nan)
+
+
+def _exportable_settings(model, layout) -> dict:
+    """The model's feature settings with defaults filled in, after checking the graph can compute them."""
+    name = type(model).__name__
+    if not isinstance(model, LearnedClassifier):
+        raise ExportError(
+            f"{name} cannot be exported to ONNX: a kNN predicts by comparing each rep with "
+            "every stored training rep (DTW), so the graph would have to hold all N reps "
+            "and cost N DTW computations per rep. Export a LearnedClassifier, whose graph "
+            "has the same size and cost whatever N")
+    model._check_fitted()
+    if not model.channels_:
+        raise ExportError(f"this {name} records no channel names; fit it on a RepDataset or "
+                          "AngleSeries so the graph knows which angles to compute")
+    settings = dict(model.feature_settings_)
+    if settings.get("geometry", "2d") != "2d":
+        raise ExportError(f"the graph computes 2-D joint angles; this {name} was trained on "
+                          f"{settings['geometry']!r} angles")
+    settings.pop("geometry", None)
+    if settings.pop("smooth", None):
+        raise ExportError(f"the graph does not smooth angles; this {name} was trained with "
+                          f"smooth={model.feature_settings_['smooth']!r}")
+    unknown = sorted(set(settings) - set(EXPORTED_SETTINGS))
+    if unknown:
+        raise ExportError(f"the graph does not compute the feature settings {unknown} of "
+                          f"this {name}")
+    lacking = [c for c in model.channels_ if c not in available_channels(layout)]
+    if lacking:
+        raise ExportError(f"layout {layout!r} lacks the joints of the model's channels {lacking}")
+    return {**EXPORTED_SETTINGS, **settings}
+
+
+def _import_graph():
+    try:
+        from . import _graph
+    except ImportError as exc:
+        raise DependencyError(f"ONNX export needs the onnx package ({exc}); install it with: "
+                              f"{INSTALL_HINT}") from None
+    return _graph
+
+
+def _metadata(model, layout, settings, max_frames) -> dict:
+    target = settings["target_fps"]
+    return {
+        "formcheck_version": __version__,
+        "exercise": model.exercise_ or "",
+        "layout": layout,
+        "classes": json.dumps([str(c) for c in model.classes_]),
+        "channels": json.dumps(list(model.channels_)),
+        "feature_settings": json.dumps({**settings, "smooth": None, "geometry": "2d"}),
+        "fps": "input" if not target else str(float(target)),
+        "fps_doc": ("angles are computed at the frame rate given as the fps input" if not target
+                    else f"angles are resampled from the fps input to {float(target):g} fps"),
+        "max_frames": str(max_frames),
+    }

@@ -1,0 +1,300 @@
+"""One rep's joint angles inside the graph, computed as :func:`formcheck.joint_angles` does.
+
+Landmarks ``(T, J, 4)`` -> points (aspect-corrected image coordinates, NaN
+where a joint is missing) -> midpoints and the chin -> channels (every kind of
+:mod:`formcheck.features.channels`: angles, inclinations and their differences,
+heights, widths and width ratios in torso lengths, body-line bends) -> the
+visible side (a channel missing in too many frames takes its twin's values,
+long gaps are filled from the twin, short ones interpolated) -> optional resampling to the model's frame rate. Every step
+mirrors its NumPy counterpart in :mod:`formcheck.features.angles`, operation
+for operation, in float64.
+
+Points are 3-D: in the 2-D geometry z is 0, so the angle formulas are those of
+3-D angles between segments (``atan2(|u x v|, u . v)``), and 3-D landmarks
+would only change where the points come from.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..features.channels import CHANNELS, MIDPOINTS, available_channels, mirror_name
+from ..pose.skeleton import get_layout
+from ._graph import DOUBLE, INT64, MAX_FRAMES
+
+__all__ = ["angle_series"]
+
+_UP = [0.0, -1.0, 0.0]   # image y grows downwards
+_LONG_GAP_SECONDS = 0.3  # as formcheck.features.angles
+_CHIN_BELOW_MOUTH = 1.3  # as formcheck.features.angles
+_CHIN_BELOW_NOSE = 0.16  # as formcheck.features.angles
+_MIN_OUTER_WIDTH = 0.25  # as formcheck.features.angles
+_KINDS = ("angle", "incline", "height", "incline_difference", "width", "width_ratio", "bend")
+_TORSO_KINDS = ("height", "width", "width_ratio")   # the kinds measured in torso lengths
+
+
+def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -> str:
+    """The rep's angle series ``(T', len(channels))``, float64, in ``channels`` order.
+
+    Parameters
+    ----------
+    g : Graph
+    landmarks, image_size, fps : str
+        Graph inputs: float32 ``(T, J, 4)``, ``(2,)`` and ``(1,)``.
+    layout : str
+    channels : list of str
+        The model's channels.
+    settings : dict
+        ``min_visibility``, ``max_missing`` and ``target_fps`` (None: no resampling).
+    """
+    wanted = _wanted_channels(channels, layout)
+    points, column = _joint_table(g, _points(g, landmarks, image_size,
+                                             settings["min_visibility"]), layout, wanted)
+    torso = _torso_length(g, points, column) if _needs_torso(wanted) else None
+    if _needs_chin(wanted):
+        chin = g.unsqueeze(_chin(g, points, column, torso), [1])
+        column = {**column, "chin": len(column)}
+        points = g.op("Concat", points, chin, axis=1)
+    raw = _channel_values(g, points, column, wanted, torso)
+    fps = g.cast(fps, DOUBLE)
+    series = _fill_missing(g, raw, channels, wanted, settings["max_missing"], fps)
+    if settings["target_fps"]:
+        series = _resample_fps(g, series, fps, float(settings["target_fps"]))
+    return series
+
+
+def _wanted_channels(channels, layout) -> list:
+    """The model's channels and their other-side twins, grouped by kind."""
+    supported = available_channels(layout)
+    wanted = set(channels) | {mirror_name(c) for c in channels if mirror_name(c) in supported}
+    return [c for kind in _KINDS for c in CHANNELS if c in wanted and CHANNELS[c][0] == kind]
+
+
+def _points(g, landmarks, image_size, min_visibility) -> str:
+    """``(T, J, 3)`` points: x, y times the image size, z = 0; NaN where missing.
+
+    A joint is missing when its visibility is under ``min_visibility`` or its
+    coordinates are NaN.
+    """
+    data = g.cast(landmarks, DOUBLE)
+    xy = g.op("Slice", data, np.array([0], np.int64), np.array([2], np.int64),
+              np.array([2], np.int64))
+    visibility = g.take(data, 3, axis=2)
+    missing = g.op("Or", g.op("Less", visibility, float(min_visibility)),
+                   g.isnan(g.reduce("ReduceSum", xy, 2)))
+    scaled = g.mul(xy, g.cast(image_size, DOUBLE))
+    shape = g.op("Concat", g.op("Shape", visibility), np.array([1], np.int64), axis=0)
+    points = g.op("Concat", scaled, g.full(shape, 0.0), axis=2)
+    return g.where(g.unsqueeze(missing, [2]), math.nan, points)
+
+
+def _joint_table(g, points, layout, wanted):
+    """``(T, K, 3)`` of the joints the channels use, midpoints included, and name -> column."""
+    canonical = get_layout(layout).canonical
+    joints = {j for c in wanted for j in CHANNELS[c][1]}
+    if _needs_chin(wanted):   # from the nose through the mouth, when the layout has one
+        joints = (joints - {"chin"}) | {"nose"} | (
+            {"mid_mouth"} if set(MIDPOINTS["mid_mouth"]) <= set(canonical) else set())
+    if _needs_torso(wanted):
+        joints |= {m for m in ("mid_shoulder", "mid_hip") if set(MIDPOINTS[m]) <= set(canonical)}
+    mids = sorted(j for j in joints if j in MIDPOINTS)
+    real = sorted({j for j in joints if j not in MIDPOINTS}
+                  | {side for m in mids for side in MIDPOINTS[m]})
+    column = {name: k for k, name in enumerate(real + mids)}
+    table = g.take(points, [canonical[j] for j in real], axis=1)
+    if mids:
+        sides = [g.take(table, [column[MIDPOINTS[m][k]] for m in mids], axis=1) for k in (0, 1)]
+        table = g.op("Concat", table, _nanmean(g, *sides), axis=1)
+    return table, column
+
+
+def _needs_chin(wanted) -> bool:
+    return any("chin" in CHANNELS[c][1] for c in wanted)
+
+
+def _needs_torso(wanted) -> bool:
+    """Whether a wanted channel is measured in torso lengths, or needs the chin (placed by it)."""
+    return _needs_chin(wanted) or any(CHANNELS[c][0] in _TORSO_KINDS for c in wanted)
+
+
+def _nanmean(g, a, b):
+    """``np.nanmean(np.stack([a, b]), axis=0)``: the mean of the values present, NaN if none."""
+    present = [g.op("Not", g.isnan(x)) for x in (a, b)]
+    total = g.add(*[g.where(p, x, 0.0) for p, x in zip(present, (a, b))])
+    count = g.add(*[g.cast(p, DOUBLE) for p in present])
+    return g.div(total, count)
+
+
+def _chin(g, table, column, torso) -> str:
+    """``(T, 3)``: the chin, extended from the nose through the mouth, else below the nose."""
+    nose = g.take(table, column["nose"], axis=1)
+    below_nose = g.add(nose, g.mul(np.array([0.0, _CHIN_BELOW_NOSE, 0.0]), torso))
+    if "mid_mouth" not in column:
+        return below_nose
+    mouth = g.take(table, column["mid_mouth"], axis=1)
+    chin = g.add(mouth, g.mul(g.sub(mouth, nose), _CHIN_BELOW_MOUTH))
+    return g.where(g.isnan(chin), below_nose, chin)
+
+
+def _channel_values(g, table, column, wanted, torso) -> str:
+    """``(T, W)``: every wanted channel, in ``wanted`` order, NaN where a joint is missing
+    (widths 0 and width ratios 1 there, as :func:`formcheck.joint_angles` gives)."""
+    def joints(kind, k):
+        return g.take(table, [column[CHANNELS[c][1][k]] for c in wanted
+                              if CHANNELS[c][0] == kind], axis=1)
+
+    def coordinate(points, axis):
+        return g.take(points, axis, axis=2)
+
+    def pair_width(kind, first):
+        distance = g.sub(coordinate(joints(kind, first), 0), coordinate(joints(kind, first + 1), 0))
+        return g.div(g.op("Abs", distance), torso)
+
+    def incline(kind, first):
+        return _angle_between(g, g.sub(joints(kind, first + 1), joints(kind, first)),
+                              np.array(_UP))
+
+    parts = []
+    kinds = {CHANNELS[c][0] for c in wanted}
+    if "angle" in kinds:
+        parts.append(_angle_at(g, joints("angle", 0), joints("angle", 1), joints("angle", 2)))
+    if "incline" in kinds:
+        parts.append(incline("incline", 0))
+    if "height" in kinds:
+        parts.append(g.div(g.sub(coordinate(joints("height", 1), 1),
+                                 coordinate(joints("height", 0), 1)), torso))
+    if "incline_difference" in kinds:
+        parts.append(g.sub(incline("incline_difference", 0), incline("incline_difference", 2)))
+    if "width" in kinds:
+        width = pair_width("width", 0)
+        parts.append(g.where(g.isnan(width), 0.0, width))
+    if "width_ratio" in kinds:
+        outer = pair_width("width_ratio", 2)
+        outer = g.where(g.op("Less", outer, _MIN_OUTER_WIDTH), _MIN_OUTER_WIDTH, outer)
+        ratio = g.div(pair_width("width_ratio", 0), outer)
+        parts.append(g.where(g.op("Or", g.isnan(ratio), g.op("IsInf", ratio)), 1.0, ratio))
+    if "bend" in kinds:
+        parts.append(_bend(g, joints("bend", 0), joints("bend", 1), joints("bend", 2)))
+    return parts[0] if len(parts) == 1 else g.op("Concat", *parts, axis=1)
+
+
+def _angle_at(g, a, b, c) -> str:
+    """Degrees of the angle at ``b`` between ``a`` and ``c``."""
+    return _angle_between(g, g.sub(a, b), g.sub(c, b))
+
+
+def _bend(g, a, b, c) -> str:
+    """180 minus the angle at ``b``, + when ``b`` lies above the line from ``a`` to ``c``."""
+    line, towards = g.sub(c, a), g.sub(b, a)
+    length = g.reduce("ReduceSum", g.mul(line, line), 2)
+    length = g.where(g.op("Less", length, 1e-12), 1e-12, length)
+    along = g.div(g.reduce("ReduceSum", g.mul(towards, line), 2), length)
+    offset = g.sub(g.take(towards, 1, axis=2), g.mul(along, g.take(line, 1, axis=2)))
+    above = g.where(g.op("LessOrEqual", offset, 0.0), 1.0, -1.0)   # image y grows downwards
+    return g.mul(above, g.sub(180.0, _angle_at(g, a, b, c)))
+
+
+def _angle_between(g, u, v) -> str:
+    """Degrees between vectors ``(..., 3)``: ``atan2(|u x v|, u . v)``, NaN if either is."""
+    uc = [g.take(u, k, axis=-1) for k in range(3)]
+    vc = [g.take(v, k, axis=-1) for k in range(3)]
+    cross = [g.sub(g.mul(uc[i], vc[j]), g.mul(uc[j], vc[i])) for i, j in ((1, 2), (2, 0), (0, 1))]
+    norm = g.op("Sqrt", g.add(g.add(g.mul(cross[0], cross[0]), g.mul(cross[1], cross[1])),
+                              g.mul(cross[2], cross[2])))
+    dot = g.add(g.add(g.mul(uc[0], vc[0]), g.mul(uc[1], vc[1])), g.mul(uc[2], vc[2]))
+    degrees = g.mul(g.atan2_nonnegative(norm, dot), 180.0 / math.pi)
+    return g.where(g.isnan(g.add(norm, dot)), math.nan, degrees)
+
+
+def _torso_length(g, table, column) -> str:
+    """The median shoulder-to-hip distance over the frames where both are seen (1 if none, or 0)."""
+    if "mid_shoulder" not in column or "mid_hip" not in column:
+        return g.const(1.0)
+    segment = g.sub(g.take(table, column["mid_shoulder"], axis=1),
+                    g.take(table, column["mid_hip"], axis=1))
+    lengths = g.op("Sqrt", g.reduce("ReduceSum", g.mul(segment, segment), 1))
+    seen = g.op("Not", g.isnan(lengths))
+    count = g.reduce("ReduceSum", g.cast(seen, INT64), 0)
+    ordered = g.op("TopK", g.where(seen, lengths, math.inf),
+                   g.unsqueeze(g.dim(lengths, 0), [0]), outputs=2, largest=0, sorted=1)[0]
+    low = g.op("Max", g.div(g.sub(count, np.int64(1)), np.int64(2)), np.int64(0))
+    high = g.div(count, np.int64(2))
+    median = g.div(g.add(g.take(ordered, low, axis=0), g.take(ordered, high, axis=0)), 2.0)
+    usable = g.op("And", g.op("Greater", count, np.int64(0)), g.op("Not", g.op("Equal", median,
+                                                                             0.0)))
+    return g.where(usable, median, 1.0)
+
+
+def _fill_missing(g, raw, channels, wanted, max_missing, fps) -> str:
+    """``(T, C)``: the model's channels with the visible side chosen and gaps filled.
+
+    As ``formcheck.features.angles._fill_missing``: a channel missing in more
+    than ``max_missing`` of the frames takes its twin's values (both over the
+    limit: NaN, where formcheck raises MissingDataError); otherwise runs of at
+    least ``int(0.3 * fps)`` missing frames take the twin's values; then the
+    remaining gaps are interpolated linearly (held constant at the ends).
+    """
+    own = [wanted.index(c) for c in channels]
+    twin = [wanted.index(mirror_name(c)) if mirror_name(c) in wanted else wanted.index(c)
+            for c in channels]
+    has_twin = np.array([mirror_name(c) != c and mirror_name(c) in wanted for c in channels])
+    fraction = g.reduce("ReduceMean", g.cast(g.isnan(raw), DOUBLE), 0)
+    over = g.op("Greater", g.take(fraction, own, axis=0), float(max_missing))
+    twin_ok = g.op("And", has_twin, g.op("LessOrEqual", g.take(fraction, twin, axis=0),
+                                         float(max_missing)))
+    values, twin_values = g.take(raw, own, axis=1), g.take(raw, twin, axis=1)
+    frames = g.unsqueeze(g.op("Range", np.int64(0), g.dim(raw, 0), np.int64(1)), [1])
+    gaps = g.isnan(values)
+    previous, following = _neighbours(g, g.op("Not", gaps), frames)
+    run = g.sub(g.sub(following, previous), np.int64(1))
+    shortest = g.cast(g.op("Floor", g.mul(_LONG_GAP_SECONDS, fps)), INT64)
+    long_gap = g.op("And", gaps, g.op("GreaterOrEqual", run, shortest))
+    values = g.where(g.op("And", long_gap, has_twin), twin_values, values)
+    values = g.where(g.op("And", over, twin_ok), twin_values, values)
+    filled = _interpolate_gaps(g, values, frames)
+    return g.where(g.op("And", over, g.op("Not", twin_ok)), math.nan, filled)
+
+
+def _neighbours(g, good, frames):
+    """Per frame and column: the last good frame at or before it (-1 if none) and the first
+    good frame at or after it (T if none)."""
+    length = g.dim(good, 0)
+    previous = g.running_extreme(g.where(good, frames, np.int64(-1)), -1)
+    following = g.running_extreme(g.where(good, frames, np.int64(MAX_FRAMES)), MAX_FRAMES,
+                                  reverse=True)
+    return previous, g.op("Min", following, length)
+
+
+def _interpolate_gaps(g, values, frames) -> str:
+    """``np.interp`` over each column's good frames, as ``_interpolate_gaps`` (ends held)."""
+    good = g.op("Not", g.isnan(values))
+    previous, following = _neighbours(g, good, frames)
+    last = g.sub(g.dim(values, 0), np.int64(1))
+    before = g.op("GatherElements", values, g.op("Max", previous, np.int64(0)), axis=0)
+    after = g.op("GatherElements", values, g.op("Min", following, last), axis=0)
+    slope = g.div(g.sub(after, before), g.cast(g.sub(following, previous), DOUBLE))
+    inside = g.add(g.mul(slope, g.cast(g.sub(frames, previous), DOUBLE)), before)
+    at_end = g.where(g.op("Greater", following, last), before, inside)
+    return g.where(good, values, g.where(g.op("Less", previous, np.int64(0)), after, at_end))
+
+
+def _resample_fps(g, series, fps, target) -> str:
+    """``AngleSeries.resample(target)``: ``np.interp`` onto a ``target`` fps grid, same duration."""
+    length = g.dim(series, 0)
+    last = g.sub(length, np.int64(1))
+    t_in = g.div(g.arange(length), fps)
+    duration = g.div(g.cast(last, DOUBLE), fps)
+    steps = g.op("Floor", g.add(g.mul(duration, target), 1e-9))
+    count = g.cast(g.add(g.op("Max", steps, 1.0), 1.0), INT64)
+    t_out = g.div(g.arange(count), target)
+    earlier = g.op("LessOrEqual", g.unsqueeze(t_in, [0]), g.unsqueeze(t_out, [1]))
+    left = g.sub(g.reduce("ReduceSum", g.cast(earlier, INT64), 1), np.int64(1))
+    right = g.op("Min", g.add(left, np.int64(1)), last)
+    v_left, v_right = g.take(series, left, axis=0), g.take(series, right, axis=0)
+    t_left, t_right = g.take(t_in, left, axis=0), g.take(t_in, right, axis=0)
+    slope = g.div(g.sub(v_right, v_left), g.unsqueeze(g.sub(t_right, t_left), [1]))
+    inside = g.add(g.mul(slope, g.unsqueeze(g.sub(t_out, t_left), [1])), v_left)
+    exact = g.op("Or", g.op("Equal", left, last), g.op("Equal", t_left, t_out))
+    return g.where(g.unsqueeze(exact, [1]), v_left, inside)

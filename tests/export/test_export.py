@@ -1,0 +1,277 @@
+"""ONNX export: every exported graph, run in onnxruntime, gives what the Python path gives.
+
+The Python path for one rep is ``model.predict_proba([joint_angles(rep_pose,
+channels=model.channels_, **model.feature_settings_)])``: what FormChecker
+computes for the rep's landmarks. The graph gets the same landmarks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+ort = pytest.importorskip("onnxruntime", reason="the export extra is not installed")
+onnx = pytest.importorskip("onnx", reason="the export extra is not installed")
+
+from formcheck import DTWKNeighborsClassifier, LearnedClassifier, joint_angles  # noqa: E402
+from formcheck._version import __version__  # noqa: E402
+from formcheck.datasets import (clips_to_reps, load_pose_trainer, load_pushfit,  # noqa: E402
+                                whole_clips)
+from formcheck.datasets.rep_dataset import Recording, RepDataset  # noqa: E402
+from formcheck.datasets.synthetic import make_dataset, make_set  # noqa: E402
+from formcheck.errors import ExportError, MissingDataError  # noqa: E402
+from formcheck.reps import cut_recording  # noqa: E402
+
+TOLERANCE = 1e-4
+LABELS = {"squat": ["correct", "not-low"], "pull-up": ["correct", "chin-below-bar"],
+          "push-up": ["correct", "upper-body-first"]}
+
+
+def session(model, tmp_path, layout="mediapipe33"):
+    path = model.to_onnx(tmp_path / "model.onnx", layout=layout)
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def graph_inputs(pose) -> dict:
+    size = pose.image_size if pose.units == "normalized" and pose.image_size else (1, 1)
+    return {"landmarks": pose.landmarks, "image_size": np.array(size, np.float32),
+            "fps": np.array([pose.fps], np.float32)}
+
+
+def python_proba(model, pose):
+    """FormChecker's computation for one rep's landmarks; None where it raises MissingDataError."""
+    try:
+        angles = joint_angles(pose, channels=model.channels_, **model.feature_settings_)
+    except MissingDataError:
+        return None
+    return model.predict_proba([angles])[0]
+
+
+def assert_same_on_every_rep(model, poses, tmp_path, layout="mediapipe33"):
+    """Probabilities within TOLERANCE and the same label on every rep; NaN where Python raises."""
+    graph = session(model, tmp_path, layout)
+    checked = 0
+    for pose in poses:
+        expected = python_proba(model, pose)
+        (got,) = graph.run(None, graph_inputs(pose))
+        if expected is None:
+            assert np.isnan(got).all(), pose.source
+            continue
+        np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE, err_msg=pose.source)
+        assert np.argmax(got) == np.argmax(expected), pose.source
+        checked += 1
+    return checked
+
+
+def rep_poses(pose, exercise, **settings) -> list:
+    """The landmarks of every rep cut from a recording (the whole recording if none is found)."""
+    _, reps = cut_recording(pose, exercise, **settings)
+    scale = pose.fps / settings["target_fps"] if settings.get("target_fps") else 1.0
+    spans = [(int(round(r.start * scale)), min(int(round(r.end * scale)), pose.n_frames))
+             for r in reps]
+    return [pose.slice(start, end) for start, end in spans] or [pose]
+
+
+def with_gaps(pose, rng) -> list:
+    """The rep and versions of it with the gaps formcheck fills (and one it cannot)."""
+    joints, n = pose.skeleton.canonical, pose.n_frames
+
+    def variant(change):
+        landmarks = pose.landmarks.copy()
+        change(landmarks)
+        return dataclasses.replace(pose, landmarks=landmarks, source=f"{pose.source} {change}")
+
+    def long_gap(x):           # a third of the rep: filled from the other side
+        x[3:3 + n // 3, joints["left_knee"], 3] = 0.0
+
+    def dropped_frames(x):     # no person in a fifth of the frames: interpolated
+        x[rng.choice(n, n // 5, replace=False)] = np.nan
+
+    def hidden_side(x):        # the far side never visible: its twin's values
+        x[:, [joints["left_knee"], joints["left_hip"], joints["left_elbow"]], 3] = 0.05
+
+    def both_sides(x):         # both knees hidden 70% of the time: MissingDataError / NaN
+        x[:int(n * 0.7), [joints["left_knee"], joints["right_knee"]], 3] = 0.0
+
+    def edges(x):              # missing at both ends: held constant
+        x[:4] = np.nan
+        x[-3:] = np.nan
+
+    def flicker(x):            # visibility around the threshold
+        x[..., 3] = rng.uniform(0.05, 1.0, x.shape[:2])
+
+    return [pose] + [variant(f) for f in (long_gap, dropped_frames, hidden_side, both_sides,
+                                          edges, flicker)]
+
+
+def synthetic_model(exercise, kind="mlp", **settings):
+    recordings = [Recording(make_set(exercise, label=label, n_reps=3, seed=10 * s + k),
+                            f"{exercise}/{label}", f"s{s}", f"{label}{s}")
+                  for s in range(5) for k, label in enumerate(LABELS[exercise])]
+    return LearnedClassifier(model=kind).fit(
+        RepDataset.from_recordings(recordings, exercise, **settings))
+
+
+def synthetic_reps(exercise, rng, **settings):
+    poses = []
+    for seed, fps in ((100, 30.0), (101, 24.0)):
+        pose = make_set(exercise, label=LABELS[exercise][seed % 2], n_reps=2, seed=seed, fps=fps)
+        for rep in rep_poses(pose, exercise, **settings):
+            poses += with_gaps(rep, rng)
+    return poses
+
+
+@pytest.mark.parametrize("exercise, kind, settings", [
+    ("squat", "mlp", {}),                                          # a height channel: torso median
+    ("squat", "mlp", {"target_fps": 20, "min_visibility": 0.3, "max_missing": 0.4}),
+    ("pull-up", "logistic", {"target_fps": 45}),
+    ("push-up", "mlp", {}),
+])
+def test_synthetic_reps_with_gaps_match_the_python_path(exercise, kind, settings, tmp_path):
+    model = synthetic_model(exercise, kind, **settings)
+    poses = synthetic_reps(exercise, np.random.default_rng(0), **settings)
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= len(poses) // 2
+
+
+def test_every_channel_kind_of_the_standards_matches(tmp_path):
+    """Trunk over shins, widths and their ratio, the body-line bend, and the chin: from the
+    nose through the mouth, and below the nose when the mouth is hidden."""
+    channels = ["left_knee", "trunk_lean_over_shins", "ankle_width", "knee_ankle_width_ratio",
+                "body_line_bend", "chin_over_wrists"]
+    poses, X, y = [], [], []
+    for seed in range(6):
+        label = LABELS["squat"][seed % 2]
+        view = "side" if seed % 3 == 0 else "front"
+        pose = make_set("squat", label=label, n_reps=2, seed=seed, view=view)
+        for rep in rep_poses(pose, "squat"):
+            X.append(joint_angles(rep, channels=channels))
+            y.append(f"squat/{label}")
+            poses.append(rep)
+    model = LearnedClassifier().fit(X, y)
+    assert model.channels_ == tuple(channels)
+    mouth = [poses[0].skeleton.canonical[j] for j in ("left_mouth", "right_mouth")]
+
+    def without_mouth(pose):
+        landmarks = pose.landmarks.copy()
+        landmarks[:, mouth, 3] = 0.0
+        return dataclasses.replace(pose, landmarks=landmarks, source=f"{pose.source} no mouth")
+
+    rng = np.random.default_rng(1)
+    checked = [p for pose in poses[:4] for p in (*with_gaps(pose, rng), without_mouth(pose))]
+    assert assert_same_on_every_rep(model, checked, tmp_path) >= len(checked) // 2
+
+
+def test_a_softmax_over_three_classes_matches(tmp_path):
+    data = make_dataset("push-up", n_subjects=3, seed=2)
+    three = np.array(["a", "b", "c"])[np.arange(len(data)) % 3]
+    model = LearnedClassifier().fit(RepDataset(data.reps, three, data.groups, data.metadata))
+    poses = synthetic_reps("push-up", np.random.default_rng(1))
+    assert assert_same_on_every_rep(model, poses, tmp_path) > 0
+
+
+@pytest.mark.slow
+def test_pushfit_reps_match_the_python_path(shared_datasets, tmp_path):
+    clips = load_pushfit(shared_datasets)
+    model = LearnedClassifier().fit(clips_to_reps(clips, "push-up"))
+    poses = [rep for clip in clips for rep in rep_poses(clip.pose, "push-up")]
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= 95
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", ["bicep-curl", "front-raise", "shoulder-press",
+                                      "shoulder-shrug"])
+def test_pose_trainer_reps_match_the_python_path(shared_datasets, exercise, tmp_path):
+    clips = load_pose_trainer(exercise, shared_datasets)
+    model = LearnedClassifier().fit(whole_clips(clips, exercise))
+    assert assert_same_on_every_rep(model, [c.pose for c in clips], tmp_path,
+                                    layout="coco18") == len(clips)
+
+
+@pytest.fixture(scope="module")
+def squat_model():
+    return LearnedClassifier().fit(make_dataset("squat", n_subjects=4, seed=0))
+
+
+def test_the_graph_is_standard_onnx_with_its_metadata(squat_model, tmp_path):
+    model = onnx.load(squat_model.to_onnx(tmp_path / "squat.onnx"))
+    domains = {node.domain for node in model.graph.node}
+    assert domains <= {"", "ai.onnx"} and "ZipMap" not in {n.op_type for n in model.graph.node}
+    assert [o.domain for o in model.opset_import] == [""]
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta["formcheck_version"] == __version__ and meta["exercise"] == "squat"
+    assert meta["layout"] == "mediapipe33" and meta["fps"] == "input"
+    assert json.loads(meta["classes"]) == squat_model.classes_.tolist()
+    assert json.loads(meta["channels"]) == list(squat_model.channels_)
+    assert json.loads(meta["feature_settings"])["min_visibility"] == 0.1
+    inputs = {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim]
+              for i in model.graph.input}
+    assert inputs == {"landmarks": ["T", 33, 4], "image_size": [2], "fps": [1]}
+
+
+def test_the_knn_is_refused_with_the_reason(tmp_path):
+    knn = DTWKNeighborsClassifier().fit(make_dataset("squat", n_subjects=2, seed=0))
+    with pytest.raises(ExportError, match="every stored training rep.*LearnedClassifier"):
+        knn.to_onnx(tmp_path / "knn.onnx")
+    assert not (tmp_path / "knn.onnx").exists()
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"smooth": 0.2}, "does not smooth"),
+    ({"geometry": "3d"}, "2-D joint angles"),
+    ({"new_setting": 1}, "new_setting"),
+])
+def test_unsupported_feature_settings_are_refused(squat_model, settings, message, tmp_path):
+    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=2, seed=0))
+    model.feature_settings_ = {**model.feature_settings_, **settings}
+    with pytest.raises(ExportError, match=message):
+        model.to_onnx(tmp_path / "model.onnx")
+
+
+def test_a_layout_without_the_joints_is_refused(squat_model, tmp_path):
+    with pytest.raises(ExportError, match="coco17.*left_ankle"):
+        squat_model.to_onnx(tmp_path / "model.onnx", layout="coco17")
+
+
+def test_the_export_command_writes_the_graph(squat_model, tmp_path):
+    from click.testing import CliRunner
+
+    from formcheck.cli import cli
+
+    squat_model.save(tmp_path / "squat.fcm")
+    result = CliRunner().invoke(cli, ["export", str(tmp_path / "squat.fcm"),
+                                      "-o", str(tmp_path / "squat.onnx")])
+    assert result.exit_code == 0, result.output
+    assert "squat/not-low" in result.output and (tmp_path / "squat.onnx").is_file()
+    knn = DTWKNeighborsClassifier().fit(make_dataset("squat", n_subjects=2, seed=0))
+    knn.save(tmp_path / "knn.fcm")
+    result = CliRunner().invoke(cli, ["export", str(tmp_path / "knn.fcm"), "-o",
+                                      str(tmp_path / "knn.onnx")])
+    assert result.exit_code == 2
+    assert result.output.startswith("formcheck: error: DTWKNeighborsClassifier cannot be "
+                                    "exported to ONNX")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_without_onnx_the_error_says_what_to_install(squat_model, tmp_path, monkeypatch):
+    import sys
+
+    import formcheck.export
+    from formcheck.errors import DependencyError
+
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    monkeypatch.delitem(sys.modules, "formcheck.export._graph", raising=False)
+    monkeypatch.delattr(formcheck.export, "_graph", raising=False)
+    with pytest.raises(DependencyError, match=r'formcheck\[export\]'):
+        squat_model.to_onnx(tmp_path / "model.onnx")
+
+
+def test_reps_outside_the_frame_limits_give_nan(squat_model, tmp_path):
+    graph = session(squat_model, tmp_path)
+    pose = make_set("squat", n_reps=1, seed=3)
+    for frames, finite in ((1, False), (2, True), (4097, False)):
+        inputs = graph_inputs(pose)
+        inputs["landmarks"] = np.resize(pose.landmarks, (frames, 33, 4)).astype(np.float32)
+        assert np.isfinite(graph.run(None, inputs)[0]).all() == finite

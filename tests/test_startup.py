@@ -1,0 +1,54 @@
+"""Start-up: importing formcheck, or its command line, loads none of the heavy dependencies."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+HEAVY = ("sklearn", "numba", "matplotlib", "cv2", "mediapipe", "scipy", "pandas")
+
+
+def imported_after(statement) -> list:
+    """The HEAVY modules present in a fresh interpreter after running ``statement``."""
+    code = (f"import sys, json; {statement}; "
+            f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120, check=True)
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("statement", [
+    "import formcheck",
+    "import formcheck; formcheck.__version__; dir(formcheck)",
+    "import formcheck.cli",
+    "from formcheck.errors import FormcheckError, InputError",
+])
+def test_import_loads_no_heavy_dependency(statement):
+    assert imported_after(statement) == []
+
+
+def test_heavy_modules_load_on_first_use():
+    """A public name still works, and brings in what it needs then."""
+    assert "sklearn" in imported_after("import formcheck; formcheck.LearnedClassifier")
+
+
+def test_not_fitted_error_is_also_scikit_learns():
+    """Created on first access, it is the one class, a FormcheckError and sklearn's error."""
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    import formcheck.errors as errors
+    from formcheck.errors import FormcheckError, NotFittedError
+
+    assert errors.NotFittedError is NotFittedError
+    assert issubclass(NotFittedError, FormcheckError)
+    assert issubclass(NotFittedError, SklearnNotFittedError)
+    assert NotFittedError.__qualname__ == "NotFittedError"
+    with pytest.raises(AttributeError, match="no attribute 'Missing'"):
+        errors.Missing
