@@ -89,6 +89,15 @@ class RepVerdict:
     def is_correct(self) -> bool:
         return self.fault is None and self.label != UNKNOWN
 
+    @property
+    def confidence(self) -> str:
+        """``probability`` as people read it (``"83%"``); empty for an unknown rep.
+
+        An unknown rep's probability belongs to a class it was not given (and
+        a rep unlike every training rep can still score 100 %), so it is never shown.
+        """
+        return "" if self.label == UNKNOWN else f"{self.probability:.0%}"
+
     def to_dict(self) -> dict:
         """JSON-ready dictionary."""
         out = {k: getattr(self, k) for k in ("index", "start_frame", "end_frame", "start_time",

@@ -124,14 +124,14 @@ _CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"
                 "standards": "StandardsClassifier"}
 
 
-def _load_reps(data, exercise):
+def _load_reps(data, exercise, **feature_settings):
     """A RepDataset from a labelled folder, an annotation CSV or a saved dataset file.
 
     Every recording in which no rep was found gets one line, with the reason.
     """
     from .datasets.rep_dataset import RepDataset
 
-    reps = RepDataset.from_source(data, exercise, progress=True)
+    reps = RepDataset.from_source(data, exercise, progress=True, **feature_settings)
     for name, why in reps.metadata.get("files_without_reps", {}).items():
         click.echo(f"{Path(data) / name}: no rep, left out: {why}")
     return reps
@@ -315,7 +315,12 @@ def _ask_key(prompt) -> str:
               help="Add left-right mirrored copies of every rep.")
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
               help="Add time-stretched (slower and faster) copies of every rep.")
-def train(data, exercise, classifier, output, mirror, time_scale):
+@click.option("--calibrate/--no-calibrate", default=None,
+              help="knn, learned: calibrate the probabilities on grouped folds of the reps "
+                   "(default: on for knn, off for learned; what helped on real data, "
+                   "docs/classifiers.md). standards: move the thresholds towards the reps' "
+                   "best cuts (default: on).")
+def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
@@ -333,7 +338,8 @@ def train(data, exercise, classifier, output, mirror, time_scale):
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
-    model = _make_classifier(classifier).fit(reps)
+    calibrate = classifier != "learned" if calibrate is None else calibrate
+    model = _make_classifier(classifier).set_params(calibrate=calibrate).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")
@@ -350,21 +356,33 @@ def train(data, exercise, classifier, output, mirror, time_scale):
 @click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the confusion matrix as a PNG.")
-def evaluate(data, exercise, classifier, model, folds, plot):
+@click.option("--compare-channels", metavar="SETS",
+              help="Ablation table of channel sets instead: 'name=a,b;c,d' (sets split by ';', "
+                   "channels by ',').")
+@click.option("--shuffles", default=3, show_default=True,
+              help="Shuffles of the folds for --compare-channels.")
+def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, shuffles):
     """Measure accuracy: grouped cross-validation, or a saved model on a test set.
 
     Reps of one video/subject never sit on both sides of a split. A file of a
-    folder with no rep gets one line saying why.
+    folder with no rep gets one line saying why. With --compare-channels, the
+    same cross-validation on each channel set, best first (the best set's
+    figures are optimistic: confirm it on videos it was not chosen on).
 
     \b
     Example:
       formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
       formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
       formcheck evaluate test-labels.csv --exercise squat --model builtin
+      formcheck evaluate labels.csv -e push-up --compare-channels \\
+          "arms=left_elbow,right_elbow;legs=left_elbow,right_elbow,left_knee,right_knee"
     """
     from .evaluation.validation import evaluate_model, grouped_cross_validation
     from .evaluation.plots import plot_confusion
 
+    if compare_channels:
+        _compare_channels(data, exercise, classifier, folds, compare_channels, shuffles)
+        return
     reps = _load_reps(data, exercise)
     if model:
         result = evaluate_model(_model(model, exercise or reps.metadata.get("exercise")), reps)
@@ -375,6 +393,27 @@ def evaluate(data, exercise, classifier, model, folds, plot):
     if plot:
         plot_confusion(result, plot)
         click.echo(f"confusion matrix -> {plot}")
+
+
+def _compare_channels(data, exercise, classifier, folds, text, shuffles):
+    """Print the ablation table of the channel sets in ``text``."""
+    from ._archive import is_archive
+    from .evaluation.channels import ablation_table, compare_channel_sets, parse_channel_sets
+    from .features.channels import CHANNELS
+    from .datasets.rep_dataset import RepDataset
+
+    if is_archive(data):
+        reps = RepDataset.load(data)
+        sets = parse_channel_sets(text, reps.channels)
+    else:
+        sets = parse_channel_sets(text, list(CHANNELS))
+        union = [c for c in CHANNELS if any(c in chans for chans in sets.values())]
+        reps = _load_reps(data, exercise, channels=union)
+    scores = compare_channel_sets(_make_classifier(classifier), reps, sets, n_splits=folds,
+                                  seeds=range(shuffles), progress=True)
+    click.echo(f"{_CLASSIFIERS[classifier]}, {folds}-fold grouped cross-validation over "
+               f"{shuffles} shuffles, {len(reps)} reps:")
+    click.echo(ablation_table(scores))
 
 
 @cli.command()
@@ -413,7 +452,7 @@ def predict(source, model, exercise, roi, as_json):
     for v in verdicts:
         feedback = f"  {v.feedback.message}" if v.feedback else (f"  ({v.reason})" if v.reason else "")
         click.echo(f"rep {v.index + 1:2d}  {v.start_time:6.1f}-{v.end_time:6.1f} s  "
-                   f"{v.label:28s} {v.probability:4.0%}{feedback}")
+                   f"{v.label:28s} {v.confidence:>4s}{feedback}")
 
 
 @cli.command()

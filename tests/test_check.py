@@ -9,7 +9,7 @@ import pytest
 
 from formcheck import (DTWKNeighborsClassifier, FormChecker, LearnedClassifier, extract_pose,
                        load_model)
-from formcheck.check import UNKNOWN, builtin_model
+from formcheck.check import UNKNOWN, RepVerdict, builtin_model
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ExerciseError, MissingDataError, NotFittedError
 from formcheck.features.channels import channel_kind, format_value
@@ -292,3 +292,7 @@ def test_the_builtin_verdict_on_a_shared_video_is_its_truth(shared_datasets, geo
         assert by_fault["squat/knees-in"].score == -np.inf
     else:
         assert all(v.label == checker.exercise.correct for v in verdicts)
+def test_an_unknown_rep_shows_no_confidence_even_at_probability_one():
+    novel = RepVerdict(0, 0, 30, 0.0, 1.0, UNKNOWN, 1.0, reason="unlike every training rep")
+    sure = RepVerdict(1, 30, 60, 1.0, 2.0, "squat/correct", 0.834)
+    assert novel.confidence == "" and sure.confidence == "83%"

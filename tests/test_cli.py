@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from formcheck import get_exercise, load_keypoints
+from formcheck import get_exercise, load_keypoints, load_model
 from formcheck.cli import cli
 from formcheck.apps.labelling import AnnotationStore, LabelSession, reps_to_label
 from formcheck.datasets.synthetic import make_set
@@ -123,6 +123,17 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
 
     result = run("evaluate", labels, "-e", "squat", "--model", tmp_path / "knn.fcm")
     assert result.exit_code == 0 and "accuracy: 100.0%" in result.output
+    assert load_model(tmp_path / "knn.fcm").temperature_ != 1.0       # calibrated by default
+    assert load_model(tmp_path / "learned.fcm").temperature_ == 1.0   # not: it did not help
+
+    result = run("evaluate", labels, "-e", "squat", "-c", "knn", "--folds", "3", "--shuffles",
+                 "1", "--compare-channels", "knees=left_knee,right_knee;trunk_inclination")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| knees")
+            or line.startswith("| trunk_inclination")]
+    assert len(rows) == 2 and "over 1 shuffles" in result.output
+    result = run("evaluate", labels, "-e", "squat", "--compare-channels", "left_wing")
+    assert result.exit_code == 2 and "unknown channels ['left_wing']" in result.output
 
     # the standards need no training; on these labels calibration raises the depth threshold
     # (synthetic correct squats stop with the hips a little above the knees)

@@ -87,7 +87,7 @@ def test_live_on_a_video_stream_finds_the_reps_the_offline_check_finds():
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     live = run("live", "--camera", SQUAT, "--exercise", "squat")
     offline = json.loads(run("predict", SQUAT, "--exercise", "squat", "--json"))
-    lines = re.findall(r"^rep (\d+): (\S+) \(\d+%\)", live, re.M)
+    lines = re.findall(r"^rep (\d+): (\S+)(?: \(\d+%\))?", live, re.M)  # unknown: no %
     assert len(lines) == len(offline) >= 1
     assert [label for _, label in lines] == [v["label"] for v in offline]
 

@@ -128,7 +128,8 @@ def _no_person():
 
 def _line(verdict) -> str:
     extra = f" - {verdict.feedback.message}" if verdict.feedback else ""
-    return f"rep {verdict.index + 1}: {verdict.label} ({verdict.probability:.0%}){extra}"
+    confidence = f" ({verdict.confidence})" if verdict.confidence else ""
+    return f"rep {verdict.index + 1}: {verdict.label}{confidence}{extra}"
 
 
 def _show(cv2, image, verdict) -> bool:

@@ -96,7 +96,7 @@ def draw_frame(image, points, verdict, reps_done, total_reps, *, judged=frozense
     draw_skeleton(image, points, colour, min_visibility, bones=judged, weight=2)
     lines = [(f"reps {reps_done}/{total_reps}", _WHITE)]
     if verdict is not None:
-        label = verdict.label + (f"  {verdict.probability:.0%}" if verdict.label != UNKNOWN
+        label = verdict.label + (f"  {verdict.confidence}" if verdict.confidence
                                  else f"  ({verdict.reason})" if verdict.reason else "")
         lines = [(f"rep {verdict.index + 1}/{total_reps}: {label}", colour)]
         if verdict.feedback is not None:

@@ -18,7 +18,10 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from scipy.optimize import minimize_scalar
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -33,8 +36,10 @@ from ..features.exercises import exercise_names, get_exercise
 __all__ = ["RepClassifier", "TrainedRepClassifier", "load_model", "as_series_list",
            "class_profiles", "without_view_channels"]
 
-MODEL_FORMAT = 2  # 2: the parameters include novelty_margin; no estimator_classes array
+MODEL_FORMAT = 3  # 3: a temperature array (calibration); 2: novelty_margin
 REP_MIN_FRAMES = 2  # a rep has a start and an end
+CALIBRATION_FOLDS = 5
+PROBABILITY_FLOOR = 1e-6  # a 1-NN's 0 and 1 become finite log-odds before scaling
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
 
@@ -86,7 +91,7 @@ def without_view_channels(X):
     view = get_exercise(X.metadata["exercise"]).view_channels
     if not set(view) & set(X.channels):
         return X
-    return X.select([c for c in X.channels if c not in view])
+    return X.select_channels([c for c in X.channels if c not in view])
 
 
 def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
@@ -128,6 +133,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         The angle settings the training RepDataset was computed with.
     novelty_threshold_ : float
         A rep whose novelty score is above this is ``"unknown"``.
+    temperature_ : float
+        Divisor of the log-probabilities in ``predict_proba`` (1: none); the
+        trained classifiers fit it when ``calibrate=True``.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -183,7 +191,8 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         proba : numpy.ndarray, shape (n, n_classes)
         novelty : numpy.ndarray, shape (n,)
         """
-        return self._proba_and_novelty(self._prepare(X))
+        proba, novelty = self._proba_and_novelty(self._prepare(X))
+        return self._calibrated(proba), novelty
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n, n_classes)``, columns in ``classes_`` order.
@@ -193,7 +202,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         X : RepDataset, list of (T_i, C) arrays or AngleSeries, or array (n, T, C)
             Reps with the channels of ``fit``.
         """
-        return self._predict_proba(self._prepare(X))
+        return self._calibrated(self._predict_proba(self._prepare(X)))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class label of every rep.
@@ -226,7 +235,8 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                 "classes": self.classes_.tolist(), "n_features_in": int(self.n_features_in_),
                 "channels": list(self.channels_) if self.channels_ else None,
                 "exercise": self.exercise_, "feature_settings": self.feature_settings_}
-        arrays = {"novelty_threshold": np.array(self.novelty_threshold_), **self._arrays()}
+        arrays = {"novelty_threshold": np.array(self.novelty_threshold_),
+                  "temperature": np.array(self.temperature_), **self._arrays()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
 
     def to_onnx(self, path, *, layout="mediapipe33"):
@@ -272,6 +282,13 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {series[0].shape[1]} channels; the model was fitted on "
                 f"{self.n_features_in_}")
         return series
+
+    def _calibrated(self, proba) -> np.ndarray:
+        """``proba`` after the temperature scaling learned in ``fit`` (``temperature_``)."""
+        if self.temperature_ == 1.0:
+            return proba
+        return softmax(np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0)) / self.temperature_,
+                       axis=1)
 
     def _class_index(self, label) -> int:
         """Column of class ``label`` in ``classes_``."""
@@ -396,7 +413,46 @@ class TrainedRepClassifier(RepClassifier):
                                                                len(self.classes_))
         self.novelty_threshold_ = self.novelty_margin * float(
             np.quantile(self._novelty(scaled, training=True), 0.99))
+        self.temperature_ = self._temperature(series, y, self._groups(X, len(series)))
         return self
+
+    def _temperature(self, series, y, groups) -> float:
+        """Temperature scaling fitted on out-of-fold probabilities (``calibrate=True``).
+
+        Copies of the model are fitted on grouped folds of the training reps
+        (no video on both sides, as ``CalibratedClassifierCV`` with a grouped
+        splitter); the single temperature ``T`` minimising the log loss of
+        ``softmax(log p / T)`` on the held-out reps is kept. Dividing every
+        log-probability by one number keeps the most probable class, so
+        predictions do not change; only the stated confidence does. 1 when
+        not calibrating or when a class has fewer than 2 videos.
+        """
+        per_class = min(len(set(groups[y == c])) for c in self.classes_)
+        if not self.calibrate or per_class < 2:
+            return 1.0
+        splitter = StratifiedGroupKFold(min(CALIBRATION_FOLDS, per_class), shuffle=True,
+                                        random_state=0)
+        log_proba = np.zeros((len(series), len(self.classes_)))
+        for train, test in splitter.split(np.zeros(len(series)), y, groups):
+            model = clone(self).set_params(calibrate=False)
+            model.fit([series[i] for i in train], y[train])
+            columns = np.searchsorted(self.classes_, model.classes_)
+            proba = np.full((len(test), len(self.classes_)), PROBABILITY_FLOOR)
+            proba[:, columns] = model.predict_proba([series[i] for i in test])
+            log_proba[test] = np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0))
+        truth = np.searchsorted(self.classes_, y)
+
+        def log_loss(log_t):
+            scaled = softmax(log_proba / np.exp(log_t), axis=1)
+            return -np.mean(np.log(scaled[np.arange(len(truth)), truth] + 1e-12))
+
+        return float(np.exp(minimize_scalar(log_loss, bounds=(-3, 5), method="bounded").x))
+    @staticmethod
+    def _groups(X, n) -> np.ndarray:
+        """The video/subject of every rep of a RepDataset; else every rep its own group."""
+        from ..datasets.rep_dataset import RepDataset
+
+        return X.groups if isinstance(X, RepDataset) else np.arange(n).astype(str)
 
     def reference(self, x, label):
         """Rep ``x`` and the correct-form reference of class ``label``, matched step by step.
@@ -601,6 +657,7 @@ def load_model(path) -> RepClassifier:
         model.exercise_ = meta.get("exercise")
         model.feature_settings_ = meta.get("feature_settings") or {}
         model.novelty_threshold_ = float(arrays.pop("novelty_threshold"))
+        model.temperature_ = float(arrays.pop("temperature", 1.0))  # formats 1-2: uncalibrated
         model._load_arrays(arrays)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: incomplete model file ({exc})") from None

@@ -56,6 +56,11 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         ``novelty_threshold_`` is this margin times the 99th percentile of the
         training reps' leave-one-out novelty scores; larger flags fewer reps as
         unlike the training set.
+    calibrate : bool, default=False
+        Fit a temperature on out-of-fold probabilities of grouped folds of the
+        training reps (5 more fits), so that the stated probabilities match
+        how often the model is right; predictions do not change
+        (``temperature_``; ``docs/classifiers.md`` has the reliability curves).
 
     Attributes
     ----------
@@ -76,6 +81,8 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         reps' own units.
     novelty_threshold_ : float
         Novelty scores above it mark a rep unlike the training reps.
+    temperature_ : float
+        Divisor of the log-probabilities (1 without ``calibrate``).
     train_set_ : formcheck.dtw.TrainingSet
         The standardised training reps and the band ``window`` had in ``fit``
         (``train_set_.window``), which every search and ``alignment`` use.
@@ -104,10 +111,11 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         "standardize": [BOOLEAN],
         "n_jobs": [interval(numbers.Integral, -1, -1), interval(numbers.Integral, 1)],
         "novelty_margin": [interval(numbers.Real, 0, closed="neither")],
+        "calibrate": [BOOLEAN],
     }
 
     def __init__(self, n_neighbors=1, window=0.1, weights="uniform", use_lower_bounds=True,
-                 standardize=True, n_jobs=-1, novelty_margin=2.0):
+                 standardize=True, n_jobs=-1, novelty_margin=2.0, calibrate=False):
         self.n_neighbors = n_neighbors
         self.window = window
         self.weights = weights
@@ -115,6 +123,7 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         self.standardize = standardize
         self.n_jobs = n_jobs
         self.novelty_margin = novelty_margin
+        self.calibrate = calibrate
 
     def _fit(self, series, y_index):
         if self.n_neighbors > len(series):

@@ -186,6 +186,7 @@ class StandardsClassifier(RepClassifier):
         self.channels_ = _needed_channels(definition)
         self.n_features_in_ = len(self.channels_)
         self.novelty_threshold_ = _NOVELTY_THRESHOLD
+        self.temperature_ = 1.0  # the margins are already in noise units
         self.thresholds_ = {fault: s.threshold for fault, s in standards.items()}
         self.calibration_ = []
         if X is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -114,9 +115,13 @@ def load_pose_trainer(exercise: str, root=None) -> list:
 
 
 def _video_info(path: Path):
+    """``(fps, (width, height) or None)`` of a clip's video; 30 fps and no size without OpenCV."""
     try:
         import cv2
     except ImportError:
+        warnings.warn(f"{path}: OpenCV (the video extra) is not installed, so the clip's frame "
+                      "rate and image size are not read from its video: 30 fps is assumed and "
+                      "angles get no aspect-ratio correction", stacklevel=3)
         return 30.0, None
     capture = cv2.VideoCapture(str(path))
     try:

@@ -98,18 +98,6 @@ class RepDataset:
         return (f"RepDataset(reps={len(self)}, classes={self.class_counts()}, "
                 f"groups={len(set(self.groups))})")
 
-    def select(self, channels) -> "RepDataset":
-        """The same reps with only ``channels``, in that order.
-
-        Examples
-        --------
-        >>> from formcheck.datasets.synthetic import make_dataset
-        >>> make_dataset("push-up", n_subjects=1).select(["left_elbow", "right_elbow"]).channels
-        ('left_elbow', 'right_elbow')
-        """
-        return RepDataset([rep.select(channels) for rep in self.reps], self.labels, self.groups,
-                          self.metadata, self.sources)
-
     @property
     def X(self) -> list:
         """The reps as a list of ``(T_i, C)`` float arrays."""
@@ -144,6 +132,26 @@ class RepDataset:
         except ImportError:
             raise DependencyError("RepDataset.to_frame needs pandas: pip install pandas") from None
         return pd.DataFrame(self.catalog())
+
+    def select_channels(self, channels) -> "RepDataset":
+        """The same reps with only ``channels``, in that order (for comparing channel sets).
+
+        A model fitted on the result records them in ``channels_``, so a
+        checker computes those.
+
+        Raises
+        ------
+        ChannelMismatchError
+            A channel is not in the reps.
+
+        Examples
+        --------
+        >>> from formcheck.datasets.synthetic import make_dataset
+        >>> make_dataset("squat", n_subjects=2).select_channels(["left_knee"]).channels
+        ('left_knee',)
+        """
+        return RepDataset([rep.select(channels) for rep in self.reps], self.labels, self.groups,
+                          self.metadata, self.sources)
 
     # -- combination and augmentation ----------------------------------------------
     def concat(self, other: "RepDataset") -> "RepDataset":

@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from .scaling import _fits, format_slope
 
-__all__ = ["plot_confusion", "plot_latency", "plot_learning_curve"]
+__all__ = ["plot_confusion", "plot_latency", "plot_learning_curve", "plot_reliability"]
 
 
 def plot_confusion(result, path) -> Path:
@@ -80,6 +80,30 @@ def plot_learning_curve(rows, path, *, title="") -> Path:
     ax.set(xscale="log", xlabel="training reps N", ylabel="accuracy (grouped CV)")
     _style(ax, ms_axis=False)
     return _save(figure, path, f"Accuracy against N: {title}")
+
+
+def plot_reliability(results, path, *, title="", n_bins=10) -> Path:
+    """Reliability curves: how often the predicted class is right against its stated probability.
+
+    Parameters
+    ----------
+    results : dict
+        Name -> :class:`~formcheck.evaluation.validation.EvaluationResult`
+        (out-of-sample probabilities); the legend gives each one's Brier score.
+    path : path
+        PNG file to write.
+    title : str
+    n_bins : int
+    """
+    figure, (ax,) = _figure(1)
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfectly calibrated")
+    for name, result in results.items():
+        confidence, accuracy, counts = result.reliability(n_bins)
+        ax.plot(confidence, accuracy, "o-", label=f"{name} (Brier {result.brier_score():.3f})")
+    ax.set(xlim=(0.4, 1.02), ylim=(0, 1.02), xlabel="stated probability of the predicted class",
+           ylabel="fraction right")
+    _style(ax, ms_axis=False)
+    return _save(figure, path, f"Reliability: {title}")
 
 
 def _figure(n_panels):

@@ -58,6 +58,45 @@ class EvaluationResult:
             correct.append(predicted == self.y_true[rows][0])
         return float(np.mean(correct))
 
+    def brier_score(self) -> float:
+        """Mean over reps of half the squared distance between ``proba`` and the true class.
+
+        0 is perfect; for two classes it equals scikit-learn's ``brier_score_loss``
+        of either class. A classifier stating 0 % or 100 % pays the whole
+        error on every rep it gets wrong.
+        """
+        truth = (self.y_true[:, None] == np.asarray(self.classes)[None, :]).astype(float)
+        return float(np.mean(np.sum((self.proba - truth) ** 2, axis=1) / 2))
+
+    def reliability(self, n_bins=10):
+        """How often the predicted class is right, by its stated probability.
+
+        Parameters
+        ----------
+        n_bins : int
+            Equal-width bins of the probability of the predicted class over [0, 1].
+
+        Returns
+        -------
+        confidence, accuracy : numpy.ndarray
+            Mean stated probability and fraction right in every non-empty bin.
+        counts : numpy.ndarray of int
+            Reps in those bins.
+        """
+        confidence = self.proba.max(axis=1)
+        right = (self.y_true == self.y_pred).astype(float)
+        bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+        counts = np.bincount(bins, minlength=n_bins)
+        filled = counts > 0
+        mean_confidence = np.bincount(bins, confidence, n_bins)[filled] / counts[filled]
+        accuracy = np.bincount(bins, right, n_bins)[filled] / counts[filled]
+        return mean_confidence, accuracy, counts[filled]
+
+    def calibration_error(self, n_bins=10) -> float:
+        """Expected calibration error: the count-weighted mean gap of :meth:`reliability`."""
+        confidence, accuracy, counts = self.reliability(n_bins)
+        return float(np.sum(counts * np.abs(confidence - accuracy)) / counts.sum())
+
     def per_class(self) -> dict:
         """Class -> precision, recall, F1 and support."""
         p, r, f, s = precision_recall_fscore_support(self.y_true, self.y_pred,
@@ -74,6 +113,8 @@ class EvaluationResult:
         width = max(len(c) for c in self.classes) + 2
         lines = [f"reps: {len(self.y_true)}   accuracy: {self.accuracy:.1%}   "
                  f"macro-F1: {self.macro_f1:.3f}   per video/subject: {self.group_accuracy():.1%}",
+                 f"Brier score: {self.brier_score():.3f}   "
+                 f"calibration error: {self.calibration_error():.3f}",
                  "", f"{'class':{width}s}precision  recall     F1  support"]
         for name, row in self.per_class().items():
             lines.append(f"{name:{width}s}{row['precision']:9.2f}{row['recall']:8.2f}"

@@ -52,14 +52,15 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -
     wanted = _wanted_channels(channels, layout)
     points, column = _joint_table(g, _points(g, landmarks, image_size,
                                              settings["min_visibility"]), layout, wanted)
-    torso = _torso_length(g, points, column) if _needs_torso(wanted) else None
+    located, _ = _joint_table(g, _points(g, landmarks, image_size, 0.0), layout, wanted)
+    torso = _torso_length(g, points, column)
     if _needs_chin(wanted):
-        chin = g.unsqueeze(_chin(g, points, column, torso), [1])
+        points, located = (_with_chin(g, table, column, torso) for table in (points, located))
         column = {**column, "chin": len(column)}
-        points = g.op("Concat", points, chin, axis=1)
-    raw = _channel_values(g, points, column, wanted, torso)
+    visible = _channel_values(g, points, column, wanted, torso)
+    lenient = _channel_values(g, located, column, wanted, torso)
     fps = g.cast(fps, DOUBLE)
-    series = _fill_missing(g, raw, channels, wanted, settings["max_missing"], fps)
+    series = _fill_missing(g, visible, lenient, channels, wanted, settings["max_missing"], fps)
     if settings["target_fps"]:
         series = _resample_fps(g, series, fps, float(settings["target_fps"]))
     return series
@@ -75,15 +76,16 @@ def _wanted_channels(channels, layout) -> list:
 def _points(g, landmarks, image_size, min_visibility) -> str:
     """``(T, J, 3)`` points: x, y times the image size, z = 0; NaN where missing.
 
-    A joint is missing when its visibility is under ``min_visibility`` or its
-    coordinates are NaN.
+    A joint is missing when its visibility is under ``min_visibility``, or 0,
+    or its coordinates are NaN.
     """
     data = g.cast(landmarks, DOUBLE)
     xy = g.op("Slice", data, np.array([0], np.int64), np.array([2], np.int64),
               np.array([2], np.int64))
     visibility = g.take(data, 3, axis=2)
-    missing = g.op("Or", g.op("Less", visibility, float(min_visibility)),
-                   g.isnan(g.reduce("ReduceSum", xy, 2)))
+    hidden = g.op("Or", g.op("Less", visibility, float(min_visibility)),
+                  g.op("LessOrEqual", visibility, 0.0))
+    missing = g.op("Or", hidden, g.isnan(g.reduce("ReduceSum", xy, 2)))
     scaled = g.mul(xy, g.cast(image_size, DOUBLE))
     shape = g.op("Concat", g.op("Shape", visibility), np.array([1], np.int64), axis=0)
     points = g.op("Concat", scaled, g.full(shape, 0.0), axis=2)
@@ -125,6 +127,11 @@ def _nanmean(g, a, b):
     total = g.add(*[g.where(p, x, 0.0) for p, x in zip(present, (a, b))])
     count = g.add(*[g.cast(p, DOUBLE) for p in present])
     return g.div(total, count)
+
+
+def _with_chin(g, table, column, torso) -> str:
+    """``table`` with the chin (:func:`_chin`) as one more joint column."""
+    return g.op("Concat", table, g.unsqueeze(_chin(g, table, column, torso), [1]), axis=1)
 
 
 def _chin(g, table, column, torso) -> str:
@@ -227,34 +234,52 @@ def _torso_length(g, table, column) -> str:
     return g.where(usable, median, 1.0)
 
 
-def _fill_missing(g, raw, channels, wanted, max_missing, fps) -> str:
+def _fill_missing(g, visible, lenient, channels, wanted, max_missing, fps) -> str:
     """``(T, C)``: the model's channels with the visible side chosen and gaps filled.
 
-    As ``formcheck.features.angles._fill_missing``: a channel missing in more
-    than ``max_missing`` of the frames takes its twin's values (both over the
-    limit: NaN, where formcheck raises MissingDataError); otherwise runs of at
-    least ``int(0.3 * fps)`` missing frames take the twin's values; then the
-    remaining gaps are interpolated linearly (held constant at the ends).
+    As ``formcheck.features.angles._fill_missing``: the first candidate missing
+    at most ``max_missing`` of the frames is kept: the channel itself (runs of
+    at least ``int(0.3 * fps)`` missing frames taken from its twin), its twin,
+    the two sides merged frame by frame; then the same three from the joints
+    wherever they were located (``lenient``); none: NaN, where formcheck
+    raises MissingDataError. The remaining gaps are interpolated linearly
+    (held constant at the ends).
     """
     own = [wanted.index(c) for c in channels]
     twin = [wanted.index(mirror_name(c)) if mirror_name(c) in wanted else wanted.index(c)
             for c in channels]
     has_twin = np.array([mirror_name(c) != c and mirror_name(c) in wanted for c in channels])
-    fraction = g.reduce("ReduceMean", g.cast(g.isnan(raw), DOUBLE), 0)
-    over = g.op("Greater", g.take(fraction, own, axis=0), float(max_missing))
-    twin_ok = g.op("And", has_twin, g.op("LessOrEqual", g.take(fraction, twin, axis=0),
-                                         float(max_missing)))
+    frames = g.unsqueeze(g.op("Range", np.int64(0), g.dim(visible, 0), np.int64(1)), [1])
+    shortest = g.cast(g.op("Floor", g.mul(_LONG_GAP_SECONDS, fps)), INT64)
+    strict, strict_ok = _first_within_limit(g, visible, own, twin, has_twin, max_missing,
+                                            frames, shortest)
+    loose, loose_ok = _first_within_limit(g, lenient, own, twin, has_twin, max_missing,
+                                          frames, shortest)
+    values = g.where(strict_ok, strict, g.where(loose_ok, loose, math.nan))
+    return _interpolate_gaps(g, values, frames)
+
+
+def _first_within_limit(g, raw, own, twin, has_twin, max_missing, frames, shortest):
+    """``((T, C) values, (C,) found)``: ``angles._first_within_limit`` for every channel."""
     values, twin_values = g.take(raw, own, axis=1), g.take(raw, twin, axis=1)
-    frames = g.unsqueeze(g.op("Range", np.int64(0), g.dim(raw, 0), np.int64(1)), [1])
+    merged = g.where(g.isnan(values), twin_values, values)
+    own_ok, twin_ok, merged_ok = (g.op("LessOrEqual", _missing_share(g, x), float(max_missing))
+                                  for x in (values, twin_values, merged))
+    twin_ok = g.op("And", has_twin, twin_ok)
+    merged_ok = g.op("And", has_twin, merged_ok)
     gaps = g.isnan(values)
     previous, following = _neighbours(g, g.op("Not", gaps), frames)
     run = g.sub(g.sub(following, previous), np.int64(1))
-    shortest = g.cast(g.op("Floor", g.mul(_LONG_GAP_SECONDS, fps)), INT64)
     long_gap = g.op("And", gaps, g.op("GreaterOrEqual", run, shortest))
-    values = g.where(g.op("And", long_gap, has_twin), twin_values, values)
-    values = g.where(g.op("And", over, twin_ok), twin_values, values)
-    filled = _interpolate_gaps(g, values, frames)
-    return g.where(g.op("And", over, g.op("Not", twin_ok)), math.nan, filled)
+    own_filled = g.where(g.op("And", long_gap, has_twin), twin_values, values)
+    chosen = g.where(own_ok, own_filled, g.where(twin_ok, twin_values, merged))
+    found = g.op("Or", own_ok, g.op("Or", twin_ok, merged_ok))
+    return chosen, found
+
+
+def _missing_share(g, values) -> str:
+    """``(C,)``: the share of frames in which each column is NaN."""
+    return g.reduce("ReduceMean", g.cast(g.isnan(values), DOUBLE), 0)
 
 
 def _neighbours(g, good, frames):

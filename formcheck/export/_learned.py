@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..classifiers.base import PROBABILITY_FLOOR
 from ._graph import DOUBLE, INT64
 
 __all__ = ["learned_probabilities"]
@@ -19,7 +20,16 @@ def learned_probabilities(g, series, model) -> str:
     scaled = g.div(g.sub(series, model.mean_), model.scale_)
     features = _rep_features(g, scaled, model.resample_length)
     standardised = g.div(g.sub(features, model.feature_mean_), model.feature_scale_)
-    return _network(g, g.unsqueeze(standardised, [0]), model.coefs_, model.intercepts_)
+    proba = _network(g, g.unsqueeze(standardised, [0]), model.coefs_, model.intercepts_)
+    return _calibrated(g, proba, model.temperature_)
+
+
+def _calibrated(g, proba, temperature) -> str:
+    """``RepClassifier._calibrated``: ``softmax(log(clip(p, floor, 1)) / T)``; as is when T = 1."""
+    if temperature == 1.0:
+        return proba
+    clipped = g.op("Clip", proba, np.float64(PROBABILITY_FLOOR), np.float64(1.0))
+    return g.op("Softmax", g.div(g.op("Log", clipped), float(temperature)), axis=0)
 
 
 def _resample(g, series, length) -> str:

@@ -28,7 +28,8 @@ from scipy.signal import savgol_filter
 
 from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from ..pose import PoseSequence
-from .channels import CHANNELS, MIDPOINTS, available_channels, mirror_name
+from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
+                       needed_joints)
 from .exercises import get_exercise
 
 __all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry"]
@@ -199,13 +200,18 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
         (:func:`pose_geometry`). A model records the geometry it was trained
         with, and :class:`~formcheck.FormChecker` computes the same.
     min_visibility : float
-        Landmarks with a lower visibility/confidence count as missing.
+        Landmarks with a lower visibility/confidence count as missing (and
+        those at 0 always do), unless a channel can be measured no other way.
     max_missing : float
-        Largest fraction of missing frames a channel may have. A left or right
-        channel over the limit takes the values of its twin on the other side
-        (the near side in a side view) when that one is within the limit.
-        Within the limit, gaps longer than 0.3 s are filled from the twin
-        frame by frame and shorter ones by linear interpolation.
+        Largest fraction of missing frames a channel may have. Within the
+        limit, gaps longer than 0.3 s are filled from the channel's twin on
+        the other side frame by frame and shorter ones by linear
+        interpolation. A left or right channel over the limit takes the values
+        of its twin (the side facing the camera in a side view) when that one
+        is within the limit, else both sides merged frame by frame; when even
+        that misses too much, the same again from the joints wherever they
+        were located, whatever their visibility (in a side view the far
+        limbs' positions are guesses, but better than no clip).
     smooth : float, optional
         Savitzky-Golay window in seconds; None for no smoothing.
     target_fps : float, optional
@@ -226,8 +232,10 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     LayoutError
         A requested channel needs joints the layout does not have.
     MissingDataError
-        A channel and its twin both miss more than ``max_missing`` of frames,
-        or ``geometry="3d"`` for a pose without 3-D coordinates.
+        A channel cannot be measured from either side in more than
+        ``max_missing`` of frames (the message names the joint not located and
+        the share of frames), or ``geometry="3d"`` for a pose without 3-D
+        coordinates.
     TooFewFramesError
         Fewer than 2 frames.
 
@@ -247,12 +255,13 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
     geometry = _resolve_geometry(pose, geometry)
     names = _requested_channels(pose, exercise, channels)
+    located = _joint_points(pose, 0.0, geometry)
     points = _joint_points(pose, min_visibility, geometry)
     torso = _torso_length(points)
     supported = available_channels(pose.layout)
     wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
-    raw = {name: _channel_values(name, points, torso) for name in wanted}
-    values, mirrored = _fill_missing(names, raw, max_missing, pose)
+    visible = {name: _channel_values(name, points, torso) for name in wanted}
+    values, mirrored = _fill_missing(names, visible, located, torso, max_missing, pose)
     series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source,
                          geometry)
     if smooth:
@@ -269,7 +278,6 @@ def _where(pose) -> str:
 
 def _requested_channels(pose, exercise, channels) -> list:
     if channels is None and exercise is not None:
-
         channels = get_exercise(exercise).channels
     supported = available_channels(pose.layout)
     if channels is None:
@@ -310,7 +318,8 @@ def _joint_points(pose, min_visibility, geometry) -> dict:
         if pose.units == "normalized" and pose.image_size:
             xy = xy * np.array(pose.image_size, dtype=np.float64)
         xyz = np.concatenate([xy, np.zeros(xy.shape[:-1] + (1,))], axis=-1)
-    xyz[pose.landmarks[..., 3] < min_visibility] = np.nan
+    visibility = pose.landmarks[..., 3]
+    xyz[(visibility < min_visibility) | (visibility <= 0)] = np.nan
     points = {name: xyz[:, i] for name, i in pose.skeleton.canonical.items()}
     for mid, (a, b) in MIDPOINTS.items():
         if a in points and b in points:
@@ -407,24 +416,62 @@ def _angle_between(u, v) -> np.ndarray:
     return np.degrees(np.arctan2(cross, (u * v).sum(axis=-1)))
 
 
-def _fill_missing(names, raw: dict, max_missing: float, pose):
-    missing = {name: float(np.isnan(v).mean()) for name, v in raw.items()}
+def _fill_missing(names, visible: dict, located: dict, torso, max_missing, pose):
+    """Every channel of ``names`` without gaps, and those that took their twin's values.
+
+    The first of these within ``max_missing`` is kept: the channel itself
+    (long gaps filled from its twin), its twin (the side facing the camera),
+    the two sides merged frame by frame, and the same three again from the
+    joints wherever they were located at all, however low their visibility.
+    """
     values, mirrored = {}, []
     for name in names:
-        series = raw[name]
-        if missing[name] > max_missing:
-            twin = mirror_name(name)
-            if twin == name or missing.get(twin, 1.0) > max_missing:
-                raise MissingDataError(
-                    f"{_where(pose)}channel {name!r} is missing in {missing[name]:.0%} of "
-                    f"frames (limit {max_missing:.0%}); the joints are not visible enough")
-            series = raw[twin]
+        twin = mirror_name(name)
+        series, from_twin = _first_within_limit(name, twin, visible, max_missing, pose.fps)
+        if series is None:
+            lenient = {n: _channel_values(n, located, torso) for n in {name, twin} & set(visible)}
+            series, from_twin = _first_within_limit(name, twin, lenient, max_missing, pose.fps)
+        if series is None:
+            raise MissingDataError(_missing_message(name, located, max_missing, pose))
+        if from_twin:
             mirrored.append(name)
-        elif mirror_name(name) in raw:
-            series = _fill_long_gaps(series, raw[mirror_name(name)],
-                                     int(_LONG_GAP_SECONDS * pose.fps))
         values[name] = _interpolate_gaps(series)
     return values, mirrored
+
+
+def _first_within_limit(name, twin, raw, max_missing, fps):
+    """``(values, from_twin)`` of the first candidate missing at most ``max_missing``, else None."""
+    own = raw[name]
+    if _missing_share(own) <= max_missing:
+        if twin in raw:
+            own = _fill_long_gaps(own, raw[twin], int(_LONG_GAP_SECONDS * fps))
+        return own, False
+    if twin == name or twin not in raw:
+        return None, False
+    if _missing_share(raw[twin]) <= max_missing:
+        return raw[twin], True
+    merged = np.where(np.isnan(own), raw[twin], own)
+    return (merged, True) if _missing_share(merged) <= max_missing else (None, False)
+
+
+def _missing_share(values) -> float:
+    return float(np.isnan(values).mean())
+
+
+def _missing_message(channel, located, max_missing, pose) -> str:
+    """Which joint a channel lacks on both sides, and in what share of the frames."""
+    joints = sorted({j for joint in CHANNELS[channel][1] for j in needed_joints(joint)})
+    lacking = {}
+    for joint in joints:
+        twin = mirror_name(joint)
+        absent = np.isnan(located[joint][:, 0])
+        if twin in located:
+            absent &= np.isnan(located[twin][:, 0])
+        lacking[joint] = float(absent.mean())
+    joint = max(joints, key=lacking.get)
+    sides = joint if mirror_name(joint) == joint else f"{joint} and the {mirror_name(joint)}"
+    return (f"{_where(pose)}the {sides} cannot be seen in {lacking[joint]:.0%} of frames "
+            f"(limit {max_missing:.0%}), so {channel!r} cannot be measured from either side")
 
 
 def _fill_long_gaps(values, twin, min_length) -> np.ndarray:

@@ -45,7 +45,6 @@ def load_pose(path, *, fps=None, layout=None, roi=None):
         A ``roi`` for a keypoint file, whose person is already chosen.
     """
     if is_video_file(path):
-
         return extract_pose(path, fps=fps, roi=roi)
     if roi is not None:
         raise InputError(f"{path}: roi applies to videos only; a keypoint file already holds "

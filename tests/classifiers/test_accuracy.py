@@ -6,10 +6,11 @@ Their figures are in docs/classifiers.md.
 
 import numpy as np
 import pytest
+from sklearn.model_selection import train_test_split
 
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier
 from formcheck import datasets
-from formcheck.evaluation.validation import grouped_cross_validation, holdout_split
+from formcheck.evaluation.validation import evaluate_model, grouped_cross_validation, holdout_split
 from formcheck.datasets.synthetic import make_dataset
 
 ROOT = datasets.default_root()
@@ -54,13 +55,45 @@ def test_pushfit_learned_within_3_points_of_dtw_knn():
 
 @pytest.mark.slow
 @needs_data
-@pytest.mark.parametrize("exercise,published", [("bicep-curl", 0.86), ("front-raise", 1.00),
-                                                ("shoulder-press", 0.73),
-                                                ("shoulder-shrug", 0.85)])
-def test_pose_trainer_published_split(exercise, published):
+def test_pushfit_learned_at_least_as_good_as_the_knn_on_clips_it_never_saw():
+    """The fixed split of docs/classifiers.md: defaults chosen on one half, tested on the other
+    (there: kNN 77.6 rep / 78.1 clip, learned 85.7 / 87.5)."""
+    pytest.importorskip("cv2", reason="PushFit clips take their frame rate and image size "
+                        "from their videos, read with OpenCV (the video extra)")
+    clips = datasets.load_pushfit(ROOT)
+    data = datasets.clips_to_reps(clips, "push-up")
+    names, labels = [c.name for c in clips], [c.label for c in clips]
+    selection, _ = train_test_split(names, test_size=0.5, random_state=0, stratify=labels)
+    chosen = np.isin(data.groups, selection)
+    results = {name: evaluate_model(model.fit(data[chosen]), data[~chosen])
+               for name, model in (("knn", DTWKNeighborsClassifier()),
+                                   ("learned", LearnedClassifier()))}
+    assert len(set(results["knn"].groups)) == len(clips) - len(selection)   # no clip lost
+    clip = {name: r.group_accuracy() for name, r in results.items()}
+    rep = {name: r.accuracy for name, r in results.items()}
+    print(f"PushFit unseen half: rep {rep}, clip {clip}")
+    assert clip["learned"] >= clip["knn"] - 0.01 and rep["learned"] >= rep["knn"] - 0.01
+    assert clip["knn"] >= 0.75
+
+
+PUBLISHED = {"bicep-curl": 0.86, "front-raise": 1.00, "shoulder-press": 0.73,
+             "shoulder-shrug": 0.85}
+BELOW_PUBLISHED = pytest.mark.xfail(strict=True, reason=(
+    "docs/classifiers.md: the DTW kNN gets 5 of the 7 bicep-curl test files (71.4 %), the "
+    "published nearest class mean 6; the channel set that would give 6 (elbows alone) lost "
+    "the selection inside the training files"))
+
+
+@pytest.mark.slow
+@needs_data
+@pytest.mark.parametrize("exercise,classifier", [
+    pytest.param("bicep-curl", DTWKNeighborsClassifier, marks=BELOW_PUBLISHED),
+    *[(e, DTWKNeighborsClassifier) for e in PUBLISHED if e != "bicep-curl"],
+    *[(e, LearnedClassifier) for e in PUBLISHED]])
+def test_pose_trainer_published_split(exercise, classifier):
     data = datasets.whole_clips(datasets.load_pose_trainer(exercise, ROOT), exercise)
-    accuracy = {type(m).__name__: holdout_split(m, data, test_size=0.4, random_state=42).accuracy
-                for m in (DTWKNeighborsClassifier(), LearnedClassifier())}
-    print(f"Pose Trainer {exercise}: {accuracy} (published {published})")
-    # tiny test sets (7-15 files): allow one or two files below the published figure
-    assert max(accuracy.values()) >= published - 0.15
+    accuracy = holdout_split(classifier(), data, test_size=0.4, random_state=42).accuracy
+    print(f"Pose Trainer {exercise}, {classifier.__name__}: {accuracy:.3f} "
+          f"(published {PUBLISHED[exercise]})")
+    # the published figures are rounded: 0.86 is 6 of 7 files (0.857)
+    assert accuracy >= PUBLISHED[exercise] - 0.005

@@ -97,8 +97,9 @@ def test_persistence_round_trip_gives_identical_probabilities(clf, tmp_path):
 def test_a_format_1_model_file_loads_with_the_same_probabilities(clf, tmp_path):
     X, y = make_xy()
     path = clf.fit(X, y).save(tmp_path / "model.fcm")
-    meta, arrays = read_archive(path, "model", 2)
-    del meta["params"]["novelty_margin"]          # format 1: no novelty_margin parameter ...
+    meta, arrays = read_archive(path, "model", 3)
+    del meta["params"]["novelty_margin"], meta["params"]["calibrate"]  # format 1: neither ...
+    del arrays["temperature"]                     # ... nor a temperature ...
     if isinstance(clf, LearnedClassifier):        # ... and the network's classes stored
         arrays["estimator_classes"] = np.arange(len(clf.classes_))
     write_archive(tmp_path / "old.fcm", "model", 1, meta, arrays)
@@ -302,3 +303,22 @@ def test_proba_and_novelty_in_one_pass_equal_the_separate_calls(clf):
     proba, novelty = clf.predict_proba_and_novelty(Xt)
     np.testing.assert_array_equal(proba, clf.predict_proba(Xt))
     np.testing.assert_array_equal(novelty, clf.novelty_score(Xt))
+
+
+def test_calibration_keeps_predictions_and_survives_saving(clf, tmp_path):
+    """With a quarter of the labels wrong, out-of-fold the models are right less often than
+    they claim: the temperature rises above 1 and the stated confidence falls."""
+    X, y = make_xy(12, seed=2)
+    y = y.copy()
+    flipped = np.random.default_rng(0).choice(len(y), len(y) // 4, replace=False)
+    y[flipped] = np.roll(y[flipped], 1)
+    plain = clone(clf).fit(X, y)
+    calibrated = clone(clf).set_params(calibrate=True).fit(X, y)
+    assert plain.temperature_ == 1.0 and calibrated.temperature_ > 1.0
+    Xt, _ = make_xy(4, seed=6)
+    np.testing.assert_array_equal(calibrated.predict(Xt), plain.predict(Xt))
+    proba = calibrated.predict_proba(Xt)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert proba.max(axis=1).mean() < plain.predict_proba(Xt).max(axis=1).mean()
+    loaded = load_model(calibrated.save(tmp_path / "calibrated.fcm"))
+    np.testing.assert_allclose(loaded.predict_proba(Xt), proba)

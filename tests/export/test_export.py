@@ -162,6 +162,14 @@ def test_every_channel_kind_of_the_standards_matches(tmp_path):
     rng = np.random.default_rng(1)
     checked = [p for pose in poses[:4] for p in (*with_gaps(pose, rng), without_mouth(pose))]
     assert assert_same_on_every_rep(model, checked, tmp_path) >= len(checked) // 2
+def test_a_calibrated_model_exports_its_temperature(tmp_path):
+    recordings = [Recording(make_set("squat", label=label, n_reps=3, seed=10 * s + k),
+                            f"squat/{label}", f"s{s}", f"{label}{s}")
+                  for s in range(5) for k, label in enumerate(LABELS["squat"])]
+    model = LearnedClassifier(calibrate=True).fit(RepDataset.from_recordings(recordings, "squat"))
+    assert model.temperature_ != 1.0
+    poses = synthetic_reps("squat", np.random.default_rng(2))
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= len(poses) // 2
 
 
 def test_a_softmax_over_three_classes_matches(tmp_path):
@@ -174,6 +182,8 @@ def test_a_softmax_over_three_classes_matches(tmp_path):
 
 @pytest.mark.slow
 def test_pushfit_reps_match_the_python_path(shared_datasets, tmp_path):
+    pytest.importorskip("cv2", reason="PushFit clips take their frame rate and image size "
+                        "from their videos, read with OpenCV (the video extra)")
     clips = load_pushfit(shared_datasets)
     model = LearnedClassifier().fit(clips_to_reps(clips, "push-up"))
     poses = [rep for clip in clips for rep in rep_poses(clip.pose, "push-up")]
