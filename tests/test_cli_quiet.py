@@ -18,7 +18,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def formcheck(*args, cwd, cache):
     env = {**os.environ, "PYTHONPATH": str(PROJECT), "FORMCHECK_CACHE_DIR": str(cache)}
-    return subprocess.run([sys.executable, "-m", "formcheck.cli", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "formcheck", *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=600)
 
 
