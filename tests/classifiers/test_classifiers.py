@@ -343,3 +343,14 @@ def test_calibration_keeps_predictions_and_survives_saving(clf, tmp_path):
     assert proba.max(axis=1).mean() < plain.predict_proba(Xt).max(axis=1).mean()
     loaded = load_model(calibrated.save(tmp_path / "calibrated.fcm"))
     np.testing.assert_allclose(loaded.predict_proba(Xt), proba)
+
+
+def test_a_learned_model_saved_with_other_features_asks_to_be_trained_again(tmp_path):
+    X, y = make_xy()
+    path = LearnedClassifier().fit(X, y).save(tmp_path / "model.fcm")
+    meta, arrays = read_archive(path, "model", 3)
+    for name in ("feature_mean", "feature_scale", "coef_0"):  # 3 * (16 + 10) + 1: no deciles
+        arrays[name] = arrays[name][:79]
+    write_archive(tmp_path / "old.fcm", "model", 3, meta, arrays)
+    with pytest.raises(ModelFileError, match="reads 79 features per rep.*computes 106.*train"):
+        load_model(tmp_path / "old.fcm")
