@@ -8,7 +8,7 @@ probability over a clip's reps decides). Pose Trainer: 3-fold grouped CV over 5 
 the published training files (60 %, ``random_state=42``), then the published test files.
 
 Run: .venv/bin/python docs/experiments/accuracy_candidates.py [section ...]
-sections: knn, knn-pose-trainer, learned, rocket, standards, rotations, protocols (default: all)
+sections: knn, knn-channels, knn-pose-trainer, learned, rocket, standards, rotations, protocols (default: all)
 """
 
 import dataclasses
@@ -162,8 +162,10 @@ class WithStandards(LearnedClassifier):
 
 
 def pushfit(channels=PUSH_UP, clips=None):
+    """PushFit reps (``channels=None``: the exercise's) and the selection-half mask."""
     clips = clips or datasets.load_pushfit()
-    data = datasets.clips_to_reps(clips, "push-up", channels=channels)
+    settings = {} if channels is None else {"channels": channels}
+    data = datasets.clips_to_reps(clips, "push-up", **settings)
     names = np.array([c.name for c in clips])
     selection, _ = train_test_split(names, test_size=0.5, random_state=0,
                                     stratify=[c.label for c in clips])
@@ -191,6 +193,17 @@ def knn():
             for k, weights in ((1, "uniform"), (3, "distance")):
                 row(f"resample {length}, window {window}, k={k}",
                     DTWKNeighborsClassifier(k, window, length, weights), data, chosen)
+
+
+def knn_channels():
+    data, chosen = pushfit(channels=None)
+    header("DTW kNN on PushFit, resample 64, window 0.3: the push-up channels with one group "
+           "left out")
+    for left_out in ([], ["body_line_bend"], ["left_knee", "right_knee"],
+                     ["left_body_line", "right_body_line"]):
+        row(f"without {left_out or 'nothing'}", DTWKNeighborsClassifier(
+            window=0.3, resample_length=64), data.select_channels(
+                [c for c in PUSH_UP if c not in left_out]), chosen)
 
 
 def knn_pose_trainer():
@@ -249,7 +262,7 @@ def rocket():
 
 
 def standards():
-    data, chosen = pushfit(channels=get_exercise("push-up").channels)
+    data, chosen = pushfit(channels=None)
     header("learned classifier averaged with the calibrated push-up standards")
     for weight in (0.25, 0.5):
         row(f"standards' weight {weight}", WithStandards(weight), data, chosen)
@@ -329,7 +342,7 @@ def protocols():
               flush=True)
 
 
-SECTIONS = {"knn": knn, "knn-pose-trainer": knn_pose_trainer, "learned": learned,
+SECTIONS = {"knn": knn, "knn-channels": knn_channels, "knn-pose-trainer": knn_pose_trainer, "learned": learned,
             "rocket": rocket, "standards": standards, "rotations": rotations,
             "protocols": protocols}
 
