@@ -1,4 +1,5 @@
-"""Candidates for both trained classifiers (issue 12), chosen on one part of the data, reported on another.
+"""Candidates for both trained classifiers (issue 12): chosen on one part of the data, reported
+on another.
 
 PushFit: the 64 clips are split once, stratified by label (``train_test_split`` over the clips,
 ``test_size=0.5``, ``random_state=0``). A candidate is scored on the selection half by 5-fold
@@ -8,7 +9,8 @@ probability over a clip's reps decides). Pose Trainer: 3-fold grouped CV over 5 
 the published training files (60 %, ``random_state=42``), then the published test files.
 
 Run: .venv/bin/python docs/experiments/accuracy_candidates.py [section ...]
-sections: knn, knn-channels, knn-pose-trainer, learned, rocket, standards, rotations, protocols (default: all)
+sections: knn, knn-channels, knn-pose-trainer, learned, rocket, standards, rotations, protocols
+(default: all)
 """
 
 import dataclasses
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
+from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from formcheck import DTWKNeighborsClassifier, LearnedClassifier, StandardsClassifier
@@ -29,11 +31,10 @@ from formcheck.classifiers.learned import N_QUANTILES, rep_features
 from formcheck.datasets.real import LabelledPose
 from formcheck.evaluation.validation import (EvaluationResult, evaluate_model,
                                              grouped_cross_validation, holdout_split)
-from formcheck.features.angles import resample
 from formcheck.features.exercises import get_exercise
 
 sys.path.insert(0, str(Path(__file__).parent))
-from learned_transfer import MiniRocketFeatures  # noqa: E402  (a sibling script)
+from learned_transfer import MiniRocketFeatures  # a sibling script, found by the line above
 
 PUSH_UP = [c for c in get_exercise("push-up").channels
            if c not in get_exercise("push-up").view_channels]
@@ -88,8 +89,9 @@ class RocketClassifier(LearnedClassifier):
         if self.kind == "mini":
             self.transforms_ = [MiniRocketFeatures().fit(series)]
         else:
-            self.transforms_ = [MultiRocketFeatures(n_biases=1).fit(series),
-                                MultiRocketFeatures(n_biases=1, seed=1, difference=True).fit(series)]
+            self.transforms_ = [
+                MultiRocketFeatures(n_biases=1).fit(series),
+                MultiRocketFeatures(n_biases=1, seed=1, difference=True).fit(series)]
         features = self._features(series)
         self.feature_mean_ = features.mean(axis=0)
         scale = features.std(axis=0)
@@ -181,8 +183,8 @@ def row(name, estimator, data, chosen):
 
 
 def header(title):
-    print(f"\n## {title}\n| candidate | selection half, CV (rep / clip) | report half (rep / clip) |"
-          "\n|---|---|---|")
+    print(f"\n## {title}\n| candidate | selection half, CV (rep / clip) "
+          "| report half (rep / clip) |\n|---|---|---|")
 
 
 def knn():
@@ -217,7 +219,7 @@ def knn_pose_trainer():
     candidates["learned (deciles)"] = LearnedClassifier()
     for name, estimator in candidates.items():
         cells = []
-        for exercise, data in sets.items():
+        for data in sets.values():
             train_names, _ = train_test_split(np.unique(data.groups), test_size=0.4,
                                               random_state=42)
             train = data[np.isin(data.groups, train_names)]
@@ -342,8 +344,8 @@ def protocols():
               flush=True)
 
 
-SECTIONS = {"knn": knn, "knn-channels": knn_channels, "knn-pose-trainer": knn_pose_trainer, "learned": learned,
-            "rocket": rocket, "standards": standards, "rotations": rotations,
+SECTIONS = {"knn": knn, "knn-channels": knn_channels, "knn-pose-trainer": knn_pose_trainer,
+            "learned": learned, "rocket": rocket, "standards": standards, "rotations": rotations,
             "protocols": protocols}
 
 if __name__ == "__main__":

@@ -239,7 +239,8 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
         members = np.nonzero(self.train_y_ == self._class_index(label))[0]
         subset = prepare_training([self.train_set_.series(i) for i in members],
                                   self.train_set_.window)
-        _, indices = knn_search(self._resampled(self._prepare([x])), subset, n_neighbors=1, n_jobs=self.n_jobs)
+        query = self._resampled(self._prepare([x]))
+        _, indices = knn_search(query, subset, n_neighbors=1, n_jobs=self.n_jobs)
         return int(members[indices[0, 0]])
 
     def reference(self, x, label):
