@@ -21,6 +21,9 @@ __all__ = ["LearnedClassifier", "rep_features"]
 _LEARNING_RATE = 1e-2
 _SUMMARIES = ("min", "max", "range", "mean", "std", "t_min", "t_max",
               "mean_abs_velocity", "max_velocity", "min_velocity")
+#: Deciles of every channel's values (10 % ... 90 %): how long the rep spends at each level,
+#: whatever the timing; they won the selection on every real set (docs/classifiers.md).
+N_QUANTILES = 9
 
 
 def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
@@ -30,7 +33,9 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     normalised time (its shape), followed by per-channel summaries: minimum,
     maximum, range, mean, standard deviation, the relative times of the minimum
     and maximum, and the mean absolute, largest and smallest velocity (per unit
-    of normalised time), and finally the log of the rep's length in frames.
+    of normalised time), then each channel's deciles (its sorted values
+    resampled: ``numpy.quantile`` at 0.1, ..., 0.9), and finally the log of the
+    rep's length in frames.
 
     Parameters
     ----------
@@ -41,13 +46,13 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape (C * (resample_length + 10) + 1,)
+    numpy.ndarray, shape (C * (resample_length + 19) + 1,)
 
     Examples
     --------
     >>> import numpy as np
     >>> rep_features(np.random.rand(40, 3)).shape
-    (79,)
+    (106,)
     """
     n_frames = len(series)
     shape = resample(series, resample_length).T
@@ -58,7 +63,9 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
         series.argmin(axis=0) / (n_frames - 1), series.argmax(axis=0) / (n_frames - 1),
         np.abs(velocity).mean(axis=0), velocity.max(axis=0), velocity.min(axis=0),
     ], axis=1)
-    return np.concatenate([shape.ravel(), summaries.ravel(), [np.log(n_frames)]])
+    deciles = resample(np.sort(series, axis=0), N_QUANTILES + 2)[1:-1].T
+    return np.concatenate([shape.ravel(), summaries.ravel(), deciles.ravel(),
+                           [np.log(n_frames)]])
 
 
 def _network_proba(inputs, coefs, intercepts) -> np.ndarray:
@@ -102,14 +109,15 @@ class LearnedClassifier(TrainedRepClassifier):
     """Rep classifier on fixed-length features; prediction cost is constant in N.
 
     Each rep becomes a fixed-length vector (see :func:`rep_features`): its
-    resampled shape and per-channel summaries. A small neural network (one
+    resampled shape, per-channel summaries and deciles. A small neural network (one
     hidden layer, the default) or a multinomial logistic regression classifies
     the standardised vector, so predicting one rep costs the same whatever the
     number of training reps. The default was chosen by measurement on the real
     PushFit push-up clips, selected on one half of the clips and tested on the
-    other: there it beats the DTW kNN, and MiniRocket-style convolution
-    features, augmentation and network ensembles did no better (see
-    ``docs/classifiers.md``).
+    other, and inside the training files of every Pose Trainer exercise:
+    MiniRocket and MultiRocket convolution features, augmentation (mirror,
+    tempo, 3-D camera rotations), network ensembles and an ensemble with the
+    exercise's standards did no better (see ``docs/classifiers.md``).
 
     Predictions come from the fitted weights alone (``coefs_``,
     ``intercepts_``) by a NumPy forward pass that repeats scikit-learn's
@@ -268,6 +276,11 @@ class LearnedClassifier(TrainedRepClassifier):
         return state
 
     def _restore(self, arrays):
+        expected = self.n_features_in_ * (self.resample_length + len(_SUMMARIES) + N_QUANTILES) + 1
+        if arrays["feature_mean"].shape != (expected,):
+            raise ValueError(f"its network reads {arrays['feature_mean'].size} features per rep, "
+                             f"this formcheck computes {expected} (each channel's deciles were "
+                             "added); train the model again")
         self.feature_mean_ = arrays["feature_mean"]
         self.feature_scale_ = arrays["feature_scale"]
         if self.model == "logistic":

@@ -22,6 +22,14 @@ def test_builtin_exercises():
     assert "push-up/upper-body-first" in get_exercise("push-up").labels
 
 
+@pytest.mark.parametrize("name", exercise_names())
+def test_every_channel_is_listed_once(name):
+    """Several standards may read one channel (push-up: body_line_bend for sag and pike);
+    listed twice, it would weigh double in the DTW distance and the learned features."""
+    channels = get_exercise(name).channels
+    assert len(set(channels)) == len(channels), channels
+
+
 @pytest.mark.parametrize("exercise,faults", [
     ("squat", {"squat/not-low", "squat/forward-lean", "squat/knees-in"}),
     ("pull-up", {"pull-up/chin-below-bar", "pull-up/no-full-hang"}),
