@@ -510,26 +510,28 @@ def live(camera, model, exercise):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_ModelFile())
+@_exercise_option
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .onnx file to write.")
 @click.option("--layout", default="mediapipe33", show_default=True,
               help="Keypoint layout of the landmarks the app will feed.")
-def export(model, output, layout):
-    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+def export(model, exercise, output, layout):
+    """Export a model to one ONNX file: a rep's landmarks in, probabilities out.
 
-    The graph computes the joint angles, fills gaps, resamples and runs the
-    network, so an app needs only a pose estimator and the rep cutting
-    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
-    would have to hold every training rep. Needs the export extra.
+    MODEL is a model file from 'formcheck train', or 'builtin' with
+    --exercise for the exercise's fault standards. The graph computes the
+    joint angles, fills gaps, resamples and runs the network, or smooths the
+    rep and measures every standard, so an app needs only a pose estimator
+    and the rep cutting (docs/export.md). A DTW kNN does not export: its
+    graph would have to hold every training rep. Needs the export extra.
 
     \b
-    Example:
+    Examples:
       formcheck export squat.fcm -o squat.onnx
+      formcheck export builtin --exercise squat -o squat-standards.onnx
     """
-    from .classifiers import load_model
-
-    fitted = load_model(model)
+    fitted = _model(model, exercise)
     path = fitted.to_onnx(output, layout=layout)
     click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
                f"(T, J, 4) {layout}, image_size, fps in; probabilities of "

@@ -40,6 +40,7 @@ import numpy as np
 from .._files import atomic_write
 from .._version import __version__
 from ..classifiers.learned import LearnedClassifier
+from ..classifiers.standards import StandardsClassifier
 from ..errors import DependencyError, ExportError
 from ..features.channels import available_channels
 from ..pose.skeleton import get_layout
@@ -92,6 +93,7 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     graph = _import_graph()
     from ._angles import angle_series
     from ._learned import learned_probabilities
+    from ._standards import standards_probabilities
 
     g = graph.Graph()
     n_joints = get_layout(layout).n_joints
@@ -102,7 +104,9 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     fps = g.input("fps", graph.FLOAT, [1], "frame rate of the landmarks")
     series = angle_series(g, landmarks, image_size, fps, layout=layout,
                           channels=list(model.channels_), settings=settings)
-    probabilities = _within_frame_limits(g, learned_probabilities(g, series, model), landmarks,
+    classify = (standards_probabilities if isinstance(model, StandardsClassifier)
+                else learned_probabilities)
+    probabilities = _within_frame_limits(g, classify(g, series, model), landmarks,
                                          graph.MAX_FRAMES)
     onnx_model = g.model(
         probabilities,
@@ -127,12 +131,13 @@ def _within_frame_limits(g, probabilities, landmarks, max_frames):
 def _exportable_settings(model, layout) -> dict:
     """The model's feature settings with defaults filled in, after checking the graph can compute them."""
     name = type(model).__name__
-    if not isinstance(model, LearnedClassifier):
+    if not isinstance(model, (LearnedClassifier, StandardsClassifier)):
         raise ExportError(
             f"{name} cannot be exported to ONNX: a kNN predicts by comparing each rep with "
             "every stored training rep (DTW), so the graph would have to hold all N reps "
             "and cost N DTW computations per rep. Export a LearnedClassifier, whose graph "
-            "has the same size and cost whatever N")
+            "has the same size and cost whatever N, or the exercise's standards "
+            "(formcheck export builtin --exercise NAME)")
     model._check_fitted()
     if not model.channels_:
         raise ExportError(f"this {name} records no channel names; fit it on a RepDataset or "
@@ -169,6 +174,7 @@ def _metadata(model, layout, settings, max_frames) -> dict:
     return {
         "formcheck_version": __version__,
         "exercise": model.exercise_ or "",
+        "classifier": type(model).__name__,
         "layout": layout,
         "classes": json.dumps([str(c) for c in model.classes_]),
         "channels": json.dumps(list(model.channels_)),
