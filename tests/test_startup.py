@@ -35,8 +35,25 @@ def test_import_loads_no_heavy_dependency(statement):
 
 
 def test_heavy_modules_load_on_first_use():
-    """A public name still works, and brings in what it needs then."""
-    assert "sklearn" in imported_after("import formcheck; formcheck.LearnedClassifier")
+    """A public name still works, and brings in what it needs then: fitting, scikit-learn."""
+    fit = ("import formcheck; from formcheck.datasets.synthetic import make_dataset; "
+           "formcheck.LearnedClassifier().fit(make_dataset('squat', n_subjects=2))")
+    assert "sklearn" in imported_after(fit)
+
+
+@pytest.mark.parametrize("classifier", ["LearnedClassifier", "DTWKNeighborsClassifier"])
+def test_predicting_with_a_saved_model_loads_no_scikit_learn(classifier, tmp_path):
+    from formcheck.datasets.synthetic import make_dataset
+
+    import formcheck
+
+    reps = make_dataset("squat", n_subjects=2)
+    getattr(formcheck, classifier)().fit(reps).save(tmp_path / "model.fcm")
+    reps.save(tmp_path / "reps.fcd")
+    predict = (f"import formcheck; model = formcheck.load_model({str(tmp_path / 'model.fcm')!r}); "
+               f"model.predict(formcheck.RepDataset.load({str(tmp_path / 'reps.fcd')!r}))")
+    assert "sklearn" not in imported_after(predict)
+    assert "pandas" not in imported_after(predict)
 
 
 def test_not_fitted_error_is_also_scikit_learns():
