@@ -37,7 +37,7 @@ COLD_START = """
 import formcheck
 reps = formcheck.RepDataset.load({reps!r})
 model = formcheck.{cls}().fit(reps)
-model.predict(reps.X[:1])
+model.predict(reps[[0]])
 """
 
 
