@@ -64,7 +64,7 @@ def fit_temperature(model, series, y, groups, *, folds) -> float:
 
 
 def make_network(kind, *, C, hidden_units, learning_rate, random_state):
-    """An unfitted ``LogisticRegression`` (``kind="logistic"``) or one-hidden-layer ``MLPClassifier``."""
+    """An unfitted ``LogisticRegression`` (``kind="logistic"``) or a one-hidden-layer MLP."""
     if kind == "logistic":
         return LogisticRegression(C=C, max_iter=2000)
     return MLPClassifier((hidden_units,), alpha=1.0 / C, max_iter=1000,

@@ -291,8 +291,9 @@ class RepClassifier:
         """Export to one ONNX graph: a rep's landmarks in, class probabilities out.
 
         See :func:`formcheck.export.export_onnx` (needs the ``export`` extra);
-        only the :class:`~formcheck.LearnedClassifier` is exportable, a kNN
-        raises :class:`~formcheck.errors.ExportError` saying why.
+        the :class:`~formcheck.LearnedClassifier` and the
+        :class:`~formcheck.classifiers.standards.StandardsClassifier` export, a
+        kNN raises :class:`~formcheck.errors.ExportError` saying why.
 
         Parameters
         ----------

@@ -3,7 +3,8 @@
 The graph holds the whole path from landmarks to probabilities: the joint
 angles (:mod:`._angles`, as :func:`formcheck.joint_angles` computes them),
 the visible-side choice and gap filling, the resampling of the model's feature
-settings, ``rep_features`` and the network (:mod:`._learned`). An app runs a
+settings, then ``rep_features`` and the network (:mod:`._learned`) or the
+standards' smoothing, phases, statistics and margins (:mod:`._standards`). An app runs a
 pose estimator, cuts the reps, and feeds each rep's landmarks to the graph;
 nothing else of formcheck is needed. See ``docs/export.md``.
 
@@ -57,8 +58,10 @@ def export_onnx(model, path, *, layout="mediapipe33"):
 
     Parameters
     ----------
-    model : LearnedClassifier
-        Fitted, on a RepDataset or AngleSeries (so it knows its channels).
+    model : LearnedClassifier or StandardsClassifier
+        Fitted: a learned classifier on a RepDataset or AngleSeries (so it
+        knows its channels), or an exercise's standards (``fit()`` with or
+        without labelled reps).
     path : str or os.PathLike
         The ``.onnx`` file to write (replaced atomically).
     layout : str, default="mediapipe33"
@@ -74,8 +77,9 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     ------
     ExportError
         The model is a DTW kNN (not exportable at a constant size), is not
-        fitted, records no channels, or uses feature settings the graph does
-        not compute (smoothing, 3-D angles); the layout lacks the model's joints.
+        fitted, records no channels (a learned classifier fitted on bare
+        arrays), or uses feature settings the graph does not compute
+        (smoothing, 3-D angles); the layout lacks the model's joints.
     DependencyError
         ``onnx`` is not installed.
 

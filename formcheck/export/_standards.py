@@ -1,4 +1,4 @@
-"""The StandardsClassifier inside the graph: smoothing, the turning point, phases, statistics, margins.
+"""The StandardsClassifier inside the graph: smoothing, turning point, phases, statistics, margins.
 
 Each function repeats its counterpart in :mod:`formcheck.classifiers.standards`
 (and :func:`formcheck.reps.driving_channels`) in float64 on the rep's angle
