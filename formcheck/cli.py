@@ -172,11 +172,11 @@ def _model(model, exercise):
         raise click.UsageError("give --model FILE, or --exercise NAME for the built-in model")
     if model in (None, "builtin"):
         if exercise is None:
-            raise click.UsageError("--model builtin needs --exercise NAME")
+            raise click.UsageError("the built-in model (builtin) needs --exercise NAME")
         return builtin_model(exercise)
     if model == "builtin-learned":
         if exercise is None:
-            raise click.UsageError("--model builtin-learned needs --exercise NAME")
+            raise click.UsageError("the built-in learned model (builtin-learned) needs --exercise NAME")
         return builtin_learned_model(exercise, progress=True)
     return load_model(model)
 
