@@ -516,7 +516,10 @@ def live(camera, model, exercise):
               help="The .onnx file to write.")
 @click.option("--layout", default="mediapipe33", show_default=True,
               help="Keypoint layout of the landmarks the app will feed.")
-def export(model, exercise, output, layout):
+@click.option("--geometry", type=click.Choice(["2d", "3d"]),
+              help="2d: angles from the image landmarks; 3d: from a world_landmarks input too "
+                   "(MediaPipe's world landmarks). Default: the model's, else 2d.")
+def export(model, exercise, output, layout, geometry):
     """Export a model to one ONNX file: a rep's landmarks in, probabilities out.
 
     MODEL is a model file from 'formcheck train', or 'builtin' with
@@ -532,10 +535,17 @@ def export(model, exercise, output, layout):
       formcheck export builtin --exercise squat -o squat-standards.onnx
     """
     fitted = _model(model, exercise)
-    path = fitted.to_onnx(output, layout=layout)
+    path = fitted.to_onnx(output, layout=layout, geometry=geometry)
+    world = ", world_landmarks (T, J, 3)" if _graph_geometry(path) == "3d" else ""
     click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
-               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"(T, J, 4) {layout}, image_size, fps{world} in; probabilities of "
                f"{', '.join(map(str, fitted.classes_))} out")
+
+
+def _graph_geometry(path) -> str:
+    import onnx  # the export extra, installed since the export just ran
+
+    return {p.key: p.value for p in onnx.load(path).metadata_props}["geometry"]
 
 
 @cli.command()

@@ -287,7 +287,7 @@ class RepClassifier:
                   "temperature": np.array(self.temperature_), **self._arrays()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
 
-    def to_onnx(self, path, *, layout="mediapipe33"):
+    def to_onnx(self, path, *, layout="mediapipe33", geometry=None):
         """Export to one ONNX graph: a rep's landmarks in, class probabilities out.
 
         See :func:`formcheck.export.export_onnx` (needs the ``export`` extra);
@@ -301,6 +301,9 @@ class RepClassifier:
             The ``.onnx`` file to write.
         layout : str, default="mediapipe33"
             Keypoint layout of the landmarks the graph will be fed.
+        geometry : {"2d", "3d"}, optional
+            2-D angles from the image landmarks, or 3-D from a
+            ``world_landmarks`` input; default: the model's own, else 2-D.
 
         Returns
         -------
@@ -308,7 +311,7 @@ class RepClassifier:
         """
         from ..export import export_onnx  # the export layer sits above; onnx is an optional extra
 
-        return export_onnx(self, path, layout=layout)
+        return export_onnx(self, path, layout=layout, geometry=geometry)
 
     # -- helpers for subclasses ----------------------------------------------------------
     def _prepare(self, X) -> list:

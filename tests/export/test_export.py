@@ -33,15 +33,19 @@ LABELS = {"squat": ["correct", "not-low"], "pull-up": ["correct", "chin-below-ba
           "push-up": ["correct", "upper-body-first"]}
 
 
-def session(model, tmp_path, layout="mediapipe33"):
-    path = model.to_onnx(tmp_path / "model.onnx", layout=layout)
+def session(model, tmp_path, layout="mediapipe33", geometry=None):
+    path = model.to_onnx(tmp_path / "model.onnx", layout=layout, geometry=geometry)
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
-def graph_inputs(pose) -> dict:
+def graph_inputs(pose, graph=None) -> dict:
+    """The graph's inputs for one rep; ``world_landmarks`` when the graph takes them."""
     size = pose.image_size if pose.units == "normalized" and pose.image_size else (1, 1)
-    return {"landmarks": pose.landmarks, "image_size": np.array(size, np.float32),
-            "fps": np.array([pose.fps], np.float32)}
+    inputs = {"landmarks": pose.landmarks, "image_size": np.array(size, np.float32),
+              "fps": np.array([pose.fps], np.float32)}
+    if graph is not None and "world_landmarks" in {i.name for i in graph.get_inputs()}:
+        inputs["world_landmarks"] = pose.world_landmarks.astype(np.float32)
+    return inputs
 
 
 def python_proba(model, pose):
@@ -53,13 +57,13 @@ def python_proba(model, pose):
     return model.predict_proba([angles])[0]
 
 
-def assert_same_on_every_rep(model, poses, tmp_path, layout="mediapipe33"):
+def assert_same_on_every_rep(model, poses, tmp_path, layout="mediapipe33", geometry=None):
     """Probabilities within TOLERANCE and the same label on every rep; NaN where Python raises."""
-    graph = session(model, tmp_path, layout)
+    graph = session(model, tmp_path, layout, geometry)
     checked = 0
     for pose in poses:
         expected = python_proba(model, pose)
-        (got,) = graph.run(None, graph_inputs(pose))
+        (got,) = graph.run(None, graph_inputs(pose, graph))
         if expected is None:
             assert np.isnan(got).all(), pose.source
             continue
@@ -233,7 +237,6 @@ def test_the_knn_is_refused_with_the_reason(tmp_path):
 
 @pytest.mark.parametrize("settings, message", [
     ({"smooth": 0.2}, "does not smooth"),
-    ({"geometry": "3d"}, "2-D joint angles"),
     ({"new_setting": 1}, "new_setting"),
 ])
 def test_unsupported_feature_settings_are_refused(squat_model, settings, message, tmp_path):
@@ -392,3 +395,51 @@ def test_the_export_command_writes_the_builtin_standards(tmp_path):
     assert json.loads(meta["classes"]) == builtin_model("squat").classes_.tolist()
     result = CliRunner().invoke(cli, ["export", "builtin", "-o", str(output)])
     assert result.exit_code == 2 and "--exercise" in result.output
+
+
+# --- 3-D angles from the world landmarks -------------------------------------------------------
+
+def with_world_gaps(pose, rng) -> list:
+    """``with_gaps`` for a pose with world landmarks: missing frames are missing in both."""
+    variants = with_gaps(pose, rng)
+    return [dataclasses.replace(v, world_landmarks=np.where(np.isnan(v.landmarks[..., :1]),
+                                                            np.nan, pose.world_landmarks))
+            for v in variants]
+
+
+@pytest.mark.parametrize("exercise", STANDARDS_EXERCISES)
+def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, tmp_path):
+    model = builtin_model(exercise)
+    rng = np.random.default_rng(2)
+    poses = []
+    for label in LABELS[exercise]:
+        pose = make_set(exercise, label=label, n_reps=2, seed=7, world_landmarks=True)
+        for rep in rep_poses(pose, exercise):
+            poses += with_world_gaps(rep, rng)
+    assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") >= 10
+
+
+def test_a_3d_learned_model_exports_with_a_world_landmarks_input(tmp_path):
+    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, world_landmarks=True))
+    assert model.feature_settings_["geometry"] == "3d"
+    poses = [rep for label in LABELS["squat"] for rep in rep_poses(
+        make_set("squat", label=label, n_reps=2, seed=8, world_landmarks=True), "squat")]
+    assert assert_same_on_every_rep(model, poses, tmp_path) == len(poses)
+    graph = session(model, tmp_path)
+    assert "world_landmarks" in {i.name for i in graph.get_inputs()}
+    with pytest.raises(ExportError, match="trained on '3d' joint angles"):
+        model.to_onnx(tmp_path / "2d.onnx", geometry="2d")
+
+
+@pytest.mark.slow
+@pytest.mark.video
+def test_3d_standards_match_formcheck_on_the_shared_squat_videos(shared_datasets, tmp_path):
+    """From a video formcheck judges 3-D angles from the world landmarks; so does the graph."""
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    from formcheck.pose.extract import extract_pose
+
+    poses = [rep for video in sorted((shared_datasets / "squats" / "videos").rglob("*.mp4"))
+             for rep in rep_poses(extract_pose(video), "squat")]
+    assert all(p.world_landmarks is not None for p in poses) and len(poses) >= 5
+    assert assert_same_on_every_rep(builtin_model("squat"), poses, tmp_path,
+                                    geometry="3d") == len(poses)
