@@ -172,11 +172,11 @@ def _model(model, exercise):
         raise click.UsageError("give --model FILE, or --exercise NAME for the built-in model")
     if model in (None, "builtin"):
         if exercise is None:
-            raise click.UsageError("--model builtin needs --exercise NAME")
+            raise click.UsageError("the built-in model (builtin) needs --exercise NAME")
         return builtin_model(exercise)
     if model == "builtin-learned":
         if exercise is None:
-            raise click.UsageError("--model builtin-learned needs --exercise NAME")
+            raise click.UsageError("the built-in learned model (builtin-learned) needs --exercise NAME")
         return builtin_learned_model(exercise, progress=True)
     return load_model(model)
 
@@ -510,30 +510,42 @@ def live(camera, model, exercise):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_ModelFile())
+@_exercise_option
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .onnx file to write.")
 @click.option("--layout", default="mediapipe33", show_default=True,
               help="Keypoint layout of the landmarks the app will feed.")
-def export(model, output, layout):
-    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+@click.option("--geometry", type=click.Choice(["2d", "3d"]),
+              help="2d: angles from the image landmarks; 3d: from a world_landmarks input too "
+                   "(MediaPipe's world landmarks). Default: the model's, else 2d.")
+def export(model, exercise, output, layout, geometry):
+    """Export a model to one ONNX file: a rep's landmarks in, probabilities out.
 
-    The graph computes the joint angles, fills gaps, resamples and runs the
-    network, so an app needs only a pose estimator and the rep cutting
-    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
-    would have to hold every training rep. Needs the export extra.
+    MODEL is a model file from 'formcheck train', or 'builtin' with
+    --exercise for the exercise's fault standards. The graph computes the
+    joint angles, fills gaps, resamples and runs the network, or smooths the
+    rep and measures every standard, so an app needs only a pose estimator
+    and the rep cutting (docs/export.md). A DTW kNN does not export: its
+    graph would have to hold every training rep. Needs the export extra.
 
     \b
-    Example:
+    Examples:
       formcheck export squat.fcm -o squat.onnx
+      formcheck export builtin --exercise squat -o squat-standards.onnx
     """
-    from .classifiers import load_model
-
-    fitted = load_model(model)
-    path = fitted.to_onnx(output, layout=layout)
+    fitted = _model(model, exercise)
+    path = fitted.to_onnx(output, layout=layout, geometry=geometry)
+    world = ", world_landmarks (T, J, 3)" if _graph_geometry(path) == "3d" else ""
     click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
-               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"(T, J, 4) {layout}, image_size, fps{world} in; probabilities of "
                f"{', '.join(map(str, fitted.classes_))} out")
+
+
+def _graph_geometry(path) -> str:
+    import onnx  # the export extra, installed since the export just ran
+
+    return {p.key: p.value for p in onnx.load(path).metadata_props}["geometry"]
 
 
 @cli.command()

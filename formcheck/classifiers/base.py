@@ -15,21 +15,16 @@ rep with).
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .. import errors
 from .._archive import read_archive, write_archive
 from ..datasets.rep_dataset import RepDataset
 from ..dtw.validation import check_collection
-from ..errors import (ChannelMismatchError, InputError, ModelFileError, NotFittedError,
-                      ParameterError)
+from ..errors import ChannelMismatchError, InputError, ModelFileError, ParameterError
 from ..features.angles import AngleSeries, resample
 from ..features.exercises import exercise_names, get_exercise
 
@@ -111,13 +106,25 @@ def class_profiles(series, y_index, n_classes, length=PROFILE_LENGTH):
     return mean, std
 
 
-class RepClassifier(ClassifierMixin, BaseEstimator):
+def softmax(logits) -> np.ndarray:
+    """Row-wise softmax of a 2-D array."""
+    exponential = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exponential / exponential.sum(axis=1, keepdims=True)
+
+
+class RepClassifier:
     """Base class of formcheck's rep classifiers (scikit-learn compatible).
 
     Subclasses take their hyper-parameters in ``__init__`` and only store
     them there; the class-level dict ``_parameter_constraints`` says what each
     accepts (see :func:`validate_params`), checked when ``fit`` starts.
     Everything ``fit`` learns is an attribute ending in ``_``.
+
+    The scikit-learn estimator API (``get_params``, ``set_params``, ``score``,
+    tags, so ``clone``, pipelines, searches and ``check_estimator`` work) is
+    written here rather than inherited from ``BaseEstimator``: importing
+    scikit-learn takes about a second, and predicting with a saved model does
+    not need it. It is imported when a model is fitted.
 
     Attributes
     ----------
@@ -145,11 +152,52 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
     #: A checker calls a rep whose best class is less probable than this "unknown" by default.
     default_min_probability = 0.5
 
+    # -- the scikit-learn estimator API ----------------------------------------------------
+    @classmethod
+    def _get_param_names(cls) -> list:
+        """The hyper-parameters: the arguments of ``__init__``, sorted (as scikit-learn)."""
+        signature = inspect.signature(cls.__init__)
+        return sorted(name for name, p in signature.parameters.items()
+                      if name != "self" and p.kind != p.VAR_KEYWORD)
+
+    def get_params(self, deep=True) -> dict:
+        """Hyper-parameters by name (``deep`` is accepted for scikit-learn; none is nested)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        """Set hyper-parameters by name; returns ``self``.
+
+        Raises
+        ------
+        ValueError
+            A name that is not a hyper-parameter of this classifier (scikit-learn's error).
+        """
+        valid = self._get_param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for estimator {self}. Valid "
+                                 f"parameters are: {valid!r}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {name: p.default for name, p in
+                    inspect.signature(type(self).__init__).parameters.items()}
+        changed = [f"{name}={value!r}" for name, value in self.get_params().items()
+                   if repr(value) != repr(defaults.get(name))]  # as scikit-learn's repr
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of ``predict(X)`` against ``y`` (weighted by ``sample_weight``)."""
+        return float(np.average(self.predict(X) == np.asarray(y), weights=sample_weight))
+
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.non_deterministic = False
-        return tags
+        from . import _training  # scikit-learn asks for the tags, so it is loaded already
+
+        return _training.classifier_tags()
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "classes_")
 
     # -- public API ------------------------------------------------------------------
     def novelty_score(self, X) -> np.ndarray:
@@ -239,12 +287,13 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                   "temperature": np.array(self.temperature_), **self._arrays()}
         return write_archive(path, "model", MODEL_FORMAT, meta, arrays)
 
-    def to_onnx(self, path, *, layout="mediapipe33"):
+    def to_onnx(self, path, *, layout="mediapipe33", geometry=None):
         """Export to one ONNX graph: a rep's landmarks in, class probabilities out.
 
         See :func:`formcheck.export.export_onnx` (needs the ``export`` extra);
-        only the :class:`~formcheck.LearnedClassifier` is exportable, a kNN
-        raises :class:`~formcheck.errors.ExportError` saying why.
+        the :class:`~formcheck.LearnedClassifier` and the
+        :class:`~formcheck.classifiers.standards.StandardsClassifier` export, a
+        kNN raises :class:`~formcheck.errors.ExportError` saying why.
 
         Parameters
         ----------
@@ -252,6 +301,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
             The ``.onnx`` file to write.
         layout : str, default="mediapipe33"
             Keypoint layout of the landmarks the graph will be fed.
+        geometry : {"2d", "3d"}, optional
+            2-D angles from the image landmarks, or 3-D from a
+            ``world_landmarks`` input; default: the model's own, else 2-D.
 
         Returns
         -------
@@ -259,7 +311,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         """
         from ..export import export_onnx  # the export layer sits above; onnx is an optional extra
 
-        return export_onnx(self, path, layout=layout)
+        return export_onnx(self, path, layout=layout, geometry=geometry)
 
     # -- helpers for subclasses ----------------------------------------------------------
     def _prepare(self, X) -> list:
@@ -287,8 +339,7 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         """``proba`` after the temperature scaling learned in ``fit`` (``temperature_``)."""
         if self.temperature_ == 1.0:
             return proba
-        return softmax(np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0)) / self.temperature_,
-                       axis=1)
+        return softmax(np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0)) / self.temperature_)
 
     def _class_index(self, label) -> int:
         """Column of class ``label`` in ``classes_``."""
@@ -299,11 +350,9 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
         return int(matches[0])
 
     def _check_fitted(self):
-        try:
-            check_is_fitted(self, "classes_")
-        except Exception:
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit first") from None
+        if not hasattr(self, "classes_"):
+            raise errors.NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit first")
 
     @staticmethod
     def _labels(X, y, n) -> np.ndarray:
@@ -312,10 +361,11 @@ class RepClassifier(ClassifierMixin, BaseEstimator):
                 return X.labels
             raise InputError("this classifier requires y to be passed, but the target y is None "
                              "(y may be omitted only when X is a RepDataset)")
-        y = column_or_1d(y, warn=True)
+        from . import _training  # fit-only: scikit-learn loads when a model is trained
+
+        y = _training.checked_labels(y)
         if len(y) != n:
             raise InputError(f"y must have one label per rep ({n}); got {len(y)}")
-        check_classification_targets(y)
         return y
 
     def _record_metadata(self, X):
@@ -430,23 +480,11 @@ class TrainedRepClassifier(RepClassifier):
         per_class = min(len(set(groups[y == c])) for c in self.classes_)
         if not self.calibrate or per_class < 2:
             return 1.0
-        splitter = StratifiedGroupKFold(min(CALIBRATION_FOLDS, per_class), shuffle=True,
-                                        random_state=0)
-        log_proba = np.zeros((len(series), len(self.classes_)))
-        for train, test in splitter.split(np.zeros(len(series)), y, groups):
-            model = clone(self).set_params(calibrate=False)
-            model.fit([series[i] for i in train], y[train])
-            columns = np.searchsorted(self.classes_, model.classes_)
-            proba = np.full((len(test), len(self.classes_)), PROBABILITY_FLOOR)
-            proba[:, columns] = model.predict_proba([series[i] for i in test])
-            log_proba[test] = np.log(np.clip(proba, PROBABILITY_FLOOR, 1.0))
-        truth = np.searchsorted(self.classes_, y)
+        from . import _training  # fit-only: scikit-learn loads when a model is trained
 
-        def log_loss(log_t):
-            scaled = softmax(log_proba / np.exp(log_t), axis=1)
-            return -np.mean(np.log(scaled[np.arange(len(truth)), truth] + 1e-12))
+        return _training.fit_temperature(self, series, y, groups,
+                                         folds=min(CALIBRATION_FOLDS, per_class))
 
-        return float(np.exp(minimize_scalar(log_loss, bounds=(-3, 5), method="bounded").x))
     @staticmethod
     def _groups(X, n) -> np.ndarray:
         """The video/subject of every rep of a RepDataset; else every rep its own group."""

@@ -5,10 +5,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_limits
 
 from ..features.angles import resample
 from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
@@ -99,7 +95,7 @@ def _network_proba(inputs, coefs, intercepts) -> np.ndarray:
         activation = np.maximum(activation @ coef + intercept, 0)
     output = activation @ coefs[-1] + intercepts[-1]
     if output.shape[1] == 1:
-        positive = expit(output[:, 0])
+        positive = 0.5 * (1.0 + np.tanh(0.5 * output[:, 0]))   # the logistic function
         return np.vstack([1 - positive, positive]).T
     exponential = np.exp(output - output.max(axis=1)[:, np.newaxis])
     return exponential / exponential.sum(axis=1)[:, np.newaxis]
@@ -224,19 +220,20 @@ class LearnedClassifier(TrainedRepClassifier):
         self.feature_mean_ = features.mean(axis=0)
         scale = features.std(axis=0)
         self.feature_scale_ = np.where(scale > 1e-12, scale, 1.0)
-        estimator = self._make_estimator()
-        with threadpool_limits(limits=1, user_api="blas"):
-            estimator.fit((features - self.feature_mean_) / self.feature_scale_, y_index)
+        from . import _training  # fit-only: scikit-learn loads when a model is trained
+
+        estimator = _training.fit_on_one_blas_thread(
+            self._make_estimator(), (features - self.feature_mean_) / self.feature_scale_, y_index)
         if self.model == "logistic":
             self.coefs_, self.intercepts_ = [estimator.coef_.T], [estimator.intercept_]
         else:
             self.coefs_, self.intercepts_ = list(estimator.coefs_), list(estimator.intercepts_)
 
     def _make_estimator(self):
-        if self.model == "logistic":
-            return LogisticRegression(C=self.C, max_iter=2000)
-        return MLPClassifier((self.hidden_units,), alpha=1.0 / self.C, max_iter=1000,
-                             learning_rate_init=_LEARNING_RATE, random_state=self.random_state)
+        from . import _training  # fit-only: scikit-learn loads when a model is trained
+
+        return _training.make_network(self.model, C=self.C, hidden_units=self.hidden_units,
+                                      learning_rate=_LEARNING_RATE, random_state=self.random_state)
 
     def _novelty(self, series, training):
         """Distance to the nearest class profile, in units of that class's spread.

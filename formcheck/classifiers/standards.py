@@ -13,14 +13,13 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import median_filter
-from scipy.signal import savgol_filter
 
 from ..errors import ChannelMismatchError, InputError
 from ..features.angles import AngleSeries
 from ..features.channels import (channel_kind, channel_unit, describe_channel, format_value,
                                  measurement_noise)
 from ..features.exercises import get_exercise
+from ..features.filters import running_median, savgol_filter
 from ..reps import driving_channels
 from .base import (BOOLEAN, NONE, STRING, RepClassifier, as_series_list, interval,
                    validate_params)
@@ -442,7 +441,7 @@ def _smoothed(rep: np.ndarray) -> np.ndarray:
     window = max(5, len(rep) // 10 | 1)
     if len(rep) <= window:
         return rep
-    return savgol_filter(median_filter(rep, size=(5, 1), mode="nearest"), window, 2, axis=0)
+    return savgol_filter(running_median(rep, 5), window, 2, axis=0)
 
 
 def _phases(turning: int, n: int) -> dict:

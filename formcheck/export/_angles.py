@@ -10,8 +10,8 @@ mirrors its NumPy counterpart in :mod:`formcheck.features.angles`, operation
 for operation, in float64.
 
 Points are 3-D: in the 2-D geometry z is 0, so the angle formulas are those of
-3-D angles between segments (``atan2(|u x v|, u . v)``), and 3-D landmarks
-would only change where the points come from.
+3-D angles between segments (``atan2(|u x v|, u . v)``); in the 3-D geometry the
+points are the world landmarks, as :func:`formcheck.joint_angles` takes them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ _KINDS = ("angle", "incline", "height", "incline_difference", "width", "width_ra
 _TORSO_KINDS = ("height", "width", "width_ratio")   # the kinds measured in torso lengths
 
 
-def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -> str:
+def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
+                 world=None) -> str:
     """The rep's angle series ``(T', len(channels))``, float64, in ``channels`` order.
 
     Parameters
@@ -43,6 +44,9 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -
     g : Graph
     landmarks, image_size, fps : str
         Graph inputs: float32 ``(T, J, 4)``, ``(2,)`` and ``(1,)``.
+    world : str, optional
+        Graph input float32 ``(T, J, 3)``: the world landmarks, for 3-D angles
+        (visibility still comes from ``landmarks``); None: 2-D angles in the image.
     layout : str
     channels : list of str
         The model's channels.
@@ -50,9 +54,9 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -
         ``min_visibility``, ``max_missing`` and ``target_fps`` (None: no resampling).
     """
     wanted = _wanted_channels(channels, layout)
-    points, column = _joint_table(g, _points(g, landmarks, image_size,
+    points, column = _joint_table(g, _points(g, landmarks, image_size, world,
                                              settings["min_visibility"]), layout, wanted)
-    located, _ = _joint_table(g, _points(g, landmarks, image_size, 0.0), layout, wanted)
+    located, _ = _joint_table(g, _points(g, landmarks, image_size, world, 0.0), layout, wanted)
     torso = _torso_length(g, points, column)
     if _needs_chin(wanted):
         points, located = (_with_chin(g, table, column, torso) for table in (points, located))
@@ -73,22 +77,26 @@ def _wanted_channels(channels, layout) -> list:
     return [c for kind in _KINDS for c in CHANNELS if c in wanted and CHANNELS[c][0] == kind]
 
 
-def _points(g, landmarks, image_size, min_visibility) -> str:
-    """``(T, J, 3)`` points: x, y times the image size, z = 0; NaN where missing.
+def _points(g, landmarks, image_size, world, min_visibility) -> str:
+    """``(T, J, 3)`` points, NaN where missing: the world landmarks (3-D), or x and y times the
+    image size with z = 0 (2-D).
 
     A joint is missing when its visibility is under ``min_visibility``, or 0,
     or its coordinates are NaN.
     """
     data = g.cast(landmarks, DOUBLE)
-    xy = g.op("Slice", data, np.array([0], np.int64), np.array([2], np.int64),
-              np.array([2], np.int64))
     visibility = g.take(data, 3, axis=2)
     hidden = g.op("Or", g.op("Less", visibility, float(min_visibility)),
                   g.op("LessOrEqual", visibility, 0.0))
-    missing = g.op("Or", hidden, g.isnan(g.reduce("ReduceSum", xy, 2)))
-    scaled = g.mul(xy, g.cast(image_size, DOUBLE))
-    shape = g.op("Concat", g.op("Shape", visibility), np.array([1], np.int64), axis=0)
-    points = g.op("Concat", scaled, g.full(shape, 0.0), axis=2)
+    if world is not None:
+        points = g.cast(world, DOUBLE)
+    else:
+        xy = g.op("Slice", data, np.array([0], np.int64), np.array([2], np.int64),
+                  np.array([2], np.int64))
+        shape = g.op("Concat", g.op("Shape", visibility), np.array([1], np.int64), axis=0)
+        points = g.op("Concat", g.mul(xy, g.cast(image_size, DOUBLE)), g.full(shape, 0.0),
+                      axis=2)
+    missing = g.op("Or", hidden, g.isnan(g.reduce("ReduceSum", points, 2)))
     return g.where(g.unsqueeze(missing, [2]), math.nan, points)
 
 

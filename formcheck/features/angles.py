@@ -24,13 +24,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from ..pose import PoseSequence
 from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
                        needed_joints)
 from .exercises import get_exercise
+from .filters import savgol_filter
 
 __all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry"]
 
