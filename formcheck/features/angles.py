@@ -21,18 +21,17 @@ the same in each (see :mod:`formcheck.features.channels` for every kind).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from ..pose import PoseSequence
-from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
+from .channels import (CHANNELS, MIDPOINTS, available_channels, computable_from, mirror_name,
                        needed_joints)
 from .exercises import get_exercise
 from .filters import savgol_filter
 
-__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry"]
+__all__ = ["AngleSeries", "joint_angles", "frame_values", "resample", "GEOMETRIES",
+           "pose_geometry"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
@@ -272,6 +271,43 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     return series
 
 
+def frame_values(pose: PoseSequence, channels, *, geometry="auto", min_visibility=0.1) -> dict:
+    """The channels as :func:`joint_angles` measures them before it looks at the gaps.
+
+    Landmarks below ``min_visibility`` count as missing, and nothing is
+    filled: a channel is NaN wherever one of its joints is missing, with no
+    twin, interpolation or lenient pass. Cheap enough for one frame of a live
+    stream (heights are then in that frame's own torso length).
+
+    Parameters
+    ----------
+    pose : PoseSequence
+    channels : sequence of str
+    geometry, min_visibility
+        As for :func:`joint_angles`.
+
+    Returns
+    -------
+    dict
+        Channel name -> values, shape ``(T,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> pose = make_set("squat", n_reps=1, seed=0, drop_rate=0)
+    >>> values = frame_values(pose.slice(0, 1), ["left_knee"])
+    >>> bool(np.isclose(values["left_knee"][0], joint_angles(pose, channels=["left_knee"])
+    ...                 ["left_knee"][0]))
+    True
+    """
+    geometry = _resolve_geometry(pose, geometry)
+    names = _requested_channels(pose, None, channels)
+    points = _joint_points(pose, min_visibility, geometry)
+    torso = _torso_length(points)
+    return {name: _channel_values(name, points, torso) for name in names}
+
+
 def _where(pose) -> str:
     return f"{pose.source}: " if pose.source else ""
 
@@ -279,13 +315,13 @@ def _where(pose) -> str:
 def _requested_channels(pose, exercise, channels) -> list:
     if channels is None and exercise is not None:
         channels = get_exercise(exercise).channels
-    supported = available_channels(pose.layout)
     if channels is None:
-        return supported
+        return available_channels(pose.layout)
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown:
         raise ChannelMismatchError(f"unknown channels {unknown}; known: {', '.join(CHANNELS)}")
-    lacking = [c for c in channels if c not in supported]
+    joints = set(pose.skeleton.canonical)
+    lacking = [c for c in channels if not computable_from(c, joints)]
     if lacking:
         raise LayoutError(
             f"{_where(pose)}layout {pose.layout!r} lacks the joints for channels {lacking}")
@@ -323,10 +359,13 @@ def _joint_points(pose, min_visibility, geometry) -> dict:
     points = {name: xyz[:, i] for name, i in pose.skeleton.canonical.items()}
     for mid, (a, b) in MIDPOINTS.items():
         if a in points and b in points:
-            with warnings.catch_warnings():  # both sides missing: NaN, as intended
-                warnings.simplefilter("ignore", RuntimeWarning)
-                points[mid] = np.nanmean(np.stack([points[a], points[b]]), axis=0)
+            points[mid] = _nan_midpoint(points[a], points[b])
     return points
+
+
+def _nan_midpoint(a, b) -> np.ndarray:
+    """Midpoint of two (T, 3) point tracks; the one that is there where the other is missing."""
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, (a + b) / 2))
 
 
 def _torso_length(points) -> float:

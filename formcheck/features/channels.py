@@ -119,8 +119,12 @@ def available_channels(layout) -> list:
     True
     """
     joints = set(get_layout(layout).canonical)
-    return [name for name, (_, parts) in CHANNELS.items()
-            if all(needed_joints(j) <= joints for j in parts)]
+    return [name for name in CHANNELS if computable_from(name, joints)]
+
+
+def computable_from(channel: str, joints) -> bool:
+    """Whether a known channel can be computed from a set of (canonical) joint names."""
+    return all(needed_joints(j) <= joints for j in CHANNELS[channel][1])
 
 
 def channel_kind(channel: str) -> str:
