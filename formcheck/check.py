@@ -18,7 +18,7 @@ from .classifiers.standards import StandardsClassifier
 from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
 from .errors import (ExerciseError, FormcheckError, InputError, MissingDataError, ModelFileError,
                      TooFewFramesError)
-from .features.angles import AngleSeries, frame_values
+from .features.angles import frame_values
 from .features.channels import available_channels, mirror_name
 from .features.exercises import exercise_names, get_exercise
 from .feedback import Feedback, explain
