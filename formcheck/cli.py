@@ -124,7 +124,8 @@ def demo(exercise, subjects, seed):
 
 # -- helpers shared by the commands below ---------------------------------------------
 
-_CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
+_CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier",
+                "standards": "StandardsClassifier"}
 
 
 def _load_reps(data, exercise, **feature_settings):
@@ -166,12 +167,22 @@ def _make_classifier(kind):
     return getattr(classifiers, _CLASSIFIERS[kind])()
 
 
-def _checker(model, exercise):
-    from .check import FormChecker, builtin_model
+def _model(model, exercise):
+    """A fitted model: a model file, or a built-in one (see :data:`formcheck.check.BUILTIN_MODELS`)."""
+    from .check import builtin_learned_model, builtin_model
+    from .classifiers import load_model
 
     if model is None and exercise is None:
         raise click.UsageError("give --model FILE, or --exercise NAME for the built-in model")
-    return FormChecker(model if model is not None else builtin_model(exercise, progress=True))
+    if model in (None, "builtin"):
+        if exercise is None:
+            raise click.UsageError("the built-in model (builtin) needs --exercise NAME")
+        return builtin_model(exercise)
+    if model == "builtin-learned":
+        if exercise is None:
+            raise click.UsageError("the built-in learned model (builtin-learned) needs --exercise NAME")
+        return builtin_learned_model(exercise, progress=True)
+    return load_model(model)
 
 
 class _SizeList(click.ParamType):
@@ -191,8 +202,31 @@ class _SizeList(click.ParamType):
         return sizes
 
 
-_model_option = click.option("--model", "-m", type=click.Path(exists=True, dir_okay=False),
-                             help="A model file from 'formcheck train'.")
+def _checker(model, exercise):
+    from .check import FormChecker
+
+    return FormChecker(_model(model, exercise))
+
+
+class _ModelFile(click.ParamType):
+    """A model file that exists, or the name of a built-in model."""
+
+    name = "model"
+
+    def convert(self, value, param, ctx):
+        from .check import BUILTIN_MODELS
+
+        if value in BUILTIN_MODELS or Path(value).is_file():
+            return value
+        self.fail(f"{value!r} is neither a model file nor one of {', '.join(BUILTIN_MODELS)}",
+                  param, ctx)
+
+
+_model_option = click.option(
+    "--model", "-m", type=_ModelFile(),
+    help="A model file from 'formcheck train'; or 'builtin' (the exercise's fault standards, "
+         "the default with --exercise) or 'builtin-learned' (a classifier trained on "
+         "synthetic reps).")
 _roi_option = click.option("--roi", callback=_parse_roi, metavar="X,Y,W,H",
                            help="Follow only the person in this region of the video frame "
                                 "(pixels), when others are in the picture.")
@@ -316,14 +350,18 @@ def _read_keys(prompt) -> str:
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
               help="Add time-stretched (slower and faster) copies of every rep.")
 @click.option("--calibrate/--no-calibrate", default=None,
-              help="Calibrate the probabilities on grouped folds of the reps. Default: on for "
-                   "knn, off for learned (what helped on real data, docs/classifiers.md).")
+              help="knn, learned: calibrate the probabilities on grouped folds of the reps "
+                   "(default: on for knn, off for learned; what helped on real data, "
+                   "docs/classifiers.md). standards: move the thresholds towards the reps' "
+                   "best cuts (default: on).")
 def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
     (file,start,end,label) or a saved RepDataset. A file of a folder with no
-    rep gets one line saying why.
+    rep gets one line saying why. With -c standards the exercise's fault
+    standards are calibrated on the reps instead, and the thresholds that
+    moved are listed.
 
     \b
     Example:
@@ -334,11 +372,13 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
-    calibrate = classifier == "knn" if calibrate is None else calibrate
+    calibrate = classifier != "learned" if calibrate is None else calibrate
     model = _make_classifier(classifier).set_params(calibrate=calibrate).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")
+    if classifier == "standards":
+        click.echo(model.calibration_report())
 
 
 @cli.command()
@@ -367,6 +407,7 @@ def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, s
     Example:
       formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
       formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
+      formcheck evaluate test-labels.csv --exercise squat --model builtin
       formcheck evaluate labels.csv -e push-up --compare-channels \\
           "arms=left_elbow,right_elbow;legs=left_elbow,right_elbow,left_knee,right_knee"
     """
@@ -378,9 +419,7 @@ def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, s
         return
     reps = _load_reps(data, exercise)
     if model:
-        from .classifiers import load_model
-
-        result = evaluate_model(load_model(model), reps)
+        result = evaluate_model(_model(model, exercise or reps.metadata.get("exercise")), reps)
     else:
         result = grouped_cross_validation(_make_classifier(classifier), reps, n_splits=folds,
                                           progress=True)
@@ -420,16 +459,18 @@ def _compare_channels(data, exercise, classifier, folds, text, shuffles):
 def predict(source, model, exercise, roi, as_json):
     """Give a verdict on every rep of a video or keypoint file.
 
-    Without --model, --exercise uses a built-in model trained on synthetic
-    reps (squat, pull-up, push-up; cached after first use): a starting point,
-    not a substitute for a model trained on your own labelled reps. With no
-    rep, one line says why (on stderr with --json), e.g. that the person
+    Without --model, --exercise judges every rep by the exercise's fault
+    standards (squat: depth, forward lean, knees in; pull-up: chin over the
+    bar, dead hang; push-up: body line, depth), no training needed. --model
+    builtin-learned uses a classifier trained on synthetic reps instead. With
+    no rep, one line says why (on stderr with --json), e.g. that the person
     followed is not doing the exercise: then --roi picks the one who is.
 
     \b
     Example:
       formcheck predict set.mp4 --model squat.fcm
       formcheck predict set.mp4 --exercise squat --json
+      formcheck predict set.mp4 --exercise squat --model builtin-learned
       formcheck predict gym.mp4 --exercise squat --roi 640,0,640,720
     """
     from .pose import load_pose
@@ -503,30 +544,42 @@ def live(camera, model, exercise):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_ModelFile())
+@_exercise_option
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .onnx file to write.")
 @click.option("--layout", default="mediapipe33", show_default=True,
               help="Keypoint layout of the landmarks the app will feed.")
-def export(model, output, layout):
-    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+@click.option("--geometry", type=click.Choice(["2d", "3d"]),
+              help="2d: angles from the image landmarks; 3d: from a world_landmarks input too "
+                   "(MediaPipe's world landmarks). Default: the model's, else 2d.")
+def export(model, exercise, output, layout, geometry):
+    """Export a model to one ONNX file: a rep's landmarks in, probabilities out.
 
-    The graph computes the joint angles, fills gaps, resamples and runs the
-    network, so an app needs only a pose estimator and the rep cutting
-    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
-    would have to hold every training rep. Needs the export extra.
+    MODEL is a model file from 'formcheck train', or 'builtin' with
+    --exercise for the exercise's fault standards. The graph computes the
+    joint angles, fills gaps, resamples and runs the network, or smooths the
+    rep and measures every standard, so an app needs only a pose estimator
+    and the rep cutting (docs/export.md). A DTW kNN does not export: its
+    graph would have to hold every training rep. Needs the export extra.
 
     \b
-    Example:
+    Examples:
       formcheck export squat.fcm -o squat.onnx
+      formcheck export builtin --exercise squat -o squat-standards.onnx
     """
-    from .classifiers import load_model
-
-    fitted = load_model(model)
-    path = fitted.to_onnx(output, layout=layout)
+    fitted = _model(model, exercise)
+    path = fitted.to_onnx(output, layout=layout, geometry=geometry)
+    world = ", world_landmarks (T, J, 3)" if _graph_geometry(path) == "3d" else ""
     click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
-               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"(T, J, 4) {layout}, image_size, fps{world} in; probabilities of "
                f"{', '.join(map(str, fitted.classes_))} out")
+
+
+def _graph_geometry(path) -> str:
+    import onnx  # the export extra, installed since the export just ran
+
+    return {p.key: p.value for p in onnx.load(path).metadata_props}["geometry"]
 
 
 @cli.command()

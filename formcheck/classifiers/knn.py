@@ -9,7 +9,8 @@ import numpy as np
 from .._archive import take_array
 from ..dtw import dtw_path, knn_search, prepare_training
 from ..errors import InputError, ModelFileError, ParameterError
-from .base import BOOLEAN, NONE, RepClassifier, interval, options
+from ..features.angles import resample
+from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
 
 __all__ = ["DTWKNeighborsClassifier"]
 
@@ -17,11 +18,11 @@ _NOVELTY_SAMPLE = 200
 
 
 def _per_frame(distances, series) -> np.ndarray:
-    """DTW distances divided by the length of each query rep."""
+    """DTW distances divided by the length of each query rep (as searched)."""
     return distances / np.array([len(s) for s in series])
 
 
-class DTWKNeighborsClassifier(RepClassifier):
+class DTWKNeighborsClassifier(TrainedRepClassifier):
     """k-nearest-neighbours vote under dynamic time warping.
 
     The neighbours are exactly those a brute-force search returns (same
@@ -44,6 +45,13 @@ class DTWKNeighborsClassifier(RepClassifier):
     window : int, float or None, default=0.1
         Sakoe-Chiba band: a radius in frames (int >= 0), a fraction of the
         longer series (float in [0, 1]), or None for no band.
+    resample_length : int or None, default=None
+        Resample every rep (training and query) to this many evenly spaced
+        frames before DTW, so reps of different durations are compared on
+        their shape alone (the band then applies to the resampled reps);
+        None compares the frames as recorded. Cut push-up reps gain from 64
+        (``docs/classifiers.md``); whole recordings with rests of varying
+        length (Pose Trainer) do not.
     weights : {"uniform", "distance"}, default="uniform"
         Equal votes, or votes weighted by 1 / distance (an exact match wins).
     use_lower_bounds : bool, default=True
@@ -85,8 +93,9 @@ class DTWKNeighborsClassifier(RepClassifier):
     temperature_ : float
         Divisor of the log-probabilities (1 without ``calibrate``).
     train_set_ : formcheck.dtw.TrainingSet
-        The standardised training reps and the band ``window`` had in ``fit``
-        (``train_set_.window``), which every search and ``alignment`` use.
+        The standardised training reps (resampled when ``resample_length`` is
+        set) and the band ``window`` had in ``fit`` (``train_set_.window``),
+        which every search and ``alignment`` use.
     train_y_ : numpy.ndarray of int
         Class index of every training rep.
 
@@ -107,6 +116,7 @@ class DTWKNeighborsClassifier(RepClassifier):
     _parameter_constraints = {
         "n_neighbors": [interval(numbers.Integral, 1)],
         "window": [NONE, interval(numbers.Integral, 0), interval(numbers.Real, 0, 1)],
+        "resample_length": [NONE, interval(numbers.Integral, 2)],
         "weights": [options("uniform", "distance")],
         "use_lower_bounds": [BOOLEAN],
         "standardize": [BOOLEAN],
@@ -115,10 +125,12 @@ class DTWKNeighborsClassifier(RepClassifier):
         "calibrate": [BOOLEAN],
     }
 
-    def __init__(self, n_neighbors=1, window=0.1, weights="uniform", use_lower_bounds=True,
-                 standardize=True, n_jobs=-1, novelty_margin=2.0, calibrate=False):
+    def __init__(self, n_neighbors=1, window=0.1, resample_length=None, weights="uniform",
+                 use_lower_bounds=True, standardize=True, n_jobs=-1, novelty_margin=2.0,
+                 calibrate=False):
         self.n_neighbors = n_neighbors
         self.window = window
+        self.resample_length = resample_length
         self.weights = weights
         self.use_lower_bounds = use_lower_bounds
         self.standardize = standardize
@@ -131,8 +143,14 @@ class DTWKNeighborsClassifier(RepClassifier):
             raise ParameterError(
                 f"{type(self).__name__}: n_neighbors={self.n_neighbors} is more than the "
                 f"{len(series)} training reps; use n_neighbors <= {len(series)}")
-        self.train_set_ = prepare_training(series, self.window)
+        self.train_set_ = prepare_training(self._resampled(series), self.window)
         self.train_y_ = np.asarray(y_index, dtype=np.int64)
+
+    def _resampled(self, series) -> list:
+        """``series`` resampled to ``resample_length`` frames (as they are when it is None)."""
+        if self.resample_length is None:
+            return series
+        return [resample(s, self.resample_length) for s in series]
 
     def kneighbors(self, X, n_neighbors=None, return_distance=True):
         """The training reps nearest to each rep of ``X`` by DTW.
@@ -172,17 +190,18 @@ class DTWKNeighborsClassifier(RepClassifier):
         Returns
         -------
         path : list of (int, int)
-            Pairs (frame of ``x``, frame of training rep ``i``).
+            Pairs (frame of ``x``, frame of training rep ``i``); with
+            ``resample_length`` set, frames of both reps resampled.
         distance : float
             Its DTW distance (standardised channels).
         """
-        (query,) = self._prepare([x])
+        (query,) = self._resampled(self._prepare([x]))
         if not 0 <= i < len(self.train_set_):
             raise InputError(f"training rep {i} does not exist (0..{len(self.train_set_) - 1})")
         return dtw_path(query, self.train_set_.series(i), window=self.train_set_.window)
 
     def _search(self, series, k):
-        return knn_search(series, self.train_set_, n_neighbors=k,
+        return knn_search(self._resampled(series), self.train_set_, n_neighbors=k,
                           use_lower_bounds=self.use_lower_bounds, n_jobs=self.n_jobs)
 
     def _novelty(self, series, training):
@@ -193,12 +212,12 @@ class DTWKNeighborsClassifier(RepClassifier):
         """
         if not training:
             distances, _ = self._search(series, 1)
-            return _per_frame(distances[:, 0], series)
+            return _per_frame(distances[:, 0], self._resampled(series))
         sample = np.random.default_rng(0).permutation(len(series))[:_NOVELTY_SAMPLE]
         distances, indices = self._search([series[i] for i in sample], 2)
         own = indices[:, 0] == sample
         nearest_other = np.where(own, distances[:, 1], distances[:, 0])
-        return _per_frame(nearest_other, [series[i] for i in sample])
+        return _per_frame(nearest_other, self._resampled([series[i] for i in sample]))
 
     def nearest_of_class(self, x, label):
         """Index of the training rep of class ``label`` nearest to rep ``x`` by DTW.
@@ -221,26 +240,32 @@ class DTWKNeighborsClassifier(RepClassifier):
         members = np.nonzero(self.train_y_ == self._class_index(label))[0]
         subset = prepare_training([self.train_set_.series(i) for i in members],
                                   self.train_set_.window)
-        _, indices = knn_search(self._prepare([x]), subset, n_neighbors=1, n_jobs=self.n_jobs)
+        query = self._resampled(self._prepare([x]))
+        _, indices = knn_search(query, subset, n_neighbors=1, n_jobs=self.n_jobs)
         return int(members[indices[0, 0]])
 
     def reference(self, x, label):
         """Rep ``x`` and the nearest training rep of class ``label``, matched by DTW.
 
-        See :meth:`RepClassifier.reference`; both are in ``x``'s own units.
+        See :meth:`TrainedRepClassifier.reference`; both are in ``x``'s own units.
         """
         index = self.nearest_of_class(x, label)
         path, _ = self.alignment(x, index)
         rows, cols = np.array(path).T
         reference = self.train_set_.series(index) * self.scale_ + self.mean_
-        return np.asarray(x, dtype=np.float64)[rows], reference[cols], rows
+        values = np.asarray(x, dtype=np.float64)
+        if self.resample_length is None:
+            return values[rows], reference[cols], rows
+        frames = np.round(rows * (len(values) - 1) / (self.resample_length - 1)).astype(int)
+        return resample(values, self.resample_length)[rows], reference[cols], frames
 
     def _predict_proba(self, series):
         return self._votes(*self._search(series, self.n_neighbors))
 
     def _proba_and_novelty(self, series):
         distances, indices = self._search(series, self.n_neighbors)
-        return self._votes(distances, indices), _per_frame(distances[:, 0], series)
+        return self._votes(distances, indices), _per_frame(distances[:, 0],
+                                                           self._resampled(series))
 
     def _votes(self, distances, indices):
         """Class probabilities from the neighbours' labels and distances."""

@@ -138,8 +138,8 @@ class RepDataset:
     def select_channels(self, channels) -> "RepDataset":
         """The same reps with only ``channels``, in that order (for comparing channel sets).
 
-        The feature settings recorded in ``metadata`` name the channels kept,
-        so a model fitted on the result computes those.
+        A model fitted on the result records them in ``channels_``, so a
+        checker computes those.
 
         Raises
         ------
@@ -152,9 +152,8 @@ class RepDataset:
         >>> make_dataset("squat", n_subjects=2).select_channels(["left_knee"]).channels
         ('left_knee',)
         """
-        settings = {**(self.metadata.get("feature_settings") or {}), "channels": list(channels)}
         return RepDataset([rep.select(channels) for rep in self.reps], self.labels, self.groups,
-                          {**self.metadata, "feature_settings": settings}, self.sources)
+                          self.metadata, self.sources)
 
     # -- combination and augmentation ----------------------------------------------
     def concat(self, other: "RepDataset") -> "RepDataset":

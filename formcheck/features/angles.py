@@ -11,28 +11,29 @@ Two geometries (:data:`GEOMETRIES`):
   ratio when the image size is known.
 
 Either way they do not change when the person moves in the frame or stands
-nearer the camera. Three channels are heights rather than angles
-(``nose_over_wrists``, ``nose_over_shoulders``, ``hips_over_ankles``): a
-vertical offset in torso lengths (the median shoulder-to-hip distance of the
-recording, measured in the same geometry), positive when the first point is higher.
+nearer the camera. The height channels (``nose_over_wrists``,
+``hips_over_knees``, ...) are a vertical offset in torso lengths (the median
+shoulder-to-hip distance of the recording, measured in the same geometry),
+positive when the first point is higher; the width channels measure across the
+camera's view (along x) in both geometries, so that "seen from the side" means
+the same in each (see :mod:`formcheck.features.channels` for every kind).
 """
 
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from ..pose import PoseSequence
-from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
+from .channels import (CHANNELS, MIDPOINTS, available_channels, computable_from, mirror_name,
                        needed_joints)
 from .exercises import get_exercise
+from .filters import savgol_filter
 
-__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry",
-           "FEATURE_SETTINGS", "check_feature_settings"]
+__all__ = ["AngleSeries", "joint_angles", "frame_values", "resample", "GEOMETRIES",
+           "pose_geometry", "FEATURE_SETTINGS", "check_feature_settings"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
@@ -57,9 +58,6 @@ FEATURE_SETTINGS = {
                    lambda v: v is None or (_number(v) and 0 < v <= _MAX_TARGET_FPS)),
     "geometry": (f"one of {', '.join(GEOMETRIES)}",
                  lambda v: isinstance(v, str) and v in GEOMETRIES),
-    "channels": ("None or a list of channel names",
-                 lambda v: v is None or (isinstance(v, (list, tuple))
-                                         and all(isinstance(c, str) and c in CHANNELS for c in v))),
 }
 
 
@@ -336,6 +334,43 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     return series
 
 
+def frame_values(pose: PoseSequence, channels, *, geometry="auto", min_visibility=0.1) -> dict:
+    """The channels as :func:`joint_angles` measures them before it looks at the gaps.
+
+    Landmarks below ``min_visibility`` count as missing, and nothing is
+    filled: a channel is NaN wherever one of its joints is missing, with no
+    twin, interpolation or lenient pass. Cheap enough for one frame of a live
+    stream (heights are then in that frame's own torso length).
+
+    Parameters
+    ----------
+    pose : PoseSequence
+    channels : sequence of str
+    geometry, min_visibility
+        As for :func:`joint_angles`.
+
+    Returns
+    -------
+    dict
+        Channel name -> values, shape ``(T,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> pose = make_set("squat", n_reps=1, seed=0, drop_rate=0)
+    >>> values = frame_values(pose.slice(0, 1), ["left_knee"])
+    >>> bool(np.isclose(values["left_knee"][0], joint_angles(pose, channels=["left_knee"])
+    ...                 ["left_knee"][0]))
+    True
+    """
+    geometry = _resolve_geometry(pose, geometry)
+    names = _requested_channels(pose, None, channels)
+    points = _joint_points(pose, min_visibility, geometry)
+    torso = _torso_length(points)
+    return {name: _channel_values(name, points, torso) for name in names}
+
+
 def _where(pose) -> str:
     return f"{pose.source}: " if pose.source else ""
 
@@ -343,13 +378,13 @@ def _where(pose) -> str:
 def _requested_channels(pose, exercise, channels) -> list:
     if channels is None and exercise is not None:
         channels = get_exercise(exercise).channels
-    supported = available_channels(pose.layout)
     if channels is None:
-        return supported
+        return available_channels(pose.layout)
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown:
         raise ChannelMismatchError(f"unknown channels {unknown}; known: {', '.join(CHANNELS)}")
-    lacking = [c for c in channels if c not in supported]
+    joints = set(pose.skeleton.canonical)
+    lacking = [c for c in channels if not computable_from(c, joints)]
     if lacking:
         raise LayoutError(
             f"{_where(pose)}layout {pose.layout!r} lacks the joints for channels {lacking}")
@@ -386,10 +421,13 @@ def _joint_points(pose, min_visibility, geometry) -> dict:
     points = {name: xyz[:, i] for name, i in pose.skeleton.canonical.items()}
     for mid, (a, b) in MIDPOINTS.items():
         if a in points and b in points:
-            with warnings.catch_warnings():  # both sides missing: NaN, as intended
-                warnings.simplefilter("ignore", RuntimeWarning)
-                points[mid] = np.nanmean(np.stack([points[a], points[b]]), axis=0)
+            points[mid] = _nan_midpoint(points[a], points[b])
     return points
+
+
+def _nan_midpoint(a, b) -> np.ndarray:
+    """Midpoint of two (T, 3) point tracks; the one that is there where the other is missing."""
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, (a + b) / 2))
 
 
 def _torso_length(points) -> float:
@@ -403,12 +441,66 @@ def _torso_length(points) -> float:
 
 def _channel_values(name, points, torso) -> np.ndarray:
     kind, joints = CHANNELS[name]
-    p = [points[j] for j in joints]
+    p = [points[j] if j in points else _virtual_joint(j, points, torso) for j in joints]
     if kind == "angle":
         return _angle_at(p[0], p[1], p[2])
     if kind == "incline":
         return _inclination(p[1] - p[0])
+    if kind in _SHAPE_KINDS:
+        return _SHAPE_KINDS[kind](p, torso)
     return (p[1][:, 1] - p[0][:, 1]) / torso
+
+
+_CHIN_BELOW_MOUTH = 1.3   # mouth to chin over nose tip to mouth (see channels.VIRTUAL_JOINTS)
+_CHIN_BELOW_NOSE = 0.16   # nose tip to chin in torso lengths, for layouts without a mouth
+_MIN_OUTER_WIDTH = 0.25   # torso lengths: a width ratio's outer pair counts as this far apart
+
+
+def _virtual_joint(name, points, torso) -> np.ndarray:
+    """The chin: extended from the nose through the mouth, else straight below the nose."""
+    nose = points["nose"]
+    below_nose = nose + np.array([0.0, _CHIN_BELOW_NOSE * torso, 0.0])   # y grows downwards
+    if "mid_mouth" not in points:
+        return below_nose
+    chin = points["mid_mouth"] + _CHIN_BELOW_MOUTH * (points["mid_mouth"] - nose)
+    return np.where(np.isfinite(chin), chin, below_nose)
+
+
+def _incline_difference(p, torso) -> np.ndarray:
+    return _inclination(p[1] - p[0]) - _inclination(p[3] - p[2])
+
+
+def _pair_width(a, b, torso) -> np.ndarray:
+    """Distance across the view (along x) between two joints in torso lengths (NaN where one
+    is missing)."""
+    return np.abs(a[:, 0] - b[:, 0]) / torso
+
+
+def _width(p, torso) -> np.ndarray:
+    """A pair's width; 0 where a joint is missing (the far side of a side view)."""
+    width = _pair_width(p[0], p[1], torso)
+    return np.where(np.isfinite(width), width, 0.0)
+
+
+def _width_ratio(p, torso) -> np.ndarray:
+    """The first pair's width over the second's (at least 0.25 torso lengths); 1 if missing."""
+    outer = np.maximum(_pair_width(p[2], p[3], torso), _MIN_OUTER_WIDTH)
+    ratio = _pair_width(p[0], p[1], torso) / outer
+    return np.where(np.isfinite(ratio), ratio, 1.0)
+
+
+def _bend(p, torso) -> np.ndarray:
+    """180 minus the angle at the middle joint, signed + when it lies above the outer joints' line."""
+    a, b, c = p
+    line = c - a
+    along = ((b - a) * line).sum(axis=1) / np.maximum((line * line).sum(axis=1), 1e-12)
+    offset = b - (a + along[:, None] * line)
+    above = np.where(offset[:, 1] <= 0, 1.0, -1.0)     # y grows downwards in both geometries
+    return above * (180.0 - _angle_at(a, b, c))
+
+
+_SHAPE_KINDS = {"incline_difference": _incline_difference, "width": _width,
+                "width_ratio": _width_ratio, "bend": _bend}
 
 
 def _angle_at(a, b, c) -> np.ndarray:
