@@ -50,6 +50,7 @@ _CHIN_CLEARS = (0.03, 0.25)
 # (severity 0, three noises) to 0.60 (severity 1, a quarter squat) above them
 _SQUAT_BELOW_KNEES = (0.05, 0.30)
 _SQUAT_NOT_LOW = (0.15, 0.60)
+_DEEPEST_KNEE = 25.0   # degrees: the thigh meets the calf
 
 
 # --- small vector helpers ---------------------------------------------------------------
@@ -361,13 +362,14 @@ def _squat_bottom(subject, hips, mobility):
     The thigh then rises ``asin(hips * torso / thigh)`` above the horizontal, and the knee
     angle is that plus 90 degrees less the shin's inclination; the shin inclines the more the
     knee bends, up to the subject's ankle mobility (times ``mobility``, per rep) in a deep
-    squat, so the two are solved together.
+    squat, so the two are solved together. The knee closes to 25 degrees at most (the thigh
+    meets the calf), which leaves the deepest hips a little higher.
     """
     thigh_rise = np.degrees(np.arcsin(np.clip(hips * subject.torso / subject.thigh, -1, 1)))
     knee = np.full_like(thigh_rise, 90.0)
     for _ in range(30):    # a contraction: the shin changes by under a third of the knee
         shin = subject.ankle_mobility * mobility * ((180.0 - knee) / 120.0) ** 0.7
-        knee = 90.0 + thigh_rise - shin
+        knee = np.maximum(90.0 + thigh_rise - shin, _DEEPEST_KNEE)
     return knee, shin
 
 
