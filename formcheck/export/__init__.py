@@ -142,6 +142,7 @@ def _exportable_settings(model, layout) -> dict:
         raise ExportError(f"the graph computes 2-D joint angles; this {name} was trained on "
                           f"{settings['geometry']!r} angles")
     settings.pop("geometry", None)
+    settings.pop("vertical", None)      # 2-D angles take the image's up, whatever the vertical
     if settings.pop("smooth", None):
         raise ExportError(f"the graph does not smooth angles; this {name} was trained with "
                           f"smooth={model.feature_settings_['smooth']!r}")

@@ -39,11 +39,13 @@ from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
                        needed_joints)
 from .exercises import get_exercise
 
-__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry",
+__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "VERTICALS", "pose_geometry",
            "body_vertical"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
+#: Accepted values of ``joint_angles(vertical=...)``: what "up" is in 3-D.
+VERTICALS = ("body", "camera")
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
 _UP = np.array([0.0, -1.0, 0.0])  # image and MediaPipe world y grow downwards
 _UPRIGHT_SHARE = 0.2      # the share of frames, ankles and shoulders furthest apart, giving "up"
@@ -192,7 +194,7 @@ def pose_geometry(pose: PoseSequence) -> str:
 
 
 def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="auto",
-                 min_visibility=0.1, max_missing=0.5, smooth=None,
+                 vertical="body", min_visibility=0.1, max_missing=0.5, smooth=None,
                  target_fps=None) -> AngleSeries:
     """Compute the joint-angle series of a pose sequence.
 
@@ -209,6 +211,12 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
         the image plane; ``"auto"`` takes 3-D whenever the pose has it
         (:func:`pose_geometry`). A model records the geometry it was trained
         with, and :class:`~formcheck.FormChecker` computes the same.
+    vertical : {"body", "camera"}
+        What "up" is in 3-D, for heights, inclinations and the sign of a
+        bend: the standing body's own vertical (:func:`body_vertical`), which
+        a pitched or rolled camera does not tilt, or the camera's up (the
+        world landmarks' y). 2-D always takes the image's up. A model trained
+        on 3-D angles records it (``feature_settings["vertical"]``).
     min_visibility : float
         Landmarks with a lower visibility/confidence count as missing (and
         those at 0 always do), unless a channel can be measured no other way.
@@ -238,7 +246,8 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     Raises
     ------
     InputError
-        ``geometry`` is not one of :data:`GEOMETRIES`.
+        ``geometry`` is not one of :data:`GEOMETRIES`, or ``vertical`` not one
+        of :data:`VERTICALS`.
     LayoutError
         A requested channel needs joints the layout does not have.
     MissingDataError
@@ -264,10 +273,13 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     if pose.n_frames < 2:
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
     geometry = _resolve_geometry(pose, geometry)
+    if vertical not in VERTICALS:
+        raise InputError(f"vertical must be one of {', '.join(VERTICALS)}; got {vertical!r}")
     names = _requested_channels(pose, exercise, channels)
     located = _joint_points(pose, 0.0, geometry)
     points = _joint_points(pose, min_visibility, geometry)
-    frame = _Frame(_torso_length(points), body_vertical(points) if geometry == "3d" else _UP)
+    up = body_vertical(points) if geometry == "3d" and vertical == "body" else _UP
+    frame = _Frame(_torso_length(points), up)
     supported = available_channels(pose.layout)
     wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
     visible = {name: _channel_values(name, points, frame) for name in wanted}

@@ -147,3 +147,17 @@ def test_hips_over_knees_at_the_bottom_are_the_same_from_every_view_whatever_the
     assert max(spread["3d"]) < 0.03                   # torso lengths, the views of one squat
     assert np.mean(spread["2d"]) > 3 * np.mean(spread["3d"])
 
+
+
+def test_the_cameras_up_is_there_on_request_and_2d_ignores_the_vertical():
+    pose = make_set("squat", "correct", 2, seed=0, view="front", noise=0.0, drop_rate=0.0,
+                    world_landmarks=True)
+    body = joint_angles(pose, "squat", min_visibility=0.0)
+    camera = joint_angles(pose, "squat", vertical="camera", min_visibility=0.0)
+    assert np.abs(body["hips_over_knees"] - camera["hips_over_knees"]).max() > 0.01
+    np.testing.assert_array_equal(body["left_knee"], camera["left_knee"])    # angles: no vertical
+    np.testing.assert_array_equal(
+        np.asarray(joint_angles(pose, "squat", geometry="2d", vertical="camera")),
+        np.asarray(joint_angles(pose, "squat", geometry="2d")))
+    with pytest.raises(InputError, match="vertical must be one of body, camera; got 'gravity'"):
+        joint_angles(pose, "squat", vertical="gravity")
