@@ -368,7 +368,9 @@ def body_vertical(points) -> np.ndarray:
     straight); gravity runs along it, whatever the camera's pitch and roll.
     The camera's up, ``(0, -1, 0)``, when the joints are missing or the axis
     leans more than 30 degrees from it (a body that is not upright, e.g. in a
-    push-up).
+    push-up). A recording in which the person never stands or hangs straight
+    (a squat filmed only at the bottom) gets the lean of its most extended
+    frames as its vertical.
 
     Parameters
     ----------
