@@ -149,10 +149,10 @@ def driving_channels(angles: AngleSeries, exercise) -> tuple:
     --------
     >>> from formcheck import joint_angles
     >>> from formcheck.datasets.synthetic import make_set
-    >>> side = make_set("squat", "not-low", n_reps=3, seed=1, view="side", severity=0.5)
+    >>> side = make_set("squat", "not-low", n_reps=3, seed=7, view="side", severity=1.0)
     >>> driving_channels(joint_angles(side, exercise="squat"), "squat")
     ('left_knee', 'right_knee')
-    >>> front = make_set("squat", "not-low", n_reps=3, seed=1, view="front", severity=0.5)
+    >>> front = make_set("squat", "not-low", n_reps=3, seed=7, view="front", severity=1.0)
     >>> driving_channels(joint_angles(front, exercise="squat"), "squat")
     ('hips_over_ankles',)
     """

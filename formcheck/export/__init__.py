@@ -168,6 +168,13 @@ def _exportable_settings(model, layout, geometry):
         raise ExportError(f"this {name} was trained on {trained!r} joint angles; its graph "
                           f"cannot compute {geometry!r} ones")
     geometry = trained if trained in ("2d", "3d") else geometry or "2d"
+    vertical = settings.pop("vertical", "body")
+    if geometry == "3d" and vertical != "camera":
+        raise ExportError(f"the 3-D graph measures heights and inclinations along the camera's "
+                          f"up; this {name} measures them along the standing body's vertical "
+                          "(feature setting vertical='body', the default for 3-D angles): "
+                          "export a model trained on 2-D angles, or on 3-D ones with "
+                          "vertical='camera'")
     if settings.pop("smooth", None):
         raise ExportError(f"the graph does not smooth angles; this {name} was trained with "
                           f"smooth={model.feature_settings_['smooth']!r}")

@@ -246,6 +246,14 @@ def test_unsupported_feature_settings_are_refused(squat_model, settings, message
         model.to_onnx(tmp_path / "model.onnx")
 
 
+def test_a_2d_model_naming_a_vertical_exports_and_matches(tmp_path):
+    """2-D angles take the image's up whatever ``vertical`` says, in both paths."""
+    model = synthetic_model("squat", "mlp")
+    model.feature_settings_ = {**model.feature_settings_, "vertical": "camera"}
+    poses = synthetic_reps("squat", np.random.default_rng(3))
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= len(poses) // 2
+
+
 def test_a_layout_without_the_joints_is_refused(squat_model, tmp_path):
     with pytest.raises(ExportError, match="coco17.*left_ankle"):
         squat_model.to_onnx(tmp_path / "model.onnx", layout="coco17")
