@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ChannelMismatchError, InputError
+from .._archive import take_array
+from ..errors import ChannelMismatchError, ExerciseError, InputError, ModelFileError
 from ..features.angles import AngleSeries
 from ..features.channels import (channel_kind, channel_unit, describe_channel, format_value,
                                  measurement_noise)
@@ -404,14 +405,30 @@ class StandardsClassifier(RepClassifier):
                                                                     len(_CALIBRATION_NUMBERS))}
 
     def _restore(self, arrays):
-        faults = arrays["faults"].tolist()
-        self.thresholds_ = dict(zip(faults, arrays["thresholds"].astype(float).tolist()))
-        self.labels_ = {f: label or None for f, label in zip(faults,
-                                                             arrays["output_labels"].tolist())}
+        try:
+            definition = get_exercise(self.exercise_)
+        except ExerciseError as exc:
+            raise ModelFileError(f"its exercise: {exc}") from None
+        faults = take_array(arrays, "faults", (None,), kind="text").tolist()
+        if set(faults) != set(definition.standards):
+            raise ModelFileError(f"faults {faults} are not the standards of {definition.name!r}: "
+                                 f"{sorted(definition.standards)}")
+        thresholds = take_array(arrays, "thresholds", (len(faults),)).tolist()
+        labels = take_array(arrays, "output_labels", (len(faults),), kind="text").tolist()
+        strange = sorted(set(labels) - {""} - set(self.classes_.tolist()))
+        if strange:
+            raise ModelFileError(f"output_labels {strange} are not classes of the model")
+        calibration = arrays.pop("calibration", None)
+        if not (isinstance(calibration, np.ndarray) and calibration.dtype.kind == "f"
+                and calibration.shape == (len(faults), len(_CALIBRATION_NUMBERS))):
+            raise ModelFileError(f"calibration must be a float array of shape "
+                                 f"({len(faults)}, {len(_CALIBRATION_NUMBERS)})")
+        self.thresholds_ = dict(zip(faults, thresholds))
+        self.labels_ = {f: label or None for f, label in zip(faults, labels)}
         self.calibration_ = [
             {"fault": f, **{key: (int(v) if key.startswith("n_") else float(v))
                             for key, v in zip(_CALIBRATION_NUMBERS, row)}}
-            for f, row in zip(faults, arrays["calibration"]) if np.isfinite(row).all()]
+            for f, row in zip(faults, calibration) if np.isfinite(row).all()]
 
 
 _CALIBRATION_NUMBERS = ("default", "optimal", "threshold", "n_correct", "n_fault",

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from bad_files import (child_env, model_header, nested_json, npy_bytes,
                        patch_central_directory, pickled_npy, write_zip)
-from formcheck import AngleSeries, DTWKNeighborsClassifier, LearnedClassifier, load_model
+from formcheck import (AngleSeries, DTWKNeighborsClassifier, LearnedClassifier,
+                       StandardsClassifier, load_model)
 from formcheck._archive import MAX_MEMBERS, read_archive, write_archive
 from formcheck.classifiers.base import MODEL_FORMAT
 from formcheck.datasets.rep_dataset import RepDataset
@@ -408,3 +409,23 @@ def test_zip_bombs_are_refused_with_little_memory(zip_bombs, bomb, message):
     result = measure_load(path)
     assert message in result["message"] and str(path) in result["message"]
     assert result["traced_peak"] < 200e6 and result["rss_growth"] < 200e6
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda m, a: m.update(exercise="squat-but-not"), "its exercise"),
+    (lambda m, a: a.update(faults=a["faults"][:1]), "not the standards of 'squat'"),
+    (lambda m, a: a.update(thresholds=np.array(["deep"] * len(a["thresholds"]))), "thresholds"),
+    (lambda m, a: a.update(thresholds=a["thresholds"][:1]), "thresholds"),
+    (lambda m, a: a.update(output_labels=np.array(["squat/banana"] * len(a["faults"]))),
+     "output_labels"),
+    (lambda m, a: a.update(calibration=a["calibration"][:, :2]), "calibration"),
+])
+def test_inconsistent_standards_are_refused_at_load(tmp_path, change, message):
+    path = StandardsClassifier("squat").fit().save(tmp_path / "standards.fcm")
+    assert load_model(path).thresholds_ == StandardsClassifier("squat").fit().thresholds_
+    meta, arrays = read_archive(path, "model", MODEL_FORMAT)
+    change(meta, arrays)
+    write_archive(path, "model", MODEL_FORMAT, meta, arrays)
+    with pytest.raises(ModelFileError, match=message) as caught:
+        load_model(path)
+    assert str(path) in str(caught.value)
