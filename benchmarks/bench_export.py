@@ -1,12 +1,19 @@
-"""The exported ONNX graph: onnxruntime latency per rep and file size, beside the Python path.
+"""Exported ONNX graphs: onnxruntime latency per rep and file size, beside the Python path.
 
-One rep per call, cycling through real reps: the PushFit push-up reps
-(MediaPipe landmarks, 33 joints) with a LearnedClassifier trained on all of
-them, or, without ``../shared/datasets``, synthetic squat reps. Timed: an
-onnxruntime session on one thread (as an app's worker thread would run it) and
-on the default threads, and the Python path (``joint_angles`` +
-``predict_proba``) on the same landmarks. ``extra_info`` carries the file size,
-the number of reps and their mean length.
+One rep per call, cycling through real reps where there are some. The model kinds:
+
+- ``learned-mlp`` / ``learned-logistic``: a LearnedClassifier trained on all
+  PushFit push-up reps (MediaPipe landmarks, 33 joints), fed those reps;
+- ``standards-push-up``: the push-up standards (``formcheck export builtin -e
+  push-up``), fed the PushFit reps;
+- ``standards-squat`` / ``standards-pull-up``: the built-in standards, fed
+  synthetic reps of every class the body model performs.
+
+Without ``../shared/datasets`` the PushFit cases use synthetic squat reps and a
+squat model. Timed: an onnxruntime session on one thread (as an app's worker
+thread would run it) and on the default threads, and the Python path
+(``joint_angles`` + ``predict_proba``) on the same landmarks. ``extra_info``
+carries the file size, the number of reps and their mean length.
 
 Run (not part of the unit tests)::
 
@@ -15,6 +22,7 @@ Run (not part of the unit tests)::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from pathlib import Path
@@ -26,24 +34,51 @@ ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 from formcheck import LearnedClassifier, joint_angles  # noqa: E402
+from formcheck.check import builtin_model  # noqa: E402
 from formcheck.datasets import clips_to_reps, load_pushfit  # noqa: E402
 from formcheck.datasets.synthetic import make_dataset, make_set  # noqa: E402
 from formcheck.errors import DatasetError, MissingDataError  # noqa: E402
+from formcheck.features.exercises import get_exercise  # noqa: E402
 from formcheck.reps import cut_recording  # noqa: E402
 
 DATASETS = Path(os.environ.get("FORMCHECK_DATASETS")
                 or Path(__file__).resolve().parents[2] / "shared" / "datasets")
+KINDS = ("learned-mlp", "learned-logistic", "standards-push-up", "standards-squat",
+         "standards-pull-up")
 
 
-def reps_and_model():
+@functools.cache
+def pushfit():
+    """(data name, exercise, training reps, rep poses): PushFit, or synthetic squats without it."""
     try:
         clips = load_pushfit(DATASETS)
     except DatasetError:
-        model = LearnedClassifier().fit(make_dataset("squat", n_subjects=8))
         poses = [make_set("squat", n_reps=4, seed=s) for s in range(3)]
-        return "synthetic squat", model, _cut(poses, "squat")
-    model = LearnedClassifier().fit(clips_to_reps(clips, "push-up"))
-    return "PushFit", model, _cut([c.pose for c in clips], "push-up")
+        return "synthetic squat", "squat", make_dataset("squat", n_subjects=8), _cut(poses,
+                                                                                    "squat")
+    return ("PushFit", "push-up", clips_to_reps(clips, "push-up"),
+            _cut([c.pose for c in clips], "push-up"))
+
+
+def synthetic_poses(exercise):
+    poses = []
+    for k, label in enumerate(get_exercise(exercise).classes):
+        try:
+            poses.append(make_set(exercise, label=label, n_reps=3, seed=40 + k, severity=0.7))
+        except Exception:   # a fault the synthetic body model does not perform
+            continue
+    return _cut(poses, exercise)
+
+
+def model_and_reps(kind):
+    if kind.startswith("learned"):
+        name, _, training, reps = pushfit()
+        return name, LearnedClassifier(model=kind.split("-")[1]).fit(training), reps
+    exercise = kind.removeprefix("standards-")
+    if exercise == "push-up":
+        name, pushfit_exercise, _, reps = pushfit()
+        return name, builtin_model(pushfit_exercise), reps
+    return "synthetic", builtin_model(exercise), synthetic_poses(exercise)
 
 
 def _computable(model, rep) -> bool:
@@ -60,15 +95,17 @@ def _cut(poses, exercise):
             for r in cut_recording(pose, exercise)[1]]
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    name, model, reps = reps_and_model()
+@pytest.fixture(scope="module", params=KINDS)
+def exported(request, tmp_path_factory):
+    name, model, reps = model_and_reps(request.param)
     reps = [r for r in reps if _computable(model, r)]
-    path = model.to_onnx(tmp_path_factory.mktemp("export") / "model.onnx")
+    path = model.to_onnx(tmp_path_factory.mktemp("export") / f"{request.param}.onnx")
     feeds = [{"landmarks": r.landmarks,
               "image_size": np.array(r.image_size or (1, 1), np.float32),
               "fps": np.array([r.fps], np.float32)} for r in reps]
-    info = {"data": name, "reps": len(reps), "file_kb": round(path.stat().st_size / 1024, 1),
+    info = {"kind": request.param, "data": name, "reps": len(reps),
+            "channels": len(model.channels_),
+            "file_kb": round(path.stat().st_size / 1024, 1),
             "mean_frames": round(float(np.mean([r.n_frames for r in reps])), 1)}
     return model, path, reps, feeds, info
 
@@ -81,7 +118,7 @@ def test_onnxruntime_per_rep(benchmark, exported, threads):
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     cycle = itertools.cycle(feeds)
     benchmark(lambda: session.run(None, next(cycle)))
-    benchmark.extra_info.update(info)
+    benchmark.extra_info.update(info, load_average=round(os.getloadavg()[0], 2))
 
 
 def test_python_path_per_rep(benchmark, exported):
@@ -94,4 +131,4 @@ def test_python_path_per_rep(benchmark, exported):
         return model.predict_proba([angles])
 
     benchmark(predict)
-    benchmark.extra_info.update(info)
+    benchmark.extra_info.update(info, load_average=round(os.getloadavg()[0], 2))

@@ -11,7 +11,8 @@ the process used (``extra_info["cpu_s"]``), which the load hardly changes.
   saved model, for both classifiers;
 - an app's cold start: import formcheck, load 50 labelled reps, fit, predict one
   rep, for both classifiers. The numba kernels are compiled once, in a warm-up
-  round, into this run's own cache: the figures are those after the first run.
+  round, into this run's own cache: the figures are those after the first run;
+- fitting alone on the same 50 reps, in this process (imports done).
 
 Run (not part of the unit tests)::
 
@@ -37,7 +38,7 @@ COLD_START = """
 import formcheck
 reps = formcheck.RepDataset.load({reps!r})
 model = formcheck.{cls}().fit(reps)
-model.predict(reps.X[:1])
+model.predict(reps[[0]])
 """
 
 
@@ -131,3 +132,14 @@ def test_predict_keypoint_file(benchmark, numpy_import, environment, files, clas
 def test_cold_start_fit_50_predict_1(benchmark, numpy_import, environment, files, classifier):
     code = COLD_START.format(reps=str(files / "reps50.fcd"), cls=CLASSIFIERS[classifier])
     measure(benchmark, numpy_import, ["-c", code], environment, rounds=COLD_ROUNDS)
+
+
+@pytest.mark.parametrize("classifier", sorted(CLASSIFIERS))
+def test_fit_50_reps_in_process(benchmark, files, classifier):
+    import formcheck
+
+    reps = formcheck.RepDataset.load(files / "reps50.fcd")
+    cls = getattr(formcheck, CLASSIFIERS[classifier])
+    benchmark.pedantic(lambda: cls().fit(reps), rounds=5, iterations=1, warmup_rounds=1)
+    benchmark.extra_info.update(wall_s=round(benchmark.stats.stats.median, 3),
+                                load_average=round(os.getloadavg()[0], 2))

@@ -32,6 +32,7 @@ _PUBLIC = {
     "RepDataset": ".datasets.rep_dataset",
     "DTWKNeighborsClassifier": ".classifiers.knn",
     "LearnedClassifier": ".classifiers.learned",
+    "StandardsClassifier": ".classifiers.standards",
     "load_model": ".classifiers.base",
     "FormChecker": ".check",
     "RepVerdict": ".check",

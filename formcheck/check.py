@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,25 +17,37 @@ from ._progress import manual_bar
 from ._version import __version__
 from .classifiers import LearnedClassifier
 from .classifiers.base import RepClassifier, load_model
+from .classifiers.standards import StandardsClassifier
 from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
-from .errors import ExerciseError, InputError, MissingDataError, ModelFileError, TooFewFramesError
-from .features.channels import available_channels
-from .features.exercises import get_exercise
+from .errors import (ExerciseError, FormcheckError, InputError, MissingDataError, ModelFileError,
+                     TooFewFramesError)
+from .features.angles import frame_values
+from .features.channels import available_channels, mirror_name
+from .features.exercises import exercise_names, get_exercise
 from .feedback import Feedback, explain
 from .pose import PoseSequence
 from .pose.extract import extract_pose
 from .pose.load import load_pose
+from .pose.skeleton import get_layout
 from .reps import cut_recording, no_rep_reason
 
-__all__ = ["FormChecker", "RepVerdict", "CheckResult", "UNKNOWN", "builtin_model"]
+__all__ = ["FormChecker", "RepVerdict", "CheckResult", "UNKNOWN", "builtin_model",
+           "builtin_learned_model", "BUILTIN_MODELS"]
 
-#: Label of a rep that looks like none of the trained classes.
+#: Label of a rep that is not the exercise at all, or unlike every rep a trained model knows.
 UNKNOWN = "unknown"
+#: Names that stand for a built-in model wherever a model file is asked for.
+BUILTIN_MODELS = ("builtin", "builtin-learned")
 #: A streamed rep is complete once its driving signal has stopped rising for this long.
 _SETTLE_SECONDS = 0.25
-#: Bumped whenever the synthetic data or the segmentation the built-in models are trained on
-#: changes, so that cached models from before are not reused.
-BUILTIN_RECIPE = 4  # 3: 3-D angles and relative rep durations; 4: Adam step 0.01
+#: A stream's window is cut again once its driving signal has risen by this share of the
+#: exercise's ``min_prominence`` (segmentation asks for the whole of it, after smoothing).
+_RISE_FRACTION = 0.5
+#: Slack on the limits by which a window chooses how to measure its driving signal.
+_CHOICE_SLACK = 0.1
+#: Bumped whenever the synthetic data or the segmentation the built-in learned models are
+#: trained on changes, so that cached models from before are not reused.
+BUILTIN_RECIPE = 5  # 3: 3-D angles, relative rep durations; 4: Adam step 0.01; 5: the standards
 
 
 def _settled(signal, rep, settle) -> bool:
@@ -42,6 +55,127 @@ def _settled(signal, rep, settle) -> bool:
     turning = rep.start + int(np.argmin(signal[rep.start:rep.end]))
     peak = turning + int(np.argmax(signal[turning:]))
     return peak + settle < len(signal)
+
+
+class _DrivingWatch:
+    """One way a driving signal of a stream can be measured, followed in constant time per frame.
+
+    Each frame's value is the mean of the signal's sources measured in that
+    frame alone: a source is a channel, or a channel and the twin that stands
+    in where it is missing; a source missing in a frame keeps its last value
+    (as gap filling holds it at the end of the window). The value is negated
+    for an exercise whose reps are peaks, so that reps are dips. Since the
+    last reported rep, the watch keeps the largest rise of the signal (its
+    top frame: the frame a rep is settled from) and the largest rise of its
+    centred moving average over ``width`` frames (the size of the movement,
+    without the frame-to-frame noise).
+
+    Parameters
+    ----------
+    sources : tuple of (str, str or None)
+        A channel each, and the channel standing in for it (or None).
+    sign : float
+        1, or -1 for an exercise whose reps are peaks.
+    min_rise : float
+        Rise of the moving average from which :meth:`has_topped` can be true.
+    width : int
+        Frames of the moving average, odd.
+    keep : int
+        Frames of values kept (the checker's window).
+    fallback : bool
+        Whether it measures the exercise's fallback signal.
+    """
+
+    def __init__(self, sources, sign, min_rise, width, keep, fallback=False):
+        self.sources = tuple(sources)
+        self.fallback = fallback
+        self.sign = sign
+        self.min_rise = min_rise
+        self.last = [np.nan] * len(self.sources)
+        self.values = deque(maxlen=keep)
+        self.recent = deque(maxlen=width)
+        self.newest = -1                    # stream frame of values[-1]
+        self.restart(0)
+
+    @property
+    def channels(self) -> set:
+        """Every channel a frame's value needs."""
+        return {c for pair in self.sources for c in pair if c is not None}
+
+    @property
+    def replaced(self) -> set:
+        """The channels of the signal this way of measuring it does without (one side's)."""
+        own = {c for c, _ in self.sources}
+        return {mirror_name(c) for c in own} - own
+
+    def spread(self) -> float:
+        """5-95 percentile range of the values in the window (see :func:`driving_channels`)."""
+        return float(np.subtract(*np.percentile(self.values, [95, 5]))) if self.values else 0.0
+
+    def restart(self, since):
+        """Forget the rises before stream frame ``since`` (where the last reported rep ended)."""
+        first = max(0, since - (self.newest - len(self.values) + 1))
+        values = np.array(self.values)[first:]
+        self.top, self.rise, self.low = _largest_rise(values, self.newest - len(values) + 1)
+        width = self.recent.maxlen
+        average = (np.convolve(values, np.full(width, 1 / width), "valid")
+                   if len(values) >= width else values[:0])
+        _, self.average_rise, self.average_low = _largest_rise(average, 0)
+
+    def add(self, values: dict, frame: int):
+        """Take stream frame ``frame``'s channel values (see :func:`frame_values`)."""
+        for i, (channel, stand_in) in enumerate(self.sources):
+            value = values[channel][0]
+            if np.isnan(value) and stand_in is not None:
+                value = values[stand_in][0]
+            if np.isfinite(value):
+                self.last[i] = value
+        value = float(np.mean(self.last)) * self.sign
+        if np.isnan(value):
+            return
+        self.values.append(value)
+        self.recent.append(value)
+        self.newest = frame
+        if value - self.low > self.rise:
+            self.rise, self.top = value - self.low, frame
+        self.low = min(self.low, value)
+        if len(self.recent) == self.recent.maxlen:
+            average = sum(self.recent) / len(self.recent)
+            self.average_rise = max(self.average_rise, average - self.average_low)
+            self.average_low = min(self.average_low, average)
+
+    def has_topped(self, frame, wait) -> bool:
+        """Whether the moving average rose by ``min_rise`` and the signal topped ``wait`` or
+        more frames before ``frame``."""
+        return self.average_rise >= self.min_rise and frame - self.top >= wait
+
+
+def _largest_rise(values, first_frame):
+    """(frame of the top, size, lowest value) of the largest rise in ``values``."""
+    if not len(values):
+        return -1, 0.0, np.inf
+    low = np.minimum.accumulate(values)
+    rise = values - low
+    best = int(np.argmax(rise))
+    return first_frame + best, float(rise[best]), float(low[-1])
+
+
+def _measurements(channels, computable) -> list:
+    """The ways a window can measure the mean of ``channels``, as :class:`_DrivingWatch` sources.
+
+    Depending on which joints its frames show, the window takes every
+    channel as measured (short gaps bridged), a channel's twin where it is
+    missing, or one side's channel for both.
+    """
+    twins = [mirror_name(c) if mirror_name(c) in computable and mirror_name(c) != c else None
+             for c in channels]
+    ways = [[(c, None) for c in channels], list(zip(channels, twins))]
+    ways += [[(c, None)] for c in channels if mirror_name(c) in channels and mirror_name(c) != c]
+    unique = []
+    for way in ways:
+        if way not in unique:
+            unique.append(way)
+    return unique
 
 
 @dataclass(frozen=True)
@@ -66,7 +200,11 @@ class RepVerdict:
     feedback : Feedback or None
         What to change, for a faulty rep.
     reason : str
-        Why a rep is unknown ("low confidence", "unlike every training rep").
+        Why a rep is unknown ("low confidence", "not a squat rep"), or which
+        standards could not be judged from this view.
+    faults : tuple of str
+        Every fault found, the most broken first (several when a rep breaks
+        several standards).
     """
     index: int
     start_frame: int
@@ -78,6 +216,7 @@ class RepVerdict:
     fault: str | None = None
     feedback: Feedback | None = None
     reason: str = ""
+    faults: tuple = ()
 
     @property
     def is_correct(self) -> bool:
@@ -98,6 +237,7 @@ class RepVerdict:
                                              "end_time", "label", "probability", "fault",
                                              "reason")}
         out["feedback"] = self.feedback.message if self.feedback else None
+        out["faults"] = list(self.faults)
         return out
 
 
@@ -148,7 +288,7 @@ def _check_one(path, checker, load_options):
 
 
 class FormChecker:
-    """Check every rep of a set with a trained classifier.
+    """Check every rep of a set with a fitted classifier.
 
     The model remembers its exercise, channels and feature settings, so the
     checker needs nothing else.
@@ -159,11 +299,15 @@ class FormChecker:
         A fitted classifier or the path of a saved one.
     exercise : str, optional
         Needed only if the model does not record one.
-    min_probability : float
-        A rep whose best class is less probable than this is ``"unknown"``.
+    min_probability : float, optional
+        A rep whose best class is less probable than this is ``"unknown"``;
+        default the model's ``default_min_probability`` (0.5 for classifiers
+        trained on reps, 0 for the standards, whose verdict on a rep at the
+        limit is still a verdict).
     detect_novel : bool
-        Also call a rep ``"unknown"`` when it is farther from the training
-        reps than the model's ``novelty_threshold_``.
+        Also call a rep ``"unknown"`` when its novelty score is above the
+        model's ``novelty_threshold_``: unlike every training rep, or for the
+        standards not moving like the exercise at all.
     fps : float
         Frame rate of the stream fed to :meth:`update`.
     layout : str
@@ -183,7 +327,7 @@ class FormChecker:
     2
     """
 
-    def __init__(self, model, *, exercise=None, min_probability=0.5, detect_novel=True, fps=30.0,
+    def __init__(self, model, *, exercise=None, min_probability=None, detect_novel=True, fps=30.0,
                  layout="mediapipe33", image_size=None):
         if not isinstance(model, RepClassifier):
             model = load_model(model)
@@ -193,7 +337,8 @@ class FormChecker:
         if name is None:
             raise ExerciseError("the model records no exercise; pass exercise=...")
         self.exercise = get_exercise(name)
-        self.min_probability = min_probability
+        self.min_probability = (model.default_min_probability if min_probability is None
+                                else min_probability)
         self.detect_novel = detect_novel
         self.fps = fps
         self.layout = layout
@@ -322,33 +467,59 @@ class FormChecker:
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
+        nobody = np.full((1, get_layout(self.layout).n_joints, 4), np.nan, np.float32)
+        self._nobody = PoseSequence.from_array(  # also checks fps, layout and image_size
+            nobody, fps=self.fps, layout=self.layout, image_size=self.image_size).landmarks[0]
+        self._watches = self._driving_watches()
+        self._missing: dict = {}
 
     def update(self, frame_landmarks, world_landmarks=None):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
 
+        The verdicts are those of cutting the checker's window (the last
+        ``2 * exercise.max_duration`` seconds) into reps after every frame and
+        reporting each rep once its driving signal has stopped rising for a
+        quarter of a second; but the window is cut only on frames where that
+        can report a rep. What is incremental, in constant time per frame:
+        each frame's driving signals (the exercise's driving channels, and its
+        fallback ones) are measured in that frame alone, and their largest
+        rise since the last reported rep is kept with the frame it topped at.
+        The window's joint angles and reps are computed again only while such
+        a rise of at least half the exercise's ``min_prominence`` has not
+        risen further for the settling time (less a frame): the frames on
+        which a rep can be reported. On the other frames nothing is
+        recomputed, and memory stays the same however long the stream runs.
+
         Parameters
         ----------
-        frame_landmarks : array_like, shape (J, 2|3|4)
+        frame_landmarks : array_like, shape (J, 2|3|4), or None
             One frame's keypoints in the checker's ``layout`` (NaN rows when
-            no person was found).
+            no person was found). None, a frame of another shape, or one
+            holding infinite or non-numeric values counts as a frame where
+            nobody was found, and the stream goes on.
         world_landmarks : array_like, shape (J, 3), optional
             The frame's 3-D landmarks (MediaPipe's world landmarks), needed
-            by a model trained on 3-D angles.
+            by a model trained on 3-D angles. Missing for the frame when not
+            of that shape or holding infinite or non-numeric values.
 
         Returns
         -------
         RepVerdict or None
         """
-        self._frames.append(np.asarray(frame_landmarks, dtype=np.float32))
-        self._world.append(None if world_landmarks is None
-                           else np.asarray(world_landmarks, dtype=np.float32))
-        keep = int(2 * self.exercise.max_duration * self.fps)
+        frame = self._stream_frame(frame_landmarks)
+        world = None if frame is self._nobody else self._stream_world_frame(world_landmarks)
+        self._frames.append(frame)
+        self._world.append(world)
+        keep = self._window_frames()
         if len(self._frames) > keep:
             drop = len(self._frames) - keep
             del self._frames[:drop]
             del self._world[:drop]
             self._offset += drop
-        if len(self._frames) < int(self.exercise.min_duration * self.fps):
+        frame = self._offset + len(self._frames) - 1
+        self._watch(frame)
+        if len(self._frames) < int(self.exercise.min_duration * self.fps) \
+                or not self._may_have_ended(frame):
             return None
         return self._next_finished_rep()
 
@@ -372,9 +543,32 @@ class FormChecker:
             verdicts.append(verdict)
         return verdicts
 
+    def _stream_frame(self, frame_landmarks) -> np.ndarray:
+        """One streamed frame as x, y, z, visibility ``(J, 4)``; nobody when it is not valid."""
+        if frame_landmarks is None:
+            return self._nobody
+        try:
+            return PoseSequence.from_array(np.asarray(frame_landmarks)[np.newaxis], fps=self.fps,
+                                           layout=self.layout).landmarks[0]
+        except (InputError, TypeError, ValueError):
+            return self._nobody
+
+    def _stream_world_frame(self, world_landmarks):
+        """One streamed frame's world landmarks ``(J, 3)``; None when missing or not valid."""
+        if world_landmarks is None:
+            return None
+        try:
+            world = np.asarray(world_landmarks)
+        except ValueError:          # a ragged list
+            return None
+        if (world.dtype.kind not in "biuf" or world.shape != self._nobody[:, :3].shape
+                or np.isinf(world).any()):
+            return None
+        return world.astype(np.float32)
+
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       image_size=self.image_size,
+                                       columns="xyzv", image_size=self.image_size,
                                        world_landmarks=self._stream_world())
         try:
             angles, reps = self.cut_recording(pose)
@@ -390,10 +584,84 @@ class FormChecker:
             start, end = rep.start + self._offset, rep.end + self._offset
             if start >= self._emitted_until and _settled(signal, rep, settle):
                 self._emitted_until = end
+                for watch in self._watches:
+                    watch.restart(end)
                 verdict = self._verdict(rep, start, end, index=self._count)
                 self._count += 1
                 return verdict
         return None
+
+    def _window_frames(self) -> int:
+        """Frames the stream's window keeps."""
+        return int(2 * self.exercise.max_duration * self.fps)
+
+    def _driving_watches(self) -> list:
+        """A :class:`_DrivingWatch` per way of measuring each signal that can drive the
+        stream's segmentation (the exercise's driving channels, and its fallback ones)."""
+        exercise = self.exercise
+        computable = available_channels(self.layout)
+        candidates = [(exercise.driving_channels, exercise.min_prominence)]
+        if exercise.fallback_channels and all(c in computable for c in exercise.fallback_channels):
+            candidates.append((exercise.fallback_channels, exercise.fallback_min_prominence))
+        sign = -1.0 if exercise.phase == "max" else 1.0
+        width = int(round(_SETTLE_SECONDS * self.fps)) | 1
+        return [_DrivingWatch(sources, sign, _RISE_FRACTION * prominence, width,
+                              self._window_frames(), fallback=k > 0)
+                for k, (channels, prominence) in enumerate(candidates)
+                for sources in _measurements(channels, computable)]
+
+    def _watch(self, frame):
+        """Measure the newest frame's driving signals and give them to the watches."""
+        channels = set().union(*(watch.channels for watch in self._watches))
+        settings = self.model.feature_settings_
+        try:
+            pose = PoseSequence.from_array(self._frames[-1][np.newaxis], fps=self.fps,
+                                           layout=self.layout, image_size=self.image_size,
+                                           world_landmarks=None if self._world[-1] is None
+                                           else self._world[-1][np.newaxis])
+            values = frame_values(pose, sorted(channels),
+                                  geometry=settings.get("geometry", "auto"),
+                                  min_visibility=settings.get("min_visibility", 0.1))
+        except FormcheckError:
+            values = {c: np.full(1, np.nan) for c in channels}
+        for channel in channels:
+            missing = self._missing.setdefault(channel, deque(maxlen=self._window_frames()))
+            missing.append(bool(np.isnan(values[channel][0])))
+        for watch in self._watches:
+            watch.add(values, frame)
+
+    def _missing_share(self, channel) -> float:
+        """Share of the window's frames in which ``channel`` could not be measured."""
+        missing = self._missing[channel]
+        return sum(missing) / len(missing)
+
+    def _may_have_ended(self, frame) -> bool:
+        """Whether cutting the window now can report a rep (see :meth:`update`).
+
+        A rep is reported once its driving signal has not risen for
+        ``settle`` frames. The watches see that signal, frame by frame, when
+        the model's angles are neither smoothed nor resampled (they wait one
+        frame less, as slack for the window's choice of side); otherwise any
+        rise that has stopped counts. Only the ways of measuring it the window
+        can take count: one side for both only when the other side misses
+        nearly ``max_missing`` of the window, the fallback signal only when the
+        driving one moves little over the window.
+        """
+        settings = self.model.feature_settings_
+        exact = not settings.get("smooth") and not settings.get("target_fps")
+        wait = max(0, int(_SETTLE_SECONDS * self.fps) - 1) if exact else 0
+        topped = [watch for watch in self._watches if watch.has_topped(frame, wait)]
+        return any(self._can_drive(watch) for watch in topped)
+
+    def _can_drive(self, watch) -> bool:
+        """Whether the window can measure its driving signal as ``watch`` does (with slack)."""
+        max_missing = self.model.feature_settings_.get("max_missing", 0.5)
+        if any(self._missing_share(c) < max_missing - _CHOICE_SLACK for c in watch.replaced):
+            return False
+        if watch.fallback:
+            spread = min(w.spread() for w in self._watches if not w.fallback)
+            return spread < (1 + _CHOICE_SLACK) * self.exercise.min_prominence
+        return True
 
     def _stream_world(self):
         """World landmarks of the buffered frames (NaN where a frame had none), or None."""
@@ -428,27 +696,59 @@ class FormChecker:
             fault = label
             if self.exercise.correct in self.model.classes_:
                 feedback = explain(self.model, angles, self.exercise, fault=label)
+        if not reason and isinstance(self.model, StandardsClassifier):
+            reason = _unjudged(self.model.judge([angles])[0])
         fps = rep.angles.fps
         start, end = int(start), int(end)
         return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,
-                          end / fps, label, probability, fault, feedback, reason)
+                          end / fps, label, probability, fault, feedback, reason,
+                          feedback.faults if feedback else ())
 
     def _unknown_reason(self, probability, novelty) -> str:
         if probability < self.min_probability:
             return f"low confidence ({probability:.0%} < {self.min_probability:.0%})"
         if self.detect_novel and novelty > self.model.novelty_threshold_:
-            return (f"unlike every training rep (novelty {novelty:.2f} > "
-                    f"{self.model.novelty_threshold_:.2f})")
+            return self.model.novelty_reason(novelty)
         return ""
 
 
-def builtin_model(exercise, *, progress=False) -> RepClassifier:
+def _unjudged(judgements) -> str:
+    """Which standards did not apply to a rep (e.g. from a side view, knees-in)."""
+    skipped = [j.fault for j in judgements if not np.isfinite(j.score)]
+    return f"not judged from this view: {', '.join(skipped)}" if skipped else ""
+
+
+def builtin_model(exercise) -> RepClassifier:
+    """The exercise's fault standards as a classifier: no training, no data, no download.
+
+    A :class:`~formcheck.classifiers.standards.StandardsClassifier` that
+    judges every rep by the standards in the exercise definition (see
+    ``formcheck/features/exercises.json``); ``"unknown"`` is left for a rep
+    that does not move like the exercise at all.
+
+    Raises
+    ------
+    ExerciseError
+        The exercise defines no fault standards.
+    """
+    definition = get_exercise(exercise)
+    if not definition.standards:
+        with_standards = [name for name in exercise_names() if get_exercise(name).standards]
+        raise ExerciseError(
+            f"no built-in model for {definition.name!r}: it defines no fault standards "
+            f"(exercises with standards: {', '.join(with_standards)}). Add 'standards' to its "
+            "definition, or train a model with 'formcheck train'.")
+    return StandardsClassifier(definition.name).fit()
+
+
+def builtin_learned_model(exercise, *, progress=False) -> RepClassifier:
     """A learned classifier for ``exercise`` trained on synthetic reps, cached after first use.
 
     It knows only the faults the synthetic body model performs (squat:
     not-low; pull-up: chin-below-bar; push-up: upper-body-first) and has
-    never seen a real video: train your own with ``formcheck train`` for
-    real use. The model file lives in ``formcheck``'s cache directory
+    never seen a real video, so real reps unlike its training set come back
+    ``"unknown"``; :func:`builtin_model` (the standards) needs no training.
+    The model file lives in ``formcheck``'s cache directory
     (``$FORMCHECK_CACHE_DIR/models``), keyed by the formcheck version, the
     exercise definition and :data:`BUILTIN_RECIPE`, so a changed definition
     or training recipe trains a new one.
@@ -461,7 +761,7 @@ def builtin_model(exercise, *, progress=False) -> RepClassifier:
     definition = get_exercise(exercise)
     name = definition.name
     if name not in SYNTHETIC_LABELS:
-        raise ExerciseError(f"no built-in model for {name!r}; built-in models exist for "
+        raise ExerciseError(f"no built-in learned model for {name!r}; they exist for "
                             f"{', '.join(SYNTHETIC_LABELS)}. Train one with 'formcheck train'.")
     recipe = json.dumps([BUILTIN_RECIPE, dataclasses.asdict(definition)], sort_keys=True)
     digest = hashlib.sha256(recipe.encode()).hexdigest()[:12]

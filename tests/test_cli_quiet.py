@@ -18,7 +18,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def formcheck(*args, cwd, cache):
     env = {**os.environ, "PYTHONPATH": str(PROJECT), "FORMCHECK_CACHE_DIR": str(cache)}
-    return subprocess.run([sys.executable, "-m", "formcheck.cli", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "formcheck", *map(str, args)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -44,6 +44,8 @@ def folder(tmp_path):
     (["predict"], ["Missing argument", "Try 'formcheck predict --help'"]),
     (["nosuch"], ["nosuch", "Try 'formcheck --help'"]),
     (["--bogus"], ["--bogus", "Try 'formcheck --help'"]),
+    (["export", "builtin", "-o", "x.onnx"], ["(builtin) needs --exercise",
+                                              "Try 'formcheck export --help'"]),
 ])
 def test_usage_errors_are_one_line_with_a_hint(folder, args, words):
     assert_one_error_line(formcheck(*args, cwd=folder, cache=folder / "cache"), *words)
@@ -77,3 +79,18 @@ def test_a_library_error_is_one_line(folder):
     (folder / "bad.npz").write_bytes(b"not numpy")
     run = formcheck("predict", "bad.npz", "-e", "squat", cwd=folder, cache=folder / "c")
     assert_one_error_line(run, "bad.npz")
+
+
+def test_an_export_error_is_one_line(folder):
+    """A kNN is refused with the reason, and the standards export (onnx loads quietly)."""
+    pytest.importorskip("onnx", reason="the export extra is not installed")
+    from formcheck import DTWKNeighborsClassifier
+    from formcheck.datasets.synthetic import make_dataset
+
+    DTWKNeighborsClassifier().fit(make_dataset("squat", n_subjects=2)).save(folder / "knn.fcm")
+    run = formcheck("export", "knn.fcm", "-o", "knn.onnx", cwd=folder, cache=folder / "c")
+    assert_one_error_line(run, "DTWKNeighborsClassifier cannot be exported", "every stored")
+    run = formcheck("export", "builtin", "-e", "squat", "-o", "squat.onnx", cwd=folder,
+                    cache=folder / "c")
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert (folder / "squat.onnx").is_file() and "squat/not-low" in run.stdout

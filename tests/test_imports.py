@@ -217,7 +217,11 @@ DELIBERATELY_LAZY = {
                                      "first use, so importing the errors loads no scikit-learn",
     ("formcheck.export", "formcheck"): "the graph builders import onnx, an optional extra",
     ("formcheck.classifiers.base", "formcheck"): "to_onnx() reaches the export layer, above the "
-                                                 "classifiers and needing the onnx extra",
+                                                 "classifiers and needing the onnx extra; fitting "
+                                                 "and scikit-learn's tags reach _training, which "
+                                                 "imports scikit-learn: predicting needs none",
+    ("formcheck.classifiers.learned", "formcheck"): "fitting reaches _training (scikit-learn's "
+                                                    "networks): predicting needs none",
     ("formcheck._parallel", "formcheck"): "formcheck._dask subclasses joblib's Dask backend, "
                                           "which imports distributed, an optional extra",
 }

@@ -35,8 +35,25 @@ def test_import_loads_no_heavy_dependency(statement):
 
 
 def test_heavy_modules_load_on_first_use():
-    """A public name still works, and brings in what it needs then."""
-    assert "sklearn" in imported_after("import formcheck; formcheck.LearnedClassifier")
+    """A public name still works, and brings in what it needs then: fitting, scikit-learn."""
+    fit = ("import formcheck; from formcheck.datasets.synthetic import make_dataset; "
+           "formcheck.LearnedClassifier().fit(make_dataset('squat', n_subjects=2))")
+    assert "sklearn" in imported_after(fit)
+
+
+@pytest.mark.parametrize("classifier", ["LearnedClassifier", "DTWKNeighborsClassifier"])
+def test_predicting_with_a_saved_model_loads_no_scikit_learn(classifier, tmp_path):
+    from formcheck.datasets.synthetic import make_dataset
+
+    import formcheck
+
+    reps = make_dataset("squat", n_subjects=2)
+    getattr(formcheck, classifier)().fit(reps).save(tmp_path / "model.fcm")
+    reps.save(tmp_path / "reps.fcd")
+    predict = (f"import formcheck; model = formcheck.load_model({str(tmp_path / 'model.fcm')!r}); "
+               f"model.predict(formcheck.RepDataset.load({str(tmp_path / 'reps.fcd')!r}))")
+    assert "sklearn" not in imported_after(predict)
+    assert "pandas" not in imported_after(predict)
 
 
 def test_not_fitted_error_is_also_scikit_learns():
@@ -52,3 +69,31 @@ def test_not_fitted_error_is_also_scikit_learns():
     assert NotFittedError.__qualname__ == "NotFittedError"
     with pytest.raises(AttributeError, match="no attribute 'Missing'"):
         errors.Missing
+
+
+def test_without_the_export_extra_formcheck_still_imports_predicts_and_says_what_to_install(
+        tmp_path):
+    """A core install: onnx and onnxruntime absent (blocked in the child process)."""
+    from formcheck.datasets.synthetic import make_dataset
+
+    import formcheck
+
+    reps = make_dataset("squat", n_subjects=2)
+    formcheck.LearnedClassifier().fit(reps).save(tmp_path / "model.fcm")
+    reps.save(tmp_path / "reps.fcd")
+    code = ("import sys; sys.modules['onnx'] = sys.modules['onnxruntime'] = None\n"
+            "import formcheck\n"
+            "from formcheck.errors import DependencyError\n"
+            f"model = formcheck.load_model({str(tmp_path / 'model.fcm')!r})\n"
+            f"reps = formcheck.RepDataset.load({str(tmp_path / 'reps.fcd')!r})\n"
+            "print(len(model.predict(reps)))\n"
+            "try:\n"
+            f"    model.to_onnx({str(tmp_path / 'model.onnx')!r})\n"
+            "except DependencyError as error:\n"
+            "    print(error)\n")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120, check=True)
+    predicted, message = run.stdout.splitlines()
+    assert int(predicted) == len(reps)
+    assert 'pip install "formcheck[export]"' in message

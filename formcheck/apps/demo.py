@@ -44,7 +44,7 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
         result = holdout_split(model, data, test_size=0.25, random_state=seed)
         models[name] = model.fit(data)
         scores[name] = result.accuracy
-        latency = median_seconds(lambda _: models[name].predict(data.X[:1]), budget=0,
+        latency = median_seconds(lambda _: models[name].predict(data.reps[:1]), budget=0,
                                  min_repeats=20)
         echo(f"   {name:8s} accuracy {result.accuracy:6.1%}  macro-F1 {result.macro_f1:.2f}  "
              f"fit {result.fit_seconds[0]:.2f} s  one rep {latency * 1e3:.2f} ms")

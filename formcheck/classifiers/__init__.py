@@ -3,5 +3,7 @@
 from .base import RepClassifier, load_model
 from .knn import DTWKNeighborsClassifier
 from .learned import LearnedClassifier
+from .standards import StandardsClassifier
 
-__all__ = ["RepClassifier", "DTWKNeighborsClassifier", "LearnedClassifier", "load_model"]
+__all__ = ["RepClassifier", "DTWKNeighborsClassifier", "LearnedClassifier", "StandardsClassifier",
+           "load_model"]

@@ -6,9 +6,11 @@ import numbers
 
 import numpy as np
 
+from .._archive import take_array
 from ..dtw import dtw_path, knn_search, knn_upper_bounds, pack_training, prepare_training
-from ..errors import InputError, ParameterError
-from .base import BOOLEAN, NONE, RepClassifier, interval, options
+from ..errors import InputError, ModelFileError, ParameterError
+from ..features.angles import resample, resample_many
+from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
 
 __all__ = ["DTWKNeighborsClassifier"]
 
@@ -16,7 +18,7 @@ _NOVELTY_SAMPLE = 200
 
 
 def _per_frame(distances, series) -> np.ndarray:
-    """DTW distances divided by the length of each query rep."""
+    """DTW distances divided by the length of each query rep (as searched)."""
     return distances / np.array([len(s) for s in series])
 
 
@@ -30,7 +32,7 @@ def _nearest_other(distances, indices, queries) -> np.ndarray:
     return np.where(own, distances[:, 1], distances[:, 0])
 
 
-class DTWKNeighborsClassifier(RepClassifier):
+class DTWKNeighborsClassifier(TrainedRepClassifier):
     """k-nearest-neighbours vote under dynamic time warping.
 
     The neighbours are exactly those a brute-force search returns (same
@@ -54,6 +56,13 @@ class DTWKNeighborsClassifier(RepClassifier):
     window : int, float or None, default=0.1
         Sakoe-Chiba band: a radius in frames (int >= 0), a fraction of the
         longer series (float in [0, 1]), or None for no band.
+    resample_length : int or None, default=None
+        Resample every rep (training and query) to this many evenly spaced
+        frames before DTW, so reps of different durations are compared on
+        their shape alone (the band then applies to the resampled reps);
+        None compares the frames as recorded. Cut push-up reps gain from 64
+        (``docs/classifiers.md``); whole recordings with rests of varying
+        length (Pose Trainer) do not.
     weights : {"uniform", "distance"}, default="uniform"
         Equal votes, or votes weighted by 1 / distance (an exact match wins).
     use_lower_bounds : bool, default=True
@@ -95,8 +104,9 @@ class DTWKNeighborsClassifier(RepClassifier):
     temperature_ : float
         Divisor of the log-probabilities (1 without ``calibrate``).
     train_set_ : formcheck.dtw.TrainingSet
-        The standardised training reps and the band ``window`` had in ``fit``
-        (``train_set_.window``), which every search and ``alignment`` use.
+        The standardised training reps (resampled when ``resample_length`` is
+        set) and the band ``window`` had in ``fit`` (``train_set_.window``),
+        which every search and ``alignment`` use.
     train_y_ : numpy.ndarray of int
         Class index of every training rep.
 
@@ -117,6 +127,7 @@ class DTWKNeighborsClassifier(RepClassifier):
     _parameter_constraints = {
         "n_neighbors": [interval(numbers.Integral, 1)],
         "window": [NONE, interval(numbers.Integral, 0), interval(numbers.Real, 0, 1)],
+        "resample_length": [NONE, interval(numbers.Integral, 2)],
         "weights": [options("uniform", "distance")],
         "use_lower_bounds": [BOOLEAN],
         "standardize": [BOOLEAN],
@@ -125,10 +136,12 @@ class DTWKNeighborsClassifier(RepClassifier):
         "calibrate": [BOOLEAN],
     }
 
-    def __init__(self, n_neighbors=1, window=0.1, weights="uniform", use_lower_bounds=True,
-                 standardize=True, n_jobs=-1, novelty_margin=2.0, calibrate=False):
+    def __init__(self, n_neighbors=1, window=0.1, resample_length=None, weights="uniform",
+                 use_lower_bounds=True, standardize=True, n_jobs=-1, novelty_margin=2.0,
+                 calibrate=False):
         self.n_neighbors = n_neighbors
         self.window = window
+        self.resample_length = resample_length
         self.weights = weights
         self.use_lower_bounds = use_lower_bounds
         self.standardize = standardize
@@ -142,8 +155,18 @@ class DTWKNeighborsClassifier(RepClassifier):
             raise ParameterError(
                 f"{type(self).__name__}: n_neighbors={self.n_neighbors} is more than the "
                 f"{n_reps} training reps; use n_neighbors <= {n_reps}")
+        if self.resample_length is not None:
+            frames = resample_many(frames, offsets, self.resample_length).reshape(
+                -1, frames.shape[1])
+            offsets = np.arange(n_reps + 1) * self.resample_length
         self.train_set_ = pack_training(frames, offsets, self.window)
         self.train_y_ = np.asarray(y_index, dtype=np.int64)
+
+    def _resampled(self, series) -> list:
+        """``series`` resampled to ``resample_length`` frames (as they are when it is None)."""
+        if self.resample_length is None:
+            return series
+        return [resample(s, self.resample_length) for s in series]
 
     def kneighbors(self, X, n_neighbors=None, return_distance=True):
         """The training reps nearest to each rep of ``X`` by DTW.
@@ -183,23 +206,29 @@ class DTWKNeighborsClassifier(RepClassifier):
         Returns
         -------
         path : list of (int, int)
-            Pairs (frame of ``x``, frame of training rep ``i``).
+            Pairs (frame of ``x``, frame of training rep ``i``); with
+            ``resample_length`` set, frames of both reps resampled.
         distance : float
             Its DTW distance (standardised channels).
         """
-        (query,) = self._prepare([x])
+        (query,) = self._resampled(self._prepare([x]))
         if not 0 <= i < len(self.train_set_):
             raise InputError(f"training rep {i} does not exist (0..{len(self.train_set_) - 1})")
         return dtw_path(query, self.train_set_.series(i), window=self.train_set_.window)
 
     def _search(self, series, k):
-        return knn_search(series, self.train_set_, n_neighbors=k,
+        return self._search_resampled(self._resampled(series), k)
+
+    def _search_resampled(self, reps, k):
+        """The ``k`` nearest training reps of ``reps``, already resampled as the training set."""
+        return knn_search(reps, self.train_set_, n_neighbors=k,
                           use_lower_bounds=self.use_lower_bounds, n_jobs=self.n_jobs)
 
     def _novelty(self, series):
-        """DTW distance to the nearest training rep per frame of the rep."""
-        distances, _ = self._search(series, 1)
-        return _per_frame(distances[:, 0], series)
+        """DTW distance to the nearest training rep per frame of the rep (resampled)."""
+        reps = self._resampled(series)
+        distances, _ = self._search_resampled(reps, 1)
+        return _per_frame(distances[:, 0], reps)
 
     def _novelty_quantile(self, frames, offsets, q):
         """Quantile ``q`` of the leave-one-out novelty of a sample of up to 200 training reps.
@@ -213,7 +242,7 @@ class DTWKNeighborsClassifier(RepClassifier):
         every sampled rep exactly.
         """
         sample = np.random.default_rng(0).permutation(len(offsets) - 1)[:_NOVELTY_SAMPLE]
-        reps = [frames[offsets[i] : offsets[i + 1]] for i in sample]
+        reps = [self.train_set_.series(i) for i in sample]  # resampled as the training set
         scores = _per_frame(_nearest_other(*knn_upper_bounds(reps, self.train_set_, 2,
                                                              n_jobs=self.n_jobs), sample), reps)
         needed = len(sample) - int(np.floor(q * (len(sample) - 1)))  # order statistics read
@@ -221,7 +250,7 @@ class DTWKNeighborsClassifier(RepClassifier):
         for i in np.argsort(-scores, kind="stable"):
             if len(exact) >= needed and scores[i] <= np.sort(exact)[-needed]:
                 break  # this bound, and all later ones, are below what the quantile reads
-            distances, indices = self._search([reps[i]], 2)
+            distances, indices = self._search_resampled([reps[i]], 2)
             scores[i] = _per_frame(_nearest_other(distances, indices, sample[i : i + 1]),
                                    reps[i : i + 1])[0]
             exact.append(scores[i])
@@ -248,26 +277,32 @@ class DTWKNeighborsClassifier(RepClassifier):
         members = np.nonzero(self.train_y_ == self._class_index(label))[0]
         subset = prepare_training([self.train_set_.series(i) for i in members],
                                   self.train_set_.window)
-        _, indices = knn_search(self._prepare([x]), subset, n_neighbors=1, n_jobs=self.n_jobs)
+        query = self._resampled(self._prepare([x]))
+        _, indices = knn_search(query, subset, n_neighbors=1, n_jobs=self.n_jobs)
         return int(members[indices[0, 0]])
 
     def reference(self, x, label):
         """Rep ``x`` and the nearest training rep of class ``label``, matched by DTW.
 
-        See :meth:`RepClassifier.reference`; both are in ``x``'s own units.
+        See :meth:`TrainedRepClassifier.reference`; both are in ``x``'s own units.
         """
         index = self.nearest_of_class(x, label)
         path, _ = self.alignment(x, index)
         rows, cols = np.array(path).T
         reference = self.train_set_.series(index) * self.scale_ + self.mean_
-        return np.asarray(x, dtype=np.float64)[rows], reference[cols], rows
+        values = np.asarray(x, dtype=np.float64)
+        if self.resample_length is None:
+            return values[rows], reference[cols], rows
+        frames = np.round(rows * (len(values) - 1) / (self.resample_length - 1)).astype(int)
+        return resample(values, self.resample_length)[rows], reference[cols], frames
 
     def _predict_proba(self, series):
         return self._votes(*self._search(series, self.n_neighbors))
 
     def _proba_and_novelty(self, series):
-        distances, indices = self._search(series, self.n_neighbors)
-        return self._votes(distances, indices), _per_frame(distances[:, 0], series)
+        reps = self._resampled(series)
+        distances, indices = self._search_resampled(reps, self.n_neighbors)
+        return self._votes(distances, indices), _per_frame(distances[:, 0], reps)
 
     def _votes(self, distances, indices):
         """Class probabilities from the neighbours' labels and distances."""
@@ -291,6 +326,18 @@ class DTWKNeighborsClassifier(RepClassifier):
                 "train_y": self.train_y_}
 
     def _restore(self, arrays):
-        data = np.ascontiguousarray(arrays["train_data"], dtype=np.float64)
-        self.train_set_ = pack_training(data, arrays["train_offsets"], self.window)
-        self.train_y_ = arrays["train_y"]
+        data = take_array(arrays, "train_data", (None, self.n_features_in_))
+        offsets = take_array(arrays, "train_offsets", (None,), kind="int")
+        lengths = np.diff(offsets)
+        if not (len(offsets) >= 2 and offsets[0] == 0 and offsets[-1] == len(data)
+                and (lengths >= 2).all()):
+            raise ModelFileError(f"train_offsets do not cut the {len(data)} frames of "
+                                 "train_data into reps of at least 2 frames")
+        train_y = take_array(arrays, "train_y", (len(lengths),), kind="int")
+        if ((train_y < 0) | (train_y >= len(self.classes_))).any():
+            raise ModelFileError(f"train_y holds class indices outside 0..{len(self.classes_) - 1}")
+        if self.n_neighbors > len(train_y):
+            raise ModelFileError(f"n_neighbors={self.n_neighbors} but the file holds "
+                                 f"{len(train_y)} training reps")
+        self.train_set_ = pack_training(np.ascontiguousarray(data), offsets, self.window)
+        self.train_y_ = train_y

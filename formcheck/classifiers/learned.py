@@ -5,14 +5,12 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_limits
 
+from .._archive import take_array
 from ..dtw.validation import concatenate
+from ..errors import ModelFileError
 from ..features.angles import equal_length_batches, resample
-from .base import BOOLEAN, NONE, RepClassifier, interval, options
+from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
 
 __all__ = ["LearnedClassifier", "rep_features", "stacked_features"]
 
@@ -22,6 +20,9 @@ __all__ = ["LearnedClassifier", "rep_features", "stacked_features"]
 _LEARNING_RATE = 1e-2
 _SUMMARIES = ("min", "max", "range", "mean", "std", "t_min", "t_max",
               "mean_abs_velocity", "max_velocity", "min_velocity")
+#: Deciles of every channel's values (10 % ... 90 %): how long the rep spends at each level,
+#: whatever the timing; they won the selection on every real set (docs/classifiers.md).
+N_QUANTILES = 9
 
 
 def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
@@ -31,7 +32,9 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
     normalised time (its shape), followed by per-channel summaries: minimum,
     maximum, range, mean, standard deviation, the relative times of the minimum
     and maximum, and the mean absolute, largest and smallest velocity (per unit
-    of normalised time), and finally the log of the rep's length in frames.
+    of normalised time), then each channel's deciles (its sorted values
+    resampled: ``numpy.quantile`` at 0.1, ..., 0.9), and finally the log of the
+    rep's length in frames.
 
     Parameters
     ----------
@@ -42,13 +45,13 @@ def rep_features(series: np.ndarray, resample_length: int = 16) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape (C * (resample_length + 10) + 1,)
+    numpy.ndarray, shape (C * (resample_length + 19) + 1,)
 
     Examples
     --------
     >>> import numpy as np
     >>> rep_features(np.random.rand(40, 3)).shape
-    (79,)
+    (106,)
     """
     return stacked_features(series[None], resample_length)[0]
 
@@ -75,8 +78,10 @@ def stacked_features(stack: np.ndarray, resample_length: int = 16) -> np.ndarray
         stack.argmin(axis=1) / (n_frames - 1), stack.argmax(axis=1) / (n_frames - 1),
         np.abs(velocity).mean(axis=1), velocity.max(axis=1), velocity.min(axis=1),
     ], axis=2)
+    deciles = resample(np.sort(stack, axis=1), N_QUANTILES + 2)[:, 1:-1].transpose(0, 2, 1)
     return np.concatenate([shape.reshape(n_reps, -1), summaries.reshape(n_reps, -1),
-                           np.full((n_reps, 1), np.log(n_frames))], axis=1)
+                           deciles.reshape(n_reps, -1), np.full((n_reps, 1), np.log(n_frames))],
+                          axis=1)
 
 
 def _network_proba(inputs, coefs, intercepts) -> np.ndarray:
@@ -110,24 +115,25 @@ def _network_proba(inputs, coefs, intercepts) -> np.ndarray:
         activation = np.maximum(activation @ coef + intercept, 0)
     output = activation @ coefs[-1] + intercepts[-1]
     if output.shape[1] == 1:
-        positive = expit(output[:, 0])
+        positive = 0.5 * (1.0 + np.tanh(0.5 * output[:, 0]))   # the logistic function
         return np.vstack([1 - positive, positive]).T
     exponential = np.exp(output - output.max(axis=1)[:, np.newaxis])
     return exponential / exponential.sum(axis=1)[:, np.newaxis]
 
 
-class LearnedClassifier(RepClassifier):
+class LearnedClassifier(TrainedRepClassifier):
     """Rep classifier on fixed-length features; prediction cost is constant in N.
 
     Each rep becomes a fixed-length vector (see :func:`rep_features`): its
-    resampled shape and per-channel summaries. A small neural network (one
+    resampled shape, per-channel summaries and deciles. A small neural network (one
     hidden layer, the default) or a multinomial logistic regression classifies
     the standardised vector, so predicting one rep costs the same whatever the
     number of training reps. The default was chosen by measurement on the real
     PushFit push-up clips, selected on one half of the clips and tested on the
-    other: there it beats the DTW kNN, and MiniRocket-style convolution
-    features, augmentation and network ensembles did no better (see
-    ``docs/classifiers.md``).
+    other, and inside the training files of every Pose Trainer exercise:
+    MiniRocket and MultiRocket convolution features, augmentation (mirror,
+    tempo, 3-D camera rotations), network ensembles and an ensemble with the
+    exercise's standards did no better (see ``docs/classifiers.md``).
 
     Predictions come from the fitted weights alone (``coefs_``,
     ``intercepts_``) by a NumPy forward pass that repeats scikit-learn's
@@ -232,7 +238,8 @@ class LearnedClassifier(RepClassifier):
 
     def _packed_features(self, frames, offsets) -> np.ndarray:
         """:func:`rep_features` of every rep packed in ``frames``, a stack of one length at a time."""
-        features = np.empty((len(offsets) - 1, frames.shape[1] * (self.resample_length + 10) + 1))
+        per_channel = self.resample_length + len(_SUMMARIES) + N_QUANTILES
+        features = np.empty((len(offsets) - 1, frames.shape[1] * per_channel + 1))
         for indices, stack in equal_length_batches(frames, offsets):
             features[indices] = stacked_features(stack, self.resample_length)
         return features
@@ -242,19 +249,20 @@ class LearnedClassifier(RepClassifier):
         self.feature_mean_ = features.mean(axis=0)
         scale = features.std(axis=0)
         self.feature_scale_ = np.where(scale > 1e-12, scale, 1.0)
-        estimator = self._make_estimator()
-        with threadpool_limits(limits=1, user_api="blas"):
-            estimator.fit((features - self.feature_mean_) / self.feature_scale_, y_index)
+        from . import _training  # fit-only: scikit-learn loads when a model is trained
+
+        estimator = _training.fit_on_one_blas_thread(
+            self._make_estimator(), (features - self.feature_mean_) / self.feature_scale_, y_index)
         if self.model == "logistic":
             self.coefs_, self.intercepts_ = [estimator.coef_.T], [estimator.intercept_]
         else:
             self.coefs_, self.intercepts_ = list(estimator.coefs_), list(estimator.intercepts_)
 
     def _make_estimator(self):
-        if self.model == "logistic":
-            return LogisticRegression(C=self.C, max_iter=2000)
-        return MLPClassifier((self.hidden_units,), alpha=1.0 / self.C, max_iter=1000,
-                             learning_rate_init=_LEARNING_RATE, random_state=self.random_state)
+        from . import _training  # fit-only: scikit-learn loads when a model is trained
+
+        return _training.make_network(self.model, C=self.C, hidden_units=self.hidden_units,
+                                      learning_rate=_LEARNING_RATE, random_state=self.random_state)
 
     def _novelty(self, series):
         """Distance to the nearest class profile, in units of that class's spread.
@@ -286,7 +294,7 @@ class LearnedClassifier(RepClassifier):
     def reference(self, x, label):
         """Rep ``x`` resampled to the profile length, and the mean profile of class ``label``.
 
-        See :meth:`RepClassifier.reference`; both are in ``x``'s own units.
+        See :meth:`TrainedRepClassifier.reference`; both are in ``x``'s own units.
         """
         profile = self.profile_mean_[self._class_index(label)]
         self._prepare([x])  # checks x as predict does
@@ -304,11 +312,21 @@ class LearnedClassifier(RepClassifier):
         return state
 
     def _restore(self, arrays):
-        self.feature_mean_ = arrays["feature_mean"]
-        self.feature_scale_ = arrays["feature_scale"]
+        per_channel = self.resample_length + len(_SUMMARIES) + N_QUANTILES
+        n_inputs = self.n_features_in_ * per_channel + 1
+        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        if arrays.get("feature_mean", np.zeros(n_inputs)).shape != (n_inputs,):
+            raise ModelFileError(f"feature_mean: its network reads {arrays['feature_mean'].size} "
+                                 f"features per rep, this formcheck computes {n_inputs} (each "
+                                 "channel's deciles were added); train the model again")
+        self.feature_mean_ = take_array(arrays, "feature_mean", (n_inputs,))
+        self.feature_scale_ = take_array(arrays, "feature_scale", (n_inputs,), positive=True)
         if self.model == "logistic":
-            self.coefs_, self.intercepts_ = [arrays["coef"].T], [arrays["intercept"]]
+            self.coefs_ = [take_array(arrays, "coef", (n_outputs, n_inputs)).T]
+            self.intercepts_ = [take_array(arrays, "intercept", (n_outputs,))]
         else:
-            layers = sum(1 for k in arrays if k.startswith("coef_"))
-            self.coefs_ = [arrays[f"coef_{i}"] for i in range(layers)]
-            self.intercepts_ = [arrays[f"intercept_{i}"] for i in range(layers)]
+            units = [n_inputs, self.hidden_units, n_outputs]
+            self.coefs_ = [take_array(arrays, f"coef_{i}", (units[i], units[i + 1]))
+                           for i in range(2)]
+            self.intercepts_ = [take_array(arrays, f"intercept_{i}", (units[i + 1],))
+                                for i in range(2)]

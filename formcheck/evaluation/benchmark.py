@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .. import datasets
+from .._files import atomic_write, make_folder
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
+from ..classifiers.standards import StandardsClassifier
 from ..datasets.synthetic import make_dataset
-from ..errors import DatasetError, InputError
+from ..errors import DatasetError, ExerciseError, InputError
+from ..features.exercises import get_exercise
 from .learning_curve import learning_curve
 from .plots import plot_latency, plot_learning_curve
 from .scaling import _crossing, _fits, crossover_estimate, format_slope, recommend, slope_interval
@@ -40,7 +42,8 @@ from .timing import BATCH_SIZE, latency_curve
 from .validation import grouped_cross_validation
 
 __all__ = [
-    "DEFAULT_SIZES", "QUICK_SIZES", "QUICK_SETTINGS", "PUBLISHED_ACCURACY", "BenchmarkReport",
+    "DEFAULT_SIZES", "QUICK_SIZES", "QUICK_SETTINGS", "PUBLISHED_ACCURACY", "STANDARDS_ROW",
+    "BenchmarkReport",
     "default_classifiers", "preset_settings", "check_dataset", "load_named_dataset",
     "accuracy_summary", "run_benchmark", "write_report", "pivot_table",
 ]
@@ -65,9 +68,42 @@ PUBLISHED_ACCURACY = {
 }
 
 
-def default_classifiers() -> dict:
-    """The two classifiers compared, with their default settings, by display name."""
-    return {"DTW kNN": DTWKNeighborsClassifier(), "learned": LearnedClassifier()}
+#: Display name of the zero-data row: the exercise's fault standards, thresholds as defined.
+STANDARDS_ROW = "standards (no data)"
+
+
+def default_classifiers(exercise=None) -> dict:
+    """The classifiers compared, with their default settings, by display name.
+
+    The DTW kNN and the learned classifier; for an exercise whose definition
+    carries fault standards, also those standards as the zero-data row
+    (:data:`STANDARDS_ROW`): a
+    :class:`~formcheck.classifiers.standards.StandardsClassifier` that does
+    not calibrate, so its thresholds are the definition's whatever the
+    training reps, and fitting only takes the names of the data's classes
+    (PushFit's ``push-up/wrong`` for any fault). Its accuracy is that of no
+    training at all, the same at every N of the learning curve, and its
+    latency does not grow with N.
+
+    Examples
+    --------
+    >>> list(default_classifiers()), list(default_classifiers("squat"))
+    (['DTW kNN', 'learned'], ['DTW kNN', 'learned', 'standards (no data)'])
+    >>> list(default_classifiers("bicep-curl"))     # no standards defined
+    ['DTW kNN', 'learned']
+    """
+    classifiers = {"DTW kNN": DTWKNeighborsClassifier(), "learned": LearnedClassifier()}
+    if exercise is not None and _has_standards(exercise):
+        classifiers[STANDARDS_ROW] = StandardsClassifier(get_exercise(exercise).name,
+                                                         calibrate=False)
+    return classifiers
+
+
+def _has_standards(exercise) -> bool:
+    try:
+        return bool(get_exercise(exercise).standards)
+    except ExerciseError:
+        return False
 
 
 def preset_settings(*, quick=False, sizes=None, n_splits=None) -> dict:
@@ -332,7 +368,9 @@ def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES
         Shown in the report; a key of :data:`PUBLISHED_ACCURACY` adds the
         published figures.
     classifiers : dict of str to RepClassifier, optional
-        Default :func:`default_classifiers`.
+        Default :func:`default_classifiers` of the dataset's exercise
+        (``dataset.metadata["exercise"]``), with the standards' zero-data row
+        when it has standards.
     sizes : sequence of int
         Training-set sizes to time; the data size is always added.
     n_splits : int
@@ -362,12 +400,12 @@ def run_benchmark(dataset, *, name="data", classifiers=None, sizes=DEFAULT_SIZES
     >>> report = run_benchmark(data, sizes=(8, 40), n_splits=3, learning_points=2, budget=0.01,
     ...                        batch_size=4)
     >>> sorted(report.slopes), sorted({row["n"] for row in report.latency})
-    (['DTW kNN', 'learned'], [8, 12, 40])
+    (['DTW kNN', 'learned', 'standards (no data)'], [8, 12, 40])
     >>> report.recommendation.startswith("Use the ")
     True
     """
     folds = check_dataset(dataset, n_splits)
-    classifiers = classifiers or default_classifiers()
+    classifiers = classifiers or default_classifiers(dataset.metadata.get("exercise"))
     sizes = sorted({*map(int, sizes), len(dataset)})
     accuracy = {label: accuracy_summary(_evaluate(estimator, dataset, folds, seed, progress))
                 for label, estimator in classifiers.items()}
@@ -400,14 +438,14 @@ def write_report(report, directory) -> dict:
     dict of str to pathlib.Path
         ``json``, ``markdown``, ``latency_plot``, ``learning_plot``.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = make_folder(directory)
     paths = {"json": directory / "bench.json", "markdown": directory / "bench.md",
              "latency_plot": directory / "latency.png",
              "learning_plot": directory / "learning-curve.png"}
-    paths["json"].write_text(json.dumps(report.to_dict(), indent=1, default=float) + "\n",
-                             encoding="utf-8")
-    paths["markdown"].write_text(report.to_markdown(), encoding="utf-8")
+    for key, text in (("json", json.dumps(report.to_dict(), indent=1, default=float) + "\n"),
+                      ("markdown", report.to_markdown())):
+        with atomic_write(paths[key], "w") as handle:
+            handle.write(text)
     plot_latency(report.latency, paths["latency_plot"], title=report.dataset["name"])
     plot_learning_curve(report.learning_curve, paths["learning_plot"],
                         title=report.dataset["name"])

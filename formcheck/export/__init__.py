@@ -3,7 +3,8 @@
 The graph holds the whole path from landmarks to probabilities: the joint
 angles (:mod:`._angles`, as :func:`formcheck.joint_angles` computes them),
 the visible-side choice and gap filling, the resampling of the model's feature
-settings, ``rep_features`` and the network (:mod:`._learned`). An app runs a
+settings, then ``rep_features`` and the network (:mod:`._learned`) or the
+standards' smoothing, phases, statistics and margins (:mod:`._standards`). An app runs a
 pose estimator, cuts the reps, and feeds each rep's landmarks to the graph;
 nothing else of formcheck is needed. See ``docs/export.md``.
 
@@ -16,7 +17,11 @@ Inputs (``T`` is dynamic, 2 to 4096 frames):
 - ``image_size``: float32 ``(2,)``, the frame's width and height in pixels, by
   which normalised x and y are multiplied so that angles are free of the
   aspect ratio; ``[1, 1]`` for pixel coordinates.
-- ``fps``: float32 ``(1,)``, the landmarks' frame rate.
+- ``fps``: float32 ``(1,)``, the landmarks' frame rate;
+- ``world_landmarks`` (3-D graphs only): float32 ``(T, J, 3)``, the rep's world
+  landmarks, as :attr:`formcheck.PoseSequence.world_landmarks` (MediaPipe's
+  ``worldLandmarks``); the angles are then those between these points, and
+  ``image_size`` is not used.
 
 Output ``probabilities``: float32 ``(n_classes,)`` in ``classes_`` order; NaN
 where formcheck raises :class:`~formcheck.errors.MissingDataError` (a channel
@@ -40,6 +45,7 @@ import numpy as np
 from .._files import atomic_write
 from .._version import __version__
 from ..classifiers.learned import LearnedClassifier
+from ..classifiers.standards import StandardsClassifier
 from ..errors import DependencyError, ExportError
 from ..features.channels import available_channels
 from ..pose.skeleton import get_layout
@@ -51,18 +57,25 @@ INSTALL_HINT = 'pip install "formcheck[export]"'
 EXPORTED_SETTINGS = {"min_visibility": 0.1, "max_missing": 0.5, "target_fps": None}
 
 
-def export_onnx(model, path, *, layout="mediapipe33"):
+def export_onnx(model, path, *, layout="mediapipe33", geometry=None):
     """Write ``model`` as one ONNX graph: a rep's landmarks in, class probabilities out.
 
     Parameters
     ----------
-    model : LearnedClassifier
-        Fitted, on a RepDataset or AngleSeries (so it knows its channels).
+    model : LearnedClassifier or StandardsClassifier
+        Fitted: a learned classifier on a RepDataset or AngleSeries (so it
+        knows its channels), or an exercise's standards (``fit()`` with or
+        without labelled reps).
     path : str or os.PathLike
         The ``.onnx`` file to write (replaced atomically).
     layout : str, default="mediapipe33"
         Keypoint layout of the landmarks the app will feed (the layout of the
         model's training poses).
+    geometry : {"2d", "3d"}, optional
+        The angles the graph computes: in the image from ``landmarks`` (2-D),
+        or from a ``world_landmarks`` input (3-D, MediaPipe's world
+        landmarks). Default: the geometry the model was trained on, else 2-D
+        (the standards, which follow their input).
 
     Returns
     -------
@@ -73,8 +86,10 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     ------
     ExportError
         The model is a DTW kNN (not exportable at a constant size), is not
-        fitted, records no channels, or uses feature settings the graph does
-        not compute (smoothing, 3-D angles); the layout lacks the model's joints.
+        fitted, records no channels (a learned classifier fitted on bare
+        arrays), or uses feature settings the graph does not compute
+        (smoothing) or asks for the other ``geometry`` than it was trained
+        on; the layout lacks the model's joints.
     DependencyError
         ``onnx`` is not installed.
 
@@ -88,10 +103,11 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     >>> path.suffix
     '.onnx'
     """
-    settings = _exportable_settings(model, layout)
+    settings, geometry = _exportable_settings(model, layout, geometry)
     graph = _import_graph()
     from ._angles import angle_series
     from ._learned import learned_probabilities
+    from ._standards import standards_probabilities
 
     g = graph.Graph()
     n_joints = get_layout(layout).n_joints
@@ -100,16 +116,21 @@ def export_onnx(model, path, *, layout="mediapipe33"):
     image_size = g.input("image_size", graph.FLOAT, [2],
                          "frame width and height in pixels ([1, 1] for pixel coordinates)")
     fps = g.input("fps", graph.FLOAT, [1], "frame rate of the landmarks")
+    world = (g.input("world_landmarks", graph.FLOAT, ["T", n_joints, 3],
+                     "one rep's 3-D world landmarks (x, y, z per joint and frame)")
+             if geometry == "3d" else None)
     series = angle_series(g, landmarks, image_size, fps, layout=layout,
-                          channels=list(model.channels_), settings=settings)
-    probabilities = _within_frame_limits(g, learned_probabilities(g, series, model), landmarks,
+                          channels=list(model.channels_), settings=settings, world=world)
+    classify = (standards_probabilities if isinstance(model, StandardsClassifier)
+                else learned_probabilities)
+    probabilities = _within_frame_limits(g, classify(g, series, model), landmarks,
                                          graph.MAX_FRAMES)
     onnx_model = g.model(
         probabilities,
         ("probabilities", [len(model.classes_)], "class probabilities in 'classes' order"),
         doc=f"formcheck {type(model).__name__} for {model.exercise_}: one rep's landmarks "
             "in, class probabilities out",
-        metadata=_metadata(model, layout, settings, graph.MAX_FRAMES))
+        metadata=_metadata(model, layout, settings, geometry, graph.MAX_FRAMES))
     path = Path(path)
     with atomic_write(path) as handle:
         handle.write(onnx_model.SerializeToString())
@@ -124,24 +145,36 @@ def _within_frame_limits(g, probabilities, landmarks, max_frames):
     return g.where(inside, probabilities, math.nan)
 
 
-def _exportable_settings(model, layout) -> dict:
-    """The model's feature settings with defaults filled in, after checking the graph can compute them."""
+def _exportable_settings(model, layout, geometry):
+    """The model's feature settings with defaults filled in, and the geometry of the graph's
+    angles, after checking the graph can compute them."""
     name = type(model).__name__
-    if not isinstance(model, LearnedClassifier):
+    if not isinstance(model, (LearnedClassifier, StandardsClassifier)):
         raise ExportError(
             f"{name} cannot be exported to ONNX: a kNN predicts by comparing each rep with "
             "every stored training rep (DTW), so the graph would have to hold all N reps "
             "and cost N DTW computations per rep. Export a LearnedClassifier, whose graph "
-            "has the same size and cost whatever N")
+            "has the same size and cost whatever N, or the exercise's standards "
+            "(formcheck export builtin --exercise NAME)")
     model._check_fitted()
     if not model.channels_:
         raise ExportError(f"this {name} records no channel names; fit it on a RepDataset or "
                           "AngleSeries so the graph knows which angles to compute")
     settings = dict(model.feature_settings_)
-    if settings.get("geometry", "2d") != "2d":
-        raise ExportError(f"the graph computes 2-D joint angles; this {name} was trained on "
-                          f"{settings['geometry']!r} angles")
-    settings.pop("geometry", None)
+    trained = settings.pop("geometry", "auto")
+    if geometry not in (None, "2d", "3d"):
+        raise ExportError(f"geometry must be '2d' or '3d'; got {geometry!r}")
+    if trained in ("2d", "3d") and geometry not in (None, trained):
+        raise ExportError(f"this {name} was trained on {trained!r} joint angles; its graph "
+                          f"cannot compute {geometry!r} ones")
+    geometry = trained if trained in ("2d", "3d") else geometry or "2d"
+    vertical = settings.pop("vertical", "body")
+    if geometry == "3d" and vertical != "camera":
+        raise ExportError(f"the 3-D graph measures heights and inclinations along the camera's "
+                          f"up; this {name} measures them along the standing body's vertical "
+                          "(feature setting vertical='body', the default for 3-D angles): "
+                          "export a model trained on 2-D angles, or on 3-D ones with "
+                          "vertical='camera'")
     if settings.pop("smooth", None):
         raise ExportError(f"the graph does not smooth angles; this {name} was trained with "
                           f"smooth={model.feature_settings_['smooth']!r}")
@@ -152,7 +185,7 @@ def _exportable_settings(model, layout) -> dict:
     lacking = [c for c in model.channels_ if c not in available_channels(layout)]
     if lacking:
         raise ExportError(f"layout {layout!r} lacks the joints of the model's channels {lacking}")
-    return {**EXPORTED_SETTINGS, **settings}
+    return {**EXPORTED_SETTINGS, **settings}, geometry
 
 
 def _import_graph():
@@ -164,15 +197,17 @@ def _import_graph():
     return _graph
 
 
-def _metadata(model, layout, settings, max_frames) -> dict:
+def _metadata(model, layout, settings, geometry, max_frames) -> dict:
     target = settings["target_fps"]
     return {
         "formcheck_version": __version__,
         "exercise": model.exercise_ or "",
+        "classifier": type(model).__name__,
         "layout": layout,
         "classes": json.dumps([str(c) for c in model.classes_]),
         "channels": json.dumps(list(model.channels_)),
-        "feature_settings": json.dumps({**settings, "smooth": None, "geometry": "2d"}),
+        "feature_settings": json.dumps({**settings, "smooth": None, "geometry": geometry}),
+        "geometry": geometry,
         "fps": "input" if not target else str(float(target)),
         "fps_doc": ("angles are computed at the frame rate given as the fps input" if not target
                     else f"angles are resampled from the fps input to {float(target):g} fps"),

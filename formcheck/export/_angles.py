@@ -1,16 +1,17 @@
 """One rep's joint angles inside the graph, computed as :func:`formcheck.joint_angles` does.
 
 Landmarks ``(T, J, 4)`` -> points (aspect-corrected image coordinates, NaN
-where a joint is missing) -> midpoints -> channels (angles, inclinations,
-heights in torso lengths) -> the visible side (a channel missing in too many
-frames takes its twin's values, long gaps are filled from the twin, short ones
-interpolated) -> optional resampling to the model's frame rate. Every step
+where a joint is missing) -> midpoints and the chin -> channels (every kind of
+:mod:`formcheck.features.channels`: angles, inclinations and their differences,
+heights, widths and width ratios in torso lengths, body-line bends) -> the
+visible side (a channel missing in too many frames takes its twin's values,
+long gaps are filled from the twin, short ones interpolated) -> optional resampling to the model's frame rate. Every step
 mirrors its NumPy counterpart in :mod:`formcheck.features.angles`, operation
 for operation, in float64.
 
 Points are 3-D: in the 2-D geometry z is 0, so the angle formulas are those of
-3-D angles between segments (``atan2(|u x v|, u . v)``), and 3-D landmarks
-would only change where the points come from.
+3-D angles between segments (``atan2(|u x v|, u . v)``); in the 3-D geometry the
+points are the world landmarks, as :func:`formcheck.joint_angles` takes them.
 """
 
 from __future__ import annotations
@@ -27,10 +28,15 @@ __all__ = ["angle_series"]
 
 _UP = [0.0, -1.0, 0.0]   # image y grows downwards
 _LONG_GAP_SECONDS = 0.3  # as formcheck.features.angles
-_KINDS = ("angle", "incline", "height")
+_CHIN_BELOW_MOUTH = 1.3  # as formcheck.features.angles
+_CHIN_BELOW_NOSE = 0.16  # as formcheck.features.angles
+_MIN_OUTER_WIDTH = 0.25  # as formcheck.features.angles
+_KINDS = ("angle", "incline", "height", "incline_difference", "width", "width_ratio", "bend")
+_TORSO_KINDS = ("height", "width", "width_ratio")   # the kinds measured in torso lengths
 
 
-def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -> str:
+def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
+                 world=None) -> str:
     """The rep's angle series ``(T', len(channels))``, float64, in ``channels`` order.
 
     Parameters
@@ -38,6 +44,9 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -
     g : Graph
     landmarks, image_size, fps : str
         Graph inputs: float32 ``(T, J, 4)``, ``(2,)`` and ``(1,)``.
+    world : str, optional
+        Graph input float32 ``(T, J, 3)``: the world landmarks, for 3-D angles
+        (visibility still comes from ``landmarks``); None: 2-D angles in the image.
     layout : str
     channels : list of str
         The model's channels.
@@ -45,10 +54,13 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings) -
         ``min_visibility``, ``max_missing`` and ``target_fps`` (None: no resampling).
     """
     wanted = _wanted_channels(channels, layout)
-    points, column = _joint_table(g, _points(g, landmarks, image_size,
+    points, column = _joint_table(g, _points(g, landmarks, image_size, world,
                                              settings["min_visibility"]), layout, wanted)
-    located, _ = _joint_table(g, _points(g, landmarks, image_size, 0.0), layout, wanted)
+    located, _ = _joint_table(g, _points(g, landmarks, image_size, world, 0.0), layout, wanted)
     torso = _torso_length(g, points, column)
+    if _needs_chin(wanted):
+        points, located = (_with_chin(g, table, column, torso) for table in (points, located))
+        column = {**column, "chin": len(column)}
     visible = _channel_values(g, points, column, wanted, torso)
     lenient = _channel_values(g, located, column, wanted, torso)
     fps = g.cast(fps, DOUBLE)
@@ -65,22 +77,26 @@ def _wanted_channels(channels, layout) -> list:
     return [c for kind in _KINDS for c in CHANNELS if c in wanted and CHANNELS[c][0] == kind]
 
 
-def _points(g, landmarks, image_size, min_visibility) -> str:
-    """``(T, J, 3)`` points: x, y times the image size, z = 0; NaN where missing.
+def _points(g, landmarks, image_size, world, min_visibility) -> str:
+    """``(T, J, 3)`` points, NaN where missing: the world landmarks (3-D), or x and y times the
+    image size with z = 0 (2-D).
 
     A joint is missing when its visibility is under ``min_visibility``, or 0,
     or its coordinates are NaN.
     """
     data = g.cast(landmarks, DOUBLE)
-    xy = g.op("Slice", data, np.array([0], np.int64), np.array([2], np.int64),
-              np.array([2], np.int64))
     visibility = g.take(data, 3, axis=2)
     hidden = g.op("Or", g.op("Less", visibility, float(min_visibility)),
                   g.op("LessOrEqual", visibility, 0.0))
-    missing = g.op("Or", hidden, g.isnan(g.reduce("ReduceSum", xy, 2)))
-    scaled = g.mul(xy, g.cast(image_size, DOUBLE))
-    shape = g.op("Concat", g.op("Shape", visibility), np.array([1], np.int64), axis=0)
-    points = g.op("Concat", scaled, g.full(shape, 0.0), axis=2)
+    if world is not None:
+        points = g.cast(world, DOUBLE)
+    else:
+        xy = g.op("Slice", data, np.array([0], np.int64), np.array([2], np.int64),
+                  np.array([2], np.int64))
+        shape = g.op("Concat", g.op("Shape", visibility), np.array([1], np.int64), axis=0)
+        points = g.op("Concat", g.mul(xy, g.cast(image_size, DOUBLE)), g.full(shape, 0.0),
+                      axis=2)
+    missing = g.op("Or", hidden, g.isnan(g.reduce("ReduceSum", points, 2)))
     return g.where(g.unsqueeze(missing, [2]), math.nan, points)
 
 
@@ -88,7 +104,10 @@ def _joint_table(g, points, layout, wanted):
     """``(T, K, 3)`` of the joints the channels use, midpoints included, and name -> column."""
     canonical = get_layout(layout).canonical
     joints = {j for c in wanted for j in CHANNELS[c][1]}
-    if any(CHANNELS[c][0] == "height" for c in wanted):
+    if _needs_chin(wanted):   # from the nose through the mouth, when the layout has one
+        joints = (joints - {"chin"}) | {"nose"} | (
+            {"mid_mouth"} if set(MIDPOINTS["mid_mouth"]) <= set(canonical) else set())
+    if _needs_torso(wanted):
         joints |= {m for m in ("mid_shoulder", "mid_hip") if set(MIDPOINTS[m]) <= set(canonical)}
     mids = sorted(j for j in joints if j in MIDPOINTS)
     real = sorted({j for j in joints if j not in MIDPOINTS}
@@ -101,6 +120,15 @@ def _joint_table(g, points, layout, wanted):
     return table, column
 
 
+def _needs_chin(wanted) -> bool:
+    return any("chin" in CHANNELS[c][1] for c in wanted)
+
+
+def _needs_torso(wanted) -> bool:
+    """Whether a wanted channel is measured in torso lengths, or needs the chin (placed by it)."""
+    return _needs_chin(wanted) or any(CHANNELS[c][0] in _TORSO_KINDS for c in wanted)
+
+
 def _nanmean(g, a, b):
     """``np.nanmean(np.stack([a, b]), axis=0)``: the mean of the values present, NaN if none."""
     present = [g.op("Not", g.isnan(x)) for x in (a, b)]
@@ -109,25 +137,78 @@ def _nanmean(g, a, b):
     return g.div(total, count)
 
 
+def _with_chin(g, table, column, torso) -> str:
+    """``table`` with the chin (:func:`_chin`) as one more joint column."""
+    return g.op("Concat", table, g.unsqueeze(_chin(g, table, column, torso), [1]), axis=1)
+
+
+def _chin(g, table, column, torso) -> str:
+    """``(T, 3)``: the chin, extended from the nose through the mouth, else below the nose."""
+    nose = g.take(table, column["nose"], axis=1)
+    below_nose = g.add(nose, g.mul(np.array([0.0, _CHIN_BELOW_NOSE, 0.0]), torso))
+    if "mid_mouth" not in column:
+        return below_nose
+    mouth = g.take(table, column["mid_mouth"], axis=1)
+    chin = g.add(mouth, g.mul(g.sub(mouth, nose), _CHIN_BELOW_MOUTH))
+    return g.where(g.isnan(chin), below_nose, chin)
+
+
 def _channel_values(g, table, column, wanted, torso) -> str:
-    """``(T, W)``: every wanted channel, in ``wanted`` order, NaN where a joint is missing."""
+    """``(T, W)``: every wanted channel, in ``wanted`` order, NaN where a joint is missing
+    (widths 0 and width ratios 1 there, as :func:`formcheck.joint_angles` gives)."""
     def joints(kind, k):
         return g.take(table, [column[CHANNELS[c][1][k]] for c in wanted
                               if CHANNELS[c][0] == kind], axis=1)
 
+    def coordinate(points, axis):
+        return g.take(points, axis, axis=2)
+
+    def pair_width(kind, first):
+        distance = g.sub(coordinate(joints(kind, first), 0), coordinate(joints(kind, first + 1), 0))
+        return g.div(g.op("Abs", distance), torso)
+
+    def incline(kind, first):
+        return _angle_between(g, g.sub(joints(kind, first + 1), joints(kind, first)),
+                              np.array(_UP))
+
     parts = []
     kinds = {CHANNELS[c][0] for c in wanted}
     if "angle" in kinds:
-        middle = joints("angle", 1)
-        parts.append(_angle_between(g, g.sub(joints("angle", 0), middle),
-                                    g.sub(joints("angle", 2), middle)))
+        parts.append(_angle_at(g, joints("angle", 0), joints("angle", 1), joints("angle", 2)))
     if "incline" in kinds:
-        parts.append(_angle_between(g, g.sub(joints("incline", 1), joints("incline", 0)),
-                                    np.array(_UP)))
+        parts.append(incline("incline", 0))
     if "height" in kinds:
-        parts.append(g.div(g.sub(g.take(joints("height", 1), 1, axis=2),
-                                 g.take(joints("height", 0), 1, axis=2)), torso))
+        parts.append(g.div(g.sub(coordinate(joints("height", 1), 1),
+                                 coordinate(joints("height", 0), 1)), torso))
+    if "incline_difference" in kinds:
+        parts.append(g.sub(incline("incline_difference", 0), incline("incline_difference", 2)))
+    if "width" in kinds:
+        width = pair_width("width", 0)
+        parts.append(g.where(g.isnan(width), 0.0, width))
+    if "width_ratio" in kinds:
+        outer = pair_width("width_ratio", 2)
+        outer = g.where(g.op("Less", outer, _MIN_OUTER_WIDTH), _MIN_OUTER_WIDTH, outer)
+        ratio = g.div(pair_width("width_ratio", 0), outer)
+        parts.append(g.where(g.op("Or", g.isnan(ratio), g.op("IsInf", ratio)), 1.0, ratio))
+    if "bend" in kinds:
+        parts.append(_bend(g, joints("bend", 0), joints("bend", 1), joints("bend", 2)))
     return parts[0] if len(parts) == 1 else g.op("Concat", *parts, axis=1)
+
+
+def _angle_at(g, a, b, c) -> str:
+    """Degrees of the angle at ``b`` between ``a`` and ``c``."""
+    return _angle_between(g, g.sub(a, b), g.sub(c, b))
+
+
+def _bend(g, a, b, c) -> str:
+    """180 minus the angle at ``b``, + when ``b`` lies above the line from ``a`` to ``c``."""
+    line, towards = g.sub(c, a), g.sub(b, a)
+    length = g.reduce("ReduceSum", g.mul(line, line), 2)
+    length = g.where(g.op("Less", length, 1e-12), 1e-12, length)
+    along = g.div(g.reduce("ReduceSum", g.mul(towards, line), 2), length)
+    offset = g.sub(g.take(towards, 1, axis=2), g.mul(along, g.take(line, 1, axis=2)))
+    above = g.where(g.op("LessOrEqual", offset, 0.0), 1.0, -1.0)   # image y grows downwards
+    return g.mul(above, g.sub(180.0, _angle_at(g, a, b, c)))
 
 
 def _angle_between(g, u, v) -> str:

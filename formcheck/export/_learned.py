@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..classifiers.base import PROBABILITY_FLOOR
+from ..classifiers.learned import N_QUANTILES
 from ._graph import DOUBLE, INT64
 
 __all__ = ["learned_probabilities"]
@@ -47,7 +48,8 @@ def _resample(g, series, length) -> str:
 
 
 def _rep_features(g, series, resample_length) -> str:
-    """``classifiers.learned.rep_features``: shape, ten summaries per channel, log length."""
+    """``classifiers.learned.rep_features``: shape, ten summaries and the deciles per channel,
+    log length."""
     frames = g.dim(series, 0)
     span = g.cast(g.sub(frames, np.int64(1)), DOUBLE)
     shape = g.op("Transpose", _resample(g, series, resample_length), perm=[1, 0])
@@ -64,8 +66,13 @@ def _rep_features(g, series, resample_length) -> str:
         g.reduce("ReduceMax", velocity, 0), g.reduce("ReduceMin", velocity, 0),
     ]
     table = g.op("Concat", *[g.unsqueeze(s, [1]) for s in summaries], axis=1)   # (C, 10)
+    ascending, _ = g.op("TopK", series, g.unsqueeze(frames, [0]), axis=0, largest=0, sorted=1,
+                        outputs=2)                                            # np.sort(axis=0)
+    deciles = g.op("Transpose", _rows(g, _resample(g, ascending, N_QUANTILES + 2), 1, -1),
+                   perm=[1, 0])                                               # (C, 9)
     log_length = g.unsqueeze(g.op("Log", g.cast(frames, DOUBLE)), [0])
-    return g.op("Concat", _flat(g, shape), _flat(g, table), log_length, axis=0)
+    return g.op("Concat", _flat(g, shape), _flat(g, table), _flat(g, deciles), log_length,
+                axis=0)
 
 
 def _rows(g, x, start, stop):

@@ -6,37 +6,112 @@ Two geometries (:data:`GEOMETRIES`):
   MediaPipe's metric world landmarks, or any 3-D skeleton): angles between
   the body segments in space, so a knee bending towards the camera measures
   what it bends. The axes are MediaPipe's: x to the image's right, y down,
-  z away from the camera, so "up" is the camera's up in both geometries.
+  z away from the camera. "Up" (for heights, inclinations and the sign of a
+  bend) is the standing body's own vertical: the median direction from the
+  ankles to the shoulders over the fifth of the frames where they are
+  furthest apart (:func:`body_vertical`), so a camera pitched or rolled by up
+  to 30 degrees does not tilt the heights; beyond that (a body that is not
+  upright, as in a push-up) it is the camera's up.
 - ``"2d"``: angles in the image plane, after correcting for the pixel aspect
-  ratio when the image size is known.
+  ratio when the image size is known; "up" is the image's up (the image
+  cannot show the camera's pitch).
 
 Either way they do not change when the person moves in the frame or stands
-nearer the camera. Three channels are heights rather than angles
-(``nose_over_wrists``, ``nose_over_shoulders``, ``hips_over_ankles``): a
-vertical offset in torso lengths (the median shoulder-to-hip distance of the
-recording, measured in the same geometry), positive when the first point is higher.
+nearer the camera. The height channels (``nose_over_wrists``,
+``hips_over_knees``, ...) are a vertical offset in torso lengths (the median
+shoulder-to-hip distance of the recording, measured in the same geometry),
+positive when the first point is higher; the width channels measure across the
+camera's view (along x) in both geometries, so that "seen from the side" means
+the same in each (see :mod:`formcheck.features.channels` for every kind).
 """
 
 from __future__ import annotations
 
-import warnings
+import numbers
+from typing import NamedTuple
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from ..errors import ChannelMismatchError, InputError, LayoutError, MissingDataError, TooFewFramesError
 from ..pose import PoseSequence
-from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
+from .channels import (CHANNELS, MIDPOINTS, available_channels, computable_from, mirror_name,
                        needed_joints)
 from .exercises import get_exercise
+from .filters import savgol_filter
 
-__all__ = ["AngleSeries", "joint_angles", "resample", "resample_many", "equal_length_batches", "GEOMETRIES",
-           "pose_geometry"]
+__all__ = ["AngleSeries", "joint_angles", "frame_values", "resample", "resample_many",
+           "equal_length_batches", "GEOMETRIES", "VERTICALS", "pose_geometry", "body_vertical",
+           "FEATURE_SETTINGS", "check_feature_settings"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
+#: Accepted values of ``joint_angles(vertical=...)``: what "up" is in 3-D.
+VERTICALS = ("body", "camera")
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
 _UP = np.array([0.0, -1.0, 0.0])  # image and MediaPipe world y grow downwards
+_MAX_TARGET_FPS = 1000.0
+
+
+def _number(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and bool(np.isfinite(value)))
+
+
+#: The settings of :func:`joint_angles` that datasets and models record: name -> (what it
+#: accepts, test).
+FEATURE_SETTINGS = {
+    "min_visibility": ("a number in [0, 1]", lambda v: _number(v) and 0 <= v <= 1),
+    "max_missing": ("a number in [0, 1]", lambda v: _number(v) and 0 <= v <= 1),
+    "smooth": ("None or a number of seconds in [0, 60]",
+               lambda v: v is None or (_number(v) and 0 <= v <= 60)),
+    "target_fps": (f"None or a frame rate in (0, {_MAX_TARGET_FPS:g}]",
+                   lambda v: v is None or (_number(v) and 0 < v <= _MAX_TARGET_FPS)),
+    "geometry": (f"one of {', '.join(GEOMETRIES)}",
+                 lambda v: isinstance(v, str) and v in GEOMETRIES),
+    "vertical": (f"one of {', '.join(VERTICALS)}",
+                 lambda v: isinstance(v, str) and v in VERTICALS),
+}
+
+
+def check_feature_settings(settings) -> dict:
+    """Check settings of :func:`joint_angles` (as a model or dataset file records them).
+
+    Parameters
+    ----------
+    settings : dict
+        Names of :data:`FEATURE_SETTINGS` to values.
+
+    Returns
+    -------
+    dict
+        A copy of ``settings``.
+
+    Raises
+    ------
+    InputError
+        Not a dict, an unknown name, or a value out of its range.
+
+    Examples
+    --------
+    >>> check_feature_settings({"smooth": 0.2})
+    {'smooth': 0.2}
+    >>> check_feature_settings({"evil": 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    formcheck.errors.InputError: unknown feature setting 'evil'; known: min_visibility, ...
+    """
+    if not isinstance(settings, dict):
+        raise InputError(f"feature settings must be a dict, got {type(settings).__name__}")
+    for name, value in settings.items():
+        if name not in FEATURE_SETTINGS:
+            raise InputError(f"unknown feature setting {name!r}; known: "
+                             f"{', '.join(FEATURE_SETTINGS)}")
+        description, accepts = FEATURE_SETTINGS[name]
+        if not accepts(value):
+            raise InputError(f"feature setting {name} must be {description}; got {value!r}")
+    return dict(settings)
+_UPRIGHT_SHARE = 0.2      # the share of frames, ankles and shoulders furthest apart, giving "up"
+_MAX_CAMERA_TILT = 30.0   # degrees: a body axis further from the camera's up is not upright
 
 
 class AngleSeries:
@@ -240,7 +315,7 @@ def pose_geometry(pose: PoseSequence) -> str:
 
 
 def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="auto",
-                 min_visibility=0.1, max_missing=0.5, smooth=None,
+                 vertical="body", min_visibility=0.1, max_missing=0.5, smooth=None,
                  target_fps=None) -> AngleSeries:
     """Compute the joint-angle series of a pose sequence.
 
@@ -257,6 +332,12 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
         the image plane; ``"auto"`` takes 3-D whenever the pose has it
         (:func:`pose_geometry`). A model records the geometry it was trained
         with, and :class:`~formcheck.FormChecker` computes the same.
+    vertical : {"body", "camera"}
+        What "up" is in 3-D, for heights, inclinations and the sign of a
+        bend: the standing body's own vertical (:func:`body_vertical`), which
+        a pitched or rolled camera does not tilt, or the camera's up (the
+        world landmarks' y). 2-D always takes the image's up. A model trained
+        on 3-D angles records it (``feature_settings["vertical"]``).
     min_visibility : float
         Landmarks with a lower visibility/confidence count as missing (and
         those at 0 always do), unless a channel can be measured no other way.
@@ -286,7 +367,8 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     Raises
     ------
     InputError
-        ``geometry`` is not one of :data:`GEOMETRIES`.
+        ``geometry`` is not one of :data:`GEOMETRIES`, or ``vertical`` not one
+        of :data:`VERTICALS`.
     LayoutError
         A requested channel needs joints the layout does not have.
     MissingDataError
@@ -309,17 +391,22 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     """
     if not isinstance(pose, PoseSequence):
         raise InputError(f"joint_angles needs a PoseSequence, got {type(pose).__name__}")
+    check_feature_settings({"geometry": geometry, "min_visibility": min_visibility,
+                            "max_missing": max_missing, "smooth": smooth, "target_fps": target_fps})
     if pose.n_frames < 2:
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
     geometry = _resolve_geometry(pose, geometry)
+    if vertical not in VERTICALS:
+        raise InputError(f"vertical must be one of {', '.join(VERTICALS)}; got {vertical!r}")
     names = _requested_channels(pose, exercise, channels)
     located = _joint_points(pose, 0.0, geometry)
     points = _joint_points(pose, min_visibility, geometry)
-    torso = _torso_length(points)
+    up = body_vertical(points) if geometry == "3d" and vertical == "body" else _UP
+    frame = _Frame(_torso_length(points), up)
     supported = available_channels(pose.layout)
     wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
-    visible = {name: _channel_values(name, points, torso) for name in wanted}
-    values, mirrored = _fill_missing(names, visible, located, torso, max_missing, pose)
+    visible = {name: _channel_values(name, points, frame) for name in wanted}
+    values, mirrored = _fill_missing(names, visible, located, frame, max_missing, pose)
     series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source,
                          geometry)
     if smooth:
@@ -330,6 +417,44 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     return series
 
 
+def frame_values(pose: PoseSequence, channels, *, geometry="auto", min_visibility=0.1) -> dict:
+    """The channels as :func:`joint_angles` measures them before it looks at the gaps.
+
+    Landmarks below ``min_visibility`` count as missing, and nothing is
+    filled: a channel is NaN wherever one of its joints is missing, with no
+    twin, interpolation or lenient pass. Cheap enough for one frame of a live
+    stream (heights are then in that frame's own torso length, and along the
+    camera's up: the body's vertical needs the whole recording).
+
+    Parameters
+    ----------
+    pose : PoseSequence
+    channels : sequence of str
+    geometry, min_visibility
+        As for :func:`joint_angles`.
+
+    Returns
+    -------
+    dict
+        Channel name -> values, shape ``(T,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> pose = make_set("squat", n_reps=1, seed=0, drop_rate=0)
+    >>> values = frame_values(pose.slice(0, 1), ["left_knee"])
+    >>> bool(np.isclose(values["left_knee"][0], joint_angles(pose, channels=["left_knee"])
+    ...                 ["left_knee"][0]))
+    True
+    """
+    geometry = _resolve_geometry(pose, geometry)
+    names = _requested_channels(pose, None, channels)
+    points = _joint_points(pose, min_visibility, geometry)
+    frame = _Frame(_torso_length(points), _UP)
+    return {name: _channel_values(name, points, frame) for name in names}
+
+
 def _where(pose) -> str:
     return f"{pose.source}: " if pose.source else ""
 
@@ -337,13 +462,13 @@ def _where(pose) -> str:
 def _requested_channels(pose, exercise, channels) -> list:
     if channels is None and exercise is not None:
         channels = get_exercise(exercise).channels
-    supported = available_channels(pose.layout)
     if channels is None:
-        return supported
+        return available_channels(pose.layout)
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown:
         raise ChannelMismatchError(f"unknown channels {unknown}; known: {', '.join(CHANNELS)}")
-    lacking = [c for c in channels if c not in supported]
+    joints = set(pose.skeleton.canonical)
+    lacking = [c for c in channels if not computable_from(c, joints)]
     if lacking:
         raise LayoutError(
             f"{_where(pose)}layout {pose.layout!r} lacks the joints for channels {lacking}")
@@ -351,8 +476,7 @@ def _requested_channels(pose, exercise, channels) -> list:
 
 
 def _resolve_geometry(pose, geometry) -> str:
-    if geometry not in GEOMETRIES:
-        raise InputError(f"geometry must be one of {', '.join(GEOMETRIES)}; got {geometry!r}")
+    """``"3d"`` or ``"2d"`` for ``pose``; ``geometry`` is one of :data:`GEOMETRIES`."""
     if geometry == "auto":
         return pose_geometry(pose)
     if geometry == "3d" and pose.world_landmarks is None:
@@ -381,10 +505,13 @@ def _joint_points(pose, min_visibility, geometry) -> dict:
     points = {name: xyz[:, i] for name, i in pose.skeleton.canonical.items()}
     for mid, (a, b) in MIDPOINTS.items():
         if a in points and b in points:
-            with warnings.catch_warnings():  # both sides missing: NaN, as intended
-                warnings.simplefilter("ignore", RuntimeWarning)
-                points[mid] = np.nanmean(np.stack([points[a], points[b]]), axis=0)
+            points[mid] = _nan_midpoint(points[a], points[b])
     return points
+
+
+def _nan_midpoint(a, b) -> np.ndarray:
+    """Midpoint of two (T, 3) point tracks; the one that is there where the other is missing."""
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, (a + b) / 2))
 
 
 def _torso_length(points) -> float:
@@ -396,22 +523,120 @@ def _torso_length(points) -> float:
     return float(np.nanmedian(lengths)) or 1.0
 
 
-def _channel_values(name, points, torso) -> np.ndarray:
+def body_vertical(points) -> np.ndarray:
+    """The standing body's "up" in the points' axes: a unit vector (y grows downwards).
+
+    The median direction from the mid-ankle to the mid-shoulder over the fifth
+    of the frames where the two are furthest apart (standing or hanging
+    straight); gravity runs along it, whatever the camera's pitch and roll.
+    The camera's up, ``(0, -1, 0)``, when the joints are missing or the axis
+    leans more than 30 degrees from it (a body that is not upright, e.g. in a
+    push-up). A recording in which the person never stands or hangs straight
+    (a squat filmed only at the bottom) gets the lean of its most extended
+    frames as its vertical.
+
+    Parameters
+    ----------
+    points : dict
+        Joint name -> ``(T, 3)`` points with ``mid_ankle`` and ``mid_shoulder``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tilt = np.radians(10)    # a camera pitched 10 degrees: the body leans in depth
+    >>> shoulder = np.array([0.0, -np.cos(tilt), np.sin(tilt)]) * np.linspace(1, 1.4, 10)[:, None]
+    >>> up = body_vertical({"mid_ankle": np.zeros((10, 3)), "mid_shoulder": shoulder})
+    >>> np.round(up, 3).tolist()
+    [0.0, -0.985, 0.174]
+    >>> body_vertical({"mid_ankle": np.zeros((10, 3)), "mid_shoulder": np.tile([1.0, 0, 0], (10, 1))})
+    array([ 0., -1.,  0.])
+    """
+    if "mid_ankle" not in points or "mid_shoulder" not in points:
+        return _UP
+    axis = points["mid_shoulder"] - points["mid_ankle"]
+    length = np.linalg.norm(axis, axis=1)
+    seen = np.isfinite(length)
+    if seen.sum() < 2:
+        return _UP
+    tall = seen & (length >= np.quantile(length[seen], 1.0 - _UPRIGHT_SHARE))
+    up = np.median(axis[tall] / length[tall, None], axis=0)
+    up = up / np.linalg.norm(up)
+    return up if _angle_between(up, _UP) <= _MAX_CAMERA_TILT else _UP
+
+
+class _Frame(NamedTuple):
+    """What every channel of a recording is measured against: its torso length and "up"."""
+
+    torso: float
+    up: np.ndarray
+
+
+def _channel_values(name, points, frame) -> np.ndarray:
     kind, joints = CHANNELS[name]
-    p = [points[j] for j in joints]
+    p = [points[j] if j in points else _virtual_joint(j, points, frame) for j in joints]
     if kind == "angle":
         return _angle_at(p[0], p[1], p[2])
     if kind == "incline":
-        return _inclination(p[1] - p[0])
-    return (p[1][:, 1] - p[0][:, 1]) / torso
+        return _angle_between(p[1] - p[0], frame.up)
+    if kind in _SHAPE_KINDS:
+        return _SHAPE_KINDS[kind](p, frame)
+    return ((p[0] - p[1]) @ frame.up) / frame.torso
+
+
+_CHIN_BELOW_MOUTH = 1.3   # mouth to chin over nose tip to mouth (see channels.VIRTUAL_JOINTS)
+_CHIN_BELOW_NOSE = 0.16   # nose tip to chin in torso lengths, for layouts without a mouth
+_MIN_OUTER_WIDTH = 0.25   # torso lengths: a width ratio's outer pair counts as this far apart
+
+
+def _virtual_joint(name, points, frame) -> np.ndarray:
+    """The chin: extended from the nose through the mouth, else straight below the nose."""
+    nose = points["nose"]
+    below_nose = nose - _CHIN_BELOW_NOSE * frame.torso * frame.up
+    if "mid_mouth" not in points:
+        return below_nose
+    chin = points["mid_mouth"] + _CHIN_BELOW_MOUTH * (points["mid_mouth"] - nose)
+    return np.where(np.isfinite(chin), chin, below_nose)
+
+
+def _incline_difference(p, frame) -> np.ndarray:
+    return _angle_between(p[1] - p[0], frame.up) - _angle_between(p[3] - p[2], frame.up)
+
+
+def _pair_width(a, b, torso) -> np.ndarray:
+    """Distance across the view (along x) between two joints in torso lengths (NaN where one
+    is missing)."""
+    return np.abs(a[:, 0] - b[:, 0]) / torso
+
+
+def _width(p, frame) -> np.ndarray:
+    """A pair's width; 0 where a joint is missing (the far side of a side view)."""
+    width = _pair_width(p[0], p[1], frame.torso)
+    return np.where(np.isfinite(width), width, 0.0)
+
+
+def _width_ratio(p, frame) -> np.ndarray:
+    """The first pair's width over the second's (at least 0.25 torso lengths); 1 if missing."""
+    outer = np.maximum(_pair_width(p[2], p[3], frame.torso), _MIN_OUTER_WIDTH)
+    ratio = _pair_width(p[0], p[1], frame.torso) / outer
+    return np.where(np.isfinite(ratio), ratio, 1.0)
+
+
+def _bend(p, frame) -> np.ndarray:
+    """180 minus the angle at the middle joint, signed + when it lies above the outer joints' line."""
+    a, b, c = p
+    line = c - a
+    along = ((b - a) * line).sum(axis=1) / np.maximum((line * line).sum(axis=1), 1e-12)
+    offset = b - (a + along[:, None] * line)
+    above = np.where(offset @ frame.up >= 0, 1.0, -1.0)
+    return above * (180.0 - _angle_at(a, b, c))
+
+
+_SHAPE_KINDS = {"incline_difference": _incline_difference, "width": _width,
+                "width_ratio": _width_ratio, "bend": _bend}
 
 
 def _angle_at(a, b, c) -> np.ndarray:
     return _angle_between(a - b, c - b)
-
-
-def _inclination(segment) -> np.ndarray:
-    return _angle_between(segment, _UP)
 
 
 def _angle_between(u, v) -> np.ndarray:
@@ -420,7 +645,7 @@ def _angle_between(u, v) -> np.ndarray:
     return np.degrees(np.arctan2(cross, (u * v).sum(axis=-1)))
 
 
-def _fill_missing(names, visible: dict, located: dict, torso, max_missing, pose):
+def _fill_missing(names, visible: dict, located: dict, frame, max_missing, pose):
     """Every channel of ``names`` without gaps, and those that took their twin's values.
 
     The first of these within ``max_missing`` is kept: the channel itself
@@ -433,7 +658,7 @@ def _fill_missing(names, visible: dict, located: dict, torso, max_missing, pose)
         twin = mirror_name(name)
         series, from_twin = _first_within_limit(name, twin, visible, max_missing, pose.fps)
         if series is None:
-            lenient = {n: _channel_values(n, located, torso) for n in {name, twin} & set(visible)}
+            lenient = {n: _channel_values(n, located, frame) for n in {name, twin} & set(visible)}
             series, from_twin = _first_within_limit(name, twin, lenient, max_missing, pose.fps)
         if series is None:
             raise MissingDataError(_missing_message(name, located, max_missing, pose))

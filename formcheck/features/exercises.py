@@ -1,8 +1,9 @@
 """Exercise definitions, kept as data.
 
 An exercise names the angle channels that matter for it, the channel(s) whose
-excursions mark the reps, the size and duration of a real rep, and its classes
-(the first is the correct form). The built-in ones live in ``exercises.json``
+excursions mark the reps, the size and duration of a real rep, its classes
+(the first is the correct form) and, for any fault, the *standard* a coach
+measures it by (:class:`Standard`). The built-in ones live in ``exercises.json``
 beside this file. Add your own without code, either from Python with
 :func:`register_exercise`, or with a JSON file of the same shape named in the
 ``FORMCHECK_EXERCISES`` environment variable (several files separated by
@@ -17,27 +18,153 @@ The shape of one entry (the built-in squat, shortened)::
       "min_prominence": 30.0, "min_duration": 0.4, "max_duration": 8.0,
       "classes": {"squat/correct": "...", "squat/not-low": "..."},
       "correct": "squat/correct",
-      "phases": ["on the way down", "at the bottom", "on the way up"]
+      "phases": ["on the way down", "at the bottom", "on the way up"],
+      "rest": "at the top",
+      "standards": {
+        "squat/not-low": {"channel": "hips_over_knees", "phase": "at the bottom",
+                          "statistic": "min", "comparison": ">", "threshold": 0.0,
+                          "sentence": "hips stayed {magnitude} above the knees at the bottom",
+                          "source": "IPF Technical Rules: hip crease below the top of the knee"}
+      }
     }
 
 ``channels``, ``driving``, ``classes`` and ``correct`` are required; the
-``fallback`` is optional (see :class:`Exercise` for every field).
+``fallback``, ``phases``, ``rest`` and ``standards`` are optional (see
+:class:`Exercise` and :class:`Standard` for every field). A standard's channels
+join the exercise's channels when they are not listed there; a channel only
+its condition reads (from which view the rep was filmed) is computed with them
+but is not learned from (:attr:`Exercise.view_channels`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ExerciseError
 from .channels import CHANNELS
 
-__all__ = ["Exercise", "get_exercise", "exercise_names", "register_exercise", "load_exercises"]
+__all__ = ["Exercise", "Standard", "Condition", "STATISTICS", "get_exercise", "exercise_names",
+           "register_exercise", "load_exercises"]
 
 _BUILTIN_FILE = Path(__file__).with_name("exercises.json")
 _REQUIRED = ("channels", "driving", "classes", "correct")
+_STANDARD_REQUIRED = ("channel", "phase", "statistic", "comparison", "threshold", "sentence")
+_STANDARD_OPTIONAL = ("combine", "noise", "source", "applies")
+_COMBINE = ("mean", "min", "max")
+_CONDITION_FIELDS = ("channel", "comparison", "threshold")
+_SENTENCE_FIELDS = {"value": "+0.12 torso lengths", "magnitude": "0.12 torso lengths",
+                    "threshold": "+0.00 torso lengths", "margin": "0.12 torso lengths"}
+
+#: Statistic of a standard's channel over its phase -> what it is.
+STATISTICS = {
+    "min": "the smallest value in the phase",
+    "max": "the largest value in the phase",
+    "mean": "the mean over the phase",
+    "value": "the value at the middle of the phase (at the turning point for its phase)",
+    "drop": "how far the channel falls in the phase below its value at rest",
+    "rise": "how far the channel rises in the phase above its value at rest",
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a standard applies: the mean of a channel over the rep compared with a threshold.
+
+    E.g. ``{"channel": "ankle_width", "comparison": ">", "threshold": 0.4}``: only
+    when the ankles are seen apart (a front or back view).
+    """
+
+    channel: str
+    comparison: str
+    threshold: float
+
+    def holds(self, value: float) -> bool:
+        """Whether a rep whose mean of ``channel`` is ``value`` meets the condition."""
+        return value > self.threshold if self.comparison == ">" else value < self.threshold
+
+
+@dataclass(frozen=True)
+class Standard:
+    """The measurable criterion of one fault: a number, when in the rep, and a limit.
+
+    A rep breaks the standard when ``statistic`` of ``channels`` (combined
+    frame by frame) over ``phase`` compares with ``threshold`` as
+    ``comparison`` says: ``">"`` means the fault is a value above the
+    threshold, ``"<"`` one below it.
+
+    Attributes
+    ----------
+    fault : str
+        The class label of the fault.
+    channels : tuple of str
+        Channel(s) measured (``"channel"`` in JSON, a name or a list).
+    combine : {"mean", "min", "max"}
+        How several channels make one value per frame: their mean, or the
+        smallest or largest (e.g. the more bent of two elbows, when the far
+        arm of a side view is half hidden and reads open).
+    phase : str
+        One of the exercise's :attr:`Exercise.phases` or its :attr:`Exercise.rest`
+        (e.g. "at the bottom"); written with or without its leading words
+        ("bottom" for "at the bottom").
+    statistic : str
+        A key of :data:`STATISTICS`.
+    comparison : {">", "<"}
+    threshold : float
+        In the channel's own unit (degrees, torso lengths, a ratio).
+    sentence : str
+        What the user reads when the rep breaks it. Placeholders: ``{value}``
+        (the measured statistic, signed for heights), ``{magnitude}`` (its
+        size without sign), ``{threshold}`` and ``{margin}`` (how far past the
+        threshold), each with its unit.
+    noise : float or None
+        Measurement noise of the statistic in the channel's unit; None: the
+        channel kind's default (:data:`~formcheck.features.channels.MEASUREMENT_NOISE`).
+        Margins to the threshold are counted in units of it.
+    source : str
+        Where the threshold comes from (a rule book, a paper).
+    applies : Condition or None
+        The standard judges only reps that meet this condition (None: all).
+    """
+
+    fault: str
+    channels: tuple
+    phase: str
+    statistic: str
+    comparison: str
+    threshold: float
+    sentence: str
+    noise: float | None = None
+    source: str = ""
+    applies: Condition | None = None
+    combine: str = "mean"
+
+    @property
+    def channels_read(self) -> tuple:
+        """Every channel the standard reads, its condition's included."""
+        extra = (self.applies.channel,) if self.applies and self.applies.channel not in \
+            self.channels else ()
+        return self.channels + extra
+
+    def is_broken_by(self, value: float) -> bool:
+        """Whether a measured statistic breaks the standard.
+
+        Examples
+        --------
+        >>> from formcheck.features.exercises import get_exercise
+        >>> not_low = get_exercise("squat").standards["squat/not-low"]
+        >>> not_low.is_broken_by(0.12), not_low.is_broken_by(-0.05)
+        (True, False)
+        """
+        return self.margin(value) > 0
+
+    def margin(self, value: float, threshold: float | None = None) -> float:
+        """How far ``value`` lies past the threshold, in the channel's unit (> 0: broken)."""
+        limit = self.threshold if threshold is None else threshold
+        return value - limit if self.comparison == ">" else limit - value
 
 
 @dataclass(frozen=True)
@@ -48,7 +175,8 @@ class Exercise:
     ----------
     name : str
     channels : tuple of str
-        Angle channels used to classify its reps.
+        Angle channels computed for its reps (those its standards read
+        included).
     driving_channels : tuple of str
         Channels averaged into the signal that segments reps.
     phase : {"min", "max"}
@@ -80,6 +208,18 @@ class Exercise:
         Words for the three phases of a rep, before, at and after the turning
         point of the driving signal (e.g. "on the way down", "at the bottom",
         "on the way up"), used in feedback.
+    rest : str
+        Words for where a rep starts and ends (the rest position: "at the top"
+        of a squat, "at the bottom" of a pull-up).
+    standards : dict of str to Standard
+        Fault label -> the standard it is measured by (faults may have none).
+    view_channels : tuple of str
+        The channels of ``channels`` that only the standards' conditions read,
+        telling from which view a rep was filmed (e.g. ``ankle_width``: the
+        ankles are seen apart from the front or back). The classifiers trained
+        on reps leave them out: within one view they vary only from person to
+        person, so they would draw the nearest reps towards people of the same
+        build rather than the same form.
     """
 
     name: str
@@ -95,6 +235,9 @@ class Exercise:
     phases: tuple = ("in the first half", "at the turning point", "in the second half")
     fallback_channels: tuple = ()
     fallback_min_prominence: float = 0.0
+    rest: str = "at the start and end"
+    standards: dict = field(default_factory=dict)
+    view_channels: tuple = ()
 
     @property
     def labels(self) -> list:
@@ -141,9 +284,21 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         raise ExerciseError(f"exercise {name!r} in {source}: phases must name 3 phases")
     if spec["correct"] not in spec["classes"]:
         raise ExerciseError(f"exercise {name!r} in {source}: correct class is not in classes")
+    phases = tuple(spec.get("phases", Exercise.phases))
+    rest = spec.get("rest", Exercise.rest)
+    if not isinstance(rest, str) or rest in phases:
+        raise ExerciseError(f"exercise {name!r} in {source}: rest must name where a rep starts "
+                            f"and ends, in words other than its phases; got {rest!r}")
+    standards = _standards(name, spec, phases + (rest,), source)
+    channels = list(spec["channels"])
+    channels += dict.fromkeys(c for s in standards.values() for c in s.channels
+                              if c not in channels)
+    view_channels = tuple(dict.fromkeys(c for s in standards.values() for c in s.channels_read
+                                        if c not in channels))
+    channels += view_channels
     return Exercise(
         name=name,
-        channels=tuple(spec["channels"]),
+        channels=tuple(channels),
         driving_channels=tuple(driving["channels"]),
         phase=phase,
         min_prominence=float(spec.get("min_prominence", 30.0)),
@@ -152,10 +307,106 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         classes=dict(spec["classes"]),
         correct=spec["correct"],
         description=spec.get("description", ""),
-        phases=tuple(spec.get("phases", Exercise.phases)),
+        phases=phases,
         fallback_channels=fallback_channels,
         fallback_min_prominence=fallback["min_prominence"] if fallback is not None else 0.0,
+        rest=rest,
+        standards=standards,
+        view_channels=view_channels,
     )
+
+
+def _standards(name, spec, phases, source) -> dict:
+    """The exercise's validated ``standards``: fault label -> :class:`Standard`."""
+    specs = spec.get("standards", {})
+    if not isinstance(specs, dict):
+        raise ExerciseError(f"exercise {name!r} in {source}: standards must be an object of "
+                            "fault label -> standard")
+    return {fault: _standard(fault, entry, spec, phases, f"exercise {name!r} in {source}: "
+                                                       f"standards[{fault!r}]")
+            for fault, entry in specs.items()}
+
+
+def _standard(fault, entry, spec, phases, where) -> Standard:
+    if fault not in spec["classes"] or fault == spec["correct"]:
+        raise ExerciseError(f"{where}: {fault!r} is not one of the exercise's fault classes "
+                            f"({', '.join(c for c in spec['classes'] if c != spec['correct'])})")
+    if not isinstance(entry, dict):
+        raise ExerciseError(f"{where} must be an object with {', '.join(_STANDARD_REQUIRED)}")
+    missing = [key for key in _STANDARD_REQUIRED if key not in entry]
+    unknown = [key for key in entry if key not in _STANDARD_REQUIRED + _STANDARD_OPTIONAL]
+    if missing or unknown:
+        raise ExerciseError(f"{where}: " + "; ".join(
+            ([f"lacks {', '.join(missing)}"] if missing else [])
+            + ([f"has unknown fields {unknown} (allowed: "
+                f"{', '.join(_STANDARD_REQUIRED + _STANDARD_OPTIONAL)})"] if unknown else [])))
+    channels = [entry["channel"]] if isinstance(entry["channel"], str) else entry["channel"]
+    _check_channels(channels, entry["channel"], f"{where}.channel")
+    return Standard(
+        fault=fault, channels=tuple(channels),
+        phase=_phase_of(entry["phase"], phases, where),
+        statistic=_choice(entry, "statistic", tuple(STATISTICS), where),
+        comparison=_choice(entry, "comparison", (">", "<"), where),
+        threshold=_number(entry, "threshold", where),
+        sentence=_sentence(entry["sentence"], where),
+        noise=_number(entry, "noise", where, positive=True) if "noise" in entry else None,
+        source=str(entry.get("source", "")),
+        applies=_condition(entry["applies"], f"{where}.applies") if "applies" in entry else None,
+        combine=_choice(entry, "combine", _COMBINE, where) if "combine" in entry else "mean",
+    )
+
+
+def _check_channels(channels, given, where):
+    if not (isinstance(channels, list) and channels
+            and all(isinstance(c, str) and c in CHANNELS for c in channels)):
+        raise ExerciseError(f"{where} must name known channels, got {given!r}; "
+                            f"known channels: {', '.join(CHANNELS)}")
+
+
+def _condition(entry, where) -> Condition:
+    if not isinstance(entry, dict) or sorted(entry) != sorted(_CONDITION_FIELDS):
+        raise ExerciseError(f"{where} must be an object with exactly "
+                            f"{', '.join(_CONDITION_FIELDS)}, got {entry!r}")
+    _check_channels([entry["channel"]], entry["channel"], f"{where}.channel")
+    return Condition(entry["channel"], _choice(entry, "comparison", (">", "<"), where),
+                     _number(entry, "threshold", where))
+
+
+def _phase_of(phase, phases, where) -> str:
+    """The exercise's phase words that ``phase`` names, with or without its leading words."""
+    for words in phases:
+        if isinstance(phase, str) and phase.strip().lower() in (
+                words, words.split(" ", 2)[-1] if words.count(" ") >= 2 else words):
+            return words
+    raise ExerciseError(f"{where}.phase {phase!r} is not a phase of this exercise; "
+                        f"use one of {', '.join(repr(p) for p in phases)}")
+
+
+def _choice(entry, key, allowed, where):
+    if entry[key] not in allowed:
+        raise ExerciseError(f"{where}.{key} must be one of {', '.join(allowed)}; "
+                            f"got {entry[key]!r}")
+    return entry[key]
+
+
+def _number(entry, key, where, positive=False) -> float:
+    value = entry[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or (positive and value <= 0):
+        kind = "a positive number" if positive else "a number"
+        raise ExerciseError(f"{where}.{key} must be {kind} in the channel's unit, "
+                            f"got {value!r}")
+    return float(value)
+
+
+def _sentence(template, where) -> str:
+    try:
+        template.format(**_SENTENCE_FIELDS)
+    except (AttributeError, KeyError, IndexError, ValueError) as exc:
+        raise ExerciseError(f"{where}.sentence {template!r} is not a sentence template "
+                            f"({type(exc).__name__}: {exc}); placeholders: "
+                            f"{', '.join('{' + k + '}' for k in _SENTENCE_FIELDS)}") from None
+    return template
 
 
 def _fallback(name, spec, source):

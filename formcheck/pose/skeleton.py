@@ -21,7 +21,7 @@ from ..errors import LayoutError
 
 __all__ = ["Layout", "CANONICAL_JOINTS", "get_layout", "register_layout", "layout_names"]
 
-_SIDED = ("eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "toe")
+_SIDED = ("eye", "ear", "mouth", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "toe")
 
 #: Canonical joint names that features may ask for.
 CANONICAL_JOINTS = ("nose", "neck", "mid_hip") + tuple(
@@ -197,7 +197,8 @@ def layout_names() -> list:
 
 
 register_layout("mediapipe33", _MEDIAPIPE33,
-                {"left_toe": "left_foot_index", "right_toe": "right_foot_index"})
+                {"left_toe": "left_foot_index", "right_toe": "right_foot_index",
+                 "left_mouth": "mouth_left", "right_mouth": "mouth_right"})
 register_layout("coco17", _COCO17)
 register_layout("coco18", _COCO18)
 register_layout("body25", _BODY25, {"left_toe": "left_big_toe", "right_toe": "right_big_toe"})

@@ -29,8 +29,8 @@ def test_borderline_synthetic_faults(exercise, floor):
 
 @pytest.mark.parametrize("view", ["front", "diagonal"])
 def test_borderline_squats_filmed_from_the_front_or_at_45_degrees_in_3d(view):
-    """With 3-D angles, as good as from the side (docs/classifiers.md: 97.7 / 99.2 from the
-    front with 16 subjects; 2-D from the front: 83.7 / 95.9)."""
+    """With 3-D angles, as good as from the side (docs/classifiers.md: 96.9 / 99.2 from the
+    front with 16 subjects; 2-D from the front: 90.6 / 96.9)."""
     data = make_dataset("squat", n_subjects=12, seed=1, severity=(0.0, 0.2), view=view,
                         world_landmarks=True)
     assert len(data) == 12 * 2 * 4                       # every rep found
@@ -53,35 +53,68 @@ def test_pushfit_learned_within_3_points_of_dtw_knn():
     assert scores["learned"] >= scores["knn"] - 0.03
 
 
-@pytest.mark.slow
-@needs_data
-def test_pushfit_learned_at_least_as_good_as_the_knn_on_clips_it_never_saw():
-    """The fixed split of docs/classifiers.md: defaults chosen on one half, tested on the other
-    (there: kNN 77.6 rep / 78.1 clip, learned 85.7 / 87.5)."""
+#: The kNN the PushFit selection half chose (docs/experiments/accuracy_candidates.py): reps
+#: resampled to 64 frames, band 0.3; the defaults won the other real sets.
+PUSH_UP_KNN = {"resample_length": 64, "window": 0.3}
+
+
+def pushfit_fixed_split():
+    """Every PushFit rep, and which of them belong to the selection half."""
     pytest.importorskip("cv2", reason="PushFit clips take their frame rate and image size "
                         "from their videos, read with OpenCV (the video extra)")
     clips = datasets.load_pushfit(ROOT)
     data = datasets.clips_to_reps(clips, "push-up")
     names, labels = [c.name for c in clips], [c.label for c in clips]
     selection, _ = train_test_split(names, test_size=0.5, random_state=0, stratify=labels)
-    chosen = np.isin(data.groups, selection)
-    results = {name: evaluate_model(model.fit(data[chosen]), data[~chosen])
-               for name, model in (("knn", DTWKNeighborsClassifier()),
-                                   ("learned", LearnedClassifier()))}
-    assert len(set(results["knn"].groups)) == len(clips) - len(selection)   # no clip lost
+    return data, np.isin(data.groups, selection)
+
+
+def fixed_split_results(data, chosen):
+    models = {"knn": DTWKNeighborsClassifier(), "knn-push-up": DTWKNeighborsClassifier(
+        **PUSH_UP_KNN), "learned": LearnedClassifier()}
+    return {name: evaluate_model(model.fit(data[chosen]), data[~chosen])
+            for name, model in models.items()}
+
+
+@pytest.mark.slow
+@needs_data
+def test_pushfit_learned_at_least_as_good_as_the_knn_on_clips_it_never_saw():
+    """The fixed split of docs/classifiers.md: choices made on one half, tested on the other
+    (there, rep / clip accuracy: kNN 77.6 / 75.0, with the push-up choice 85.7 / 81.2, learned
+    81.6 / 84.4)."""
+    data, chosen = pushfit_fixed_split()
+    results = fixed_split_results(data, chosen)
+    assert len(set(results["knn"].groups)) == len(set(data.groups[~chosen]))   # no clip lost
     clip = {name: r.group_accuracy() for name, r in results.items()}
     rep = {name: r.accuracy for name, r in results.items()}
     print(f"PushFit unseen half: rep {rep}, clip {clip}")
-    assert clip["learned"] >= clip["knn"] - 0.01 and rep["learned"] >= rep["knn"] - 0.01
-    assert clip["knn"] >= 0.75
+    assert clip["learned"] >= max(clip["knn"], clip["knn-push-up"]) - 0.01
+    assert rep["learned"] >= rep["knn"] - 0.01
+    assert rep["knn-push-up"] >= rep["knn"] + 0.05          # resampling to 64 frames helps
+    assert clip["knn"] >= 0.75 and clip["knn-push-up"] >= 0.8
+
+
+@pytest.mark.slow
+@needs_data
+@pytest.mark.xfail(strict=True, reason=(
+    "docs/classifiers.md: best on the report half 84.4 % of clips (learned; kNN 81.2 %); 29 of "
+    "its 32 are needed. Four (wrong2, wrong40, wrong86, wrong100) are called correct by every "
+    "candidate measured: two rest lying on the floor or bench at the bottom, one is filmed from "
+    "the front, one shows no fault in its angles"))
+def test_pushfit_both_classifiers_reach_90_percent_of_clips_on_the_report_half():
+    data, chosen = pushfit_fixed_split()
+    results = fixed_split_results(data, chosen)
+    assert results["learned"].group_accuracy() >= 0.9
+    assert results["knn-push-up"].group_accuracy() >= 0.9
 
 
 PUBLISHED = {"bicep-curl": 0.86, "front-raise": 1.00, "shoulder-press": 0.73,
              "shoulder-shrug": 0.85}
 BELOW_PUBLISHED = pytest.mark.xfail(strict=True, reason=(
     "docs/classifiers.md: the DTW kNN gets 5 of the 7 bicep-curl test files (71.4 %), the "
-    "published nearest class mean 6; the channel set that would give 6 (elbows alone) lost "
-    "the selection inside the training files"))
+    "published nearest class mean 6: bad_8 and bad_10 lie nearer to a good training file (3 of "
+    "the 9). Elbows alone, or reps resampled to 32 or 64 frames, would give 6, but lost or tied "
+    "the selection inside the 9 training files, and resampling loses a front raise file"))
 
 
 @pytest.mark.slow

@@ -1,5 +1,7 @@
 """One contract for both rep classifiers, plus scikit-learn's own estimator checks."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -17,9 +19,10 @@ from formcheck.features.angles import resample
 from formcheck._archive import read_archive, write_archive
 
 CLASSIFIERS = [DTWKNeighborsClassifier(n_neighbors=3, window=0.2),
+               DTWKNeighborsClassifier(resample_length=24, window=0.3),
                LearnedClassifier(model="mlp", C=3.0),
                LearnedClassifier(model="logistic")]
-IDS = ["dtw-knn", "learned-mlp", "learned-logistic"]
+IDS = ["dtw-knn", "dtw-knn-resampled", "learned-mlp", "learned-logistic"]
 
 
 def rep(kind, rng, length=None):
@@ -218,6 +221,26 @@ def test_knn_reference_is_the_nearest_rep_of_the_class_along_the_dtw_path():
         knn.reference(query, "ex/sideways")
 
 
+def test_knn_resample_length_is_the_plain_knn_on_resampled_reps():
+    X, y = make_xy(5)
+    queries = [rep(k, np.random.default_rng(7)) for k in ("deep", "shallow", "late")]
+    # unstandardised: fit standardises with the statistics of the frames as recorded
+    resampled = DTWKNeighborsClassifier(n_neighbors=3, resample_length=20,
+                                        standardize=False).fit(X, y)
+    plain = DTWKNeighborsClassifier(n_neighbors=3, standardize=False).fit(
+        [resample(x, 20) for x in X], y)
+    for got, want in zip(resampled.kneighbors(queries),
+                         plain.kneighbors([resample(q, 20) for q in queries])):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(resampled.novelty_score(queries),
+                               plain.novelty_score([resample(q, 20) for q in queries]))
+    own, reference, frames = resampled.reference(queries[1], "ex/deep")
+    assert len(own) == len(reference) == len(frames) and frames[0] == 0
+    assert frames[-1] == len(queries[1]) - 1 and np.all(np.diff(frames) >= 0)
+    path, _ = resampled.alignment(queries[1], resampled.nearest_of_class(queries[1], "ex/deep"))
+    np.testing.assert_allclose(own, resample(queries[1], 20)[[i for i, _ in path]])
+
+
 @pytest.mark.parametrize("model", ["mlp", "logistic"])
 def test_learned_reference_is_the_class_profile_against_the_resampled_rep(model):
     X, y = make_xy(5)
@@ -290,9 +313,17 @@ def _expected_failed(estimator):
     return _SHARED_XFAIL
 
 
-@parametrize_with_checks([DTWKNeighborsClassifier(), LearnedClassifier(),
-                          LearnedClassifier(model="logistic")],
-                         expected_failed_checks=_expected_failed)
+# The classifiers implement scikit-learn's API themselves, not through BaseEstimator (whose
+# import would cost every prediction a second): the checks' note that they do not inherit it
+# is expected; the checks themselves run below.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Estimator .* does not inherit from `sklearn.base")
+    _SCIKIT_LEARN_CHECKS = parametrize_with_checks(
+        [DTWKNeighborsClassifier(), LearnedClassifier(), LearnedClassifier(model="logistic")],
+        expected_failed_checks=_expected_failed)
+
+
+@_SCIKIT_LEARN_CHECKS
 def test_scikit_learn_compatible(estimator, check):
     check(estimator)
 
@@ -352,3 +383,14 @@ def test_calibration_keeps_predictions_and_survives_saving(clf, tmp_path):
     assert proba.max(axis=1).mean() < plain.predict_proba(Xt).max(axis=1).mean()
     loaded = load_model(calibrated.save(tmp_path / "calibrated.fcm"))
     np.testing.assert_allclose(loaded.predict_proba(Xt), proba)
+
+
+def test_a_learned_model_saved_with_other_features_asks_to_be_trained_again(tmp_path):
+    X, y = make_xy()
+    path = LearnedClassifier().fit(X, y).save(tmp_path / "model.fcm")
+    meta, arrays = read_archive(path, "model", 3)
+    for name in ("feature_mean", "feature_scale", "coef_0"):  # 3 * (16 + 10) + 1: no deciles
+        arrays[name] = arrays[name][:79]
+    write_archive(tmp_path / "old.fcm", "model", 3, meta, arrays)
+    with pytest.raises(ModelFileError, match="reads 79 features per rep.*computes 106.*train"):
+        load_model(tmp_path / "old.fcm")

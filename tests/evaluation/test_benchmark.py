@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from formcheck.cli import cli
 from formcheck.datasets.synthetic import make_dataset, make_set
 from formcheck.errors import DatasetError
-from formcheck.evaluation.benchmark import check_dataset
+from formcheck.evaluation.benchmark import STANDARDS_ROW, check_dataset
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,12 @@ def test_bench_on_a_saved_dataset_writes_json_markdown_and_plots(tiny, tmp_path)
                  "Fitted log-log slopes", "## Recommendation", "Use the "):
         assert text in result.output
     report = json.loads((tmp_path / "out" / "bench.json").read_text())
-    assert set(report["accuracy"]) == set(report["slopes"]) == {"DTW kNN", "learned"}
+    assert set(report["accuracy"]) == set(report["slopes"]) == {"DTW kNN", "learned",
+                                                                 STANDARDS_ROW}
+    # the standards learn nothing from the reps: the same accuracy at every training-set size
+    zero_data = {row["accuracy"] for row in report["learning_curve"]
+                 if row["classifier"] == STANDARDS_ROW}
+    assert len(zero_data) == 1, report["learning_curve"]
     assert {row["n"] for row in report["latency"]} == {8, 12, 40}
     assert all(row["model_bytes"] > 0 and row["fit_seconds"] > 0 for row in report["latency"])
     assert report["learning_curve"] and report["recommendation"].startswith("Use the ")

@@ -5,7 +5,7 @@ import pytest
 
 from formcheck import DTWKNeighborsClassifier
 from formcheck.datasets.synthetic import make_dataset
-from formcheck.errors import ChannelMismatchError
+from formcheck.errors import ChannelMismatchError, InputError
 from formcheck.evaluation.channels import ablation_table, compare_channel_sets, parse_channel_sets
 
 
@@ -30,12 +30,19 @@ def test_a_set_with_a_channel_the_reps_lack_is_refused(squats):
         compare_channel_sets(DTWKNeighborsClassifier(), squats, {"arm": ["left_elbow"]})
 
 
-def test_select_channels_keeps_reps_labels_and_records_the_channels(squats):
+@pytest.mark.parametrize("sets,seeds", [({"knee": ["left_knee"]}, []), ({}, [0])])
+def test_no_shuffle_or_no_set_is_refused(squats, sets, seeds):
+    with pytest.raises(InputError, match="at least one seed .* and one channel set"):
+        compare_channel_sets(DTWKNeighborsClassifier(), squats, sets, seeds=seeds)
+
+
+def test_select_channels_keeps_reps_labels_and_a_model_records_the_channels(squats):
     subset = squats.select_channels(["right_knee"])
     assert subset.channels == ("right_knee",) and len(subset) == len(squats)
     np.testing.assert_array_equal(subset.labels, squats.labels)
     np.testing.assert_array_equal(np.asarray(subset.reps[0])[:, 0], squats.reps[0]["right_knee"])
-    assert subset.metadata["feature_settings"]["channels"] == ["right_knee"]
+    assert subset.metadata == squats.metadata
+    assert DTWKNeighborsClassifier().fit(subset).channels_ == ("right_knee",)
 
 
 def test_parse_channel_sets_names_unnamed_sets_and_refuses_unknown_channels():

@@ -21,24 +21,31 @@ from formcheck._version import __version__  # noqa: E402
 from formcheck.datasets import (clips_to_reps, load_pose_trainer, load_pushfit,  # noqa: E402
                                 whole_clips)
 from formcheck.datasets.rep_dataset import Recording, RepDataset  # noqa: E402
+from formcheck.check import builtin_model  # noqa: E402
+from formcheck.classifiers.standards import StandardsClassifier  # noqa: E402
 from formcheck.datasets.synthetic import make_dataset, make_set  # noqa: E402
 from formcheck.errors import ExportError, MissingDataError  # noqa: E402
-from formcheck.reps import cut_recording  # noqa: E402
+from formcheck.features.exercises import get_exercise  # noqa: E402
+from formcheck.reps import cut_recording, driving_channels  # noqa: E402
 
 TOLERANCE = 1e-4
 LABELS = {"squat": ["correct", "not-low"], "pull-up": ["correct", "chin-below-bar"],
           "push-up": ["correct", "upper-body-first"]}
 
 
-def session(model, tmp_path, layout="mediapipe33"):
-    path = model.to_onnx(tmp_path / "model.onnx", layout=layout)
+def session(model, tmp_path, layout="mediapipe33", geometry=None):
+    path = model.to_onnx(tmp_path / "model.onnx", layout=layout, geometry=geometry)
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
-def graph_inputs(pose) -> dict:
+def graph_inputs(pose, graph=None) -> dict:
+    """The graph's inputs for one rep; ``world_landmarks`` when the graph takes them."""
     size = pose.image_size if pose.units == "normalized" and pose.image_size else (1, 1)
-    return {"landmarks": pose.landmarks, "image_size": np.array(size, np.float32),
-            "fps": np.array([pose.fps], np.float32)}
+    inputs = {"landmarks": pose.landmarks, "image_size": np.array(size, np.float32),
+              "fps": np.array([pose.fps], np.float32)}
+    if graph is not None and "world_landmarks" in {i.name for i in graph.get_inputs()}:
+        inputs["world_landmarks"] = pose.world_landmarks.astype(np.float32)
+    return inputs
 
 
 def python_proba(model, pose):
@@ -50,13 +57,13 @@ def python_proba(model, pose):
     return model.predict_proba([angles])[0]
 
 
-def assert_same_on_every_rep(model, poses, tmp_path, layout="mediapipe33"):
+def assert_same_on_every_rep(model, poses, tmp_path, layout="mediapipe33", geometry=None):
     """Probabilities within TOLERANCE and the same label on every rep; NaN where Python raises."""
-    graph = session(model, tmp_path, layout)
+    graph = session(model, tmp_path, layout, geometry)
     checked = 0
     for pose in poses:
         expected = python_proba(model, pose)
-        (got,) = graph.run(None, graph_inputs(pose))
+        (got,) = graph.run(None, graph_inputs(pose, graph))
         if expected is None:
             assert np.isnan(got).all(), pose.source
             continue
@@ -136,6 +143,32 @@ def test_synthetic_reps_with_gaps_match_the_python_path(exercise, kind, settings
     assert assert_same_on_every_rep(model, poses, tmp_path) >= len(poses) // 2
 
 
+def test_every_channel_kind_of_the_standards_matches(tmp_path):
+    """Trunk over shins, widths and their ratio, the body-line bend, and the chin: from the
+    nose through the mouth, and below the nose when the mouth is hidden."""
+    channels = ["left_knee", "trunk_lean_over_shins", "ankle_width", "knee_ankle_width_ratio",
+                "body_line_bend", "chin_over_wrists"]
+    poses, X, y = [], [], []
+    for seed in range(6):
+        label = LABELS["squat"][seed % 2]
+        view = "side" if seed % 3 == 0 else "front"
+        pose = make_set("squat", label=label, n_reps=2, seed=seed, view=view)
+        for rep in rep_poses(pose, "squat"):
+            X.append(joint_angles(rep, channels=channels))
+            y.append(f"squat/{label}")
+            poses.append(rep)
+    model = LearnedClassifier().fit(X, y)
+    assert model.channels_ == tuple(channels)
+    mouth = [poses[0].skeleton.canonical[j] for j in ("left_mouth", "right_mouth")]
+
+    def without_mouth(pose):
+        landmarks = pose.landmarks.copy()
+        landmarks[:, mouth, 3] = 0.0
+        return dataclasses.replace(pose, landmarks=landmarks, source=f"{pose.source} no mouth")
+
+    rng = np.random.default_rng(1)
+    checked = [p for pose in poses[:4] for p in (*with_gaps(pose, rng), without_mouth(pose))]
+    assert assert_same_on_every_rep(model, checked, tmp_path) >= len(checked) // 2
 def test_a_calibrated_model_exports_its_temperature(tmp_path):
     recordings = [Recording(make_set("squat", label=label, n_reps=3, seed=10 * s + k),
                             f"squat/{label}", f"s{s}", f"{label}{s}")
@@ -204,7 +237,6 @@ def test_the_knn_is_refused_with_the_reason(tmp_path):
 
 @pytest.mark.parametrize("settings, message", [
     ({"smooth": 0.2}, "does not smooth"),
-    ({"geometry": "3d"}, "2-D joint angles"),
     ({"new_setting": 1}, "new_setting"),
 ])
 def test_unsupported_feature_settings_are_refused(squat_model, settings, message, tmp_path):
@@ -212,6 +244,14 @@ def test_unsupported_feature_settings_are_refused(squat_model, settings, message
     model.feature_settings_ = {**model.feature_settings_, **settings}
     with pytest.raises(ExportError, match=message):
         model.to_onnx(tmp_path / "model.onnx")
+
+
+def test_a_2d_model_naming_a_vertical_exports_and_matches(tmp_path):
+    """2-D angles take the image's up whatever ``vertical`` says, in both paths."""
+    model = synthetic_model("squat", "mlp")
+    model.feature_settings_ = {**model.feature_settings_, "vertical": "camera"}
+    poses = synthetic_reps("squat", np.random.default_rng(3))
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= len(poses) // 2
 
 
 def test_a_layout_without_the_joints_is_refused(squat_model, tmp_path):
@@ -252,10 +292,162 @@ def test_without_onnx_the_error_says_what_to_install(squat_model, tmp_path, monk
         squat_model.to_onnx(tmp_path / "model.onnx")
 
 
-def test_reps_outside_the_frame_limits_give_nan(squat_model, tmp_path):
-    graph = session(squat_model, tmp_path)
+@pytest.mark.parametrize("kind", ["learned", "standards"])
+def test_reps_outside_the_frame_limits_give_nan(squat_model, kind, tmp_path):
+    graph = session(squat_model if kind == "learned" else builtin_model("squat"), tmp_path)
     pose = make_set("squat", n_reps=1, seed=3)
     for frames, finite in ((1, False), (2, True), (4097, False)):
         inputs = graph_inputs(pose)
         inputs["landmarks"] = np.resize(pose.landmarks, (frames, 33, 4)).astype(np.float32)
         assert np.isfinite(graph.run(None, inputs)[0]).all() == finite
+
+
+# --- the standards of an exercise -----------------------------------------------------------------
+
+STANDARDS_EXERCISES = ("squat", "pull-up", "push-up")
+
+
+def faulty_sets(exercise, view=None) -> list:
+    """A synthetic set of every class of the exercise (the faults its body model performs)."""
+    poses = []
+    for k, label in enumerate(get_exercise(exercise).classes):
+        try:
+            poses.append(make_set(exercise, label=label, n_reps=2, seed=20 + k, severity=0.7,
+                                  view=view))
+        except Exception:   # a fault the synthetic body model does not perform
+            continue
+    return poses
+
+
+def short_reps(pose) -> list:
+    """Reps of 2 to 12 frames: unsmoothed (up to 5 frames), shortest windows, no fallback."""
+    return [pose.slice(10, 10 + n) for n in (2, 3, 5, 6, 7, 12)]
+
+
+@pytest.mark.parametrize("exercise", STANDARDS_EXERCISES)
+def test_the_standards_match_the_python_path_on_synthetic_reps(exercise, tmp_path):
+    model = builtin_model(exercise)
+    rng = np.random.default_rng(1)
+    poses = []
+    for pose in faulty_sets(exercise):
+        for rep in rep_poses(pose, exercise):
+            poses += with_gaps(rep, rng)
+    poses += short_reps(faulty_sets(exercise)[0])
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= 20
+    correct = list(model.classes_).index(get_exercise(exercise).correct)
+    p_correct = [p[correct] for p in map(lambda pose: python_proba(model, pose), poses)
+                 if p is not None]
+    assert np.ptp(p_correct) > 0.2   # the reps differ: the margins are tested, not a constant
+
+
+def test_front_view_squats_turn_on_the_fallback_driving_signal_in_the_graph(tmp_path):
+    model = builtin_model("squat")
+    poses = [rep for pose in faulty_sets("squat", view="front")
+             for rep in rep_poses(pose, "squat")]
+    fallback = get_exercise("squat").fallback_channels
+    driven = [driving_channels(joint_angles(p, channels=model.channels_), "squat")
+              for p in poses]
+    assert fallback in driven
+    assert assert_same_on_every_rep(model, poses, tmp_path) == len(poses)
+
+
+def test_calibrated_standards_export_their_thresholds(tmp_path):
+    reps = make_dataset("squat", n_subjects=4, seed=2)
+    model = StandardsClassifier().fit(reps)
+    assert model.calibration_, "nothing was calibrated: the test would not test it"
+    defaults = {f: s.threshold for f, s in get_exercise("squat").standards.items()}
+    assert model.thresholds_ != defaults
+    poses = [rep for pose in faulty_sets("squat") for rep in rep_poses(pose, "squat")]
+    assert assert_same_on_every_rep(model, poses, tmp_path) == len(poses)
+
+
+@pytest.mark.slow
+def test_the_push_up_standards_match_on_pushfit_reps(shared_datasets, tmp_path):
+    pytest.importorskip("cv2", reason="PushFit clips take their frame rate and image size "
+                        "from their videos, read with OpenCV (the video extra)")
+    clips = load_pushfit(shared_datasets)
+    poses = [rep for clip in clips for rep in rep_poses(clip.pose, "push-up")]
+    assert assert_same_on_every_rep(builtin_model("push-up"), poses, tmp_path) >= 95
+    calibrated = StandardsClassifier().fit(clips_to_reps(clips, "push-up"))
+    assert calibrated.classes_.tolist() == ["push-up/correct", "push-up/wrong"]
+    assert assert_same_on_every_rep(calibrated, poses, tmp_path) >= 95
+
+
+@pytest.mark.slow
+@pytest.mark.video
+@pytest.mark.parametrize("folder, exercise, n_reps", [("squats", "squat", 5),
+                                                     ("pullups", "pull-up", 1)])
+def test_the_standards_match_on_the_shared_videos_keypoints(shared_datasets, folder, exercise,
+                                                            n_reps, tmp_path):
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    from formcheck.pose.extract import extract_pose
+
+    poses = []
+    for video in sorted((shared_datasets / folder / "videos").rglob("*.mp4")):
+        pose = dataclasses.replace(extract_pose(video), world_landmarks=None)   # the landmarks
+        poses += rep_poses(pose, exercise)
+    assert len(poses) >= n_reps
+    assert assert_same_on_every_rep(builtin_model(exercise), poses, tmp_path) == len(poses)
+
+
+def test_the_export_command_writes_the_builtin_standards(tmp_path):
+    from click.testing import CliRunner
+
+    from formcheck.cli import cli
+
+    output = tmp_path / "squat.onnx"
+    result = CliRunner().invoke(cli, ["export", "builtin", "-e", "squat", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    meta = {p.key: p.value for p in onnx.load(output).metadata_props}
+    assert meta["classifier"] == "StandardsClassifier" and meta["exercise"] == "squat"
+    assert json.loads(meta["classes"]) == builtin_model("squat").classes_.tolist()
+    result = CliRunner().invoke(cli, ["export", "builtin", "-o", str(output)])
+    assert result.exit_code == 2 and "--exercise" in result.output
+
+
+# --- 3-D angles from the world landmarks -------------------------------------------------------
+
+def with_world_gaps(pose, rng) -> list:
+    """``with_gaps`` for a pose with world landmarks: missing frames are missing in both."""
+    variants = with_gaps(pose, rng)
+    return [dataclasses.replace(v, world_landmarks=np.where(np.isnan(v.landmarks[..., :1]),
+                                                            np.nan, pose.world_landmarks))
+            for v in variants]
+
+
+@pytest.mark.parametrize("exercise", STANDARDS_EXERCISES)
+def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, tmp_path):
+    model = builtin_model(exercise)
+    rng = np.random.default_rng(2)
+    poses = []
+    for label in LABELS[exercise]:
+        pose = make_set(exercise, label=label, n_reps=2, seed=7, world_landmarks=True)
+        for rep in rep_poses(pose, exercise):
+            poses += with_world_gaps(rep, rng)
+    assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") >= 10
+
+
+def test_a_3d_learned_model_exports_with_a_world_landmarks_input(tmp_path):
+    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, world_landmarks=True))
+    assert model.feature_settings_["geometry"] == "3d"
+    poses = [rep for label in LABELS["squat"] for rep in rep_poses(
+        make_set("squat", label=label, n_reps=2, seed=8, world_landmarks=True), "squat")]
+    assert assert_same_on_every_rep(model, poses, tmp_path) == len(poses)
+    graph = session(model, tmp_path)
+    assert "world_landmarks" in {i.name for i in graph.get_inputs()}
+    with pytest.raises(ExportError, match="trained on '3d' joint angles"):
+        model.to_onnx(tmp_path / "2d.onnx", geometry="2d")
+
+
+@pytest.mark.slow
+@pytest.mark.video
+def test_3d_standards_match_formcheck_on_the_shared_squat_videos(shared_datasets, tmp_path):
+    """From a video formcheck judges 3-D angles from the world landmarks; so does the graph."""
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    from formcheck.pose.extract import extract_pose
+
+    poses = [rep for video in sorted((shared_datasets / "squats" / "videos").rglob("*.mp4"))
+             for rep in rep_poses(extract_pose(video), "squat")]
+    assert all(p.world_landmarks is not None for p in poses) and len(poses) >= 5
+    assert assert_same_on_every_rep(builtin_model("squat"), poses, tmp_path,
+                                    geometry="3d") == len(poses)

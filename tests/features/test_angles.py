@@ -176,6 +176,67 @@ def test_joint_angles_with_smoothing_and_target_fps():
     assert series.fps == 15 and len(series) == 15
 
 
+# --- the channels the fault standards read ---------------------------------------------------
+
+# a person standing, in pixels: shoulders y=0, hips y=100 (torso length 100), knees y=150
+STANDING = {"left_shoulder": (-20, 0), "right_shoulder": (20, 0), "left_hip": (-10, 100),
+            "right_hip": (10, 100), "left_knee": (-12, 150), "right_knee": (12, 150),
+            "left_ankle": (-20, 200), "right_ankle": (20, 200), "left_wrist": (-30, -40),
+            "right_wrist": (30, -40), "nose": (0, -60), "left_mouth": (-3, -50),
+            "right_mouth": (3, -50)}
+STANDARD_CHANNELS = ["hips_over_knees", "chin_over_wrists", "knee_ankle_width_ratio",
+                     "ankle_width", "shoulder_width", "body_line_bend", "trunk_lean_over_shins"]
+
+
+def test_hips_over_knees_chin_and_widths_in_torso_lengths():
+    series = joint_angles(pose_with(STANDING, units="pixels"), channels=STANDARD_CHANNELS)
+    np.testing.assert_allclose(series["hips_over_knees"], 0.5)          # 50 px over a 100 px torso
+    # the chin: 1.3 nose-to-mouth distances (10 px) below the mouth, y = -37: 3 px under the wrists
+    np.testing.assert_allclose(series["chin_over_wrists"], -0.03)
+    np.testing.assert_allclose(series["knee_ankle_width_ratio"], 24 / 40)
+    np.testing.assert_allclose(series["ankle_width"], 0.4)
+    np.testing.assert_allclose(series["shoulder_width"], 0.4)
+
+
+def test_without_mouth_landmarks_the_chin_is_under_the_nose():
+    coco = {k: v for k, v in STANDING.items() if "mouth" not in k}
+    series = joint_angles(pose_with(coco, layout="coco17", units="pixels"),
+                          channels=["chin_over_wrists"])
+    # the chin 16 px (0.16 torso lengths) under the nose: y = -44, 4 px over the wrists
+    np.testing.assert_allclose(series["chin_over_wrists"], 0.04)
+
+
+def test_a_side_view_reads_the_knees_neither_in_nor_out():
+    side = {**STANDING, "left_knee": (0, 150), "right_knee": (8, 150), "left_ankle": (0, 200),
+            "right_ankle": (5, 200)}
+    ratio = joint_angles(pose_with(side, units="pixels"), channels=["knee_ankle_width_ratio"])
+    np.testing.assert_allclose(ratio["knee_ankle_width_ratio"], 8 / 25)  # floor: 0.25 torso
+    hidden = pose_with(side, units="pixels")
+    hidden.landmarks[:, MP.joint_index("right_ankle"), 3] = 0.0           # the far ankle unseen
+    both = joint_angles(hidden, channels=["knee_ankle_width_ratio", "ankle_width"],
+                        max_missing=1.0)
+    np.testing.assert_allclose(both["knee_ankle_width_ratio"], 1.0)
+    np.testing.assert_allclose(both["ankle_width"], 0.0)
+
+
+@pytest.mark.parametrize("hip_y,sign", [(-10, 1.0), (10, -1.0)])
+def test_the_body_line_bend_is_positive_for_a_pike_and_negative_for_a_sag(hip_y, sign):
+    # a push-up plank from the side: shoulders at x=0, ankles at x=200, both at y=0
+    plank = {"left_shoulder": (0, 0), "right_shoulder": (0, 0), "left_hip": (100, hip_y),
+             "right_hip": (100, hip_y), "left_ankle": (200, 0), "right_ankle": (200, 0)}
+    series = joint_angles(pose_with(plank, units="pixels"), channels=["body_line_bend"])
+    np.testing.assert_allclose(series["body_line_bend"], sign * 2 * np.degrees(np.arctan(0.1)))
+
+
+def test_the_trunk_lean_over_the_shins():
+    # trunk 45 degrees forward, shins 30 degrees: the trunk leans 15 degrees beyond them
+    lean = {**STANDING, "left_shoulder": (100, 0), "right_shoulder": (100, 0),
+            "left_hip": (0, 100), "right_hip": (0, 100),
+            "left_ankle": (0, 200), "right_ankle": (0, 200),
+            "left_knee": (100 * np.tan(np.radians(30)), 100),
+            "right_knee": (100 * np.tan(np.radians(30)), 100)}
+    series = joint_angles(pose_with(lean, units="pixels"), channels=["trunk_lean_over_shins"])
+    np.testing.assert_allclose(series["trunk_lean_over_shins"], 15.0)
 @pytest.mark.parametrize("min_visibility", [0.1, 0.9])
 def test_every_shared_pushfit_clip_yields_push_up_angles(shared_datasets, min_visibility):
     """At 0.9 most far-side joints of these side views count as hidden: still no clip lost."""

@@ -26,10 +26,12 @@ def pose_in_space(points: dict, frames=3):
 
 
 def test_a_knee_bent_towards_the_camera_is_bent_in_3d_and_straight_in_2d():
-    # hip above the knee, the shin pointing at the camera (z): a right angle seen end-on
+    # hip above the knee, the shin pointing at the camera (z): a right angle seen end-on; the
+    # right ankle puts the mid-ankle under the shoulders, so "up" is the camera's up
     pose = pose_in_space({"left_hip": (0, -0.4, 0), "left_knee": (0, 0, 0),
-                          "left_ankle": (0, 0, -0.4), "left_shoulder": (0, -0.9, 0),
-                          "right_shoulder": (0, -0.9, 0), "right_hip": (0, -0.4, 0)})
+                          "left_ankle": (0, 0, -0.4), "right_ankle": (0, 0.8, 0.4),
+                          "left_shoulder": (0, -0.9, 0), "right_shoulder": (0, -0.9, 0),
+                          "right_hip": (0, -0.4, 0)})
     spatial = joint_angles(pose, channels=["left_knee", "trunk_inclination"])
     flat = joint_angles(pose, channels=["left_knee", "trunk_inclination"], geometry="2d")
     assert spatial.geometry == "3d" and flat.geometry == "2d"
@@ -44,7 +46,8 @@ def test_trunk_leaning_towards_the_camera_inclines_in_3d_and_heights_use_its_tru
     pose = pose_in_space({"left_hip": (0.1, 0, 0), "right_hip": (-0.1, 0, 0),
                           "left_shoulder": (0.2, *shoulder[1:]),
                           "right_shoulder": (-0.2, *shoulder[1:]),
-                          "left_ankle": (0.1, 0.8, 0), "right_ankle": (-0.1, 0.8, 0)})
+                          "left_ankle": (0.1, 0.8, shoulder[2]),     # under the shoulders
+                          "right_ankle": (-0.1, 0.8, shoulder[2])})
     spatial = joint_angles(pose, channels=["trunk_inclination", "hips_over_ankles"])
     flat = joint_angles(pose, channels=["trunk_inclination", "hips_over_ankles"], geometry="2d")
     np.testing.assert_allclose(spatial["trunk_inclination"], 40)
@@ -123,3 +126,38 @@ def test_side_front_back_and_45_degree_views_give_the_same_knee_and_hip_at_the_b
         assert spatial.mean() < 4 and np.percentile(spatial, 90) < 7, view
         if not view.startswith("side"):
             assert flat.mean() > 3 * spatial.mean(), view       # what 3-D is there for
+
+
+def test_hips_over_knees_at_the_bottom_are_the_same_from_every_view_whatever_the_cameras_pitch():
+    """Measured against the standing body's vertical, a 3-D height does not carry the camera's
+    pitch (drawn anew for every view, -3 to 12 degrees); the image's up does, and its perspective
+    too: the knees, nearer the camera from the front, look lower."""
+    spread = {"3d": [], "2d": []}
+    for seed in range(6):
+        bottoms = {geometry: [] for geometry in spread}
+        for view in VIEWS:
+            pose = make_set("squat", "correct", 2, seed=seed, view=view, noise=0.0,
+                            drop_rate=0.0, world_landmarks=True)
+            for geometry in spread:
+                series = joint_angles(pose, "squat", geometry=geometry, min_visibility=0.0)
+                bottoms[geometry].append(series["hips_over_knees"].min())
+        for geometry, values in bottoms.items():
+            spread[geometry].append(np.ptp(values))
+    print({geometry: np.round(values, 3) for geometry, values in spread.items()})
+    assert max(spread["3d"]) < 0.03                   # torso lengths, the views of one squat
+    assert np.mean(spread["2d"]) > 3 * np.mean(spread["3d"])
+
+
+
+def test_the_cameras_up_is_there_on_request_and_2d_ignores_the_vertical():
+    pose = make_set("squat", "correct", 2, seed=0, view="front", noise=0.0, drop_rate=0.0,
+                    world_landmarks=True)
+    body = joint_angles(pose, "squat", min_visibility=0.0)
+    camera = joint_angles(pose, "squat", vertical="camera", min_visibility=0.0)
+    assert np.abs(body["hips_over_knees"] - camera["hips_over_knees"]).max() > 0.01
+    np.testing.assert_array_equal(body["left_knee"], camera["left_knee"])    # angles: no vertical
+    np.testing.assert_array_equal(
+        np.asarray(joint_angles(pose, "squat", geometry="2d", vertical="camera")),
+        np.asarray(joint_angles(pose, "squat", geometry="2d")))
+    with pytest.raises(InputError, match="vertical must be one of body, camera; got 'gravity'"):
+        joint_angles(pose, "squat", vertical="gravity")

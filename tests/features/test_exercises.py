@@ -18,8 +18,103 @@ def test_builtin_exercises():
     assert squat.driving_channels == ("left_knee", "right_knee") and squat.phase == "min"
     assert squat.fallback_channels == ("hips_over_ankles",) and squat.fallback_min_prominence == 0.1
     assert get_exercise("push-up").fallback_channels == ()
-    assert get_exercise("pull-up").faults == ["pull-up/chin-below-bar"]
+    assert get_exercise("pull-up").faults == ["pull-up/chin-below-bar", "pull-up/no-full-hang"]
     assert "push-up/upper-body-first" in get_exercise("push-up").labels
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_every_channel_is_listed_once(name):
+    """Several standards may read one channel (push-up: body_line_bend for sag and pike);
+    listed twice, it would weigh double in the DTW distance and the learned features."""
+    channels = get_exercise(name).channels
+    assert len(set(channels)) == len(channels), channels
+
+
+@pytest.mark.parametrize("exercise,faults", [
+    ("squat", {"squat/not-low", "squat/forward-lean", "squat/knees-in"}),
+    ("pull-up", {"pull-up/chin-below-bar", "pull-up/no-full-hang"}),
+    ("push-up", {"push-up/hips-sag", "push-up/hips-pike", "push-up/not-low",
+                 "push-up/upper-body-first"}),
+])
+def test_builtin_faults_carry_standards_with_a_source(exercise, faults):
+    definition = get_exercise(exercise)
+    assert set(definition.standards) == faults <= set(definition.faults)
+    for standard in definition.standards.values():
+        assert standard.source and set(standard.channels_read) <= set(definition.channels)
+        assert standard.phase in definition.phases + (definition.rest,)
+
+
+def test_the_depth_standard_is_hips_at_knee_height_at_the_bottom():
+    not_low = get_exercise("squat").standards["squat/not-low"]
+    assert (not_low.channels, not_low.phase, not_low.statistic) == (
+        ("hips_over_knees",), "at the bottom", "min")
+    assert not_low.is_broken_by(0.01) and not not_low.is_broken_by(-0.01)
+    assert not_low.margin(0.12) == pytest.approx(0.12)
+    chin = get_exercise("pull-up").standards["pull-up/chin-below-bar"]
+    assert chin.phase == "at the top" and chin.is_broken_by(-0.01) and not chin.is_broken_by(0.01)
+
+
+def standard_file(tmp_path, **changes):
+    """A user exercise file whose one fault carries a standard, with some fields changed."""
+    standard = {"channel": "left_hip", "phase": "top", "statistic": "min", "comparison": "<",
+                "threshold": 170, "sentence": "hips opened only to {value} at the top"}
+    standard.update(changes)
+    spec = {"hip-thrust": {
+        "channels": ["left_knee"],
+        "driving": {"channels": ["left_hip", "right_hip"], "phase": "max"},
+        "classes": {"hip-thrust/correct": "Full extension.", "hip-thrust/short": "Partial."},
+        "correct": "hip-thrust/correct",
+        "phases": ["on the way up", "at the top", "on the way down"],
+        "standards": {"hip-thrust/short": {k: v for k, v in standard.items() if v is not None}}}}
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def test_a_user_standard_needs_no_code(tmp_path):
+    load_exercises(standard_file(tmp_path))
+    definition = get_exercise("hip-thrust")
+    short = definition.standards["hip-thrust/short"]
+    assert short.phase == "at the top" and short.threshold == 170.0   # "top" names "at the top"
+    assert definition.channels == ("left_knee", "left_hip")  # the standard's channel joins
+    assert short.is_broken_by(150) and not short.is_broken_by(175)
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"channel": "hip_hight"}, "channel", "must name known channels, got 'hip_hight'"),
+    ({"channel": ["left_hip", 3]}, "channel", "must name known channels"),
+    ({"phase": "at the bottom"}, "phase", "is not a phase of this exercise"),
+    ({"phase": "halfway"}, "phase", "'at the top'"),
+    ({"threshold": "170"}, "threshold", "must be a number in the channel's unit, got '170'"),
+    ({"threshold": True}, "threshold", "must be a number"),
+    ({"threshold": None}, "", "lacks threshold"),
+    ({"noise": -1}, "noise", "must be a positive number"),
+    ({"statistic": "median"}, "statistic", "must be one of min, max"),
+    ({"comparison": ">="}, "comparison", "must be one of >, <"),
+    ({"sentence": "hips at {angle}"}, "sentence", "placeholders: {value}"),
+    ({"treshold": 3}, "", "unknown fields ['treshold']"),
+    ({"applies": {"channel": "ankle_width", "comparison": ">"}}, "applies", "exactly channel"),
+    ({"applies": {"channel": "wings", "comparison": ">", "threshold": 1}}, "applies.channel",
+     "known channels"),
+])
+def test_a_bad_standard_is_refused_with_the_file_and_field_named(tmp_path, changes, field,
+                                                                 message):
+    path = standard_file(tmp_path, **changes)
+    with pytest.raises(ExerciseError) as error:
+        load_exercises(path)
+    text = str(error.value)
+    assert str(path) in text and "standards['hip-thrust/short']" in text and message in text
+    if field:
+        assert f"standards['hip-thrust/short'].{field}" in text
+
+
+def test_a_standard_must_belong_to_a_fault_class(tmp_path):
+    path = standard_file(tmp_path)
+    spec = json.loads(path.read_text())
+    spec["hip-thrust"]["standards"] = {"hip-thrust/correct": {}}
+    path.write_text(json.dumps(spec))
+    with pytest.raises(ExerciseError, match="not one of the exercise's fault classes"):
+        load_exercises(path)
 
 
 def test_user_exercise_from_a_json_file_needs_no_code(tmp_path, monkeypatch):

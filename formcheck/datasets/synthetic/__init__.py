@@ -11,15 +11,18 @@ far side of a side view, short bursts of frames where no person was found.
 Supported exercises and classes (:data:`SYNTHETIC_LABELS`); the angles are those
 of the 3-D body, a 2-D side view measures within a few degrees of them:
 
-* ``squat/correct`` (knee angle at the bottom 56-86 degrees) and
-  ``squat/not-low`` (bottom knee angle 102 degrees at severity 0 to 135 at 1);
+* ``squat/correct`` (knee angle at the bottom 56-86 degrees: most of these end with the
+  hip joints a little above the knee joints, short of the depth standard of
+  ``exercises.json``) and ``squat/not-low`` (bottom knee angle 102 degrees at
+  severity 0 to 135 at 1); the knees track over the toes as they bend;
   filmed from the side, front, back or half-way between front and side
   (``diagonal-left``, ``diagonal-right``). Forward kinematics from the ankles on
   the floor (shin incline, knee, thigh), with the trunk leaning forward as
   much as keeps the centre of mass over the feet; arms reach forward, cross on
   the chest or rest on the hips.
-* ``pull-up/correct`` (the nose rises 0.07-0.30 torso lengths above the wrist
-  line) and ``pull-up/chin-below-bar`` (the top stops with the nose 0.07 torso
+* ``pull-up/correct`` (the chin, estimated from the face as the features do, rises
+  0.03-0.25 torso lengths above the wrist line; the nose about 0.16 more) and
+  ``pull-up/chin-below-bar`` (the top stops with the nose 0.07 torso
   lengths below the wrists at severity 0, and 45% of the way from there down
   to its dead-hang height at 1); wrists fixed on the bar, the body hanging
   below, filmed from the front or back (from the back the nose is occluded

@@ -41,6 +41,16 @@ _FACE_IDX = [_J[n] for n in _FACE]
 _M_FOOT, _M_SHANK, _M_THIGH, _M_ARM = 0.029, 0.093, 0.200, 0.100
 _M_TRUNK = 1.0 - _M_FOOT - _M_SHANK - _M_THIGH - _M_ARM  # trunk, head and neck
 _TRUNK_COM = 0.62  # centre of mass of trunk + head, from the hip up the torso
+# a correct pull-up's chin ends 0.03-0.25 torso lengths above the wrists (the bar) at the top,
+# as the standard it is judged by asks (formcheck/features/exercises.json)
+_CHIN_CLEARS = (0.03, 0.25)
+# the hip joint's height over the knee joint at the bottom of a squat, in torso lengths, as the
+# depth standard judges it (formcheck/features/exercises.json, IPF): a correct squat ends 0.05
+# (depth 0, one measurement noise) to 0.30 (depth 1) below the knees, a not-low one 0.15
+# (severity 0, three noises) to 0.60 (severity 1, a quarter squat) above them
+_SQUAT_BELOW_KNEES = (0.05, 0.30)
+_SQUAT_NOT_LOW = (0.15, 0.60)
+_DEEPEST_KNEE = 25.0   # degrees: the thigh meets the calf
 
 
 # --- small vector helpers ---------------------------------------------------------------
@@ -137,7 +147,8 @@ def _squat(subject, u, rep_id, second, params, rng):
     for side, name in ((1.0, "left"), (-1.0, "right")):
         ankle = np.column_stack([np.full(n, side * w), np.full(n, subject.ankle_height), np.zeros(n)])
         out[:, _J[f"{name}_ankle"]] = ankle
-        share = subject.shin / (subject.shin + subject.thigh)  # knee on the ankle-hip line
+        # standing, the knee is on the ankle-hip line; at the bottom it tracks over the toes
+        share = subject.shin / (subject.shin + subject.thigh) * (1.0 - u)
         knee_x = w + (subject.hip_width / 2 - w) * share + knee_f * np.sin(splay)
         out[:, _J[f"{name}_knee"]] = np.column_stack([side * knee_x, knee_y, knee_z])
         out[:, _J[f"{name}_hip"]] = np.column_stack(
@@ -334,6 +345,34 @@ def _push_up(subject, u, rep_id, second, params, rng):
 _MODELS = {"squat": _squat, "pull-up": _pull_up, "push-up": _push_up}
 
 
+def _chin_below_nose(subject):
+    """The chin's depth below the nose in torso lengths, as features estimate it from the face.
+
+    The chin is extended from the nose through the mouth 1.3 times the nose-to-mouth
+    distance (:data:`formcheck.features.channels.VIRTUAL_JOINTS`).
+    """
+    nose_to_mouth = (_FACE_OFFSETS[0, 1] - _FACE_OFFSETS[9, 1]) * subject.neck / 0.11
+    return 2.3 * nose_to_mouth / subject.torso
+
+
+def _squat_bottom(subject, hips, mobility):
+    """Knee angle and shin inclination (degrees) that put the hips ``hips`` torso lengths over
+    the knees at the bottom.
+
+    The thigh then rises ``asin(hips * torso / thigh)`` above the horizontal, and the knee
+    angle is that plus 90 degrees less the shin's inclination; the shin inclines the more the
+    knee bends, up to the subject's ankle mobility (times ``mobility``, per rep) in a deep
+    squat, so the two are solved together. The knee closes to 25 degrees at most (the thigh
+    meets the calf), which leaves the deepest hips a little higher.
+    """
+    thigh_rise = np.degrees(np.arcsin(np.clip(hips * subject.torso / subject.thigh, -1, 1)))
+    knee = np.full_like(thigh_rise, 90.0)
+    for _ in range(30):    # a contraction: the shin changes by under a third of the knee
+        shin = subject.ankle_mobility * mobility * ((180.0 - knee) / 120.0) ** 0.7
+        knee = np.maximum(90.0 + thigh_rise - shin, _DEEPEST_KNEE)
+    return knee, shin
+
+
 def _rep_params(exercise, label, subject, severity, rng, n_reps):
     """Per-rep parameters of the movement, and the severity of each faulty rep."""
     faulty = label != SYNTHETIC_LABELS[exercise][0]
@@ -350,13 +389,16 @@ def _rep_params(exercise, label, subject, severity, rng, n_reps):
     if not faulty:
         sev = np.full(n_reps, np.nan)
     if exercise == "squat":
-        knee = 102.0 + 33.0 * sev if faulty else 86.0 - 30.0 * depth
-        shin = subject.ankle_mobility * ((180.0 - knee) / 120.0) ** 0.7 * rng.uniform(0.92, 1.08,
-                                                                                      n_reps)
+        if faulty:
+            hips = _SQUAT_NOT_LOW[0] + np.ptp(_SQUAT_NOT_LOW) * sev
+        else:
+            hips = -(_SQUAT_BELOW_KNEES[0] + np.ptp(_SQUAT_BELOW_KNEES) * depth)
+        knee, shin = _squat_bottom(subject, hips, rng.uniform(0.92, 1.08, n_reps))
         return {"knee": knee, "shin": shin}, sev
     if exercise == "pull-up":
         hang = np.clip(subject.hang_elbow + rng.normal(0, 1.5, n_reps), 160, 179)
-        return {"clear": 0.07 + 0.23 * depth, "severity": sev, "hang": hang}, sev
+        clear = _chin_below_nose(subject) + _CHIN_CLEARS[0] + np.ptp(_CHIN_CLEARS) * depth
+        return {"clear": clear, "severity": sev, "hang": hang}, sev
     elbow = 90.0 - 22.0 * depth
     brk = 7.0 + 21.0 * sev if faulty else np.zeros(n_reps)
     return {"elbow": elbow, "break": brk}, sev

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ...errors import InputError
+from ...features.filters import one_pole_filter
 from .body import _FACE_IDX, _J, _N, _NAMES
 
 #: Exercise -> camera views it can be filmed from. ``side-left`` means the
@@ -124,7 +124,7 @@ def _world_landmarks(world, axes, far_left, missing, rng, noise, subject):
     if noise > 0:
         sigma = noise * subject.height * (1 + 1.5 * _far_weights(far_left))[:, None] \
             * np.array([1.0, 1.0, 3.0])
-        slow = lfilter([np.sqrt(1 - 0.85 ** 2)], [1, -0.85], rng.normal(0, 1, out.shape), axis=0)
+        slow = one_pole_filter(np.sqrt(1 - 0.85 ** 2), 0.85, rng.normal(0, 1, out.shape), axis=0)
         out = out + sigma * (0.75 * rng.normal(0, 1, out.shape) + 0.65 * slow)
     out[missing] = np.nan
     return out
@@ -140,7 +140,7 @@ def _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_siz
     near_vis[:, _EXTREMITIES] -= 0.1 * (1.0 - rng.random((n, len(_EXTREMITIES))) ** (1 / 3))
     far_base = rng.uniform(0.1, 0.6, _N)
     far_base[_FACE_IDX] = rng.uniform(0.55, 0.95, len(_FACE_IDX))
-    flicker = lfilter([np.sqrt(1 - 0.9 ** 2)], [1, -0.9], rng.normal(0, 0.12, (n, _N)), axis=0)
+    flicker = one_pole_filter(np.sqrt(1 - 0.9 ** 2), 0.9, rng.normal(0, 0.12, (n, _N)), axis=0)
     far_vis = np.clip(far_base + flicker, 0.02, 0.99)
     vis = np.clip(near_vis * (1 - far) + far_vis * far, 0.0, 1.0)
     if view == "back":
@@ -152,7 +152,7 @@ def _observe(px, py, z, body_px, far_left, rng, fps, noise, drop_rate, image_siz
     sigma = sigma * (1 + 1.5 * far)
     if noise > 0:
         white = rng.normal(0, 1, (2, n, _N))
-        slow = lfilter([np.sqrt(1 - 0.85 ** 2)], [1, -0.85], rng.normal(0, 1, (2, n, _N)), axis=1)
+        slow = one_pole_filter(np.sqrt(1 - 0.85 ** 2), 0.85, rng.normal(0, 1, (2, n, _N)), axis=1)
         jitter = sigma * (0.75 * white + 0.65 * slow)
         spikes = rng.random((n, _N)) < 0.001
         jitter[:, spikes] += rng.normal(0, 6.0, (2, int(spikes.sum()))) * sigma[
