@@ -7,6 +7,7 @@ computes for the rep's landmarks. The graph gets the same landmarks.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 
@@ -342,7 +343,8 @@ def test_the_standards_match_the_python_path_on_synthetic_reps(exercise, tmp_pat
 
 def test_front_view_squats_turn_on_the_fallback_driving_signal_in_the_graph(tmp_path):
     model = builtin_model("squat")
-    poses = [rep for pose in faulty_sets("squat", view="front")
+    shallow = make_set("squat", "not-low", 5, seed=7, view="front", severity=1.0)  # hips driven
+    poses = [rep for pose in [*faulty_sets("squat", view="front"), shallow]
              for rep in rep_poses(pose, "squat")]
     fallback = get_exercise("squat").fallback_channels
     driven = [driving_channels(joint_angles(p, channels=model.channels_), "squat")
@@ -415,9 +417,25 @@ def with_world_gaps(pose, rng) -> list:
             for v in variants]
 
 
+def camera_up(model):
+    """A copy of ``model`` measuring 3-D heights along the camera's up, as the 3-D graph does."""
+    model = copy.copy(model)
+    model.feature_settings_ = {**model.feature_settings_, "vertical": "camera"}
+    return model
+
+
+def test_the_3d_graph_refuses_a_model_measuring_along_the_body_vertical(tmp_path):
+    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=2, world_landmarks=True))
+    assert model.feature_settings_["vertical"] == "body"
+    with pytest.raises(ExportError, match="along the standing body's vertical"):
+        model.to_onnx(tmp_path / "3d.onnx")
+    with pytest.raises(ExportError, match="along the standing body's vertical"):
+        builtin_model("squat").to_onnx(tmp_path / "3d.onnx", geometry="3d")
+
+
 @pytest.mark.parametrize("exercise", STANDARDS_EXERCISES)
 def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, tmp_path):
-    model = builtin_model(exercise)
+    model = camera_up(builtin_model(exercise))
     rng = np.random.default_rng(2)
     poses = []
     for label in LABELS[exercise]:
@@ -428,7 +446,8 @@ def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, tmp_pat
 
 
 def test_a_3d_learned_model_exports_with_a_world_landmarks_input(tmp_path):
-    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, world_landmarks=True))
+    model = camera_up(LearnedClassifier().fit(make_dataset("squat", n_subjects=4,
+                                                           world_landmarks=True)))
     assert model.feature_settings_["geometry"] == "3d"
     poses = [rep for label in LABELS["squat"] for rep in rep_poses(
         make_set("squat", label=label, n_reps=2, seed=8, world_landmarks=True), "squat")]
@@ -449,5 +468,5 @@ def test_3d_standards_match_formcheck_on_the_shared_squat_videos(shared_datasets
     poses = [rep for video in sorted((shared_datasets / "squats" / "videos").rglob("*.mp4"))
              for rep in rep_poses(extract_pose(video), "squat")]
     assert all(p.world_landmarks is not None for p in poses) and len(poses) >= 5
-    assert assert_same_on_every_rep(builtin_model("squat"), poses, tmp_path,
+    assert assert_same_on_every_rep(camera_up(builtin_model("squat")), poses, tmp_path,
                                     geometry="3d") == len(poses)
