@@ -1,13 +1,14 @@
-"""File helpers: atomic writes and the user cache directory."""
+"""File helpers: atomic writes, the user cache directory and the user config directory."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "cache_dir"]
+__all__ = ["atomic_write", "cache_dir", "config_dir"]
 
 
 @contextlib.contextmanager
@@ -77,3 +78,23 @@ def cache_dir(subdir: str = "") -> Path:
     path = Path(root) / subdir
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def config_dir() -> Path:
+    """Return formcheck's configuration directory (not created).
+
+    ``$FORMCHECK_CONFIG_DIR`` when set; otherwise the platform's place for a
+    user's settings: ``%APPDATA%\\formcheck`` on Windows,
+    ``~/Library/Application Support/formcheck`` on macOS, and
+    ``$XDG_CONFIG_HOME/formcheck`` or ``~/.config/formcheck`` elsewhere.
+    """
+    root = os.environ.get("FORMCHECK_CONFIG_DIR")
+    if root:
+        return Path(root)
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "formcheck"

@@ -320,22 +320,28 @@ def _ask_key(prompt) -> str:
                    "(default: on for knn, off for learned; what helped on real data, "
                    "docs/classifiers.md). standards: move the thresholds towards the reps' "
                    "best cuts (default: on).")
-def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
+              help="The grouped cross-validation folds the reps should allow (warnings only).")
+def train(data, exercise, classifier, output, mirror, time_scale, calibrate, folds):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
     (file,start,end,label) or a saved RepDataset. A file of a folder with no
     rep gets one line saying why. With -c standards the exercise's fault
     standards are calibrated on the reps instead, and the thresholds that
-    moved are listed.
+    moved are listed. A class with fewer than 10 reps, or with reps from fewer
+    recordings than --folds, gets a warning saying how many more to label.
 
     \b
     Example:
       formcheck train labels.csv --exercise squat -c knn -o squat.fcm
     """
     from .datasets.rep_dataset import TIME_SCALE
+    from .evaluation.validation import training_shortfalls
 
     reps = _load_reps(data, exercise)
+    for line in training_shortfalls(reps, n_splits=folds):
+        click.echo(f"formcheck: warning: {line}", err=True)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
     calibrate = classifier != "learned" if calibrate is None else calibrate
@@ -587,6 +593,121 @@ def _int_list(text):
         return [int(item) for item in text.split(",")]
     except ValueError:
         raise click.BadParameter(f"expected comma-separated whole numbers, got {text!r}") from None
+
+
+@cli.group(cls=_FormcheckGroup)
+def exercise():
+    """List the exercises, add your own fault classes, or start an exercise from another.
+
+    What you add is written to the user exercise file, exercises.json in
+    formcheck's config directory (~/.config/formcheck on Linux;
+    $FORMCHECK_CONFIG_DIR moves it), checked as the built-in definitions are,
+    and used by every command from then on.
+
+    \b
+    Example:
+      formcheck exercise add-fault squat knees-in "Knees cave inwards"
+      formcheck exercise new goblet-squat --from squat
+      formcheck exercise list squat
+    """
+
+
+@exercise.command("list")
+@click.argument("name", required=False)
+def exercise_list(name):
+    """List the exercises and their classes; with NAME, each class with its description.
+
+    \b
+    Example:
+      formcheck exercise list
+      formcheck exercise list squat
+    """
+    from .features.exercises import BUILTIN_FILE, exercise_names, get_exercise, user_exercise_file
+
+    if name is not None:
+        click.echo(_exercise_details(get_exercise(name)))
+        return
+    names = {str(user_exercise_file()): "user file", str(BUILTIN_FILE): "built-in"}
+    for known in exercise_names():
+        ex = get_exercise(known)
+        where = names.get(ex.source, ex.source)
+        click.echo(f"{known} ({where}): {', '.join(ex.labels)}")
+    click.echo(f"user exercise file: {user_exercise_file()}")
+
+
+def _exercise_details(ex) -> str:
+    """Every class of an exercise with its description and, for a fault, its standard."""
+    lines = [f"{ex.name}: {ex.description}".rstrip(": "), f"  from {ex.source}"]
+    for key, label in enumerate(ex.labels, start=1):
+        tag = " (correct form)" if label == ex.correct else ""
+        lines.append(f"  [{key}] {label}{tag}: {ex.classes[label] or '(no description)'}")
+        standard = ex.standards.get(label)
+        if standard is not None:
+            lines.append(f"      standard: {standard.statistic} of {', '.join(standard.channels)} "
+                         f"{standard.phase} {standard.comparison} {standard.threshold:g}")
+    return "\n".join(lines)
+
+
+@exercise.command("add-fault")
+@click.argument("exercise_name", metavar="EXERCISE")
+@click.argument("fault")
+@click.argument("description")
+@click.option("--standard", metavar="JSON",
+              help='How the fault is measured, as in exercises.json, e.g. \'{"channel": '
+                   '"trunk_inclination", "phase": "bottom", "statistic": "value", '
+                   '"comparison": ">", "threshold": 30}\' (the sentence defaults to the '
+                   'description).')
+def exercise_add_fault(exercise_name, fault, description, standard):
+    """Add the fault class FAULT, meaning DESCRIPTION, to EXERCISE (or describe it anew).
+
+    The class can then be labelled (its key is shown), trained on and predicted.
+
+    \b
+    Example:
+      formcheck exercise add-fault squat knees-in "Knees cave inwards"
+      formcheck exercise add-fault squat trunk-forward "Trunk well forward at the bottom" \\
+          --standard '{"channel": "trunk_inclination", "phase": "bottom",
+                       "statistic": "value", "comparison": ">", "threshold": 30}'
+    """
+    from .features.exercises import add_fault, get_exercise, user_exercise_file
+
+    known = get_exercise(exercise_name).labels
+    ex = add_fault(exercise_name, fault, description, _json_object(standard, "--standard"))
+    label = ex.full_label(fault.strip())
+    verb = "described" if label in known else "added"
+    click.echo(f"{verb} {label} in {ex.name} ({user_exercise_file()}); key "
+               f"{ex.labels.index(label) + 1} when labelling")
+
+
+def _json_object(text, option):
+    """The JSON object given to ``option``, or None."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON ({exc})", param_hint=option) from None
+    if not isinstance(value, dict):
+        raise click.BadParameter(f"expected a JSON object {{...}}, got {text!r}",
+                                 param_hint=option)
+    return value
+
+
+@exercise.command("new")
+@click.argument("name")
+@click.option("--from", "base", required=True, help="The exercise to copy.")
+def exercise_new(name, base):
+    """Start the exercise NAME as a copy of another, its classes renamed NAME/....
+
+    \b
+    Example:
+      formcheck exercise new goblet-squat --from squat
+      formcheck exercise add-fault goblet-squat elbows-out "Elbows flare out"
+    """
+    from .features.exercises import derive_exercise, user_exercise_file
+
+    ex = derive_exercise(name, base)
+    click.echo(f"{ex.name} ({user_exercise_file()}): {', '.join(ex.labels)}")
 
 
 def main(argv=None):
