@@ -340,7 +340,7 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate, fol
     from .evaluation.validation import training_shortfalls
 
     reps = _load_reps(data, exercise)
-    for line in training_shortfalls(reps, n_splits=folds):
+    for line in training_shortfalls(reps.labels, reps.groups, n_splits=folds):
         click.echo(f"formcheck: warning: {line}", err=True)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)

@@ -143,7 +143,7 @@ def _check(dataset, n_splits):
                            f"{n_splits}-fold cross-validation; too few: {short}")
 
 
-def training_shortfalls(dataset, *, n_splits=5, min_reps=MIN_REPS_PER_CLASS) -> list:
+def training_shortfalls(labels, groups, *, n_splits=5, min_reps=MIN_REPS_PER_CLASS) -> list:
     """What each class lacks to be trained on and measured: one sentence per short class.
 
     A class needs ``min_reps`` reps, and reps from ``n_splits`` distinct
@@ -152,8 +152,10 @@ def training_shortfalls(dataset, *, n_splits=5, min_reps=MIN_REPS_PER_CLASS) -> 
 
     Parameters
     ----------
-    dataset : RepDataset
-        The labelled reps, before augmentation.
+    labels, groups : sequence of str
+        Per labelled rep (before augmentation): its class and its recording,
+        e.g. a :class:`~formcheck.datasets.rep_dataset.RepDataset`'s
+        ``labels`` and ``groups``.
     n_splits : int
     min_reps : int
 
@@ -164,19 +166,15 @@ def training_shortfalls(dataset, *, n_splits=5, min_reps=MIN_REPS_PER_CLASS) -> 
 
     Examples
     --------
-    >>> from formcheck.datasets.rep_dataset import RepDataset
-    >>> from formcheck.features.angles import AngleSeries
-    >>> import numpy as np
-    >>> rep = AngleSeries(np.zeros((20, 1)), ["left_knee"], 30.0)
-    >>> reps = RepDataset([rep] * 12, ["squat/correct"] * 11 + ["squat/not-low"],
-    ...                   [f"v{i % 6}" for i in range(11)] + ["v9"])
-    >>> for line in training_shortfalls(reps):
+    >>> labels = ["squat/correct"] * 11 + ["squat/not-low"]
+    >>> groups = [f"video{i % 6}" for i in range(11)] + ["video9"]
+    >>> for line in training_shortfalls(labels, groups):
     ...     print(line)
     squat/not-low: 1 rep from 1 recording; label 9 more reps, from 4 more recordings (5-fold grouped cross-validation needs each class in 5 recordings)
     """
-    lines = []
-    for label, count in dataset.class_counts().items():
-        recordings = len(set(dataset.groups[dataset.labels == label]))
+    labels, groups, lines = np.asarray(labels, dtype=str), np.asarray(groups, dtype=str), []
+    for label, count in zip(*np.unique(labels, return_counts=True)):
+        count, recordings = int(count), len(set(groups[labels == label]))
         reps_short, recordings_short = min_reps - count, n_splits - recordings
         if reps_short <= 0 and recordings_short <= 0:
             continue
