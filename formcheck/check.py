@@ -22,6 +22,7 @@ from .feedback import Feedback, explain
 from .pose import PoseSequence
 from .pose.extract import extract_pose
 from .pose.load import load_pose
+from .pose.skeleton import get_layout
 from .reps import cut_recording, no_rep_reason
 
 __all__ = ["FormChecker", "RepVerdict", "UNKNOWN", "builtin_model", "builtin_learned_model",
@@ -203,8 +204,9 @@ class FormChecker:
         angles : AngleSeries
         reps : list of Rep
         """
-        return cut_recording(pose, self.exercise, channels=self._channels(pose),
-                             **self.model.feature_settings_)
+        settings = {name: value for name, value in self.model.feature_settings_.items()
+                    if name != "channels"}       # recorded by select_channels; see _channels
+        return cut_recording(pose, self.exercise, channels=self._channels(pose), **settings)
 
     def no_rep_reason(self, pose: PoseSequence) -> str:
         """Why :meth:`check_pose` finds no rep in ``pose``; ``""`` when it finds some.
@@ -225,26 +227,36 @@ class FormChecker:
         self._offset = 0
         self._emitted_until = 0
         self._count = 0
+        nobody = np.full((1, get_layout(self.layout).n_joints, 4), np.nan, np.float32)
+        self._nobody = PoseSequence.from_array(  # also checks fps, layout and image_size
+            nobody, fps=self.fps, layout=self.layout, image_size=self.image_size).landmarks[0]
 
     def update(self, frame_landmarks, world_landmarks=None):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
 
+        The checker keeps the last ``2 * exercise.max_duration`` seconds of
+        frames, so memory stays the same however long the stream runs.
+
         Parameters
         ----------
-        frame_landmarks : array_like, shape (J, 2|3|4)
+        frame_landmarks : array_like, shape (J, 2|3|4), or None
             One frame's keypoints in the checker's ``layout`` (NaN rows when
-            no person was found).
+            no person was found). None, a frame of another shape, or one
+            holding infinite or non-numeric values counts as a frame where
+            nobody was found, and the stream goes on.
         world_landmarks : array_like, shape (J, 3), optional
             The frame's 3-D landmarks (MediaPipe's world landmarks), needed
-            by a model trained on 3-D angles.
+            by a model trained on 3-D angles. Missing for the frame when not
+            of that shape or holding infinite or non-numeric values.
 
         Returns
         -------
         RepVerdict or None
         """
-        self._frames.append(np.asarray(frame_landmarks, dtype=np.float32))
-        self._world.append(None if world_landmarks is None
-                           else np.asarray(world_landmarks, dtype=np.float32))
+        frame = self._stream_frame(frame_landmarks)
+        world = None if frame is self._nobody else self._stream_world_frame(world_landmarks)
+        self._frames.append(frame)
+        self._world.append(world)
         keep = int(2 * self.exercise.max_duration * self.fps)
         if len(self._frames) > keep:
             drop = len(self._frames) - keep
@@ -275,9 +287,32 @@ class FormChecker:
             verdicts.append(verdict)
         return verdicts
 
+    def _stream_frame(self, frame_landmarks) -> np.ndarray:
+        """One streamed frame as x, y, z, visibility ``(J, 4)``; nobody when it is not valid."""
+        if frame_landmarks is None:
+            return self._nobody
+        try:
+            return PoseSequence.from_array(np.asarray(frame_landmarks)[np.newaxis], fps=self.fps,
+                                           layout=self.layout).landmarks[0]
+        except (InputError, TypeError, ValueError):
+            return self._nobody
+
+    def _stream_world_frame(self, world_landmarks):
+        """One streamed frame's world landmarks ``(J, 3)``; None when missing or not valid."""
+        if world_landmarks is None:
+            return None
+        try:
+            world = np.asarray(world_landmarks)
+        except ValueError:          # a ragged list
+            return None
+        if (world.dtype.kind not in "biuf" or world.shape != self._nobody[:, :3].shape
+                or np.isinf(world).any()):
+            return None
+        return world.astype(np.float32)
+
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
         pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       image_size=self.image_size,
+                                       columns="xyzv", image_size=self.image_size,
                                        world_landmarks=self._stream_world())
         try:
             angles, reps = self.cut_recording(pose)

@@ -1,8 +1,8 @@
 """The ``formcheck`` command line: thin over the library.
 
 Every command parses its options, calls the library and prints. A
-:class:`~formcheck.errors.FormcheckError` becomes one line on stderr and exit
-code 2.
+:class:`~formcheck.errors.FormcheckError` (or an ``OSError`` of the machine,
+such as a full disk) becomes one line on stderr and exit code 2.
 
 The library is imported inside each command function, on purpose: this module
 imports only click, :mod:`formcheck.errors` and :mod:`formcheck._quiet` (both
@@ -75,6 +75,10 @@ class _FormcheckGroup(click.Group):
         except FormcheckError as exc:
             click.echo(f"formcheck: error: {exc}", err=True)
             ctx.exit(2)
+        except OSError as exc:      # the machine's, not the input's: a full disk, a lost mount
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"formcheck: error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_FormcheckGroup)
@@ -102,7 +106,7 @@ def cli(verbose):
 @click.option("--exercise", default="squat", show_default=True,
               type=click.Choice(["squat", "pull-up", "push-up"]))
 @click.option("--subjects", default=8, show_default=True, help="Synthetic subjects.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 def demo(exercise, subjects, seed):
     """Run the whole pipeline on built-in synthetic data; no files needed.
 
@@ -201,6 +205,23 @@ class _ModelFile(click.ParamType):
                   param, ctx)
 
 
+class _SizeList(click.ParamType):
+    """Comma-separated training-set sizes, each a whole number >= 1."""
+
+    name = "N,N,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        try:
+            sizes = [int(item) for item in value.split(",")]
+        except ValueError:
+            self.fail(f"expected comma-separated whole numbers, got {value!r}", param, ctx)
+        if any(size < 1 for size in sizes):
+            self.fail(f"every size must be at least 1, got {value!r}", param, ctx)
+        return sizes
+
+
 _model_option = click.option(
     "--model", "-m", type=_ModelFile(),
     help="A model file from 'formcheck train'; or 'builtin' (the exercise's fault standards, "
@@ -217,7 +238,8 @@ _exercise_option = click.option("--exercise", "-e", help="Exercise name (e.g. sq
 @click.option("--output", "-o", default="poses", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the .npz files.")
 @click.option("--fps", type=float, help="Resample to this frame rate.")
-@click.option("--jobs", "-j", default=1, show_default=True, help="Videos in parallel.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Videos in parallel.")
 @_roi_option
 def extract(videos, output, fps, jobs, roi):
     """Extract MediaPipe pose from videos into .npz keypoint files.
@@ -228,10 +250,11 @@ def extract(videos, output, fps, jobs, roi):
     Example:
       formcheck extract clips/*.mp4 -o poses -j 2
     """
+    from ._files import make_folder
     from .pose import extract_many
 
     result = extract_many(list(videos), n_jobs=jobs, fps=fps, roi=roi, progress=True)
-    output.mkdir(parents=True, exist_ok=True)
+    make_folder(output)
     for path, pose in result.poses.items():
         target = output / f"{Path(path).stem}.npz"
         pose.save(target)
@@ -271,7 +294,6 @@ def label(files, exercise, annotations, label_all, play):
     if exercise is None:
         raise click.UsageError("--exercise is required")
     exercise = get_exercise(exercise)
-    store = AnnotationStore(annotations)
     poses = {path: load_pose(path) for path in files}
     reps = []
     for path, pose in poses.items():
@@ -279,29 +301,41 @@ def label(files, exercise, annotations, label_all, play):
         if not found:
             click.echo(_no_rep_line(path, pose, exercise))
         reps += found
-    session = LabelSession(store, exercise, reps)
-    if label_all:
-        count = session.label_all(label_all)
-        click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
-        return
-    if not play:
-        session.run(ask=_ask_key, say=click.echo)
-        return
-    from .apps.preview import RepPlayer
+    with AnnotationStore(annotations) as store:
+        session = LabelSession(store, exercise, reps)
+        if label_all:
+            count = session.label_all(label_all)
+            click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
+            return
+        ask = _ask_key if sys.stdin is not None and sys.stdin.isatty() else _read_keys
+        if not play:
+            session.run(ask=ask, say=click.echo)
+            return
+        from .apps.preview import RepPlayer
 
-    sources = {file_name(path, annotations.parent): (path, pose) for path, pose in poses.items()}
-    player = RepPlayer(sources, session.legend())
-    try:
-        session.run(ask=_ask_key, say=click.echo, play=player)
-    finally:
-        player.close()
+        sources = {file_name(path, annotations.parent): (path, pose)
+                   for path, pose in poses.items()}
+        player = RepPlayer(sources, session.legend())
+        try:
+            session.run(ask=ask, say=click.echo, play=player)
+        finally:
+            player.close()
 
 
 def _ask_key(prompt) -> str:
+    """The keys pressed on the terminal (several when typed ahead)."""
     click.echo(prompt, nl=False)
     key = click.getchar()
     click.echo(key)
     return key
+
+
+def _read_keys(prompt) -> str:
+    """Without a terminal: the next line of stdin, every character a key ("" at its end)."""
+    click.echo(prompt, nl=False)
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    click.echo(line.strip())
+    return line
 
 
 @cli.command()
@@ -365,7 +399,7 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate, fol
 @click.option("--compare-channels", metavar="SETS",
               help="Ablation table of channel sets instead: 'name=a,b;c,d' (sets split by ';', "
                    "channels by ',').")
-@click.option("--shuffles", default=3, show_default=True,
+@click.option("--shuffles", default=3, show_default=True, type=click.IntRange(min=1),
               help="Shuffles of the folds for --compare-channels.")
 def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, shuffles):
     """Measure accuracy: grouped cross-validation, or a saved model on a test set.
@@ -549,12 +583,12 @@ def export(model, output, layout):
                    "synthetic[:<exercise>] (the default).")
 @_exercise_option
 @click.option("--quick", is_flag=True, help="N up to 800, shorter timings, 3-point learning curve.")
-@click.option("--sizes", callback=lambda _ctx, _param, text: _int_list(text),
+@click.option("--sizes", type=_SizeList(),
               help="Training-set sizes to time, comma-separated (e.g. 50,200,3200).")
 @click.option("--folds", type=int, help="Grouped cross-validation folds (default 5).")
 @click.option("--output", "-o", default="formcheck-bench", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
     """Compare both classifiers on your reps: accuracy, latency against N, fit time, size.
 
@@ -584,15 +618,6 @@ def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
     paths = write_report(report, output)
     click.echo(report.to_markdown())
     click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))
-
-
-def _int_list(text):
-    if text is None:
-        return None
-    try:
-        return [int(item) for item in text.split(",")]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated whole numbers, got {text!r}") from None
 
 
 @cli.group(cls=_FormcheckGroup)

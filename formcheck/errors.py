@@ -25,6 +25,7 @@ __all__ = [
     "NoPersonError",
     "DependencyError",
     "DatasetError",
+    "OutputError",
     "ExportError",
 ]
 
@@ -73,9 +74,16 @@ class DatasetError(FormcheckError):
     """A labelled folder, annotation CSV or RepDataset is not usable."""
 
 
+class OutputError(FormcheckError, OSError):
+    """A file cannot be written: its folder is read-only or a file, or the disk is full.
+
+    Also an ``OSError``; the previous version of the file, if any, is left intact.
+    """
+
 
 class ExportError(FormcheckError):
     """A model cannot be exported to ONNX: a kNN, or feature settings the graph does not compute."""
+
 
 def __getattr__(name):
     """Create :class:`NotFittedError`, a subclass of scikit-learn's, on first access."""

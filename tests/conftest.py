@@ -74,6 +74,15 @@ def synthetic_video(make_video) -> Path:
     return make_video()
 
 
+@pytest.fixture(scope="session")
+def zip_bombs(tmp_path_factory) -> dict:
+    """Model files of about 1 MB inflating to 1 GiB: ``"npy"`` (an array member), ``"meta"``."""
+    from bad_files import meta_bomb, npy_bomb
+
+    folder = tmp_path_factory.mktemp("bombs")
+    return {"npy": npy_bomb(folder / "array-bomb.fcm"), "meta": meta_bomb(folder / "meta-bomb.fcm")}
+
+
 @pytest.fixture
 def squat_folder(tmp_path) -> Path:
     """``sets/<label>/<file>``: two correct and two shallow squat sets as keypoint files.

@@ -154,6 +154,15 @@ def test_a_saved_model_cuts_recordings_with_the_feature_settings_it_was_trained_
     assert verdicts[0].start_time == reps[0].start / 15.0
 
 
+def test_a_model_fitted_on_selected_channels_checks_recordings(tmp_path):
+    dataset = make_dataset("squat", n_subjects=2).select_channels(
+        ["left_knee", "right_knee", "left_hip", "right_hip"])
+    model = load_model(DTWKNeighborsClassifier().fit(dataset).save(tmp_path / "four.fcm"))
+    assert model.feature_settings_["channels"] == list(model.channels_)
+    verdicts = FormChecker(model).check_pose(make_set("squat", n_reps=3, seed=5))
+    assert len(verdicts) == 3
+
+
 def test_checker_errors():
     with pytest.raises(NotFittedError):
         FormChecker(LearnedClassifier())

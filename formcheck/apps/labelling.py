@@ -2,14 +2,18 @@
 
 The annotation file is Create ML's second data-source layout, a CSV with the
 columns ``file,start,end,label`` (frames, end exclusive), which
-:meth:`RepDataset.from_annotations` reads. Every answer rewrites the file
-atomically, so an interrupted session loses nothing, and a new session on the
-same file skips the reps already answered.
+:meth:`RepDataset.from_annotations` reads. Every answer is merged into the file
+on disk and the file replaced atomically, so an interrupted session loses
+nothing, several sessions on one file keep all their answers, and a new session
+on the same file skips the reps already answered.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import csv
+import fcntl
 import io
 import os
 from dataclasses import dataclass
@@ -17,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import atomic_write
-from ..errors import DatasetError, InputError
+from .._files import atomic_write, escape_formula, temporary_files, unescape_formula
+from ..errors import DatasetError, InputError, OutputError
 from ..features.channels import channel_unit, format_value
 from ..reps import cut_recording
 
@@ -49,10 +53,32 @@ def sparkline(values, width=40) -> str:
 class AnnotationStore:
     """Rows of an annotation CSV, kept on disk after every change.
 
+    Every change takes the lock ``.<name>.lock`` beside the CSV, re-reads the
+    file, applies the change to what it holds and replaces it atomically, so
+    sessions sharing the file keep each other's answers. Columns added by hand
+    (a ``note``) and a UTF-8 byte-order mark are kept, the file keeps its
+    permissions, and text cells are written spreadsheet-safe (see
+    :func:`formcheck._files.escape_formula`) and read back as they were.
+    Temporary files left by a killed session are deleted on opening.
+
     Parameters
     ----------
     path : str or os.PathLike
         The CSV; created on the first answer if missing.
+
+    Attributes
+    ----------
+    other_sessions : list of int
+        Process ids of other live sessions on the same file when this one opened.
+
+    Raises
+    ------
+    DatasetError
+        The CSV is read-only, not UTF-8, lacks the columns, or has a row of
+        another length than its header or with frame numbers that are not whole
+        numbers.
+    OutputError
+        Its folder cannot be written.
 
     Examples
     --------
@@ -65,48 +91,151 @@ class AnnotationStore:
 
     def __init__(self, path):
         self.path = Path(path)
-        self._rows = self._read() if self.path.exists() else {}
+        self._lock_path = self.path.with_name(f".{self.path.name}.lock")
+        if self.path.exists() and not (os.access(self.path, os.W_OK)
+                                       and self.path.stat().st_mode & 0o222):
+            raise DatasetError(f"{self.path} is read-only: make it writable, or label into "
+                               "another file (-a)")
+        with self._locked() as lock:
+            for stale in temporary_files(self.path):
+                stale.unlink()
+            self.other_sessions = self._register(lock, join=True)
+            self._rows, self._columns, self._bom = self._read()
 
-    def _read(self) -> dict:
-        try:
-            with open(self.path, newline="", encoding="utf-8") as handle:
-                reader = csv.DictReader(handle)
-                if set(FIELDS) - set(reader.fieldnames or []):
-                    raise DatasetError(f"{self.path}: not an annotation CSV (needs columns "
-                                       f"{','.join(FIELDS)})")
-                return {(r["file"], int(r["start"]), int(r["end"])): r["label"] for r in reader}
-        except (OSError, ValueError) as exc:
-            raise DatasetError(f"{self.path}: cannot read annotations: {exc}") from None
+    def close(self):
+        """End the session: other sessions opening the file no longer see this one."""
+        with self._locked() as lock:
+            self._register(lock, join=False)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def reload(self):
+        """Re-read the file, with the answers other sessions gave meanwhile."""
+        self._rows, self._columns, self._bom = self._read()
 
     def get(self, file, start, end):
         """The label of a rep, ``""`` if it was skipped, None if never answered."""
-        return self._rows.get((str(file), int(start), int(end)))
+        row = self._rows.get((str(file), int(start), int(end)))
+        return None if row is None else row["label"]
 
     def set(self, file, start, end, label):
-        """Record an answer (``""`` for a skip) and rewrite the file atomically."""
-        self._rows[(str(file), int(start), int(end))] = label
-        self._write()
+        """Record an answer (``""`` for a skip) in the file."""
+        self.set_many([(file, start, end, label)])
+
+    def set_many(self, answers):
+        """Record several answers ``(file, start, end, label)`` in one rewrite of the file."""
+        self._change({(str(f), int(a), int(b)): label for f, a, b, label in answers})
 
     def remove(self, file, start, end):
-        """Forget an answer (undo) and rewrite the file atomically."""
-        self._rows.pop((str(file), int(start), int(end)), None)
-        self._write()
+        """Forget an answer (undo) in the file."""
+        self._change({(str(file), int(start), int(end)): None})
 
     def __len__(self):
         return len(self._rows)
 
     def labelled(self) -> int:
         """Number of reps with a label (skips not counted)."""
-        return sum(1 for label in self._rows.values() if label)
+        return sum(1 for row in self._rows.values() if row["label"])
 
-    def _write(self):
+    # -- the file ---------------------------------------------------------------------------
+    def _change(self, changes):
+        """Apply ``changes`` (key -> label, None to remove) to the file as it is now."""
+        if not changes:
+            return
+        with self._locked():
+            rows, columns, bom = self._read()
+            for key, label in changes.items():
+                if label is None:
+                    rows.pop(key, None)
+                else:
+                    new = {"file": key[0], "start": str(key[1]), "end": str(key[2])}
+                    rows.setdefault(key, new)["label"] = label
+            self._write(rows, columns, bom)
+            self._rows, self._columns, self._bom = rows, columns, bom
+
+    @contextlib.contextmanager
+    def _locked(self):
+        try:
+            handle = open(self._lock_path, "a+", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write in {self.path.parent} "
+                              f"({exc.strerror or exc})") from None
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield handle
+
+    @staticmethod
+    def _register(lock, join) -> list:
+        """Update the live sessions' process ids kept in the lock file; return the others."""
+        lock.seek(0)
+        alive = {int(word) for word in lock.read().split() if word.isdigit() and _alive(int(word))}
+        others = sorted(alive - {os.getpid()})
+        lock.seek(0)
+        lock.truncate()
+        lock.write(" ".join(map(str, others + ([os.getpid()] if join else []))))
+        return others
+
+    def _read(self):
+        """Rows by (file, start, end), the columns, and whether the file starts with a BOM."""
+        if not self.path.exists():
+            return {}, list(FIELDS), False
+        try:
+            text = self.path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise DatasetError(f"{self.path}: not UTF-8 text; save it as a UTF-8 CSV") from None
+        except OSError as exc:
+            raise DatasetError(f"{self.path}: cannot read annotations: "
+                               f"{exc.strerror or exc}") from None
+        bom = text.startswith("\ufeff")
+        try:
+            lines = [row for row in csv.reader(io.StringIO(text[1:] if bom else text)) if row]
+        except csv.Error as exc:
+            raise DatasetError(f"{self.path}: not a readable CSV ({exc})") from None
+        columns = [unescape_formula(name) for name in lines[0]] if lines else list(FIELDS)
+        if set(FIELDS) - set(columns) or len(set(columns)) != len(columns):
+            raise DatasetError(f"{self.path}: not an annotation CSV (needs the columns "
+                               f"{','.join(FIELDS)}, each once)")
+        rows = {}
+        for number, cells in enumerate(lines[1:], start=2):
+            row = self._row(cells, columns, number)
+            rows[(row["file"], int(row["start"]), int(row["end"]))] = row
+        return rows, columns, bom
+
+    def _row(self, cells, columns, number) -> dict:
+        if len(cells) < len(columns) or any(cells[len(columns):]):
+            raise DatasetError(f"{self.path}: row {number} has {len(cells)} cells; the header "
+                               f"has {len(columns)}")
+        row = dict(zip(columns, (unescape_formula(cell) for cell in cells)))
+        try:
+            int(row["start"]), int(row["end"])
+        except ValueError:
+            raise DatasetError(f"{self.path}: row {number}: start and end must be frame "
+                               f"numbers, got {row['start']!r}, {row['end']!r}") from None
+        return row
+
+    def _write(self, rows, columns, bom):
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(FIELDS)
-        for (file, start, end), label in sorted(self._rows.items()):
-            writer.writerow([file, start, end, label])
+        buffer.write("\ufeff" if bom else "")
+        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
+        writer.writerow([escape_formula(name) for name in columns])
+        for key in sorted(rows):
+            writer.writerow([escape_formula(rows[key].get(name, "")) for name in columns])
         with atomic_write(self.path, "w") as handle:
             handle.write(buffer.getvalue())
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:          # alive, another user's
+        pass
+    return True
 
 
 @dataclass(frozen=True)
@@ -168,10 +297,15 @@ class LabelSession:
     def run(self, ask, say=print, play=None) -> int:
         """Ask until every rep is answered or the user quits; return answers given.
 
+        Keys typed ahead arrive together (``"121"``) and are taken as answers in
+        order; white space is ignored. A rep another session answered meanwhile
+        is not asked.
+
         Parameters
         ----------
         ask : callable
-            ``ask(prompt) -> str`` returns one key (e.g. ``click.getchar``).
+            ``ask(prompt) -> str`` returns the keys pressed (e.g. ``click.getchar``);
+            ``""`` means the input ended.
         say : callable
             Prints a line.
         play : callable, optional
@@ -179,13 +313,21 @@ class LabelSession:
             while it played (e.g. :class:`formcheck.apps.preview.RepPlayer`); it
             then replaces ``ask``.
         """
-        history, answered = [], 0
+        history, answered, typed = [], 0, collections.deque()
         queue = self.pending()
+        if self.store.other_sessions:
+            others = ", ".join(map(str, self.store.other_sessions))
+            say(f"another labelling session (process {others}) is using {self.store.path}; "
+                "the answers of both are kept")
         say(f"{len(queue)} of {len(self.reps)} reps to label. {self.legend()}")
         while queue:
             rep = queue[0]
+            self.store.reload()
+            if self.store.get(rep.file, rep.start, rep.end) is not None:
+                queue.pop(0)                   # answered by another session meanwhile
+                continue
             say(rep.describe(self.exercise))
-            key = (play(rep) if play is not None else ask("label? ")).lower()
+            key = self._next_key(typed, lambda: play(rep) if play is not None else ask("label? "))
             if key in (QUIT, ""):  # "" is the end of scripted input
                 break
             if key == UNDO:
@@ -205,6 +347,16 @@ class LabelSession:
         say(f"{self.store.labelled()} reps labelled in {self.store.path}")
         return answered
 
+    @staticmethod
+    def _next_key(typed, read) -> str:
+        """The next key typed, reading more when none is waiting; ``""`` at the end of input."""
+        while not typed:
+            keys = read()
+            if not keys:
+                return ""
+            typed.extend(key.lower() for key in keys if not key.isspace())
+        return typed.popleft()
+
     def label_all(self, label) -> int:
         """Give every pending rep the same label, without questions."""
         full = label if label in self.exercise.classes else self.exercise.full_label(label)
@@ -212,8 +364,7 @@ class LabelSession:
             raise InputError(f"{label!r} is not a class of {self.exercise.name}: "
                              f"{', '.join(self.exercise.labels)}")
         pending = self.pending()
-        for rep in pending:
-            self.store.set(rep.file, rep.start, rep.end, full)
+        self.store.set_many([(rep.file, rep.start, rep.end, full) for rep in pending])
         return len(pending)
 
 

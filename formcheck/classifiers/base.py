@@ -25,12 +25,12 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._archive import read_archive, write_archive
+from .._archive import read_archive, take_array, write_archive
 from ..datasets.rep_dataset import RepDataset
 from ..dtw.validation import check_collection
 from ..errors import (ChannelMismatchError, InputError, ModelFileError, NotFittedError,
                       ParameterError)
-from ..features.angles import AngleSeries, resample
+from ..features.angles import AngleSeries, check_feature_settings, resample
 from ..features.exercises import exercise_names, get_exercise
 
 __all__ = ["RepClassifier", "TrainedRepClassifier", "load_model", "as_series_list",
@@ -504,9 +504,15 @@ class TrainedRepClassifier(RepClassifier):
                 "profile_std": self.profile_std_, **self._state()}
 
     def _load_arrays(self, arrays: dict):
-        self.mean_, self.scale_ = arrays.pop("mean"), arrays.pop("scale")
-        self.profile_mean_, self.profile_std_ = arrays.pop("profile_mean"), arrays.pop(
-            "profile_std")
+        n_features = self.n_features_in_
+        self.mean_ = take_array(arrays, "mean", (n_features,))
+        self.scale_ = take_array(arrays, "scale", (n_features,), positive=True)
+        self.profile_mean_ = take_array(arrays, "profile_mean",
+                                        (len(self.classes_), None, n_features))
+        self.profile_std_ = take_array(arrays, "profile_std", self.profile_mean_.shape,
+                                       non_negative=True)
+        if self.profile_mean_.shape[1] < 2:
+            raise ModelFileError("profile_mean has fewer than 2 points per class")
         self._restore(arrays)
 
     def _fit(self, series, y_index):  # pragma: no cover - abstract
@@ -625,13 +631,16 @@ def load_model(path) -> RepClassifier:
     """Load a classifier saved with ``save``.
 
     Nothing in the file is executed: parameters are JSON and arrays are loaded
-    without pickle.
+    without pickle. Every value is checked before the model is built: the
+    hyper-parameters, the classes and channels, the feature settings, and the
+    shape, dtype and range of every array, so a model that loads also predicts.
 
     Raises
     ------
     ModelFileError
-        Missing, corrupt, truncated or newer-version file, an unknown class or
-        invalid hyper-parameters.
+        Missing, corrupt, truncated or newer-version file, an unknown class,
+        invalid hyper-parameters or feature settings, or arrays that do not
+        fit together.
 
     Examples
     --------
@@ -645,20 +654,72 @@ def load_model(path) -> RepClassifier:
     True
     """
     meta, arrays = read_archive(path, "model", MODEL_FORMAT)
-    cls = _REGISTRY.get(meta.get("class"))
-    if cls is None:
-        raise ModelFileError(f"{path}: unknown classifier {meta.get('class')!r}")
     try:
-        model = cls(**meta["params"])
+        return _model_from_file(meta, arrays)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+
+
+def _model_from_file(meta, arrays) -> RepClassifier:
+    name = meta.get("class")
+    cls = _REGISTRY.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ModelFileError(f"unknown classifier {name!r}")
+    model = cls(**_file_params(meta.get("params"), cls))
+    try:
         validate_params(model)
-        model.classes_ = np.array(meta["classes"])
-        model.n_features_in_ = meta["n_features_in"]
-        model.channels_ = tuple(meta["channels"]) if meta["channels"] else None
-        model.exercise_ = meta.get("exercise")
-        model.feature_settings_ = meta.get("feature_settings") or {}
-        model.novelty_threshold_ = float(arrays.pop("novelty_threshold"))
-        model.temperature_ = float(arrays.pop("temperature", 1.0))  # formats 1-2: uncalibrated
-        model._load_arrays(arrays)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: incomplete model file ({exc})") from None
+        model.feature_settings_ = check_feature_settings(meta.get("feature_settings") or {})
+    except InputError as exc:
+        raise ModelFileError(str(exc)) from None
+    if meta["format_version"] == 1:
+        arrays.pop("estimator_classes", None)   # format 1 stored the network's classes
+    model.classes_ = _file_classes(meta.get("classes"))
+    model.n_features_in_ = n_features = _file_count(meta.get("n_features_in"), "n_features_in")
+    model.channels_ = _file_channels(meta.get("channels"), n_features)
+    model.exercise_ = meta.get("exercise")
+    if not isinstance(model.exercise_, (str, type(None))):
+        raise ModelFileError(f"exercise must be a name, got {model.exercise_!r}")
+    model.novelty_threshold_ = float(take_array(arrays, "novelty_threshold", (),
+                                                non_negative=True))
+    model.temperature_ = (float(take_array(arrays, "temperature", (), positive=True))
+                          if meta["format_version"] >= 3 else 1.0)   # formats 1-2: uncalibrated
+    model._load_arrays(arrays)
+    if arrays:
+        raise ModelFileError(f"unexpected arrays {sorted(arrays)} for a {cls.__name__}")
     return model
+
+
+def _file_params(params, cls) -> dict:
+    if not isinstance(params, dict):
+        raise ModelFileError(f"params must be a JSON object, got {type(params).__name__}")
+    unknown = sorted(set(params) - set(cls._parameter_constraints))
+    if unknown:
+        raise ModelFileError(f"unknown parameters {unknown} for a {cls.__name__}")
+    return params
+
+
+def _file_classes(classes) -> np.ndarray:
+    if not (isinstance(classes, list) and len(classes) >= 2
+            and (all(isinstance(c, str) for c in classes)
+                 or all(isinstance(c, int) and not isinstance(c, bool) and -2**63 <= c < 2**63
+                        for c in classes))
+            and len(set(classes)) == len(classes)):
+        raise ModelFileError(f"classes must be a list of at least 2 distinct labels (all text "
+                             f"or all 64-bit integers); got {str(classes)[:200]}")
+    return np.array(classes)
+
+
+def _file_count(value, name) -> int:
+    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        raise ModelFileError(f"{name} must be an int >= 1, got {value!r}")
+    return value
+
+
+def _file_channels(channels, n_features):
+    if channels is None:
+        return None
+    if not (isinstance(channels, list) and len(channels) == n_features
+            and all(isinstance(c, str) for c in channels) and len(set(channels)) == n_features):
+        raise ModelFileError(f"channels must be {n_features} distinct names, got "
+                             f"{str(channels)[:200]}")
+    return tuple(channels)

@@ -6,8 +6,9 @@ import numbers
 
 import numpy as np
 
+from .._archive import take_array
 from ..dtw import dtw_path, knn_search, prepare_training
-from ..errors import InputError, ParameterError
+from ..errors import InputError, ModelFileError, ParameterError
 from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
 
 __all__ = ["DTWKNeighborsClassifier"]
@@ -263,7 +264,18 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
                 "train_y": self.train_y_}
 
     def _restore(self, arrays):
-        data, offsets = arrays["train_data"], arrays["train_offsets"]
-        series = [data[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
-        self.train_set_ = prepare_training(series, self.window)
-        self.train_y_ = arrays["train_y"]
+        data = take_array(arrays, "train_data", (None, self.n_features_in_))
+        offsets = take_array(arrays, "train_offsets", (None,), kind="int")
+        lengths = np.diff(offsets)
+        if not (len(offsets) >= 2 and offsets[0] == 0 and offsets[-1] == len(data)
+                and (lengths >= 2).all()):
+            raise ModelFileError(f"train_offsets do not cut the {len(data)} frames of "
+                                 "train_data into reps of at least 2 frames")
+        train_y = take_array(arrays, "train_y", (len(lengths),), kind="int")
+        if ((train_y < 0) | (train_y >= len(self.classes_))).any():
+            raise ModelFileError(f"train_y holds class indices outside 0..{len(self.classes_) - 1}")
+        if self.n_neighbors > len(train_y):
+            raise ModelFileError(f"n_neighbors={self.n_neighbors} but the file holds "
+                                 f"{len(train_y)} training reps")
+        self.train_set_ = prepare_training(np.split(data, offsets[1:-1]), self.window)
+        self.train_y_ = train_y

@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
+from .._archive import take_array
 from ..features.angles import resample
 from .base import BOOLEAN, NONE, TrainedRepClassifier, interval, options
 
@@ -268,11 +269,16 @@ class LearnedClassifier(TrainedRepClassifier):
         return state
 
     def _restore(self, arrays):
-        self.feature_mean_ = arrays["feature_mean"]
-        self.feature_scale_ = arrays["feature_scale"]
+        n_inputs = self.n_features_in_ * (self.resample_length + len(_SUMMARIES)) + 1
+        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        self.feature_mean_ = take_array(arrays, "feature_mean", (n_inputs,))
+        self.feature_scale_ = take_array(arrays, "feature_scale", (n_inputs,), positive=True)
         if self.model == "logistic":
-            self.coefs_, self.intercepts_ = [arrays["coef"].T], [arrays["intercept"]]
+            self.coefs_ = [take_array(arrays, "coef", (n_outputs, n_inputs)).T]
+            self.intercepts_ = [take_array(arrays, "intercept", (n_outputs,))]
         else:
-            layers = sum(1 for k in arrays if k.startswith("coef_"))
-            self.coefs_ = [arrays[f"coef_{i}"] for i in range(layers)]
-            self.intercepts_ = [arrays[f"intercept_{i}"] for i in range(layers)]
+            units = [n_inputs, self.hidden_units, n_outputs]
+            self.coefs_ = [take_array(arrays, f"coef_{i}", (units[i], units[i + 1]))
+                           for i in range(2)]
+            self.intercepts_ = [take_array(arrays, f"intercept_{i}", (units[i + 1],))
+                                for i in range(2)]

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import savgol_filter
 
-from ..errors import ChannelMismatchError, InputError
+from ..errors import ChannelMismatchError, InputError, ModelFileError
 from ..features.angles import AngleSeries
 from ..features.channels import (channel_kind, channel_unit, describe_channel, format_value,
                                  measurement_noise)
@@ -405,14 +405,20 @@ class StandardsClassifier(RepClassifier):
                                                                     len(_CALIBRATION_NUMBERS))}
 
     def _restore(self, arrays):
-        faults = arrays["faults"].tolist()
-        self.thresholds_ = dict(zip(faults, arrays["thresholds"].astype(float).tolist()))
-        self.labels_ = {f: label or None for f, label in zip(faults,
-                                                             arrays["output_labels"].tolist())}
+        missing = [name for name in _ARRAYS if name not in arrays]
+        if missing:
+            raise ModelFileError(f"lacks the arrays {missing} of a {type(self).__name__}")
+        faults, thresholds, labels, calibration = (arrays.pop(name) for name in _ARRAYS)
+        faults = faults.tolist()
+        self.thresholds_ = dict(zip(faults, thresholds.astype(float).tolist()))
+        self.labels_ = {f: label or None for f, label in zip(faults, labels.tolist())}
         self.calibration_ = [
             {"fault": f, **{key: (int(v) if key.startswith("n_") else float(v))
                             for key, v in zip(_CALIBRATION_NUMBERS, row)}}
-            for f, row in zip(faults, arrays["calibration"]) if np.isfinite(row).all()]
+            for f, row in zip(faults, calibration) if np.isfinite(row).all()]
+
+
+_ARRAYS = ("faults", "thresholds", "output_labels", "calibration")
 
 
 _CALIBRATION_NUMBERS = ("default", "optimal", "threshold", "n_correct", "n_fault",

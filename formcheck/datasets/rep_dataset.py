@@ -13,17 +13,19 @@ NumPy archive (no pickle).
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .._archive import is_archive, read_archive, write_archive
+from .._archive import is_archive, read_archive, take_array, write_archive
+from .._files import unescape_formula
 from .._progress import progress as progress_bar
 from ..errors import (ChannelMismatchError, DatasetError, DependencyError, ExerciseError,
-                      InputError)
-from ..features.angles import AngleSeries, resample
+                      InputError, ModelFileError)
+from ..features.angles import AngleSeries, check_feature_settings, resample
 from ..features.exercises import get_exercise
 from ..pose import PoseSequence
 from ..pose.load import load_pose
@@ -238,12 +240,39 @@ class RepDataset:
             Missing, corrupt, truncated or newer-format file.
         """
         meta, arrays = read_archive(path, "rep-dataset", _FORMAT)
-        bounds = np.concatenate([[0], np.cumsum(arrays["lengths"])])
-        geometry = (meta["metadata"].get("feature_settings") or {}).get("geometry")
-        reps = [AngleSeries(arrays["values"][a:b], meta["channels"], fps, source=str(path),
-                            geometry=geometry)
-                for a, b, fps in zip(bounds[:-1], bounds[1:], meta["fps"])]
-        return cls(reps, arrays["labels"], arrays["groups"], meta["metadata"], arrays["sources"])
+        try:
+            return cls._from_file(meta, arrays, path)
+        except ModelFileError as exc:
+            raise ModelFileError(f"{path}: {exc}") from None
+
+    @classmethod
+    def _from_file(cls, meta, arrays, path) -> "RepDataset":
+        channels, fps, metadata = meta.get("channels"), meta.get("fps"), meta.get("metadata")
+        if not (isinstance(channels, list) and all(isinstance(c, str) for c in channels)):
+            raise ModelFileError(f"channels must be a list of names, got {str(channels)[:200]}")
+        if not isinstance(metadata, dict):
+            raise ModelFileError(f"metadata must be a JSON object, got {type(metadata).__name__}")
+        try:
+            settings = check_feature_settings(metadata.get("feature_settings") or {})
+        except InputError as exc:
+            raise ModelFileError(str(exc)) from None
+        lengths = take_array(arrays, "lengths", (None,), kind="int", positive=True)
+        n_reps = len(lengths)
+        if not (isinstance(fps, list) and len(fps) == n_reps and all(
+                isinstance(f, (int, float)) and not isinstance(f, bool) and 0 < f < np.inf
+                for f in fps)):
+            raise ModelFileError(f"fps must be {n_reps} positive numbers, one per rep")
+        shape = (int(lengths.sum()), len(channels)) if n_reps else (None, None)
+        values = take_array(arrays, "values", shape)
+        labels, groups, sources = (take_array(arrays, name, (n_reps,), kind="text")
+                                   for name in ("labels", "groups", "sources"))
+        if arrays:
+            raise ModelFileError(f"unexpected arrays {sorted(arrays)}")
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        reps = [AngleSeries(values[a:b], channels, f, source=str(path),
+                            geometry=settings.get("geometry"))
+                for a, b, f in zip(bounds[:-1], bounds[1:], fps)]
+        return cls(reps, labels, groups, metadata, sources)
 
     # -- construction from recordings ------------------------------------------------
     @classmethod
@@ -337,7 +366,7 @@ class RepDataset:
         root = Path(root)
         if not root.is_dir():
             raise DatasetError(f"{root}: not a folder of labelled sub-folders")
-        recordings = [Recording(path, exercise.full_label(folder.name), path.name,
+        recordings = [Recording(path, _known_label(exercise, folder.name, folder), path.name,
                                 f"{folder.name}/{path.name}")
                       for folder in sorted(root.iterdir()) if folder.is_dir()
                       for path in sorted(folder.iterdir())
@@ -371,7 +400,8 @@ class RepDataset:
         exercise = get_exercise(exercise)
         csv_path = Path(csv_path)
         root = Path(root) if root is not None else csv_path.parent
-        recordings = [Recording(root / row["file"], exercise.full_label(row["label"]),
+        recordings = [Recording(root / row["file"],
+                                _known_label(exercise, row["label"], f"{csv_path} ({row['file']})"),
                                 row["file"], row["file"], _frame_range(row, csv_path))
                       for row in _read_annotations(csv_path)]
         if not recordings:
@@ -568,16 +598,44 @@ def _load_pose(path: Path, fps, layout):
 
 
 def _read_annotations(csv_path: Path) -> list:
+    """The labelled rows of an annotation CSV (UTF-8, with or without a BOM; any line ends)."""
     try:
-        with open(csv_path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"file", "start", "end", "label"} - set(reader.fieldnames or [])
-            if missing:
-                raise DatasetError(f"{csv_path}: missing columns {sorted(missing)} "
-                                   "(expected file,start,end,label)")
-            return [row for row in reader if row["label"].strip()]
+        text = csv_path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DatasetError(f"{csv_path}: not UTF-8 text; save it as a UTF-8 CSV") from None
     except OSError as exc:
-        raise DatasetError(f"{csv_path}: cannot read annotations: {exc}") from None
+        raise DatasetError(f"{csv_path}: cannot read annotations: {exc.strerror or exc}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
+    try:
+        missing = {"file", "start", "end", "label"} - set(reader.fieldnames or [])
+        if missing:
+            raise DatasetError(f"{csv_path}: missing columns {sorted(missing)} "
+                               "(expected file,start,end,label)")
+        rows = [_annotation_row(row, csv_path, reader.line_num) for row in reader]
+    except csv.Error as exc:
+        raise DatasetError(f"{csv_path}: not a readable CSV ({exc})") from None
+    return [row for row in rows if row["label"].strip()]
+
+
+_EXTRA_CELLS = object()
+
+
+def _annotation_row(row, csv_path, line) -> dict:
+    """One row with its cells unescaped (see :func:`formcheck._files.escape_formula`)."""
+    if None in row.values() or any(row.get(_EXTRA_CELLS, ())):
+        raise DatasetError(f"{csv_path}: line {line} does not have one cell per column")
+    return {name: unescape_formula(cell) for name, cell in row.items() if name is not _EXTRA_CELLS}
+
+
+def _known_label(exercise, label, where) -> str:
+    """``label`` with its exercise prefix, when it is one of the exercise's classes."""
+    full = exercise.full_label(label.strip())
+    if full not in exercise.classes:
+        raise DatasetError(
+            f"{where}: {label!r} is not a class of {exercise.name}; its classes are "
+            f"{', '.join(exercise.labels)}. To train another class, add it to the exercise's "
+            "classes first (register_exercise, or a JSON file named in FORMCHECK_EXERCISES)")
+    return full
 
 
 def _frame_range(row, csv_path):

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .. import datasets
+from .._files import atomic_write, make_folder
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from ..datasets.synthetic import make_dataset
 from ..errors import DatasetError, InputError
@@ -380,14 +380,14 @@ def write_report(report, directory) -> dict:
     dict of str to pathlib.Path
         ``json``, ``markdown``, ``latency_plot``, ``learning_plot``.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = make_folder(directory)
     paths = {"json": directory / "bench.json", "markdown": directory / "bench.md",
              "latency_plot": directory / "latency.png",
              "learning_plot": directory / "learning-curve.png"}
-    paths["json"].write_text(json.dumps(report.to_dict(), indent=1, default=float) + "\n",
-                             encoding="utf-8")
-    paths["markdown"].write_text(report.to_markdown(), encoding="utf-8")
+    for key, text in (("json", json.dumps(report.to_dict(), indent=1, default=float) + "\n"),
+                      ("markdown", report.to_markdown())):
+        with atomic_write(paths[key], "w") as handle:
+            handle.write(text)
     plot_latency(report.latency, paths["latency_plot"], title=report.dataset["name"])
     plot_learning_curve(report.learning_curve, paths["learning_plot"],
                         title=report.dataset["name"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._progress import progress as progress_bar
-from ..errors import ChannelMismatchError
+from ..errors import ChannelMismatchError, InputError
 from .validation import grouped_cross_validation
 
 __all__ = ["ChannelSetScore", "compare_channel_sets", "parse_channel_sets", "ablation_table"]
@@ -72,6 +72,8 @@ def compare_channel_sets(estimator, dataset, channel_sets, *, n_splits=5, seeds=
     ------
     ChannelMismatchError
         A set names a channel the reps do not have.
+    InputError
+        No seed, or no channel set.
     DatasetError
         Too few videos per class for ``n_splits`` folds.
 
@@ -86,6 +88,10 @@ def compare_channel_sets(estimator, dataset, channel_sets, *, n_splits=5, seeds=
     >>> [s.name for s in scores][0], len(scores)
     ('knees', 2)
     """
+    seeds = list(seeds)
+    if not seeds or not channel_sets:
+        raise InputError("comparing channel sets needs at least one seed (shuffle of the folds) "
+                         f"and one channel set; got {len(seeds)} and {len(channel_sets)}")
     lacking = sorted({c for chans in channel_sets.values() for c in chans} - set(dataset.channels))
     if lacking:
         raise ChannelMismatchError(f"the reps lack channels {lacking}; they have "

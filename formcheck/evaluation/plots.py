@@ -13,6 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
+from .._files import atomic_write
 from .scaling import _fits, format_slope
 
 __all__ = ["plot_confusion", "plot_latency", "plot_learning_curve", "plot_reliability"]
@@ -41,8 +42,7 @@ def plot_confusion(result, path) -> Path:
     ax.set_title(f"accuracy {result.accuracy:.1%}, macro-F1 {result.macro_f1:.2f}")
     fig.colorbar(image, ax=ax, label="fraction of the true class")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return Path(path)
+    return _write(fig, path, dpi=110)
 
 
 def plot_latency(rows, path, *, title="") -> Path:
@@ -127,5 +127,12 @@ def _style(ax, ms_axis):
 def _save(figure, path, title) -> Path:
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    return Path(path)
+    return _write(figure, path, dpi=90)
+
+
+def _write(figure, path, dpi) -> Path:
+    """Save ``figure`` atomically, in the format of the file's extension (PNG by default)."""
+    path = Path(path)
+    with atomic_write(path, "wb") as handle:
+        figure.savefig(handle, dpi=dpi, format=path.suffix[1:].lower() or "png")
+    return path

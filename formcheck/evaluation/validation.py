@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from .._progress import progress as progress_bar
-from ..errors import DatasetError
+from ..errors import DatasetError, InputError
 
 __all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split", "evaluate_model",
            "training_shortfalls", "MIN_REPS_PER_CLASS"]
@@ -133,6 +134,8 @@ class EvaluationResult:
 
 
 def _check(dataset, n_splits):
+    if not isinstance(n_splits, numbers.Integral) or isinstance(n_splits, bool) or n_splits < 2:
+        raise InputError(f"cross-validation needs at least 2 folds, got {n_splits!r}")
     counts = dataset.class_counts()
     if len(counts) < 2:
         raise DatasetError(f"need at least 2 classes to evaluate; the data have {counts}")

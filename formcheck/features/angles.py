@@ -21,6 +21,7 @@ the same in each (see :mod:`formcheck.features.channels` for every kind).
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -32,12 +33,75 @@ from .channels import (CHANNELS, MIDPOINTS, available_channels, mirror_name,
                        needed_joints)
 from .exercises import get_exercise
 
-__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry"]
+__all__ = ["AngleSeries", "joint_angles", "resample", "GEOMETRIES", "pose_geometry",
+           "FEATURE_SETTINGS", "check_feature_settings"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
 _UP = np.array([0.0, -1.0, 0.0])  # image and MediaPipe world y grow downwards
+_MAX_TARGET_FPS = 1000.0
+
+
+def _number(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and bool(np.isfinite(value)))
+
+
+#: The settings of :func:`joint_angles` that datasets and models record: name -> (what it
+#: accepts, test).
+FEATURE_SETTINGS = {
+    "min_visibility": ("a number in [0, 1]", lambda v: _number(v) and 0 <= v <= 1),
+    "max_missing": ("a number in [0, 1]", lambda v: _number(v) and 0 <= v <= 1),
+    "smooth": ("None or a number of seconds in [0, 60]",
+               lambda v: v is None or (_number(v) and 0 <= v <= 60)),
+    "target_fps": (f"None or a frame rate in (0, {_MAX_TARGET_FPS:g}]",
+                   lambda v: v is None or (_number(v) and 0 < v <= _MAX_TARGET_FPS)),
+    "geometry": (f"one of {', '.join(GEOMETRIES)}",
+                 lambda v: isinstance(v, str) and v in GEOMETRIES),
+    "channels": ("None or a list of channel names",
+                 lambda v: v is None or (isinstance(v, (list, tuple))
+                                         and all(isinstance(c, str) and c in CHANNELS for c in v))),
+}
+
+
+def check_feature_settings(settings) -> dict:
+    """Check settings of :func:`joint_angles` (as a model or dataset file records them).
+
+    Parameters
+    ----------
+    settings : dict
+        Names of :data:`FEATURE_SETTINGS` to values.
+
+    Returns
+    -------
+    dict
+        A copy of ``settings``.
+
+    Raises
+    ------
+    InputError
+        Not a dict, an unknown name, or a value out of its range.
+
+    Examples
+    --------
+    >>> check_feature_settings({"smooth": 0.2})
+    {'smooth': 0.2}
+    >>> check_feature_settings({"evil": 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    formcheck.errors.InputError: unknown feature setting 'evil'; known: min_visibility, ...
+    """
+    if not isinstance(settings, dict):
+        raise InputError(f"feature settings must be a dict, got {type(settings).__name__}")
+    for name, value in settings.items():
+        if name not in FEATURE_SETTINGS:
+            raise InputError(f"unknown feature setting {name!r}; known: "
+                             f"{', '.join(FEATURE_SETTINGS)}")
+        description, accepts = FEATURE_SETTINGS[name]
+        if not accepts(value):
+            raise InputError(f"feature setting {name} must be {description}; got {value!r}")
+    return dict(settings)
 
 
 class AngleSeries:
@@ -251,6 +315,8 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     """
     if not isinstance(pose, PoseSequence):
         raise InputError(f"joint_angles needs a PoseSequence, got {type(pose).__name__}")
+    check_feature_settings({"geometry": geometry, "min_visibility": min_visibility,
+                            "max_missing": max_missing, "smooth": smooth, "target_fps": target_fps})
     if pose.n_frames < 2:
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
     geometry = _resolve_geometry(pose, geometry)
@@ -293,8 +359,7 @@ def _requested_channels(pose, exercise, channels) -> list:
 
 
 def _resolve_geometry(pose, geometry) -> str:
-    if geometry not in GEOMETRIES:
-        raise InputError(f"geometry must be one of {', '.join(GEOMETRIES)}; got {geometry!r}")
+    """``"3d"`` or ``"2d"`` for ``pose``; ``geometry`` is one of :data:`GEOMETRIES`."""
     if geometry == "auto":
         return pose_geometry(pose)
     if geometry == "3d" and pose.world_landmarks is None:

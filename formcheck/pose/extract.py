@@ -138,6 +138,11 @@ def _settings(fps, max_side, min_detection_confidence, track_backwards, roi) -> 
 def _require_video_file(path):
     if not Path(path).is_file():
         raise VideoError(f"{path}: video file not found")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise VideoError(f"{path}: cannot read the video ({exc.strerror or exc})") from None
 
 
 def _extract(path, settings, cache_root, progress) -> PoseSequence:

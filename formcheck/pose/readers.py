@@ -39,12 +39,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .._archive import read_npy, read_npz
 from ..errors import InputError, LayoutError
 from .skeleton import get_layout
 from .sequence import PoseSequence
 
 __all__ = ["load_keypoints", "read_openpose", "read_mediapipe_json", "read_mediapipe_csv",
-           "read_array", "infer_layout", "DEFAULT_FPS", "FORMATS"]
+           "read_array", "infer_layout", "DEFAULT_FPS", "FORMATS", "MAX_FRAMES", "MAX_JOINTS",
+           "MAX_RATIO"]
 
 #: Frame rate assumed when the file does not store one (pass ``fps=`` to override).
 DEFAULT_FPS = 30.0
@@ -53,6 +55,15 @@ LAYOUT_BY_JOINTS = {33: "mediapipe33", 25: "body25", 18: "coco18", 17: "coco17"}
 #: Accepted values of ``format``.
 FORMATS = ("openpose", "mediapipe-json", "mediapipe-csv", "array", "movenet", "yolo")
 _COLUMNS = ("xy", "xyv", "xyz", "xyzv", "yx", "yxv")
+#: Most frames a keypoint file may hold (4.8 hours at 60 fps).
+MAX_FRAMES = 2**20
+#: Most joints per frame.
+MAX_JOINTS = 256
+#: Beyond 64 MiB, the landmarks read from a text file may take at most this times its size
+#: (a real file takes less than its size; only a file of mostly empty frames takes more).
+MAX_RATIO = 16
+_MIN_LANDMARK_BYTES = 64 * 2**20
+_LANDMARK_BYTES = 16                    # x, y, z, visibility in float32, per joint and frame
 
 
 def load_keypoints(path, layout=None, *, fps=None, format=None, columns=None, key=None,
@@ -188,13 +199,29 @@ def infer_layout(n_joints, source=None) -> str:
             + "); pass layout=...") from None
 
 
+def _check_size(path, n_frames, n_joints):
+    """Refuse, before allocating, a file that would make formcheck hold too many landmarks."""
+    if n_frames > MAX_FRAMES:
+        raise InputError(f"{path}: {n_frames} frames; at most {MAX_FRAMES} are read")
+    if n_joints > MAX_JOINTS:
+        raise InputError(f"{path}: {n_joints} joints per frame; at most {MAX_JOINTS} are read")
+    needed = n_frames * n_joints * _LANDMARK_BYTES
+    file_bytes = Path(path).stat().st_size
+    if needed > max(_MIN_LANDMARK_BYTES, MAX_RATIO * file_bytes):
+        raise InputError(f"{path}: {n_frames} frames of {n_joints} joints would take {needed} "
+                         f"bytes, more than {MAX_RATIO} times the {file_bytes}-byte file "
+                         "(frames or joints numbered far beyond the data)")
+
+
 # -- JSON ------------------------------------------------------------------------------------
 
 def _read_json(path):
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
+    except (OSError, ValueError) as exc:       # ValueError: also bad UTF-8, too many digits
         raise InputError(f"{path}: not valid JSON ({exc})") from None
 
 
@@ -230,19 +257,17 @@ def read_openpose(path, *, person="confident"):
     """
     path = Path(path)
     files = [path] if path.is_file() else _frame_files(path)
+    if len(files) > MAX_FRAMES:
+        raise InputError(f"{path}: {len(files)} frame files; at most {MAX_FRAMES} are read")
     frames, n_joints = [], None
     for file in files:
         document = _read_json(file)
-        if not _is_openpose_frame(document):
+        if not _is_openpose_frame(document) or not isinstance(document["people"],
+                                                              (list, type(None))):
             raise InputError(f"{file}: not an OpenPose keypoint file (no 'people' list)")
-        people = []
-        for entry in document["people"] or []:
-            flat = np.asarray(entry.get("pose_keypoints_2d") or [], dtype=np.float32)
-            if flat.size % 3:
-                raise InputError(f"{file}: pose_keypoints_2d length {flat.size} is not a "
-                                 "multiple of 3 (x, y, confidence)")
-            if flat.size:
-                people.append(flat.reshape(-1, 3))
+        people = [flat.reshape(-1, 3) for flat in
+                  (_openpose_keypoints(entry, file) for entry in document["people"] or [])
+                  if flat.size]
         if people:
             count = people[0].shape[0]
             if count not in (25, 18) or any(p.shape[0] != count for p in people):
@@ -261,6 +286,22 @@ def read_openpose(path, *, person="confident"):
     array = np.stack([empty if frame is None else frame for frame in frames])
     return array, {"layout": "body25" if n_joints == 25 else "coco18", "columns": "xyv",
                    "units": "pixels"}
+
+
+def _openpose_keypoints(entry, file) -> np.ndarray:
+    """The flat ``pose_keypoints_2d`` list of one OpenPose person, checked."""
+    flat = entry.get("pose_keypoints_2d") if isinstance(entry, dict) else None
+    try:
+        flat = np.asarray(flat or [], dtype=np.float32)
+    except (TypeError, ValueError):
+        flat = None
+    if flat is None or flat.ndim != 1 or not isinstance(entry, dict):
+        raise InputError(f"{file}: every person must be an object with a flat list "
+                         "pose_keypoints_2d of numbers (x, y, confidence, ...)")
+    if flat.size % 3:
+        raise InputError(f"{file}: pose_keypoints_2d length {flat.size} is not a "
+                         "multiple of 3 (x, y, confidence)")
+    return flat
 
 
 def _frame_files(folder: Path) -> list:
@@ -319,10 +360,11 @@ def read_mediapipe_json(path):
         if "fps" in document:
             meta["fps"] = document["fps"]
         if "image_size" in document:
-            meta["image_size"] = tuple(document["image_size"])
+            meta["image_size"] = document["image_size"]
         document = document.get("frames")
     if not isinstance(document, list) or not document:
         raise InputError(f"{path}: expected a non-empty list of frames of MediaPipe landmarks")
+    _check_size(path, len(document), 0)
     frames = [_json_frame(frame, path, k) for k, frame in enumerate(document)]
     counts = {len(frame) for frame in frames if frame is not None}
     if len(counts) > 1:
@@ -330,6 +372,7 @@ def read_mediapipe_json(path):
     if not counts:
         raise InputError(f"{path}: no landmarks in any frame")
     n_joints = counts.pop()
+    _check_size(path, len(frames), n_joints)
     empty = np.full((n_joints, 4), np.nan, np.float32)
     array = np.stack([empty if frame is None else frame for frame in frames])
     array[np.isnan(array[..., 0]), 3] = 0.0
@@ -344,16 +387,19 @@ def _json_frame(frame, path, index):
     if not isinstance(frame, list):
         raise InputError(f"{path}: frame {index} is not a list of landmarks")
     try:
-        return np.array([(p["x"], p["y"], p.get("z", 0.0), p.get("visibility", 1.0))
-                         for p in frame], dtype=np.float32)
+        landmarks = np.array([(p["x"], p["y"], p.get("z", 0.0), p.get("visibility", 1.0))
+                              for p in frame], dtype=np.float32)
     except (TypeError, KeyError, ValueError, AttributeError):
+        landmarks = None
+    if landmarks is None or landmarks.shape != (len(frame), 4):
         raise InputError(f"{path}: frame {index} is not a list of {{x, y, z, visibility}} "
-                         "landmarks") from None
+                         "landmarks with numbers")
+    return landmarks
 
 
 # -- CSV -------------------------------------------------------------------------------------
 
-_WIDE = re.compile(r"^(x|y|z|v|vis|visibility)_?(\d+)$")
+_WIDE = re.compile(r"^(x|y|z|v|vis|visibility)_?(\d{1,9})$", re.ASCII)
 _VALUE_COLUMNS = {"x": "x", "y": "y", "z": "z", "v": "v", "vis": "v", "visibility": "v"}
 
 
@@ -415,13 +461,17 @@ def _long_csv(path, header, rows, layout):
     names = get_layout(layout or "mediapipe33").joint_names
     at = {name: header.index(name) for name in ("frame", "joint", *values)}
     records, by_name = [], layout is not None
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
+        _check_row_length(path, row, max(at.values()) + 1, number)
         frame = _float(row[at["frame"]], path)
-        if not (np.isfinite(frame) and frame >= 0 and frame == int(frame)):
-            raise InputError(f"{path}: frame {row[at['frame']]!r} is not a frame number")
+        if not (np.isfinite(frame) and 0 <= frame < MAX_FRAMES and frame == int(frame)):
+            raise InputError(f"{path}: frame {row[at['frame']]!r} is not a frame number "
+                             f"(0 to {MAX_FRAMES - 1})")
         joint = row[at["joint"]].strip()
-        if joint.isdigit():
+        if joint.isdecimal():
             joint_index = int(joint)
+            if joint_index >= MAX_JOINTS:
+                raise InputError(f"{path}: joint {joint_index}; at most {MAX_JOINTS} are read")
         elif joint.lower() in names:
             joint_index, by_name = names.index(joint.lower()), True
         else:
@@ -430,6 +480,7 @@ def _long_csv(path, header, rows, layout):
         records.append((int(frame), joint_index, [_float(row[at[v]], path) for v in values]))
     n_frames = max(r[0] for r in records) + 1
     n_joints = len(names) if by_name else max(r[1] for r in records) + 1
+    _check_size(path, n_frames, n_joints)
     array = np.full((n_frames, n_joints, len(values)), np.nan, np.float32)
     if "v" in columns:
         array[..., columns.index("v")] = 0.0
@@ -452,16 +503,29 @@ def _wide_csv(path, header, rows, layout):
     joints = sorted({joint for _, joint in slots.values()})
     base = 1 if numbered and joints[0] == 1 else 0          # x1 ... v33: 1-based
     n_joints = len(get_layout(layout).joint_names) if layout else joints[-1] - base + 1
+    if joints[-1] - base >= n_joints:
+        raise InputError(f"{path}: a column names joint {joints[-1]}; layout {layout!r} has "
+                         f"{n_joints} joints")
+    _check_size(path, len(rows), n_joints)
     array = np.full((len(rows), n_joints, len(columns)), np.nan, np.float32)
+    width = max(slots) + 1
     for r, row in enumerate(rows):
+        _check_row_length(path, row, width, r + 2)
         for col, (kind, joint) in slots.items():
-            if col < len(row):
-                array[r, joint - base, columns.index(kind)] = _float(row[col], path)
+            array[r, joint - base, columns.index(kind)] = _float(row[col], path)
     if "frame" in header:
         frame_col = header.index("frame")
+        for number, row in enumerate(rows, start=2):
+            _check_row_length(path, row, frame_col + 1, number)
         order = np.argsort([_float(row[frame_col], path) for row in rows], kind="stable")
         array = array[order]
     return array, {"columns": columns}
+
+
+def _check_row_length(path, row, needed, number):
+    if len(row) < needed:
+        raise InputError(f"{path}: row {number} has {len(row)} cells; the header needs "
+                         f"{needed}")
 
 
 def _wide_slots(header, layout):
@@ -512,17 +576,17 @@ def read_array(path, *, key=None, columns=None, person="confident"):
     """
     path = Path(path)
     meta = {}
-    try:
-        if path.suffix.lower() == ".npz":
-            array, meta = _npz_array(path, key)
-        else:
-            array = np.load(path, allow_pickle=False)
-    except InputError:
-        raise
-    except (OSError, ValueError, EOFError) as exc:
-        raise InputError(f"{path}: cannot read as a NumPy array ({exc})") from None
-    array = _squeeze_people(np.asarray(array, dtype=np.float32), person, path)
+    if path.suffix.lower() == ".npz":
+        array, meta = _npz_array(path, key)
+    else:
+        array = read_npy(path, InputError)
+    if array.dtype.kind not in "biuf":
+        raise InputError(f"{path}: the keypoints have dtype {array.dtype}; expected numbers")
+    array = _squeeze_people(array.astype(np.float32), person, path)
     columns = columns or {2: "xy", 3: "xyv", 4: "xyzv"}.get(array.shape[-1] if array.ndim else 0)
+    if columns is None:
+        raise InputError(f"{path}: {array.shape[-1]} values per joint; expected 2, 3 or 4 "
+                         f"(or pass columns= one of {', '.join(_COLUMNS)})")
     if columns not in _COLUMNS:
         raise InputError(f"columns must be one of {', '.join(_COLUMNS)}; got {columns!r}")
     if columns.startswith("yx"):
@@ -534,35 +598,38 @@ def read_array(path, *, key=None, columns=None, person="confident"):
 
 
 def _npz_array(path, key):
-    with np.load(path, allow_pickle=False) as archive:
-        names = archive.files
-        meta = {}
-        if "fps" in names and archive["fps"].size == 1:
-            meta["fps"] = float(archive["fps"])
-        if "image_size" in names and archive["image_size"].size == 2:  # PoseSequence.save
-            meta["image_size"] = tuple(int(v) for v in archive["image_size"])
-        for text in ("layout", "units"):
-            if text in names and archive[text].dtype.kind == "U":
-                meta[text] = str(archive[text])
-        if "world_landmarks" in names:                  # 3-D coordinates beside the keypoints
-            meta["world_landmarks"] = archive["world_landmarks"]
-        if key is None:
-            candidates = [n for n in names if archive[n].ndim >= 3 and n != "world_landmarks"]
-            if len(candidates) != 1:
-                raise InputError(
-                    f"{path}: holds {len(candidates)} keypoint arrays; pass key= one of "
-                    + ", ".join(sorted(candidates)[:10]) + ("..." if len(candidates) > 10 else ""))
-            key = candidates[0]
-        if key not in names:
-            raise InputError(f"{path}: no array {key!r} (has {', '.join(sorted(names)[:10])}"
-                             + ("..." if len(names) > 10 else "") + ")")
-        return archive[key], meta
+    archive = read_npz(path, InputError)
+    names = list(archive)
+    meta = {}
+    if "fps" in names and archive["fps"].size == 1:
+        meta["fps"] = archive["fps"].item()
+    if "image_size" in names and archive["image_size"].size == 2:  # PoseSequence.save
+        meta["image_size"] = tuple(archive["image_size"].tolist())
+    for text in ("layout", "units"):
+        if text in names and archive[text].dtype.kind == "U":
+            meta[text] = str(archive[text])
+    if "world_landmarks" in names:                  # 3-D coordinates beside the keypoints
+        meta["world_landmarks"] = archive["world_landmarks"]
+    if key is None:
+        candidates = [n for n in names if archive[n].ndim >= 3 and n != "world_landmarks"]
+        if len(candidates) != 1:
+            raise InputError(
+                f"{path}: holds {len(candidates)} keypoint arrays; pass key= one of "
+                + ", ".join(sorted(candidates)[:10]) + ("..." if len(candidates) > 10 else ""))
+        key = candidates[0]
+    if key not in names:
+        raise InputError(f"{path}: no array {key!r} (has {', '.join(sorted(names)[:10])}"
+                         + ("..." if len(names) > 10 else "") + ")")
+    return archive[key], meta
 
 
 def _squeeze_people(array, person, path):
     while array.ndim > 3 and array.shape[1] == 1:     # MoveNet (T, 1, 1, 17, 3)
         array = array[:, 0]
     if array.ndim == 4:                               # (T, P, J, C): one person per frame
+        if 0 in array.shape or array.shape[-1] not in (2, 3, 4):
+            raise InputError(f"{path}: keypoints of shape {array.shape} are not (frames, "
+                             "people, joints, 2|3|4 values) with at least one person")
         if isinstance(person, (int, np.integer)) and not -array.shape[1] <= person < array.shape[1]:
             raise InputError(f"{path}: person {person} out of range for {array.shape[1]} people")
         return np.stack([frame[_choose_person(frame, person, path)] for frame in array])

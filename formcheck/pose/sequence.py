@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._files import atomic_write
-from ..errors import InputError, MissingDataError, PoseShapeError, TooFewFramesError
+from ..errors import InputError, LayoutError, MissingDataError, PoseShapeError, TooFewFramesError
 from .skeleton import Layout, get_layout
 
 __all__ = ["PoseSequence"]
 
 _COLUMN_ORDERS = {2: "xy", 3: "xyv", 4: "xyzv"}
+#: Highest frame rate a sequence may have.
+MAX_FPS = 10_000.0
+#: Largest image width or height, in pixels.
+MAX_IMAGE_SIDE = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +81,7 @@ class PoseSequence:
         source : str, optional
             File name for error messages.
         world_landmarks : array_like, shape (T, J, 3), optional
+            Metric 3-D landmarks, as the class attribute.
 
         Returns
         -------
@@ -109,9 +115,15 @@ class PoseSequence:
         ((10, 17, 4), 10, 0.3333333333333333)
         """
         where = f" in {source}" if source else ""
-        layout_obj = get_layout(layout)
         try:
-            data = np.asarray(array, dtype=np.float32)
+            layout_obj = get_layout(layout)
+        except LayoutError as exc:
+            raise LayoutError(f"{exc}{where}") from None
+        try:
+            data = np.asarray(array)
+            if data.dtype.kind not in "biuf":
+                raise TypeError(f"dtype {data.dtype}")
+            data = data.astype(np.float32)
         except (TypeError, ValueError) as exc:
             raise PoseShapeError(f"keypoints{where} are not a numeric array: {exc}") from None
         if data.ndim != 3:
@@ -128,20 +140,18 @@ class PoseSequence:
             raise PoseShapeError(
                 f"keypoints{where} have {data.shape[2]} values per joint; cannot read them as "
                 f"{columns!r} (use 2 = x,y; 3 = x,y,confidence or x,y,z; 4 = x,y,z,visibility)")
-        if not (np.isscalar(fps) and np.isfinite(fps) and fps > 0):
-            raise InputError(f"fps{where} must be a positive number, got {fps!r}")
+        if not (_is_real(fps) and 0 < fps <= MAX_FPS):
+            raise InputError(f"fps{where} must be a number in (0, {MAX_FPS:g}], got {fps!r}")
         landmarks = _to_xyzv(data, columns)
         if np.isinf(landmarks).any():
             raise MissingDataError(f"keypoints{where} contain infinite values")
         units = units or _guess_units(landmarks)
         if units not in ("normalized", "pixels"):
-            raise InputError(f"units must be 'normalized' or 'pixels', got {units!r}")
+            raise InputError(f"units{where} must be 'normalized' or 'pixels', got {units!r}")
         if world_landmarks is not None:
-            world_landmarks = np.asarray(world_landmarks, dtype=np.float32)
-            if world_landmarks.shape != landmarks.shape[:2] + (3,):
-                raise PoseShapeError(f"world landmarks{where} must have shape (T, J, 3)")
+            world_landmarks = _world_landmarks(world_landmarks, landmarks.shape[:2], where)
         if image_size is not None:
-            image_size = (int(image_size[0]), int(image_size[1]))
+            image_size = _image_size(image_size, where)
         return cls(landmarks, float(fps), layout_obj.name, image_size, units, source,
                    world_landmarks)
 
@@ -218,6 +228,38 @@ class PoseSequence:
         src = f", source={self.source!r}" if self.source else ""
         return (f"PoseSequence(frames={self.n_frames}, joints={self.landmarks.shape[1]}, "
                 f"fps={self.fps:g}, layout={self.layout!r}{size}{src})")
+
+
+def _world_landmarks(array, frames_joints, where) -> np.ndarray:
+    """``array`` as float32 ``(T, J, 3)`` world landmarks, checked like the keypoints."""
+    data = np.asarray(array)
+    if data.dtype.kind not in "biuf":
+        raise PoseShapeError(f"world landmarks{where} are not a numeric array: dtype {data.dtype}")
+    if data.shape != frames_joints + (3,):
+        raise PoseShapeError(f"world landmarks{where} must have shape {frames_joints + (3,)} "
+                             f"(frames, joints, 3); got {data.shape}")
+    data = data.astype(np.float32)
+    if np.isinf(data).any():
+        raise MissingDataError(f"world landmarks{where} contain infinite values")
+    return data
+
+
+def _is_real(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and bool(np.isfinite(value)))
+
+
+def _image_size(image_size, where) -> tuple:
+    """``image_size`` as (width, height) in whole pixels, both at least 1."""
+    try:
+        width, height = image_size
+    except (TypeError, ValueError):
+        width = height = None
+    if not all(_is_real(v) and v >= 1 and v == int(v) and v <= MAX_IMAGE_SIDE
+               for v in (width, height)):
+        raise InputError(f"image_size{where} must be (width, height) in whole pixels, "
+                         f"each 1 to {MAX_IMAGE_SIDE}; got {image_size!r}")
+    return int(width), int(height)
 
 
 def _to_xyzv(data: np.ndarray, columns: str) -> np.ndarray:

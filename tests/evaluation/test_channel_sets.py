@@ -5,7 +5,7 @@ import pytest
 
 from formcheck import DTWKNeighborsClassifier
 from formcheck.datasets.synthetic import make_dataset
-from formcheck.errors import ChannelMismatchError
+from formcheck.errors import ChannelMismatchError, InputError
 from formcheck.evaluation.channels import ablation_table, compare_channel_sets, parse_channel_sets
 
 
@@ -28,6 +28,12 @@ def test_the_informative_set_ranks_first_and_every_shuffle_is_scored(squats):
 def test_a_set_with_a_channel_the_reps_lack_is_refused(squats):
     with pytest.raises(ChannelMismatchError, match="lack channels \\['left_elbow'\\]"):
         compare_channel_sets(DTWKNeighborsClassifier(), squats, {"arm": ["left_elbow"]})
+
+
+@pytest.mark.parametrize("sets,seeds", [({"knee": ["left_knee"]}, []), ({}, [0])])
+def test_no_shuffle_or_no_set_is_refused(squats, sets, seeds):
+    with pytest.raises(InputError, match="at least one seed .* and one channel set"):
+        compare_channel_sets(DTWKNeighborsClassifier(), squats, sets, seeds=seeds)
 
 
 def test_select_channels_keeps_reps_labels_and_a_model_records_the_channels(squats):

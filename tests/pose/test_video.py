@@ -24,6 +24,7 @@ cv2 = pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
 from formcheck import PoseSequence  # noqa: E402
 from formcheck.errors import (  # noqa: E402
     DependencyError, FormcheckError, InputError, NoPersonError, VideoError)
+import formcheck._files as files  # noqa: E402
 import formcheck.pose.batch as batch  # noqa: E402
 import formcheck.pose.extract as extract  # noqa: E402
 from formcheck.pose import BatchResult, extract_many, extract_pose  # noqa: E402
@@ -483,6 +484,31 @@ def test_corrupt_cache_entry_is_deleted_and_rebuilt(fake_model, synthetic_video,
     assert len(fake_model.instances) == 2 * models          # extracted again
     np.testing.assert_array_equal(first.landmarks, again.landmarks)
     assert entry.read_bytes() == data                        # and stored again, whole
+
+
+def test_an_unreadable_video_is_a_video_error(synthetic_video, monkeypatch):
+    def no_permission(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(extract, "open", no_permission, raising=False)
+    for call in (lambda: extract_pose(synthetic_video),
+                 lambda: extract_many([synthetic_video], cache=False)):
+        try:
+            result = call()
+        except VideoError as exc:
+            assert "clip.mp4: cannot read the video (Permission denied)" in str(exc)
+        else:
+            assert "Permission denied" in result.failed[str(synthetic_video)]
+
+
+def test_an_unusable_cache_root_still_extracts_with_a_warning(fake_model, synthetic_video,
+                                                             tmp_path, monkeypatch, caplog):
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("FORMCHECK_CACHE_DIR", str(tmp_path / "a-file"))
+    monkeypatch.setattr(files, "_FALLBACK_CACHE", [])
+    with caplog.at_level(logging.WARNING, logger="formcheck"):
+        pose = extract_pose(synthetic_video)
+    assert pose.n_frames == 20 and "not usable" in caplog.text
 
 
 def die_on_crash_files(path, settings, cache_root):

@@ -1,0 +1,116 @@
+"""FormChecker.update on a stream with bad frames: each counts as missing and the stream goes on.
+
+A bad frame (None, another shape, inf, text, a ragged list) must give exactly the
+verdicts a frame where nobody was found gives; a stream of 100,000 frames with
+a bad frame every fourth still gets a verdict on every rep, in flat memory.
+"""
+
+import resource
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from formcheck import FormChecker, LearnedClassifier
+from formcheck.datasets.synthetic import make_dataset, make_set
+from formcheck.errors import InputError
+
+BAD_FRAMES = [None, np.ones((5, 3)), np.full((33, 4), np.inf), np.full((33, 3), -np.inf),
+              "frame", [[0.5, 0.5], [0.5]], np.float32(3.0), np.ones((33, 4, 1)),
+              np.ones((33, 7)), np.full((33, 2), 1 + 2j), [{"x": 1}] * 33, np.ones((0, 4))]
+
+
+@pytest.fixture(scope="module")
+def squat_model():
+    return LearnedClassifier().fit(make_dataset("squat", n_subjects=4, seed=0))
+
+
+def bad_frame(i):
+    return BAD_FRAMES[(i // 4) % len(BAD_FRAMES)]
+
+
+def stream(checker, frames, replace_every_fourth):
+    """Verdicts of the stream, every fourth frame replaced by ``replace_every_fourth(i)``."""
+    verdicts = []
+    for i, frame in enumerate(frames):
+        verdict = checker.update(replace_every_fourth(i) if i % 4 == 3 else frame)
+        if verdict is not None:
+            verdicts.append(verdict)
+    return verdicts + checker.finish()
+
+
+def test_bad_frames_give_the_verdicts_of_frames_where_nobody_was_found(squat_model):
+    pose = make_set("squat", n_reps=6, seed=3, fps=10.0, drop_rate=0)
+    nobody = np.full((33, 4), np.nan)
+    checker = FormChecker(squat_model, fps=pose.fps, image_size=pose.image_size)
+    with_bad = stream(checker, pose.landmarks, bad_frame)
+    checker.reset()
+    with_missing = stream(checker, pose.landmarks, lambda i: nobody)
+    assert len(with_bad) == 6
+    assert [v.to_dict() for v in with_bad] == [v.to_dict() for v in with_missing]
+
+
+BAD_WORLD_FRAMES = [None, np.ones((5, 3)), np.full((33, 3), np.inf), "world", np.ones((33, 4)),
+                    [[0.1, 0.2], [0.3]], np.full((33, 3), 1 + 2j)]
+
+
+def test_bad_world_landmarks_give_the_verdicts_of_frames_without_them():
+    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, seed=0,
+                                                 world_landmarks=True))
+    pose = make_set("squat", n_reps=4, seed=3, fps=10.0, drop_rate=0, world_landmarks=True)
+    checker = FormChecker(model, fps=pose.fps, image_size=pose.image_size)
+
+    def world_stream(replace):
+        checker.reset()
+        verdicts = [v for i in range(pose.n_frames) if (v := checker.update(
+            pose.landmarks[i], replace(i) if i % 4 == 3 else pose.world_landmarks[i]))]
+        return verdicts + checker.finish()
+
+    with_bad = world_stream(lambda i: BAD_WORLD_FRAMES[(i // 4) % len(BAD_WORLD_FRAMES)])
+    without = world_stream(lambda i: None)
+    assert model.feature_settings_ == {"geometry": "3d"} and len(with_bad) == 4
+    assert [v.to_dict() for v in with_bad] == [v.to_dict() for v in without]
+
+
+@pytest.mark.slow
+def test_100000_frames_with_bad_ones_every_rep_gets_a_verdict_in_flat_memory(squat_model):
+    """100,000 frames at 5 fps (5.5 hours): a bad frame of a dozen kinds every fourth frame.
+
+    Memory: the peak resident set (getrusage) may not grow between frame 20,000
+    and the end, and over the last 5,000 frames tracemalloc (started then, so
+    the rest runs at full speed) must see the traced total stay flat.
+    """
+    tile = make_set("squat", n_reps=6, seed=3, fps=5.0, drop_rate=0)
+    frames = tile.landmarks[:len(tile.landmarks) // 4 * 4]   # every tile starts at a multiple of 4
+    checker = FormChecker(squat_model, fps=tile.fps, image_size=tile.image_size)
+    per_tile = len(stream(checker, frames, bad_frame))
+    assert per_tile == 6
+    checker.reset()
+    n_tiles = -(-100_000 // len(frames))
+    verdicts, traced = [], []
+    for i in range(n_tiles * len(frames)):
+        if i == 20_000:
+            rss_at_20000 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if i == n_tiles * len(frames) - 5_000:
+            tracemalloc.start()
+        if tracemalloc.is_tracing() and i % 1000 == 0:
+            traced.append(tracemalloc.get_traced_memory()[0])
+        frame = bad_frame(i) if i % 4 == 3 else frames[i % len(frames)]
+        if (verdict := checker.update(frame)) is not None:
+            verdicts.append(verdict)
+    tracemalloc.stop()
+    rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_at_20000) * 1024
+    verdicts += checker.finish()
+    assert len(verdicts) == per_tile * n_tiles
+    assert [v.index for v in verdicts] == list(range(len(verdicts)))
+    assert all(a.end_frame <= b.start_frame for a, b in zip(verdicts, verdicts[1:]))
+    assert max(traced) - traced[1] < 1e6 and rss_growth < 20e6
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"fps": "30"}, "fps"), ({"fps": 0}, "fps"), ({"layout": "halpe"}, "halpe"),
+    ({"image_size": (-5, 0)}, "image_size"),
+])
+def test_bad_stream_settings_are_refused_when_the_checker_is_made(squat_model, settings, message):
+    with pytest.raises(InputError, match=message):
+        FormChecker(squat_model, **settings)
