@@ -14,6 +14,7 @@ MediaPipe take seconds to import).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -267,42 +268,74 @@ def extract(videos, output, fps, jobs, roi):
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @_exercise_option
 @click.option("--annotations", "-a", default="labels.csv", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Annotation CSV to fill.")
 @click.option("--label", "label_all", help="Give every rep of the files this label, no questions.")
+@click.option("--classes", metavar="NAMES",
+              help="The classes to offer, comma-separated, in key order (e.g. "
+                   "correct,knees-in,heels-up); one the exercise lacks is added to it, in the "
+                   "user exercise file.")
+@click.option("--suggest", metavar="MODEL|standards",
+              help="Show each rep's most probable class and its probability by a model file, or "
+                   "by the exercise's fault standards ('standards'); the key a accepts it.")
+@click.option("--order", type=click.Choice(["file", "uncertain"]), default="file",
+              show_default=True,
+              help="uncertain: ask first about the reps the --suggest model is least sure of.")
+@click.option("--whole-files", is_flag=True,
+              help="Offer a file in which no rep was found as one rep, its first frame to its last.")
+@click.option("--summary", is_flag=True,
+              help="Print the reps of the annotation CSV per class and per file, and what "
+                   "training would lack; FILES are not needed.")
 @click.option("--play", is_flag=True,
               help="Play each rep, skeleton drawn, in a window; press the key there.")
-def label(files, exercise, annotations, label_all, play):
+def label(files, exercise, annotations, label_all, classes, suggest, order, whole_files, summary,
+          play):
     """Label the reps of videos or keypoint files, one key press per rep.
 
     Every answer is saved at once (atomically) to the annotation CSV; run the
-    command again to resume where you stopped. Keys: 1-9 the classes, s skip,
-    u undo, q quit. With --play each rep loops in a window until you press a
-    key there (needs a screen). A file with no rep gets one line saying why.
+    command again to resume where you stopped. Keys: 1-9 the classes, a accept
+    the suggestion, [ ] move the rep's start and < > its end by 0.1 s, s skip,
+    u undo, q quit. Without a terminal the keys are read from stdin. With
+    --play each rep loops in a window until you press a key there (needs a
+    screen). A file with no rep gets one line saying why (with --whole-files it
+    is then offered as one rep). The CSV records for each answer whether it was
+    typed, accepted from a suggestion or given by --label.
 
     \b
     Example:
-      formcheck label squat1.mp4 squat2.mp4 --exercise squat -a labels.csv --play
+      formcheck exercise add-fault squat heels-up "Heels leave the floor"
+      formcheck label set*.mp4 -e squat --classes correct,not-low,heels-up --suggest standards
+      formcheck label set*.mp4 -e squat --suggest squat.fcm --order uncertain --play
       formcheck label good/*.mp4 --exercise squat --label correct
+      formcheck label --summary -a labels.csv -e squat
     """
+    from .apps.labelling import AnnotationStore, LabelSession, file_name
     from .features.exercises import get_exercise
-    from .apps.labelling import AnnotationStore, LabelSession, file_name, reps_to_label
     from .pose import load_pose
 
+    if summary:
+        _label_summary(annotations, exercise)
+        return
+    if not files:
+        raise click.UsageError("give the FILES to label (or --summary)")
     if exercise is None:
         raise click.UsageError("--exercise is required")
+    if order == "uncertain" and not suggest:
+        raise click.UsageError("--order uncertain needs --suggest MODEL or --suggest standards")
     exercise = get_exercise(exercise)
+    offered = _offered_classes(exercise, classes) if classes else None
+    exercise = get_exercise(exercise.name)        # with the classes just added
+    model = _suggestion_model(suggest, exercise) if suggest else None
     poses = {path: load_pose(path) for path in files}
-    reps = []
-    for path, pose in poses.items():
-        found = reps_to_label(path, pose, exercise, annotations.parent)
-        if not found:
-            click.echo(_no_rep_line(path, pose, exercise))
-        reps += found
+    reps = _reps_offered(poses, exercise, annotations, whole_files, model)
+    if order == "uncertain":
+        from .apps.suggestions import uncertain_first
+
+        reps = uncertain_first(reps, [rep.suggestion for rep in reps])
     with AnnotationStore(annotations) as store:
-        session = LabelSession(store, exercise, reps)
+        session = LabelSession(store, exercise, reps, classes=offered)
         if label_all:
             count = session.label_all(label_all)
             click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
@@ -320,6 +353,71 @@ def label(files, exercise, annotations, label_all, play):
             session.run(ask=ask, say=click.echo, play=player)
         finally:
             player.close()
+
+
+def _reps_offered(poses, exercise, annotations, whole_files, model) -> list:
+    """The reps of every recording, with the model's suggestions; a line for each with none."""
+    from .apps.labelling import reps_to_label
+
+    reps = []
+    for path, pose in poses.items():
+        found = reps_to_label(path, pose, exercise, annotations.parent, whole=whole_files)
+        if found and found[0].whole:
+            click.echo(f"{path}: no rep: {found[0].whole}; offered as one rep, the whole "
+                       "recording")
+        elif not found:
+            click.echo(f"{_no_rep_line(path, pose, exercise)} (--whole-files offers it as one "
+                       "rep)")
+        if model is not None:
+            from .apps.suggestions import suggest_labels
+
+            found = [dataclasses.replace(rep, suggestion=guess)
+                     for rep, guess in zip(found, suggest_labels(model, exercise, pose, found))]
+        reps += found
+    return reps
+
+
+def _offered_classes(exercise, text) -> list:
+    """The classes named in ``text`` (comma-separated); those the exercise lacks are added."""
+    from .features.exercises import add_fault, user_exercise_file
+
+    labels = []
+    for name in filter(None, (item.strip() for item in text.split(","))):
+        label = exercise.full_label(name)
+        if label not in exercise.classes:
+            exercise = add_fault(exercise, name, "")
+            click.echo(f"added {label} to {exercise.name} ({user_exercise_file()}); describe it "
+                       f"with: formcheck exercise add-fault {exercise.name} "
+                       f"{label.split('/', 1)[1]} \"...\"")
+        labels.append(label)
+    return labels
+
+
+def _suggestion_model(suggest, exercise):
+    """The fitted model --suggest names: a model file, or the exercise's standards."""
+    from .check import builtin_model
+    from .classifiers import load_model
+
+    if suggest == "standards":
+        return builtin_model(exercise.name)
+    if not Path(suggest).is_file():
+        raise click.BadParameter(f"{suggest!r} is neither a model file nor 'standards'",
+                                 param_hint="--suggest")
+    return load_model(suggest)
+
+
+def _label_summary(annotations, exercise):
+    """Print the counts of an annotation CSV and what training on it would lack."""
+    from .apps.labelling import read_annotations, summarise_annotations
+    from .evaluation.validation import training_shortfalls
+    from .features.exercises import get_exercise
+
+    click.echo(summarise_annotations(annotations, get_exercise(exercise) if exercise else None))
+    labelled = [row for row in read_annotations(annotations) if row["label"]]
+    short = training_shortfalls([row["label"] for row in labelled],
+                                [row["file"] for row in labelled])
+    if short:
+        click.echo("before training:\n" + "\n".join(f"  {line}" for line in short))
 
 
 def _ask_key(prompt) -> str:
@@ -374,8 +472,7 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate, fol
     from .evaluation.validation import training_shortfalls
 
     reps = _load_reps(data, exercise)
-    for line in training_shortfalls(reps.labels, reps.groups, n_splits=folds):
-        click.echo(f"formcheck: warning: {line}", err=True)
+    short = training_shortfalls(reps.labels, reps.groups, n_splits=folds)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
     calibrate = classifier != "learned" if calibrate is None else calibrate
@@ -385,6 +482,8 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate, fol
                f"({reps.class_counts()}) -> {output}")
     if classifier == "standards":
         click.echo(model.calibration_report())
+    for line in short:
+        click.echo(f"formcheck: warning: {line}", err=True)
 
 
 @cli.command()
