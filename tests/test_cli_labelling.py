@@ -328,3 +328,32 @@ def test_the_fault_of_squat_incorrect_002_as_a_class_of_its_own(shared_datasets,
     assert [v["label"] for v in verdicts["squat_incorrect_002"]] == ["squat/trunk-forward"]
     for name in ("squat_correct_004", "squat_correct_006", "squat_correct_007"):
         assert [v["label"] for v in verdicts[name]] == ["squat/correct"]
+
+
+def test_a_typo_in_a_csv_label_is_an_error_listing_the_classes(sets, tmp_path):
+    run("exercise", "add-fault", "squat", "too-shallow", "Hips stop well above the knees")
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"file,start,end,label\nsets/{sets[0].name},0,40,squat/too-shalow\n")
+    result = run("train", labels, "-e", "squat", "-o", tmp_path / "m.fcm")
+    assert result.exit_code == 2
+    assert "'squat/too-shalow' is not a class of squat" in result.output
+    assert "squat/too-shallow" in result.output and "formcheck exercise add-fault" in result.output
+
+
+def test_the_readme_loop_names_only_commands_and_options_that_exist():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"## Labelling your own faults.*?```sh\n(.*?)```", readme, re.S).group(1)
+    lines = block.replace("\\\n", " ").splitlines()
+    assert len(lines) >= 8
+    for line in lines:
+        words = line.split("#")[0].split()
+        assert words[0] == "formcheck"
+        command = cli.commands[words[1]]
+        if words[1] == "exercise":
+            command = command.commands[words[2]]
+        known = {opt for param in command.params for opt in param.opts}
+        assert {w for w in words if w.startswith("--")} <= known, line
+    for step in ("add-fault", "--suggest", "train", "evaluate", "predict"):
+        assert step in block
