@@ -284,7 +284,8 @@ def extract(videos, output, fps, jobs, roi):
               show_default=True,
               help="uncertain: ask first about the reps the --suggest model is least sure of.")
 @click.option("--whole-files", is_flag=True,
-              help="Offer a file in which no rep was found as one rep, its first frame to its last.")
+              help="Offer a file in which no rep was found as one rep, from its first frame to "
+                   "its last.")
 @click.option("--summary", is_flag=True,
               help="Print the reps of the annotation CSV per class and per file, and what "
                    "training would lack; FILES are not needed.")
@@ -798,8 +799,8 @@ def exercise_add_fault(exercise_name, fault, description, standard):
     known = get_exercise(exercise_name).labels
     ex = add_fault(exercise_name, fault, description, _json_object(standard, "--standard"))
     label = ex.full_label(fault.strip())
-    verb = "described" if label in known else "added"
-    click.echo(f"{verb} {label} in {ex.name} ({user_exercise_file()}); key "
+    done = "described {} in" if label in known else "added {} to"
+    click.echo(f"{done.format(label)} {ex.name} ({user_exercise_file()}); key "
                f"{ex.labels.index(label) + 1} when labelling")
 
 

@@ -1,4 +1,4 @@
-"""Labelling your own faults from the command line: classes, suggestions, order, bounds, hand-off."""
+"""Labelling your own faults from the CLI: classes, suggestions, order, bounds, hand-off."""
 
 import csv
 import json
@@ -53,7 +53,10 @@ def test_exercise_help_shows_an_example(command):
 def test_exercise_add_fault_new_and_list(tmp_path):
     result = run("exercise", "add-fault", "squat", "heels-up", "Heels leave the floor")
     assert result.exit_code == 0, result.output
-    assert "added squat/heels-up in squat" in result.output and "key 5 when labelling" in result.output
+    assert "added squat/heels-up to squat" in result.output
+    assert "key 5 when labelling" in result.output
+    again = run("exercise", "add-fault", "squat", "heels-up", "Heels rise off the floor")
+    assert "described squat/heels-up in squat" in again.output
     assert str(tmp_path / "config" / "exercises.json") in result.output
     result = run("exercise", "add-fault", "squat", "trunk-forward", "Trunk forward",
                  "--standard", json.dumps({"channel": "trunk_inclination", "phase": "bottom",
@@ -183,9 +186,10 @@ def test_uncertain_order_asks_the_least_probable_first(tmp_path):
     from formcheck.pose import load_pose
 
     files = []
-    for seed in range(4):       # severities drawn per set: the standards are unsure to different degrees
+    for seed in range(4):       # severities drawn per set: the standards unsure to varied degrees
         path = tmp_path / f"set{seed}.npz"
-        make_set("squat", label="not-low" if seed % 2 else "correct", n_reps=2, seed=seed).save(path)
+        label = "not-low" if seed % 2 else "correct"
+        make_set("squat", label=label, n_reps=2, seed=seed).save(path)
         files.append(path)
     labels = tmp_path / "labels.csv"
     result = run("label", *files, "-e", "squat", "-a", labels, "--suggest", "standards",

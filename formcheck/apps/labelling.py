@@ -345,7 +345,7 @@ class RepToLabel:
                 f"  {name}: {' -> '.join(values)}{unit}{guess}")
 
     def nudged(self, key) -> "RepToLabel":
-        """The rep with one bound moved by :data:`NUDGE_SECONDS` as ``key`` (of :data:`NUDGES`) says.
+        """The rep with a bound moved by :data:`NUDGE_SECONDS` as ``key`` (of :data:`NUDGES`) says.
 
         The bounds stay inside the recording, two frames apart at least.
         """

@@ -572,7 +572,7 @@ def add_fault(exercise, fault: str, description: str, standard: dict | None = No
     ExerciseError
         ``fault`` is not a class name, or the standard is not valid.
     """
-    base = get_exercise(exercise)
+    base = _with_definition(get_exercise(exercise))
     label = _class_label(base, fault)
     spec = copy.deepcopy(base.definition)
     spec["classes"][label] = str(description)
@@ -602,7 +602,7 @@ def derive_exercise(name: str, base) -> Exercise:
     if name in exercise_names():
         raise ExerciseError(f"exercise {name!r} is already defined (in "
                             f"{get_exercise(name).source}); add classes to it with add-fault")
-    base = get_exercise(base)
+    base = _with_definition(get_exercise(base))
 
     def renamed(label):
         return f"{name}/{label.split('/', 1)[-1]}"
@@ -614,6 +614,13 @@ def derive_exercise(name: str, base) -> Exercise:
         spec["standards"] = {renamed(label): entry for label, entry in spec["standards"].items()}
     spec["description"] = spec.get("description") or f"like {base.name}"
     return save_user_exercise(name, spec)
+
+
+def _with_definition(exercise) -> Exercise:
+    if not exercise.definition:
+        raise ExerciseError(f"exercise {exercise.name!r} was made without a definition to copy; "
+                            "register it with register_exercise first")
+    return exercise
 
 
 def _class_label(exercise, fault) -> str:

@@ -31,7 +31,8 @@ def test_the_user_file_lives_in_the_config_directory_the_variable_names(config):
 def test_a_fault_added_is_written_checked_and_found_again(config):
     squat = add_fault("squat", "trunk-forward", "Trunk well forward at the bottom", TRUNK)
     assert squat.labels[-1] == "squat/trunk-forward"
-    assert squat.labels[:4] == ["squat/correct", "squat/not-low", "squat/forward-lean", "squat/knees-in"]
+    assert squat.labels[:4] == ["squat/correct", "squat/not-low", "squat/forward-lean",
+                                "squat/knees-in"]
     standard = squat.standards["squat/trunk-forward"]
     assert standard.phase == "at the bottom" and standard.threshold == 30.0
     assert standard.sentence == "Trunk well forward at the bottom"   # the description by default
@@ -101,7 +102,7 @@ def test_a_new_exercise_from_another_has_its_classes_renamed():
 def test_a_broken_user_file_is_an_error_naming_it(config):
     config.mkdir()
     user_exercise_file().write_text("{not json")
-    with pytest.raises(ExerciseError, match="cannot read exercise definitions from .*exercises.json"):
+    with pytest.raises(ExerciseError, match="cannot read exercise definitions from .*\\.json"):
         get_exercise("squat")
     user_exercise_file().write_text(json.dumps({"squat": {"channels": ["left_knee"]}}))
     with pytest.raises(ExerciseError, match="exercise 'squat' in .*exercises.json lacks"):
