@@ -70,7 +70,7 @@ def test_exercise_add_fault_new_and_list(tmp_path):
     assert "pull-up (built-in): pull-up/correct" in listing
     assert "goblet-squat (user file): goblet-squat/correct" in listing
     details = run("exercise", "list", "squat").output
-    assert "[5] squat/heels-up: Heels leave the floor" in details
+    assert "[5] squat/heels-up: Heels rise off the floor" in details
     assert "[6] squat/trunk-forward: Trunk forward" in details
     assert "standard: value of trunk_inclination at the bottom > 30" in details
 
