@@ -158,7 +158,7 @@ def test_a_model_fitted_on_selected_channels_checks_recordings(tmp_path):
     dataset = make_dataset("squat", n_subjects=2).select_channels(
         ["left_knee", "right_knee", "left_hip", "right_hip"])
     model = load_model(DTWKNeighborsClassifier().fit(dataset).save(tmp_path / "four.fcm"))
-    assert model.feature_settings_["channels"] == list(model.channels_)
+    assert model.channels_ == ("left_knee", "right_knee", "left_hip", "right_hip")
     verdicts = FormChecker(model).check_pose(make_set("squat", n_reps=3, seed=5))
     assert len(verdicts) == 3
 

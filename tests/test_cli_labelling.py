@@ -77,7 +77,7 @@ def test_exercise_add_fault_new_and_list(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["add-fault", "squat", "heels up", "x"], "'heels up' is not a class name"),
-    (["add-fault", "lunge", "deep", "x"], "unknown exercise 'lunge'"),
+    (["add-fault", "no-such-exercise", "deep", "x"], "unknown exercise 'no-such-exercise'"),
     (["add-fault", "squat", "x", "y", "--standard", "[1"], "--standard: not JSON"),
     (["add-fault", "squat", "x", "y", "--standard", "[1]"], "expected a JSON object"),
     (["add-fault", "squat", "x", "y", "--standard", '{"channel": "trunk_inclination"}'],

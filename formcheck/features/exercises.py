@@ -313,7 +313,8 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
                             f"and ends, in words other than its phases; got {rest!r}")
     standards = _standards(name, spec, phases + (rest,), source)
     channels = list(spec["channels"])
-    channels += [c for s in standards.values() for c in s.channels if c not in channels]
+    channels += [c for c in dict.fromkeys(c for s in standards.values() for c in s.channels)
+                 if c not in channels]
     view_channels = tuple(dict.fromkeys(c for s in standards.values() for c in s.channels_read
                                         if c not in channels))
     channels += view_channels

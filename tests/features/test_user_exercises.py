@@ -95,8 +95,8 @@ def test_a_new_exercise_from_another_has_its_classes_renamed():
         derive_exercise("goblet-squat", "squat")
     with pytest.raises(ExerciseError, match="not an exercise name"):
         derive_exercise("goblet squat", "squat")
-    with pytest.raises(ExerciseError, match="unknown exercise 'lunge'"):
-        derive_exercise("walking-lunge", "lunge")
+    with pytest.raises(ExerciseError, match="unknown exercise 'no-such-exercise'"):
+        derive_exercise("walking-lunge", "no-such-exercise")
 
 
 def test_a_broken_user_file_is_an_error_naming_it(config):
