@@ -1,4 +1,5 @@
-"""Doctests that need an optional extra skip, with the reason, when it is not installed.
+"""Doctests that need an optional extra skip, with the reason, when it is not installed; no
+doctest or test reads or writes the user's own formcheck settings.
 
 A module names them the way pytest-doctestplus reads them::
 
@@ -9,6 +10,7 @@ core install (``pip install .``) passes its doctests without the ``video`` extra
 """
 
 import importlib.util
+import os
 
 import pytest
 
@@ -30,3 +32,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.skip(
                 reason=f"{doctest.name} needs {', '.join(missing)}, which is not installed "
                        "(an optional extra)"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_config(tmp_path_factory):
+    """Point formcheck's config directory (the user exercise file) at an empty folder."""
+    previous = os.environ.get("FORMCHECK_CONFIG_DIR")
+    os.environ["FORMCHECK_CONFIG_DIR"] = str(tmp_path_factory.mktemp("formcheck-config"))
+    yield
+    if previous is None:
+        os.environ.pop("FORMCHECK_CONFIG_DIR", None)
+    else:
+        os.environ["FORMCHECK_CONFIG_DIR"] = previous

@@ -1,4 +1,4 @@
-"""File helpers: atomic writes, the user cache directory, spreadsheet-safe CSV cells."""
+"""File helpers: atomic writes, the cache and config directories, spreadsheet-safe CSV cells."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import os
 import secrets
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "make_folder", "cache_dir", "temporary_files", "escape_formula",
-           "unescape_formula"]
+__all__ = ["atomic_write", "make_folder", "cache_dir", "config_dir", "temporary_files",
+           "escape_formula", "unescape_formula"]
 
 logger = logging.getLogger("formcheck")
 
@@ -165,6 +166,26 @@ def cache_dir(subdir: str = "") -> Path:
                        path, _reason(exc) if isinstance(exc, OSError) else exc)
         return fallback
     return path
+
+
+def config_dir() -> Path:
+    """Return formcheck's configuration directory (not created).
+
+    ``$FORMCHECK_CONFIG_DIR`` when set; otherwise the platform's place for a
+    user's settings: ``%APPDATA%\\formcheck`` on Windows,
+    ``~/Library/Application Support/formcheck`` on macOS, and
+    ``$XDG_CONFIG_HOME/formcheck`` or ``~/.config/formcheck`` elsewhere.
+    """
+    root = os.environ.get("FORMCHECK_CONFIG_DIR")
+    if root:
+        return Path(root)
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "formcheck"
 
 
 def _fallback_cache() -> Path:

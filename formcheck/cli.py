@@ -14,6 +14,7 @@ MediaPipe take seconds to import).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -308,42 +309,75 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @_exercise_option
 @click.option("--annotations", "-a", default="labels.csv", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Annotation CSV to fill.")
 @click.option("--label", "label_all", help="Give every rep of the files this label, no questions.")
+@click.option("--classes", metavar="NAMES",
+              help="The classes to offer, comma-separated, in key order (e.g. "
+                   "correct,knees-in,heels-up); one the exercise lacks is added to it, in the "
+                   "user exercise file.")
+@click.option("--suggest", metavar="MODEL|standards",
+              help="Show each rep's most probable class and its probability by a model file, or "
+                   "by the exercise's fault standards ('standards'); the key a accepts it.")
+@click.option("--order", type=click.Choice(["file", "uncertain"]), default="file",
+              show_default=True,
+              help="uncertain: ask first about the reps the --suggest model is least sure of.")
+@click.option("--whole-files", is_flag=True,
+              help="Offer a file in which no rep was found as one rep, from its first frame to "
+                   "its last.")
+@click.option("--summary", is_flag=True,
+              help="Print the reps of the annotation CSV per class and per file, and what "
+                   "training would lack; FILES are not needed.")
 @click.option("--play", is_flag=True,
               help="Play each rep, skeleton drawn, in a window; press the key there.")
-def label(files, exercise, annotations, label_all, play):
+def label(files, exercise, annotations, label_all, classes, suggest, order, whole_files, summary,
+          play):
     """Label the reps of videos or keypoint files, one key press per rep.
 
     Every answer is saved at once (atomically) to the annotation CSV; run the
-    command again to resume where you stopped. Keys: 1-9 the classes, s skip,
-    u undo, q quit. With --play each rep loops in a window until you press a
-    key there (needs a screen). A file with no rep gets one line saying why.
+    command again to resume where you stopped. Keys: 1-9 the classes, a accept
+    the suggestion, [ ] move the rep's start and < > its end by 0.1 s, s skip,
+    u undo, q quit. Without a terminal the keys are read from stdin. With
+    --play each rep loops in a window until you press a key there (needs a
+    screen). A file with no rep gets one line saying why (with --whole-files it
+    is then offered as one rep). The CSV records for each answer whether it was
+    typed, accepted from a suggestion or given by --label.
 
     \b
     Example:
-      formcheck label squat1.mp4 squat2.mp4 --exercise squat -a labels.csv --play
+      formcheck exercise add-fault squat heels-up "Heels leave the floor"
+      formcheck label set*.mp4 -e squat --classes correct,not-low,heels-up --suggest standards
+      formcheck label set*.mp4 -e squat --suggest squat.fcm --order uncertain --play
       formcheck label good/*.mp4 --exercise squat --label correct
+      formcheck label --summary -a labels.csv -e squat
     """
+    from .apps.labelling import AnnotationStore, LabelSession, file_name
     from .features.exercises import get_exercise
-    from .apps.labelling import AnnotationStore, LabelSession, file_name, reps_to_label
     from .pose import load_pose
 
+    if summary:
+        _label_summary(annotations, exercise)
+        return
+    if not files:
+        raise click.UsageError("give the FILES to label (or --summary)")
     if exercise is None:
         raise click.UsageError("--exercise is required")
+    if order == "uncertain" and not suggest:
+        raise click.UsageError("--order uncertain needs --suggest MODEL or --suggest standards")
     exercise = get_exercise(exercise)
+    offered = _offered_classes(exercise, classes) if classes else None
+    exercise = get_exercise(exercise.name)        # with the classes just added
+    model = _suggestion_model(suggest, exercise) if suggest else None
     poses = {path: load_pose(path) for path in files}
-    reps = []
-    for path, pose in poses.items():
-        found = reps_to_label(path, pose, exercise, annotations.parent)
-        if not found:
-            click.echo(_no_rep_line(path, pose, exercise))
-        reps += found
+    reps = _reps_offered(poses, exercise, annotations, whole_files, model)
+    if order == "uncertain":
+        from .apps.suggestions import uncertain_first
+
+        reps = uncertain_first(reps, [rep.suggestion for rep in reps])
     with AnnotationStore(annotations) as store:
-        session = LabelSession(store, exercise, reps)
+        session = LabelSession(store, exercise, reps, classes=offered)
         if label_all:
             count = session.label_all(label_all)
             click.echo(f"{count} reps labelled {label_all!r} in {annotations}")
@@ -361,6 +395,71 @@ def label(files, exercise, annotations, label_all, play):
             session.run(ask=ask, say=click.echo, play=player)
         finally:
             player.close()
+
+
+def _reps_offered(poses, exercise, annotations, whole_files, model) -> list:
+    """The reps of every recording, with the model's suggestions; a line for each with none."""
+    from .apps.labelling import reps_to_label
+
+    reps = []
+    for path, pose in poses.items():
+        found = reps_to_label(path, pose, exercise, annotations.parent, whole=whole_files)
+        if found and found[0].whole:
+            click.echo(f"{path}: no rep: {found[0].whole}; offered as one rep, the whole "
+                       "recording")
+        elif not found:
+            click.echo(f"{_no_rep_line(path, pose, exercise)} (--whole-files offers it as one "
+                       "rep)")
+        if model is not None:
+            from .apps.suggestions import suggest_labels
+
+            found = [dataclasses.replace(rep, suggestion=guess)
+                     for rep, guess in zip(found, suggest_labels(model, exercise, pose, found))]
+        reps += found
+    return reps
+
+
+def _offered_classes(exercise, text) -> list:
+    """The classes named in ``text`` (comma-separated); those the exercise lacks are added."""
+    from .features.exercises import add_fault, user_exercise_file
+
+    labels = []
+    for name in filter(None, (item.strip() for item in text.split(","))):
+        label = exercise.full_label(name)
+        if label not in exercise.classes:
+            exercise = add_fault(exercise, name, "")
+            click.echo(f"added {label} to {exercise.name} ({user_exercise_file()}); describe it "
+                       f"with: formcheck exercise add-fault {exercise.name} "
+                       f"{label.split('/', 1)[1]} \"...\"")
+        labels.append(label)
+    return labels
+
+
+def _suggestion_model(suggest, exercise):
+    """The fitted model --suggest names: a model file, or the exercise's standards."""
+    from .check import builtin_model
+    from .classifiers import load_model
+
+    if suggest == "standards":
+        return builtin_model(exercise.name)
+    if not Path(suggest).is_file():
+        raise click.BadParameter(f"{suggest!r} is neither a model file nor 'standards'",
+                                 param_hint="--suggest")
+    return load_model(suggest)
+
+
+def _label_summary(annotations, exercise):
+    """Print the counts of an annotation CSV and what training on it would lack."""
+    from .apps.labelling import read_annotations, summarise_annotations
+    from .evaluation.validation import training_shortfalls
+    from .features.exercises import get_exercise
+
+    click.echo(summarise_annotations(annotations, get_exercise(exercise) if exercise else None))
+    labelled = [row for row in read_annotations(annotations) if row["label"]]
+    short = training_shortfalls([row["label"] for row in labelled],
+                                [row["file"] for row in labelled])
+    if short:
+        click.echo("before training:\n" + "\n".join(f"  {line}" for line in short))
 
 
 def _ask_key(prompt) -> str:
@@ -395,22 +494,27 @@ def _read_keys(prompt) -> str:
                    "(default: on for knn, off for learned; what helped on real data, "
                    "docs/classifiers.md). standards: move the thresholds towards the reps' "
                    "best cuts (default: on).")
-def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2),
+              help="The grouped cross-validation folds the reps should allow (warnings only).")
+def train(data, exercise, classifier, output, mirror, time_scale, calibrate, folds):
     """Train a classifier on labelled reps and save it.
 
     DATA is a labelled folder (root/<label>/<file>), an annotation CSV
     (file,start,end,label) or a saved RepDataset. A file of a folder with no
     rep gets one line saying why. With -c standards the exercise's fault
     standards are calibrated on the reps instead, and the thresholds that
-    moved are listed.
+    moved are listed. A class with fewer than 10 reps, or with reps from fewer
+    recordings than --folds, gets a warning saying how many more to label.
 
     \b
     Example:
       formcheck train labels.csv --exercise squat -c knn -o squat.fcm
     """
     from .datasets.rep_dataset import TIME_SCALE
+    from .evaluation.validation import training_shortfalls
 
     reps = _load_reps(data, exercise)
+    short = training_shortfalls(reps.labels, reps.groups, n_splits=folds)
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
     calibrate = classifier != "learned" if calibrate is None else calibrate
@@ -420,6 +524,8 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate):
                f"({reps.class_counts()}) -> {output}")
     if classifier == "standards":
         click.echo(model.calibration_report())
+    for line in short:
+        click.echo(f"formcheck: warning: {line}", err=True)
 
 
 @cli.command()
@@ -711,6 +817,121 @@ def bench(data, dataset_name, exercise, quick, sizes, folds, output, seed):
     paths = write_report(report, output)
     click.echo(report.to_markdown())
     click.echo("Wrote " + ", ".join(str(path) for path in paths.values()))
+
+
+@cli.group(cls=_FormcheckGroup)
+def exercise():
+    """List the exercises, add your own fault classes, or start an exercise from another.
+
+    What you add is written to the user exercise file, exercises.json in
+    formcheck's config directory (~/.config/formcheck on Linux;
+    $FORMCHECK_CONFIG_DIR moves it), checked as the built-in definitions are,
+    and used by every command from then on.
+
+    \b
+    Example:
+      formcheck exercise add-fault squat knees-in "Knees cave inwards"
+      formcheck exercise new goblet-squat --from squat
+      formcheck exercise list squat
+    """
+
+
+@exercise.command("list")
+@click.argument("name", required=False)
+def exercise_list(name):
+    """List the exercises and their classes; with NAME, each class with its description.
+
+    \b
+    Example:
+      formcheck exercise list
+      formcheck exercise list squat
+    """
+    from .features.exercises import BUILTIN_FILE, exercise_names, get_exercise, user_exercise_file
+
+    if name is not None:
+        click.echo(_exercise_details(get_exercise(name)))
+        return
+    names = {str(user_exercise_file()): "user file", str(BUILTIN_FILE): "built-in"}
+    for known in exercise_names():
+        ex = get_exercise(known)
+        where = names.get(ex.source, ex.source)
+        click.echo(f"{known} ({where}): {', '.join(ex.labels)}")
+    click.echo(f"user exercise file: {user_exercise_file()}")
+
+
+def _exercise_details(ex) -> str:
+    """Every class of an exercise with its description and, for a fault, its standard."""
+    lines = [f"{ex.name}: {ex.description}".rstrip(": "), f"  from {ex.source}"]
+    for key, label in enumerate(ex.labels, start=1):
+        tag = " (correct form)" if label == ex.correct else ""
+        lines.append(f"  [{key}] {label}{tag}: {ex.classes[label] or '(no description)'}")
+        standard = ex.standards.get(label)
+        if standard is not None:
+            lines.append(f"      standard: {standard.statistic} of {', '.join(standard.channels)} "
+                         f"{standard.phase} {standard.comparison} {standard.threshold:g}")
+    return "\n".join(lines)
+
+
+@exercise.command("add-fault")
+@click.argument("exercise_name", metavar="EXERCISE")
+@click.argument("fault")
+@click.argument("description")
+@click.option("--standard", metavar="JSON",
+              help='How the fault is measured, as in exercises.json, e.g. \'{"channel": '
+                   '"trunk_inclination", "phase": "bottom", "statistic": "value", '
+                   '"comparison": ">", "threshold": 30}\' (the sentence defaults to the '
+                   'description).')
+def exercise_add_fault(exercise_name, fault, description, standard):
+    """Add the fault class FAULT, meaning DESCRIPTION, to EXERCISE (or describe it anew).
+
+    The class can then be labelled (its key is shown), trained on and predicted.
+
+    \b
+    Example:
+      formcheck exercise add-fault squat knees-in "Knees cave inwards"
+      formcheck exercise add-fault squat trunk-forward "Trunk well forward at the bottom" \\
+          --standard '{"channel": "trunk_inclination", "phase": "bottom",
+                       "statistic": "value", "comparison": ">", "threshold": 30}'
+    """
+    from .features.exercises import add_fault, get_exercise, user_exercise_file
+
+    known = get_exercise(exercise_name).labels
+    ex = add_fault(exercise_name, fault, description, _json_object(standard, "--standard"))
+    label = ex.full_label(fault.strip())
+    done = "described {} in" if label in known else "added {} to"
+    click.echo(f"{done.format(label)} {ex.name} ({user_exercise_file()}); key "
+               f"{ex.labels.index(label) + 1} when labelling")
+
+
+def _json_object(text, option):
+    """The JSON object given to ``option``, or None."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON ({exc})", param_hint=option) from None
+    if not isinstance(value, dict):
+        raise click.BadParameter(f"expected a JSON object {{...}}, got {text!r}",
+                                 param_hint=option)
+    return value
+
+
+@exercise.command("new")
+@click.argument("name")
+@click.option("--from", "base", required=True, help="The exercise to copy.")
+def exercise_new(name, base):
+    """Start the exercise NAME as a copy of another, its classes renamed NAME/....
+
+    \b
+    Example:
+      formcheck exercise new goblet-squat --from squat
+      formcheck exercise add-fault goblet-squat elbows-out "Elbows flare out"
+    """
+    from .features.exercises import derive_exercise, user_exercise_file
+
+    ex = derive_exercise(name, base)
+    click.echo(f"{ex.name} ({user_exercise_file()}): {', '.join(ex.labels)}")
 
 
 def main(argv=None):

@@ -6,6 +6,13 @@ columns ``file,start,end,label`` (frames, end exclusive), which
 on disk and the file replaced atomically, so an interrupted session loses
 nothing, several sessions on one file keep all their answers, and a new session
 on the same file skips the reps already answered.
+
+Besides the four columns, the session writes ``answer`` (``typed``: a class key
+was pressed; ``accepted``: the suggestion shown was taken with one key;
+``given``: ``--label`` labelled every rep) and ``suggestion`` (the model's
+guess and its probability, when there was one). A rep whose bounds were moved
+is stored with the moved ``start`` and ``end``; a file in which no rep was
+found can be labelled as one rep from its first frame to its last.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import csv
+import dataclasses
 import fcntl
 import io
 import os
@@ -24,13 +32,16 @@ import numpy as np
 from .._files import atomic_write, escape_formula, temporary_files, unescape_formula
 from ..errors import DatasetError, InputError, OutputError
 from ..features.channels import channel_unit, format_value
-from ..reps import cut_recording
+from ..reps import cut_recording, driving_channels, no_rep_reason
 
 __all__ = ["AnnotationStore", "LabelSession", "RepToLabel", "file_name", "reps_to_label",
-           "sparkline"]
+           "whole_recording", "read_annotations", "summarise_annotations", "sparkline"]
 
 FIELDS = ("file", "start", "end", "label")
-SKIP, UNDO, QUIT = "s", "u", "q"
+SKIP, UNDO, QUIT, ACCEPT = "s", "u", "q", "a"
+#: Keys that move a rep's bounds by :data:`NUDGE_SECONDS`: start earlier, later; end earlier, later.
+NUDGES = {"[": ("start", -1), "]": ("start", 1), "<": ("end", -1), ">": ("end", 1)}
+NUDGE_SECONDS = 0.1
 _BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -122,13 +133,31 @@ class AnnotationStore:
         row = self._rows.get((str(file), int(start), int(end)))
         return None if row is None else row["label"]
 
-    def set(self, file, start, end, label):
-        """Record an answer (``""`` for a skip) in the file."""
-        self.set_many([(file, start, end, label)])
+    def find(self, file, start, end):
+        """Like :meth:`get`, also finding the answer of a rep whose bounds were moved.
 
-    def set_many(self, answers):
+        A row of the same file overlapping the rep by more than half the
+        longer of the two is its answer.
+        """
+        exact = self.get(file, start, end)
+        if exact is not None:
+            return exact
+        for (other, first, last), row in self._rows.items():
+            overlap = min(last, int(end)) - max(first, int(start))
+            if other == str(file) and overlap > 0.5 * max(last - first, int(end) - int(start)):
+                return row["label"]
+        return None
+
+    def set(self, file, start, end, label, **cells):
+        """Record an answer (``""`` for a skip) in the file, with other ``cells`` of its row.
+
+        A cell of a column the file lacks adds the column.
+        """
+        self.set_many([(file, start, end, label)], **cells)
+
+    def set_many(self, answers, **cells):
         """Record several answers ``(file, start, end, label)`` in one rewrite of the file."""
-        self._change({(str(f), int(a), int(b)): label for f, a, b, label in answers})
+        self._change({(str(f), int(a), int(b)): (label, cells) for f, a, b, label in answers})
 
     def remove(self, file, start, end):
         """Forget an answer (undo) in the file."""
@@ -143,17 +172,19 @@ class AnnotationStore:
 
     # -- the file ---------------------------------------------------------------------------
     def _change(self, changes):
-        """Apply ``changes`` (key -> label, None to remove) to the file as it is now."""
+        """Apply ``changes`` (key -> (label, cells), None to remove) to the file as it is now."""
         if not changes:
             return
         with self._locked():
             rows, columns, bom = self._read()
-            for key, label in changes.items():
-                if label is None:
+            for key, change in changes.items():
+                if change is None:
                     rows.pop(key, None)
-                else:
-                    new = {"file": key[0], "start": str(key[1]), "end": str(key[2])}
-                    rows.setdefault(key, new)["label"] = label
+                    continue
+                label, cells = change
+                new = {"file": key[0], "start": str(key[1]), "end": str(key[2])}
+                rows.setdefault(key, new).update(cells, label=label)
+                columns += [name for name in cells if name not in columns]
             self._write(rows, columns, bom)
             self._rows, self._columns, self._bom = rows, columns, bom
 
@@ -181,41 +212,7 @@ class AnnotationStore:
 
     def _read(self):
         """Rows by (file, start, end), the columns, and whether the file starts with a BOM."""
-        if not self.path.exists():
-            return {}, list(FIELDS), False
-        try:
-            text = self.path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            raise DatasetError(f"{self.path}: not UTF-8 text; save it as a UTF-8 CSV") from None
-        except OSError as exc:
-            raise DatasetError(f"{self.path}: cannot read annotations: "
-                               f"{exc.strerror or exc}") from None
-        bom = text.startswith("\ufeff")
-        try:
-            lines = [row for row in csv.reader(io.StringIO(text[1:] if bom else text)) if row]
-        except csv.Error as exc:
-            raise DatasetError(f"{self.path}: not a readable CSV ({exc})") from None
-        columns = [unescape_formula(name) for name in lines[0]] if lines else list(FIELDS)
-        if set(FIELDS) - set(columns) or len(set(columns)) != len(columns):
-            raise DatasetError(f"{self.path}: not an annotation CSV (needs the columns "
-                               f"{','.join(FIELDS)}, each once)")
-        rows = {}
-        for number, cells in enumerate(lines[1:], start=2):
-            row = self._row(cells, columns, number)
-            rows[(row["file"], int(row["start"]), int(row["end"]))] = row
-        return rows, columns, bom
-
-    def _row(self, cells, columns, number) -> dict:
-        if len(cells) < len(columns) or any(cells[len(columns):]):
-            raise DatasetError(f"{self.path}: row {number} has {len(cells)} cells; the header "
-                               f"has {len(columns)}")
-        row = dict(zip(columns, (unescape_formula(cell) for cell in cells)))
-        try:
-            int(row["start"]), int(row["end"])
-        except ValueError:
-            raise DatasetError(f"{self.path}: row {number}: start and end must be frame "
-                               f"numbers, got {row['start']!r}, {row['end']!r}") from None
-        return row
+        return _read_file(self.path)
 
     def _write(self, rows, columns, bom):
         buffer = io.StringIO()
@@ -226,6 +223,61 @@ class AnnotationStore:
             writer.writerow([escape_formula(rows[key].get(name, "")) for name in columns])
         with atomic_write(self.path, "w") as handle:
             handle.write(buffer.getvalue())
+
+
+def _read_file(path):
+    """Rows by (file, start, end), the columns, and whether the file starts with a BOM."""
+    if not path.exists():
+        return {}, list(FIELDS), False
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: not UTF-8 text; save it as a UTF-8 CSV") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read annotations: {exc.strerror or exc}") from None
+    bom = text.startswith("\ufeff")
+    try:
+        lines = [row for row in csv.reader(io.StringIO(text[1:] if bom else text)) if row]
+    except csv.Error as exc:
+        raise DatasetError(f"{path}: not a readable CSV ({exc})") from None
+    columns = [unescape_formula(name) for name in lines[0]] if lines else list(FIELDS)
+    if set(FIELDS) - set(columns) or len(set(columns)) != len(columns):
+        raise DatasetError(f"{path}: not an annotation CSV (needs the columns "
+                           f"{','.join(FIELDS)}, each once)")
+    rows = {}
+    for number, cells in enumerate(lines[1:], start=2):
+        row = _row(path, cells, columns, number)
+        rows[(row["file"], int(row["start"]), int(row["end"]))] = row
+    return rows, columns, bom
+
+
+def _row(path, cells, columns, number) -> dict:
+    if len(cells) < len(columns) or any(cells[len(columns):]):
+        raise DatasetError(f"{path}: row {number} has {len(cells)} cells; the header "
+                           f"has {len(columns)}")
+    row = dict(zip(columns, (unescape_formula(cell) for cell in cells)))
+    try:
+        int(row["start"]), int(row["end"])
+    except ValueError:
+        raise DatasetError(f"{path}: row {number}: start and end must be frame "
+                           f"numbers, got {row['start']!r}, {row['end']!r}") from None
+    return row
+
+
+def read_annotations(path) -> list:
+    """The rows of an annotation CSV as dicts of its columns (cells unescaped), in file order.
+
+    Reads only: no lock, no session, a read-only file is fine.
+
+    Raises
+    ------
+    DatasetError
+        Not UTF-8, lacks the columns, or a row of another length than the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such annotation CSV")
+    return list(_read_file(path)[0].values())
 
 
 def _alive(pid) -> bool:
@@ -240,7 +292,30 @@ def _alive(pid) -> bool:
 
 @dataclass(frozen=True)
 class RepToLabel:
-    """One rep offered for labelling."""
+    """One rep offered for labelling.
+
+    Attributes
+    ----------
+    file : str
+        The recording, as the annotation CSV names it.
+    start, end : int
+        Frames of the recording (end exclusive).
+    fps : float
+    driving : numpy.ndarray
+        The driving signal over the rep.
+    number : int
+        Position in the recording, from 1.
+    driving_channels : tuple of str
+    recording : numpy.ndarray or None
+        The driving signal over the whole recording, so the bounds can be moved
+        (None: they cannot).
+    whole : str
+        For a recording in which no rep was found and which is offered as one
+        rep: why no rep was found; ``""`` for a rep found.
+    suggestion : Suggestion or None
+        A model's guess (see :mod:`formcheck.apps.suggestions`).
+    """
+
     file: str
     start: int
     end: int
@@ -248,6 +323,9 @@ class RepToLabel:
     driving: np.ndarray
     number: int
     driving_channels: tuple = ()
+    recording: np.ndarray | None = None
+    whole: str = ""
+    suggestion: object = None
 
     def describe(self, exercise) -> str:
         """Rep number, time range, a sparkline of the driving signal and its key numbers."""
@@ -257,10 +335,29 @@ class RepToLabel:
         values = [format_value(channels[0], v, unit=False)
                   for v in (self.driving[0], turning, self.driving[-1])]
         unit = channel_unit(channels[0])
-        return (f"{self.file} rep {self.number}: {self.start / self.fps:.1f}-"
+        what = f"the whole recording as one rep (no rep found: {self.whole})" if self.whole \
+            else f"rep {self.number}"
+        guess = f"\n  suggestion: {self.suggestion}  [{ACCEPT}] accepts it" \
+            if self.suggestion is not None else ""
+        return (f"{self.file} {what}: {self.start / self.fps:.1f}-"
                 f"{self.end / self.fps:.1f} s ({(self.end - self.start) / self.fps:.1f} s)\n"
                 f"  {sparkline(self.driving)}\n"
-                f"  {name}: {' -> '.join(values)}{unit}")
+                f"  {name}: {' -> '.join(values)}{unit}{guess}")
+
+    def nudged(self, key) -> "RepToLabel":
+        """The rep with a bound moved by :data:`NUDGE_SECONDS` as ``key`` (of :data:`NUDGES`) says.
+
+        The bounds stay inside the recording, two frames apart at least.
+        """
+        bound, sign = NUDGES[key]
+        step = sign * max(1, round(NUDGE_SECONDS * self.fps))
+        start, end = self.start, self.end
+        if bound == "start":
+            start = min(max(0, start + step), end - 2)
+        else:
+            end = max(min(len(self.recording), end + step), start + 2)
+        return dataclasses.replace(self, start=start, end=end,
+                                   driving=self.recording[start:end])
 
 
 class LabelSession:
@@ -271,28 +368,42 @@ class LabelSession:
     store : AnnotationStore
     exercise : Exercise
     reps : list of RepToLabel
-        All reps of the files being labelled, in order.
+        All reps of the files being labelled, in the order to ask them.
+    classes : list of str, optional
+        The classes offered, in key order (default: the exercise's, correct
+        first); each must be a class of the exercise.
 
     Notes
     -----
-    Keys: ``1``..``9`` for the exercise's classes (in ``exercise.labels``
-    order), ``s`` skip, ``u`` undo the previous answer, ``q`` quit. Answers
-    already in the store are not asked again, so a second session resumes
-    where the first stopped.
+    Keys: ``1``..``9`` for the classes, ``a`` accepts the suggestion shown,
+    ``[`` / ``]`` move the rep's start earlier / later and ``<`` / ``>`` its
+    end (by :data:`NUDGE_SECONDS`), ``s`` skip, ``u`` undo the previous
+    answer, ``q`` quit. Answers already in the store (bounds moved included)
+    are not asked again, so a second session resumes where the first stopped.
+
+    Raises
+    ------
+    InputError
+        A class of ``classes`` is not one of the exercise's.
     """
 
-    def __init__(self, store, exercise, reps):
+    def __init__(self, store, exercise, reps, classes=None):
         self.store, self.exercise, self.reps = store, exercise, list(reps)
-        self.keys = {str(i + 1): label for i, label in enumerate(exercise.labels[:9])}
+        labels = exercise.labels if classes is None else [
+            _known_label(exercise, label) for label in classes]
+        self.keys = {str(i + 1): label for i, label in enumerate(labels[:9])}
 
     def legend(self) -> str:
         """One line listing the keys."""
         choices = "  ".join(f"[{k}] {label}" for k, label in self.keys.items())
-        return f"{choices}  [s] skip  [u] undo  [q] quit"
+        accept = f"  [{ACCEPT}] accept" if any(r.suggestion is not None for r in self.reps) else ""
+        nudge = "  [ ] move the start  < > move the end" if any(
+            r.recording is not None for r in self.reps) else ""
+        return f"{choices}{accept}{nudge}  [s] skip  [u] undo  [q] quit"
 
     def pending(self) -> list:
         """Reps with no answer yet."""
-        return [r for r in self.reps if self.store.get(r.file, r.start, r.end) is None]
+        return [r for r in self.reps if self.store.find(r.file, r.start, r.end) is None]
 
     def run(self, ask, say=print, play=None) -> int:
         """Ask until every rep is answered or the user quits; return answers given.
@@ -320,13 +431,16 @@ class LabelSession:
             say(f"another labelling session (process {others}) is using {self.store.path}; "
                 "the answers of both are kept")
         say(f"{len(queue)} of {len(self.reps)} reps to label. {self.legend()}")
+        shown = None
         while queue:
             rep = queue[0]
             self.store.reload()
-            if self.store.get(rep.file, rep.start, rep.end) is not None:
+            if self.store.find(rep.file, rep.start, rep.end) is not None:
                 queue.pop(0)                   # answered by another session meanwhile
                 continue
-            say(rep.describe(self.exercise))
+            if rep is not shown:
+                say(rep.describe(self.exercise))
+                shown = rep
             key = self._next_key(typed, lambda: play(rep) if play is not None else ask("label? "))
             if key in (QUIT, ""):  # "" is the end of scripted input
                 break
@@ -338,14 +452,31 @@ class LabelSession:
                     answered -= 1
                     say(f"  undone: {previous.file} rep {previous.number}")
                 continue
-            if key != SKIP and key not in self.keys:
+            if key in NUDGES and rep.recording is not None:
+                queue[0] = rep.nudged(key)
+                continue
+            answer = self._answer(rep, key)
+            if answer is None:
                 say(f"  unknown key {key!r}. {self.legend()}")
                 continue
-            self.store.set(rep.file, rep.start, rep.end, self.keys.get(key, ""))
+            label, cells = answer
+            self.store.set(rep.file, rep.start, rep.end, label, **cells)
             history.append(queue.pop(0))
             answered += 1
         say(f"{self.store.labelled()} reps labelled in {self.store.path}")
         return answered
+
+    def _answer(self, rep, key):
+        """(label, cells of the row) for a key, or None for a key that is no answer."""
+        guess = "" if rep.suggestion is None else str(rep.suggestion)
+        if key == SKIP:
+            return "", {"answer": "", "suggestion": guess}
+        if key in self.keys:
+            return self.keys[key], {"answer": "typed", "suggestion": guess}
+        if key == ACCEPT and rep.suggestion is not None:
+            return _known_label(self.exercise, rep.suggestion.label), {
+                "answer": "accepted", "suggestion": guess}
+        return None
 
     @staticmethod
     def _next_key(typed, read) -> str:
@@ -359,13 +490,26 @@ class LabelSession:
 
     def label_all(self, label) -> int:
         """Give every pending rep the same label, without questions."""
-        full = label if label in self.exercise.classes else self.exercise.full_label(label)
-        if full not in self.exercise.classes:
-            raise InputError(f"{label!r} is not a class of {self.exercise.name}: "
-                             f"{', '.join(self.exercise.labels)}")
+        full = _known_label(self.exercise, label)
         pending = self.pending()
-        self.store.set_many([(rep.file, rep.start, rep.end, full) for rep in pending])
+        self.store.set_many([(rep.file, rep.start, rep.end, full) for rep in pending],
+                            answer="given")
         return len(pending)
+
+
+def _known_label(exercise, label) -> str:
+    """``label`` with its exercise prefix, when it is one of the exercise's classes.
+
+    Raises
+    ------
+    InputError
+        It is not; the message lists the classes.
+    """
+    full = label if label in exercise.classes else exercise.full_label(str(label).strip())
+    if full not in exercise.classes:
+        raise InputError(f"{label!r} is not a class of {exercise.name}: "
+                         f"{', '.join(exercise.labels)}")
+    return full
 
 
 def file_name(path, relative_to) -> str:
@@ -373,9 +517,73 @@ def file_name(path, relative_to) -> str:
     return os.path.relpath(Path(path).resolve(), Path(relative_to).resolve())
 
 
-def reps_to_label(path, pose, exercise, relative_to) -> list:
-    """The reps of one recording as :class:`RepToLabel` items (file relative to the CSV)."""
+def reps_to_label(path, pose, exercise, relative_to, *, whole=False) -> list:
+    """The reps of one recording as :class:`RepToLabel` items (file relative to the CSV).
+
+    With ``whole``, a recording in which no rep is found gives one rep from its
+    first frame to its last (see :func:`whole_recording`).
+    """
     angles, reps = cut_recording(pose, exercise)
     name = file_name(path, relative_to)
-    return [RepToLabel(name, rep.start, rep.end, angles.fps,
-                       rep.driving_signal, rep.index + 1, rep.driving) for rep in reps]
+    if not reps:
+        return [whole_recording(name, angles, exercise)] if whole else []
+    return [RepToLabel(name, rep.start, rep.end, angles.fps, rep.driving_signal, rep.index + 1,
+                       rep.driving, _mean_signal(angles, rep.driving)) for rep in reps]
+
+
+def whole_recording(name, angles, exercise) -> RepToLabel:
+    """A recording's joint angles as one rep to label, saying why no rep was found in it."""
+    channels = driving_channels(angles, exercise)
+    signal = _mean_signal(angles, channels)
+    return RepToLabel(name, 0, len(angles), angles.fps, signal, 1, channels, signal,
+                      whole=no_rep_reason(angles, exercise))
+
+
+def _mean_signal(angles, channels) -> np.ndarray:
+    return np.mean([angles[c] for c in channels], axis=0)
+
+
+def summarise_annotations(path, exercise=None) -> str:
+    """Counts per class and per file of an annotation CSV, to check a labelling campaign.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    exercise : Exercise, optional
+        Labels that are not among its classes are listed.
+
+    Returns
+    -------
+    str
+        Lines: the totals; per class its reps, recordings and how many answers
+        were typed, accepted from a suggestion or given by ``--label``; per
+        file its reps by class and its skips.
+    """
+    rows = read_annotations(path)
+    labelled = [row for row in rows if row["label"]]
+    classes = collections.Counter(row["label"] for row in labelled)
+    n_files = len({row["file"] for row in rows})
+    lines = [f"{path}: {len(labelled)} {_plural(len(labelled), 'rep')} labelled, "
+             f"{len(rows) - len(labelled)} skipped, in {n_files} {_plural(n_files, 'file')}",
+             "per class:"]
+    width = max(map(len, classes), default=0)
+    for label, count in sorted(classes.items()):
+        mine = [row for row in labelled if row["label"] == label]
+        how = collections.Counter(row.get("answer") for row in mine if row.get("answer"))
+        answers = f"  ({', '.join(f'{n} {k}' for k, n in sorted(how.items()))})" if how else ""
+        unknown = "" if exercise is None or exercise.full_label(label) in exercise.classes else \
+            f"  not a class of {exercise.name}"
+        files = len({row["file"] for row in mine})
+        lines.append(f"  {label:{width}s}  {count:4d} {_plural(count, 'rep'):4s}  {files:3d} "
+                     f"{_plural(files, 'file'):5s}{answers}{unknown}")
+    lines.append("per file:")
+    for file in sorted({row["file"] for row in rows}):
+        mine = [row for row in rows if row["file"] == file]
+        counts = collections.Counter(row["label"] or "skipped" for row in mine)
+        lines.append(f"  {file}: " + ", ".join(f"{label} {n}"
+                                               for label, n in sorted(counts.items())))
+    return "\n".join(lines)
+
+
+def _plural(count, word) -> str:
+    return word if count == 1 else f"{word}s"

@@ -637,8 +637,8 @@ def _known_label(exercise, label, where) -> str:
     if full not in exercise.classes:
         raise DatasetError(
             f"{where}: {label!r} is not a class of {exercise.name}; its classes are "
-            f"{', '.join(exercise.labels)}. To train another class, add it to the exercise's "
-            "classes first (register_exercise, or a JSON file named in FORMCHECK_EXERCISES)")
+            f"{', '.join(exercise.labels)}. To train another class, add it to the exercise "
+            f"first: formcheck exercise add-fault {exercise.name} NAME \"what it is\"")
     return full
 
 

@@ -14,7 +14,13 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from .._progress import progress as progress_bar
 from ..errors import DatasetError, InputError
 
-__all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split", "evaluate_model"]
+__all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split", "evaluate_model",
+           "training_shortfalls", "MIN_REPS_PER_CLASS"]
+
+#: Reps of a class below which :func:`training_shortfalls` warns: with fewer, a classifier
+#: has few examples of the class to learn from, and its recall is measured in steps of
+#: more than 10 %.
+MIN_REPS_PER_CLASS = 10
 
 
 @dataclass
@@ -138,6 +144,55 @@ def _check(dataset, n_splits):
     if short:
         raise DatasetError(f"every class needs at least {n_splits} videos/subjects for "
                            f"{n_splits}-fold cross-validation; too few: {short}")
+
+
+def training_shortfalls(labels, groups, *, n_splits=5, min_reps=MIN_REPS_PER_CLASS) -> list:
+    """What each class lacks to be trained on and measured: one sentence per short class.
+
+    A class needs ``min_reps`` reps, and reps from ``n_splits`` distinct
+    recordings (groups) for ``n_splits``-fold grouped cross-validation (each
+    fold tests on recordings it did not train on).
+
+    Parameters
+    ----------
+    labels, groups : sequence of str
+        Per labelled rep (before augmentation): its class and its recording,
+        e.g. a :class:`~formcheck.datasets.rep_dataset.RepDataset`'s
+        ``labels`` and ``groups``.
+    n_splits : int
+    min_reps : int
+
+    Returns
+    -------
+    list of str
+        Empty when every class has enough.
+
+    Examples
+    --------
+    >>> labels = ["squat/correct"] * 11 + ["squat/not-low"]
+    >>> groups = [f"video{i % 6}" for i in range(11)] + ["video9"]
+    >>> for line in training_shortfalls(labels, groups):
+    ...     print(line)
+    squat/not-low: 1 rep from 1 recording; label 9 more reps, from 4 more recordings (5-fold grouped cross-validation needs each class in 5 recordings)
+    """
+    labels, groups, lines = np.asarray(labels, dtype=str), np.asarray(groups, dtype=str), []
+    for label, count in zip(*np.unique(labels, return_counts=True)):
+        count, recordings = int(count), len(set(groups[labels == label]))
+        reps_short, recordings_short = min_reps - count, n_splits - recordings
+        if reps_short <= 0 and recordings_short <= 0:
+            continue
+        what = f"{reps_short} more {_plural(reps_short, 'rep')}" if reps_short > 0 else "reps"
+        where = (f" from {recordings_short} more {_plural(recordings_short, 'recording')} "
+                 f"({n_splits}-fold grouped cross-validation needs each class in "
+                 f"{n_splits} recordings)") if recordings_short > 0 else ""
+        lines.append(f"{label}: {count} {_plural(count, 'rep')} from {recordings} "
+                     f"{_plural(recordings, 'recording')}; label {what}"
+                     f"{',' if reps_short > 0 and where else ''}{where}")
+    return lines
+
+
+def _plural(count, word) -> str:
+    return word if count == 1 else f"{word}s"
 
 
 def grouped_cross_validation(estimator, dataset, *, n_splits=5, seed=0, augment=None,

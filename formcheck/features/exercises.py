@@ -4,10 +4,19 @@ An exercise names the angle channels that matter for it, the channel(s) whose
 excursions mark the reps, the size and duration of a real rep, its classes
 (the first is the correct form) and, for any fault, the *standard* a coach
 measures it by (:class:`Standard`). The built-in ones live in ``exercises.json``
-beside this file. Add your own without code, either from Python with
-:func:`register_exercise`, or with a JSON file of the same shape named in the
-``FORMCHECK_EXERCISES`` environment variable (several files separated by
-``os.pathsep``) or loaded with :func:`load_exercises`.
+beside this file. Add your own without code:
+
+- from the command line, ``formcheck exercise add-fault squat knees-in "Knees cave
+  inwards"`` or ``formcheck exercise new goblet-squat --from squat``; from Python,
+  :func:`add_fault` and :func:`derive_exercise`. Both write the *user exercise
+  file*, ``exercises.json`` in formcheck's config directory
+  (:func:`user_exercise_file`; ``$FORMCHECK_CONFIG_DIR`` moves it), which is read
+  automatically and whose definitions take precedence over the others (an
+  exercise changed there is a whole copy of its definition);
+- with a JSON file of the same shape named in the ``FORMCHECK_EXERCISES``
+  environment variable (several files separated by ``os.pathsep``) or loaded
+  with :func:`load_exercises`;
+- from Python with :func:`register_exercise`.
 
 The shape of one entry (the built-in squat, shortened)::
 
@@ -38,24 +47,30 @@ but is not learned from (:attr:`Exercise.view_channels`).
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._files import atomic_write, config_dir
 from ..errors import ExerciseError
 from .channels import CHANNELS
 
-__all__ = ["Exercise", "Standard", "Condition", "STATISTICS", "get_exercise", "exercise_names",
-           "register_exercise", "load_exercises"]
+__all__ = ["Exercise", "Standard", "Condition", "STATISTICS", "BUILTIN_FILE", "get_exercise",
+           "exercise_names", "register_exercise", "load_exercises", "user_exercise_file",
+           "save_user_exercise", "add_fault", "derive_exercise"]
 
-_BUILTIN_FILE = Path(__file__).with_name("exercises.json")
+#: The built-in definitions.
+BUILTIN_FILE = Path(__file__).with_name("exercises.json")
 _REQUIRED = ("channels", "driving", "classes", "correct")
 _STANDARD_REQUIRED = ("channel", "phase", "statistic", "comparison", "threshold", "sentence")
 _STANDARD_OPTIONAL = ("combine", "noise", "source", "applies")
 _COMBINE = ("mean", "min", "max")
 _CONDITION_FIELDS = ("channel", "comparison", "threshold")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SENTENCE_FIELDS = {"value": "+0.12 torso lengths", "magnitude": "0.12 torso lengths",
                     "threshold": "+0.00 torso lengths", "margin": "0.12 torso lengths"}
 
@@ -220,6 +235,10 @@ class Exercise:
         on reps leave them out: within one view they vary only from person to
         person, so they would draw the nearest reps towards people of the same
         build rather than the same form.
+    source : str
+        Where the definition comes from: a JSON file's path, or "Python".
+    definition : dict
+        The definition it was made from (the shape of ``exercises.json``).
     """
 
     name: str
@@ -238,6 +257,8 @@ class Exercise:
     rest: str = "at the start and end"
     standards: dict = field(default_factory=dict)
     view_channels: tuple = ()
+    source: str = field(default="", compare=False)
+    definition: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def labels(self) -> list:
@@ -259,6 +280,7 @@ class Exercise:
 
 _REGISTRY: dict = {}
 _ENV_LOADED: set = set()
+_USER = {"stamp": None, "exercises": {}}   # the user exercise file as last read
 
 
 def _parse(name: str, spec: dict, source: str) -> Exercise:
@@ -313,6 +335,8 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         rest=rest,
         standards=standards,
         view_channels=view_channels,
+        source=source,
+        definition=copy.deepcopy(spec),
     )
 
 
@@ -426,6 +450,9 @@ def _fallback(name, spec, source):
 def register_exercise(name: str, spec: dict, *, overwrite: bool = False, source: str = "Python"):
     """Add an exercise from a definition dictionary (the shape of ``exercises.json``).
 
+    A definition of the same name in the user exercise file still takes
+    precedence over it.
+
     Examples
     --------
     >>> from formcheck.features.exercises import register_exercise
@@ -439,7 +466,7 @@ def register_exercise(name: str, spec: dict, *, overwrite: bool = False, source:
     ['lunge/correct', 'lunge/shallow']
     """
     _load_builtin()
-    if name in _REGISTRY and not overwrite:
+    if (name in _REGISTRY or name in _user_exercises()) and not overwrite:
         raise ExerciseError(f"exercise {name!r} is already defined (pass overwrite=True)")
     exercise = _parse(name, spec, source)
     _REGISTRY[name] = exercise
@@ -448,30 +475,172 @@ def register_exercise(name: str, spec: dict, *, overwrite: bool = False, source:
 
 def load_exercises(path, *, overwrite: bool = True) -> list:
     """Register every exercise in a JSON file; return their names."""
-    path = Path(path)
+    return [register_exercise(n, s, overwrite=overwrite, source=str(path)).name
+            for n, s in _read_definitions(Path(path)).items()]
+
+
+def _read_definitions(path: Path) -> dict:
+    """The JSON object of exercise name -> definition in ``path``."""
     try:
         specs = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExerciseError(f"cannot read exercise definitions from {path}: {exc}") from None
     if not isinstance(specs, dict):
         raise ExerciseError(f"{path} must hold a JSON object of exercise name -> definition")
-    return [register_exercise(n, s, overwrite=overwrite, source=str(path)).name
-            for n, s in specs.items()]
+    return specs
 
 
 def _load_builtin():
     if not _REGISTRY:
-        specs = json.loads(_BUILTIN_FILE.read_text(encoding="utf-8"))
+        specs = json.loads(BUILTIN_FILE.read_text(encoding="utf-8"))
         for name, spec in specs.items():
-            _REGISTRY[name] = _parse(name, spec, str(_BUILTIN_FILE))
+            _REGISTRY[name] = _parse(name, spec, str(BUILTIN_FILE))
     for path in filter(None, os.environ.get("FORMCHECK_EXERCISES", "").split(os.pathsep)):
         if path not in _ENV_LOADED:
             _ENV_LOADED.add(path)
             load_exercises(path)
 
 
+def user_exercise_file() -> Path:
+    """The user exercise file: ``exercises.json`` in formcheck's config directory.
+
+    The directory is ``$FORMCHECK_CONFIG_DIR`` when set, else the platform's
+    (``~/.config/formcheck`` on Linux; see :func:`formcheck._files.config_dir`).
+    The file need not exist; :func:`save_user_exercise` creates it.
+    """
+    return config_dir() / "exercises.json"
+
+
+def _user_exercises() -> dict:
+    """The exercises of the user exercise file, read again whenever the file changed."""
+    path = user_exercise_file()
+    try:
+        status = path.stat()
+        stamp = (str(path), status.st_ino, status.st_mtime_ns, status.st_size)
+    except FileNotFoundError:
+        stamp = (str(path),)
+    if stamp != _USER["stamp"]:
+        specs = _read_definitions(path) if len(stamp) > 1 else {}
+        _USER["exercises"] = {name: _parse(name, spec, str(path)) for name, spec in specs.items()}
+        _USER["stamp"] = stamp
+    return _USER["exercises"]
+
+
+def save_user_exercise(name: str, spec: dict) -> Exercise:
+    """Check a definition as the built-in ones are and write it into the user exercise file.
+
+    The file is replaced atomically, with its other exercises kept; the
+    definition takes precedence over any other of the same name from then on.
+
+    Raises
+    ------
+    ExerciseError
+        The definition is not valid, or the file holds something other than
+        exercise definitions.
+    """
+    path = user_exercise_file()
+    exercise = _parse(name, spec, str(path))
+    specs = _read_definitions(path) if path.exists() else {}
+    specs[name] = spec
+    with atomic_write(path, "w") as handle:
+        handle.write(json.dumps(specs, indent=2, ensure_ascii=False) + "\n")
+    _USER["stamp"] = None
+    return exercise
+
+
+def add_fault(exercise, fault: str, description: str, standard: dict | None = None) -> Exercise:
+    """Add a fault class to an exercise (or describe one anew), in the user exercise file.
+
+    Parameters
+    ----------
+    exercise : str or Exercise
+    fault : str
+        The class, with or without the exercise prefix (``"knees-in"`` or
+        ``"squat/knees-in"``): letters, digits, ``-``, ``_`` and ``.``.
+    description : str
+        One line saying what the fault is.
+    standard : dict, optional
+        How to measure it (see :class:`Standard`; the fields of a standard in
+        ``exercises.json``); its ``sentence`` defaults to ``description``.
+
+    Returns
+    -------
+    Exercise
+        The exercise with the class; its definition is now in the user file.
+
+    Raises
+    ------
+    ExerciseError
+        ``fault`` is not a class name, or the standard is not valid.
+    """
+    base = _with_definition(get_exercise(exercise))
+    label = _class_label(base, fault)
+    spec = copy.deepcopy(base.definition)
+    spec["classes"][label] = str(description)
+    if standard is not None:
+        if not isinstance(standard, dict):
+            raise ExerciseError(f"the standard of {label} must be an object of its fields "
+                                f"({', '.join(_STANDARD_REQUIRED)}), got {standard!r}")
+        spec.setdefault("standards", {})[label] = {"sentence": str(description), **standard}
+    return save_user_exercise(base.name, spec)
+
+
+def derive_exercise(name: str, base) -> Exercise:
+    """A new exercise copied from ``base``, written to the user exercise file.
+
+    Its classes (and their standards) are those of ``base`` renamed
+    ``<name>/...``; change them with :func:`add_fault` or by editing the file.
+
+    Raises
+    ------
+    ExerciseError
+        ``name`` is already an exercise, or not a name (letters, digits, ``-``,
+        ``_`` and ``.``).
+    """
+    if not _NAME.fullmatch(name):
+        raise ExerciseError(f"{name!r} is not an exercise name: use letters, digits, '-', '_' "
+                            "and '.', e.g. goblet-squat")
+    if name in exercise_names():
+        raise ExerciseError(f"exercise {name!r} is already defined (in "
+                            f"{get_exercise(name).source}); add classes to it with add-fault")
+    base = _with_definition(get_exercise(base))
+
+    def renamed(label):
+        return f"{name}/{label.split('/', 1)[-1]}"
+
+    spec = copy.deepcopy(base.definition)
+    spec["classes"] = {renamed(label): text for label, text in spec["classes"].items()}
+    spec["correct"] = renamed(spec["correct"])
+    if "standards" in spec:
+        spec["standards"] = {renamed(label): entry for label, entry in spec["standards"].items()}
+    spec["description"] = spec.get("description") or f"like {base.name}"
+    return save_user_exercise(name, spec)
+
+
+def _with_definition(exercise) -> Exercise:
+    if not exercise.definition:
+        raise ExerciseError(f"exercise {exercise.name!r} was made without a definition to copy; "
+                            "register it with register_exercise first")
+    return exercise
+
+
+def _class_label(exercise, fault) -> str:
+    """``fault`` as a class label of ``exercise``, checked to be a name."""
+    label = exercise.full_label(str(fault).strip())
+    prefix, short = label.split("/", 1)
+    if prefix != exercise.name:
+        raise ExerciseError(f"{fault!r} names a class of {prefix!r}, not of {exercise.name!r}")
+    if not _NAME.fullmatch(short):
+        raise ExerciseError(f"{fault!r} is not a class name: use letters, digits, '-', '_' and "
+                            "'.', e.g. knees-in")
+    return label
+
+
 def get_exercise(name) -> Exercise:
     """Return an :class:`Exercise` by name (an ``Exercise`` is returned as is).
+
+    The user exercise file's definition comes first, then those registered or
+    read from ``FORMCHECK_EXERCISES``, then the built-in ones.
 
     Raises
     ------
@@ -481,15 +650,16 @@ def get_exercise(name) -> Exercise:
     if isinstance(name, Exercise):
         return name
     _load_builtin()
+    user = _user_exercises()
     try:
-        return _REGISTRY[name]
+        return user[name] if name in user else _REGISTRY[name]
     except (KeyError, TypeError):
         raise ExerciseError(
-            f"unknown exercise {name!r}; known exercises: {', '.join(sorted(_REGISTRY))}"
+            f"unknown exercise {name!r}; known exercises: {', '.join(exercise_names())}"
         ) from None
 
 
 def exercise_names() -> list:
     """Names of all defined exercises."""
     _load_builtin()
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_user_exercises()))

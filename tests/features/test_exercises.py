@@ -174,3 +174,9 @@ def test_unknown_and_duplicate():
         register_exercise("squat", {})
     with pytest.raises(ExerciseError, match="cannot read"):
         load_exercises("/nonexistent/exercises.json")
+
+
+@pytest.mark.parametrize("name", ["squat", "pull-up", "push-up"])
+def test_channels_read_by_several_standards_are_computed_once(name):
+    channels = get_exercise(name).channels
+    assert len(channels) == len(set(channels))
