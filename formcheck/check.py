@@ -640,16 +640,18 @@ class FormChecker:
 
         A rep is reported once its driving signal has not risen for
         ``settle`` frames. The watches see that signal, frame by frame, when
-        the model's angles are neither smoothed nor resampled (they wait one
-        frame less, as slack for the window's choice of side); otherwise any
-        rise that has stopped counts. Only the ways of measuring it the window
+        the model's angles are neither smoothed nor resampled (they wait three
+        frames less: slack for the window's choice of side, and for a top on a
+        plateau, where one frame's values and the window's differ by
+        thousandths of a degree and their tops by up to two frames, found by
+        the property test); otherwise any rise that has stopped counts. Only the ways of measuring it the window
         can take count: one side for both only when the other side misses
         nearly ``max_missing`` of the window, the fallback signal only when the
         driving one moves little over the window.
         """
         settings = self.model.feature_settings_
         exact = not settings.get("smooth") and not settings.get("target_fps")
-        wait = max(0, int(_SETTLE_SECONDS * self.fps) - 1) if exact else 0
+        wait = max(0, int(_SETTLE_SECONDS * self.fps) - 3) if exact else 0
         topped = [watch for watch in self._watches if watch.has_topped(frame, wait)]
         return any(self._can_drive(watch) for watch in topped)
 
