@@ -13,10 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import DatasetError, OutputError
 
 __all__ = ["atomic_write", "make_folder", "cache_dir", "config_dir", "temporary_files",
-           "escape_formula", "unescape_formula"]
+           "read_annotation_text", "escape_formula", "unescape_formula"]
 
 logger = logging.getLogger("formcheck")
 
@@ -194,6 +194,22 @@ def _fallback_cache() -> Path:
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         _FALLBACK_CACHE.append(folder)
     return _FALLBACK_CACHE[0]
+
+
+def read_annotation_text(path: Path) -> str:
+    """An annotation CSV's whole text, decoded as UTF-8 (a leading BOM kept).
+
+    Raises
+    ------
+    DatasetError
+        The file cannot be read, or is not UTF-8 text.
+    """
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: not UTF-8 text; save it as a UTF-8 CSV") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read annotations: {exc.strerror or exc}") from None
 
 
 def escape_formula(cell: str) -> str:

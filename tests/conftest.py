@@ -103,3 +103,20 @@ def squat_folder(tmp_path) -> Path:
         make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0).save(
             root / label / f"set{seed}.npz")
     return root
+
+
+@pytest.fixture
+def sets(tmp_path) -> list:
+    """Six squat keypoint files of three reps each, ``sets/<label>-<seed>.npz``: three people
+    doing correct sets (even seeds) and three shallow ones."""
+    from formcheck.datasets.synthetic import make_set
+
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    files = []
+    for seed in range(6):
+        label = "correct" if seed % 2 == 0 else "not-low"
+        path = folder / f"{label}-{seed}.npz"
+        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0).save(path)
+        files.append(path)
+    return files

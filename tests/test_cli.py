@@ -18,20 +18,6 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("FORMCHECK_CACHE_DIR", str(tmp_path / "cache"))
 
 
-@pytest.fixture
-def sets(tmp_path):
-    """Six squat keypoint files: three people doing correct sets and three shallow ones."""
-    folder = tmp_path / "sets"
-    folder.mkdir()
-    files = []
-    for seed in range(6):
-        label = "correct" if seed % 2 == 0 else "not-low"
-        path = folder / f"{label}-{seed}.npz"
-        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0).save(path)
-        files.append(path)
-    return files
-
-
 def run(*args, input=None):
     return CliRunner().invoke(cli, [str(a) for a in args], input=input)
 

@@ -27,20 +27,6 @@ def read_labels(path):
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture
-def sets(tmp_path):
-    """Six squat keypoint files of three reps: three correct sets and three shallow ones."""
-    folder = tmp_path / "sets"
-    folder.mkdir()
-    files = []
-    for seed in range(6):
-        label = "correct" if seed % 2 == 0 else "not-low"
-        path = folder / f"{label}-{seed}.npz"
-        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0).save(path)
-        files.append(path)
-    return files
-
-
 # -- 1. your own classes ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("command", [["exercise"], ["exercise", "list"],

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import atomic_write, escape_formula, temporary_files, unescape_formula
+from .._files import (atomic_write, escape_formula, read_annotation_text, temporary_files,
+                      unescape_formula)
 from ..errors import DatasetError, InputError, OutputError
 from ..features.channels import channel_unit, format_value
 from ..reps import cut_recording, driving_channels, no_rep_reason
@@ -229,12 +230,7 @@ def _read_file(path):
     """Rows by (file, start, end), the columns, and whether the file starts with a BOM."""
     if not path.exists():
         return {}, list(FIELDS), False
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise DatasetError(f"{path}: not UTF-8 text; save it as a UTF-8 CSV") from None
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read annotations: {exc.strerror or exc}") from None
+    text = read_annotation_text(path)
     bom = text.startswith("\ufeff")
     try:
         lines = [row for row in csv.reader(io.StringIO(text[1:] if bom else text)) if row]

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .._archive import is_archive, read_archive, take_array, write_archive
-from .._files import unescape_formula
+from .._files import read_annotation_text, unescape_formula
 from .._progress import progress as progress_bar
 from ..errors import (ChannelMismatchError, DatasetError, DependencyError, ExerciseError,
                       InputError, ModelFileError)
@@ -603,12 +603,7 @@ def _load_pose(path: Path, fps, layout):
 
 def _read_annotations(csv_path: Path) -> list:
     """The labelled rows of an annotation CSV (UTF-8, with or without a BOM; any line ends)."""
-    try:
-        text = csv_path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DatasetError(f"{csv_path}: not UTF-8 text; save it as a UTF-8 CSV") from None
-    except OSError as exc:
-        raise DatasetError(f"{csv_path}: cannot read annotations: {exc.strerror or exc}") from None
+    text = read_annotation_text(csv_path).removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
     try:
         missing = {"file", "start", "end", "label"} - set(reader.fieldnames or [])
