@@ -10,6 +10,8 @@ import io
 import json
 import os
 import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -26,6 +28,38 @@ def child_env(**variables) -> dict:
     root = str(Path(formcheck.__file__).resolve().parent.parent)
     path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     return {**os.environ, "PYTHONPATH": path, **variables}
+
+
+_MEASURE = """
+import json, resource, sys, tracemalloc
+from {module} import {function}
+from formcheck.errors import {error}
+rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
+try:
+    {function}(sys.argv[1])
+    message = None
+except {error} as exc:
+    message = str(exc)
+traced_peak = tracemalloc.get_traced_memory()[1]
+rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"message": message, "traced_peak": traced_peak,
+                  "rss_growth": (rss_after - rss_before) * 1024}}))
+"""
+
+
+def measure_refusal(path, module, function, error) -> dict:
+    """Call ``module.function(path)`` in a fresh interpreter: the message of the ``error`` it
+    raised (None if it did not), and the memory the attempt took.
+
+    ``traced_peak`` is tracemalloc's peak over the call (Python and NumPy
+    allocations); ``rss_growth`` how far the process's peak resident set
+    (``getrusage``, after the imports) rose during it.
+    """
+    code = _MEASURE.format(module=module, function=function, error=error)
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, check=True, env=child_env())
+    return json.loads(done.stdout)
 
 
 def npy_bytes(array) -> bytes:

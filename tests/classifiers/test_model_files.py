@@ -9,8 +9,6 @@ in a child process.
 import io
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -20,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bad_files import (child_env, model_header, nested_json, npy_bytes,
+from bad_files import (measure_refusal, model_header, nested_json, npy_bytes,
                        patch_central_directory, pickled_npy, write_zip)
 from formcheck import (AngleSeries, DTWKNeighborsClassifier, LearnedClassifier,
                        StandardsClassifier, load_model)
@@ -372,34 +370,9 @@ def test_damaged_rep_dataset_files_load_or_are_refused(tmp_path):
 
 # -- zip bombs: refused from the directory, memory measured in a child process -------------------
 
-MEASURE = """
-import json, resource, sys, tracemalloc
-from formcheck.classifiers import load_model
-from formcheck.errors import ModelFileError
-rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-tracemalloc.start()
-try:
-    load_model(sys.argv[1])
-    message = None
-except ModelFileError as exc:
-    message = str(exc)
-traced_peak = tracemalloc.get_traced_memory()[1]
-rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"message": message, "traced_peak": traced_peak,
-                  "rss_growth": (rss_after - rss_before) * 1024}))
-"""
-
-
 def measure_load(path) -> dict:
-    """Load ``path`` in a fresh interpreter: its error, and the memory the attempt took.
-
-    ``traced_peak`` is tracemalloc's peak over the call (Python and NumPy
-    allocations); ``rss_growth`` how far the process's peak resident set
-    (``getrusage``, after the imports) rose during it.
-    """
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True,
-                          text=True, check=True, env=child_env())
-    return json.loads(done.stdout)
+    """``load_model(path)`` in a fresh interpreter (see :func:`bad_files.measure_refusal`)."""
+    return measure_refusal(path, "formcheck.classifiers", "load_model", "ModelFileError")
 
 
 @pytest.mark.parametrize("bomb,message", [("npy", "inflate to"), ("meta", "meta.json is")])

@@ -10,8 +10,6 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bad_files import BAD_KEYPOINT_FILES, child_env, pickled_npy, write_zip
+from bad_files import BAD_KEYPOINT_FILES, measure_refusal, pickled_npy, write_zip
 from formcheck import PoseSequence
 from formcheck.errors import InputError
 from formcheck.pose import load_keypoints
@@ -262,22 +260,6 @@ def test_bad_fps_and_image_size_are_clear_errors(tmp_path, options, message):
                                 **{"fps": 30, **options})
 
 
-MEASURE = """
-import json, resource, sys, tracemalloc
-from formcheck.errors import InputError
-from formcheck.pose import load_keypoints
-rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-tracemalloc.start()
-try:
-    load_keypoints(sys.argv[1])
-    message = None
-except InputError as exc:
-    message = str(exc)
-traced_peak = tracemalloc.get_traced_memory()[1]
-rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"message": message, "traced_peak": traced_peak,
-                  "rss_growth": (rss_after - rss_before) * 1024}))
-"""
 
 
 @pytest.mark.parametrize("content", [
@@ -288,8 +270,6 @@ def test_tiny_csvs_cannot_make_the_reader_allocate(tmp_path, content):
     path = tmp_path / "tiny.csv"
     path.write_text(content)
     assert path.stat().st_size < 80
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True,
-                          text=True, check=True, env=child_env())
-    result = json.loads(done.stdout)
+    result = measure_refusal(path, "formcheck.pose", "load_keypoints", "InputError")
     assert "tiny.csv" in result["message"]
     assert result["traced_peak"] < 200e6 and result["rss_growth"] < 200e6
