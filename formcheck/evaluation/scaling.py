@@ -65,10 +65,16 @@ def crossover(steep, flat):
     --------
     >>> round(crossover((1.0, -5.0), (0.0, -3.0)))
     100
+
+    Slopes that differ by a hair meet beyond any float: that is infinity, not an error.
+
+    >>> crossover((1e-9, -5.0), (0.0, -3.0))
+    inf
     """
     if steep[0] <= flat[0]:
         return None
-    return float(10 ** ((flat[1] - steep[1]) / (steep[0] - flat[0])))
+    exponent = (flat[1] - steep[1]) / (steep[0] - flat[0])
+    return float(np.inf) if exponent > 300 else float(10 ** max(exponent, -300))
 
 
 def _points(rows, name, key="single_seconds"):
@@ -94,7 +100,8 @@ def _resampled_fits(rows, name, key="single_seconds", seed=0):
 
 def _interval(values):
     tail = (1 - INTERVAL) / 2
-    return float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail))
+    return (float(np.quantile(values, tail, method="lower")),
+            float(np.quantile(values, 1 - tail, method="higher")))
 
 
 def slope_interval(rows, name, key="single_seconds"):
@@ -149,7 +156,7 @@ def crossover_estimate(rows, key="single_seconds") -> dict:
     if not np.isfinite(high) or high > _CLAIM_FACTOR * low:
         result["reason"] = f"it moves between N ≈ {low:,.0f} and {_n(high)} with the timing noise"
     elif result["n"] > _CLAIM_FACTOR * sizes[-1] or result["n"] < sizes[0] / _CLAIM_FACTOR:
-        result["reason"] = (f"the fitted lines meet at N ≈ {result['n']:,.0f}, more than "
+        result["reason"] = (f"the fitted lines meet at N ≈ {_n(result['n'])}, more than "
                             f"{_CLAIM_FACTOR:g}x outside the sizes timed ({sizes[0]:,} to "
                             f"{sizes[-1]:,})")
     else:

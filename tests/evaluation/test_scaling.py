@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import example, given, strategies as st
 
 from formcheck.evaluation.scaling import (crossover, crossover_estimate, fit_power_law, recommend,
                                         slope_interval)
@@ -81,3 +82,19 @@ def test_slope_interval_covers_the_true_slope():
     rows = _noisy_rows(np.random.default_rng(2), [50, 200, 800, 3200], 0.8, noise=0.2)
     low, high = slope_interval(rows, "DTW kNN")
     assert low < 0.8 < high and high - low < 0.3
+
+
+
+@given(st.floats(0, 2), st.floats(-12, 0), st.floats(-0.5, 0.5), st.floats(-6, 0),
+       st.integers(0, 2))
+@example(steep_slope=0.01, steep_at_1=-9.0, flat_slope=0.0, flat_at_1=-3.0, at=0)
+def test_any_timings_give_a_recommendation(steep_slope, steep_at_1, flat_slope, flat_at_1, at):
+    # The CI run that found this: a kNN line a hair steeper than the learned one but far
+    # below it met it at N = 10**600, and recommend() raised OverflowError.
+    sizes = [8, 12, 40]
+    rows = [{"classifier": name, "n": n, "single_seconds": 10 ** (at_1 + slope * np.log10(n))}
+            for name, slope, at_1 in (("DTW kNN", steep_slope, steep_at_1),
+                                      ("learned", flat_slope, flat_at_1))
+            for n in sizes]
+    text = recommend({"DTW kNN": {"accuracy": 0.8}, "learned": {"accuracy": 0.8}}, rows, sizes[at])
+    assert text.startswith("Use the ")
