@@ -230,6 +230,22 @@ def test_the_graph_is_standard_onnx_with_its_metadata(squat_model, tmp_path):
     assert inputs == {"landmarks": ["T", 33, 4], "image_size": [2], "fps": [1]}
 
 
+def test_the_network_weights_are_stored_in_float32(squat_model, tmp_path):
+    """The weight matrices, the bulk of an MLP's file, take half the bytes; everything else,
+    the standardisation constants included, stays float64 (the round trips above hold)."""
+    from onnx import TensorProto, numpy_helper
+
+    model = onnx.load(squat_model.to_onnx(tmp_path / "squat.onnx"))
+    singles = [numpy_helper.to_array(t) for t in model.graph.initializer
+               if t.data_type == TensorProto.FLOAT]
+    assert sorted(w.shape for w in singles) == sorted(c.shape for c in squat_model.coefs_)
+    for weights, coef in zip(sorted(singles, key=np.size), sorted(squat_model.coefs_, key=np.size)):
+        np.testing.assert_array_equal(weights, coef.astype(np.float32))
+    doubles = {numpy_helper.to_array(t).size for t in model.graph.initializer
+               if t.data_type == TensorProto.DOUBLE}
+    assert squat_model.feature_mean_.size in doubles
+
+
 def test_the_knn_is_refused_with_the_reason(tmp_path):
     knn = DTWKNeighborsClassifier().fit(make_dataset("squat", n_subjects=2, seed=0))
     with pytest.raises(ExportError, match="every stored training rep.*LearnedClassifier"):
