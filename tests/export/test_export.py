@@ -514,6 +514,34 @@ def test_a_3d_learned_model_exports_with_a_world_landmarks_input(vertical, tmp_p
         model.to_onnx(tmp_path / "2d.onnx", geometry="2d")
 
 
+def test_a_model_trained_on_3d_keypoint_files_exports_along_the_body_vertical(tmp_path):
+    """The common case: ``formcheck train`` on keypoint files with world landmarks records
+    3-D angles along the body's vertical, and ``formcheck export`` writes that graph."""
+    from click.testing import CliRunner
+
+    from formcheck import load_model
+    from formcheck.cli import cli
+
+    for seed in range(6):
+        label = LABELS["squat"][seed % 2]
+        (tmp_path / "sets" / label).mkdir(parents=True, exist_ok=True)
+        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0,
+                 world_landmarks=True).save(tmp_path / "sets" / label / f"set{seed}.npz")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", str(tmp_path / "sets"), "-e", "squat",
+                                 "-o", str(tmp_path / "squat.fcm")])
+    assert result.exit_code == 0, result.output
+    model = load_model(tmp_path / "squat.fcm")
+    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body"}
+    result = runner.invoke(cli, ["export", str(tmp_path / "squat.fcm"),
+                                 "-o", str(tmp_path / "squat.onnx")])
+    assert result.exit_code == 0 and "world_landmarks (T, J, 3)" in result.output, result.output
+    held_out = make_set("squat", label="not-low", n_reps=2, seed=99, severity=1.0,
+                        world_landmarks=True)
+    poses = [case for rep in rep_poses(held_out, "squat") for case in (rep, pitched(rep, 20))]
+    assert assert_same_on_every_rep(model, poses, tmp_path) == len(poses)
+
+
 def test_the_body_vertical_changes_the_3d_verdicts(tmp_path):
     """The graph of a body-vertical model is not the camera-up one: on reps seen by a pitched
     camera their probabilities differ, and each graph matches its own Python path."""
