@@ -35,7 +35,7 @@ into them from another module (:mod:`formcheck.dtw._knn`,
 
 import numpy as np
 from ._jit import njit
-from .validation import MODE_FRACTION, MODE_NONE, MODE_RADIUS
+from .validation import MODE_NONE, MODE_RADIUS   # else MODE_FRACTION
 
 INF = np.inf
 
