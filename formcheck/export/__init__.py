@@ -93,8 +93,9 @@ def export_onnx(model, path, *, layout="mediapipe33", geometry=None):
         The model is a DTW kNN (not exportable at a constant size), is not
         fitted, records no channels (a learned classifier fitted on bare
         arrays), or uses feature settings the graph does not compute
-        (smoothing) or asks for the other ``geometry`` than it was trained
-        on; the layout lacks the model's joints.
+        (smoothing, a ``vertical`` other than ``"body"`` or ``"camera"``) or
+        asks for the other ``geometry`` than it was trained on; the layout
+        lacks the model's joints.
     DependencyError
         ``onnx`` is not installed.
 
