@@ -7,7 +7,11 @@ One rep per call, cycling through real reps where there are some. The model kind
 - ``standards-push-up``: the push-up standards (``formcheck export builtin -e
   push-up``), fed the PushFit reps;
 - ``standards-squat`` / ``standards-pull-up``: the built-in standards, fed
-  synthetic reps of every class the body model performs.
+  synthetic reps of every class the body model performs;
+- ``standards-squat-3d`` / ``learned-mlp-3d``: 3-D graphs measuring along the
+  body's vertical (``world_landmarks`` input): the squat standards, and an MLP
+  trained on synthetic 3-D squats, fed synthetic squat reps with world
+  landmarks.
 
 Without ``../shared/datasets`` the PushFit cases use synthetic squat reps and a
 squat model. Timed: an onnxruntime session on one thread (as an app's worker
@@ -44,7 +48,7 @@ from formcheck.reps import cut_recording  # noqa: E402
 DATASETS = Path(os.environ.get("FORMCHECK_DATASETS")
                 or Path(__file__).resolve().parents[2] / "shared" / "datasets")
 KINDS = ("learned-mlp", "learned-logistic", "standards-push-up", "standards-squat",
-         "standards-pull-up")
+         "standards-pull-up", "standards-squat-3d", "learned-mlp-3d")
 
 
 @functools.cache
@@ -60,17 +64,23 @@ def pushfit():
             _cut([c.pose for c in clips], "push-up"))
 
 
-def synthetic_poses(exercise):
+def synthetic_poses(exercise, world_landmarks=False):
     poses = []
     for k, label in enumerate(get_exercise(exercise).classes):
         try:
-            poses.append(make_set(exercise, label=label, n_reps=3, seed=40 + k, severity=0.7))
+            poses.append(make_set(exercise, label=label, n_reps=3, seed=40 + k, severity=0.7,
+                                  world_landmarks=world_landmarks))
         except Exception:   # a fault the synthetic body model does not perform
             continue
     return _cut(poses, exercise)
 
 
 def model_and_reps(kind):
+    if kind == "learned-mlp-3d":
+        training = make_dataset("squat", n_subjects=8, world_landmarks=True)
+        return "synthetic 3-D", LearnedClassifier().fit(training), synthetic_poses("squat", True)
+    if kind == "standards-squat-3d":
+        return "synthetic 3-D", builtin_model("squat"), synthetic_poses("squat", True)
     if kind.startswith("learned"):
         name, _, training, reps = pushfit()
         return name, LearnedClassifier(model=kind.split("-")[1]).fit(training), reps
@@ -99,10 +109,14 @@ def _cut(poses, exercise):
 def exported(request, tmp_path_factory):
     name, model, reps = model_and_reps(request.param)
     reps = [r for r in reps if _computable(model, r)]
-    path = model.to_onnx(tmp_path_factory.mktemp("export") / f"{request.param}.onnx")
+    geometry = "3d" if request.param.endswith("-3d") else None
+    path = model.to_onnx(tmp_path_factory.mktemp("export") / f"{request.param}.onnx",
+                         geometry=geometry)
     feeds = [{"landmarks": r.landmarks,
               "image_size": np.array(r.image_size or (1, 1), np.float32),
-              "fps": np.array([r.fps], np.float32)} for r in reps]
+              "fps": np.array([r.fps], np.float32),
+              **({"world_landmarks": r.world_landmarks.astype(np.float32)} if geometry else {})}
+             for r in reps]
     info = {"kind": request.param, "data": name, "reps": len(reps),
             "channels": len(model.channels_),
             "file_kb": round(path.stat().st_size / 1024, 1),

@@ -10,8 +10,7 @@ The package tree follows that flow: ``pose/`` -> ``features/`` -> ``reps`` ->
 below are loaded on first use, so ``import formcheck`` stays light.
 """
 
-import importlib
-
+from ._lazy import lazy_names
 from ._version import __version__
 
 #: Public name -> the module that defines it.
@@ -41,13 +40,4 @@ _PUBLIC = {
 __all__ = ["__version__", *_PUBLIC]
 
 
-def __getattr__(name):
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'formcheck' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC, globals())

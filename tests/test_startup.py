@@ -14,14 +14,18 @@ PROJECT = Path(__file__).resolve().parents[1]
 HEAVY = ("sklearn", "numba", "matplotlib", "cv2", "mediapipe", "scipy", "pandas")
 
 
-def imported_after(statement) -> list:
-    """The HEAVY modules present in a fresh interpreter after running ``statement``."""
-    code = (f"import sys, json; {statement}; "
+def imported_after(statement, output=None) -> list:
+    """The HEAVY modules present in a fresh interpreter after running ``statement`` (lines of
+    code); ``output``, a list, receives what it printed."""
+    code = (f"import sys, json\n{statement}\n"
             f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          timeout=120, check=True)
-    return json.loads(run.stdout)
+    *printed, loaded = run.stdout.splitlines()
+    if output is not None:
+        output.extend(printed)
+    return json.loads(loaded)
 
 
 @pytest.mark.parametrize("statement", [
@@ -39,6 +43,9 @@ def test_heavy_modules_load_on_first_use():
     fit = ("import formcheck; from formcheck.datasets.synthetic import make_dataset; "
            "formcheck.LearnedClassifier().fit(make_dataset('squat', n_subjects=2))")
     assert "sklearn" in imported_after(fit)
+    knn = ("import formcheck; from formcheck.datasets.synthetic import make_dataset; "
+           "formcheck.DTWKNeighborsClassifier().fit(make_dataset('squat', n_subjects=2))")
+    assert "numba" in imported_after(knn)
 
 
 @pytest.mark.parametrize("classifier", ["LearnedClassifier", "DTWKNeighborsClassifier"])
@@ -54,6 +61,31 @@ def test_predicting_with_a_saved_model_loads_no_scikit_learn(classifier, tmp_pat
                f"model.predict(formcheck.RepDataset.load({str(tmp_path / 'reps.fcd')!r}))")
     assert "sklearn" not in imported_after(predict)
     assert "pandas" not in imported_after(predict)
+
+
+@pytest.mark.parametrize("model", ["learned", "builtin"])
+def test_formcheck_predict_on_a_keypoint_file_loads_no_numba(model, tmp_path):
+    """An app's cold start: a learned model or the standards judge a keypoint file without
+    the DTW kernels of the kNN (numba, which loads SciPy too)."""
+    from formcheck.datasets.synthetic import make_dataset, make_set
+
+    import formcheck
+
+    make_set("squat", n_reps=2, seed=1).save(tmp_path / "set.npz")
+    if model == "learned":
+        formcheck.LearnedClassifier().fit(make_dataset("squat", n_subjects=2)).save(
+            tmp_path / "learned.fcm")
+        model = str(tmp_path / "learned.fcm")
+    argv = ["predict", str(tmp_path / "set.npz"), "--model", model, "--exercise", "squat"]
+    predict = ("from formcheck.cli import main\n"
+               "try:\n"
+               f"    main({argv!r})\n"
+               "except SystemExit as exit:\n"
+               "    assert exit.code == 0, exit.code\n")
+    printed = []
+    loaded = imported_after(predict, printed)
+    assert [line.split()[:2] for line in printed] == [["rep", "1"], ["rep", "2"]]
+    assert "numba" not in loaded and "scipy" not in loaded and "sklearn" not in loaded
 
 
 def test_not_fitted_error_is_also_scikit_learns():

@@ -16,6 +16,7 @@ correct-form reference feedback compares a rep with).
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import numbers
 
@@ -38,6 +39,10 @@ CALIBRATION_FOLDS = 5
 PROBABILITY_FLOOR = 1e-6  # a 1-NN's 0 and 1 become finite log-odds before scaling
 PROFILE_LENGTH = 32
 _REGISTRY: dict = {}
+#: formcheck's classifiers, registered when their module is first imported: class -> module.
+_BUILTIN_MODULES = {"DTWKNeighborsClassifier": "formcheck.classifiers.knn",
+                    "LearnedClassifier": "formcheck.classifiers.learned",
+                    "StandardsClassifier": "formcheck.classifiers.standards"}
 
 
 def as_series_list(X):
@@ -724,6 +729,8 @@ def load_model(path) -> RepClassifier:
 
 def _model_from_file(meta, arrays) -> RepClassifier:
     name = meta.get("class")
+    if isinstance(name, str) and name in _BUILTIN_MODULES and name not in _REGISTRY:
+        importlib.import_module(_BUILTIN_MODULES[name])   # the kNN's loads numba: only for it
     cls = _REGISTRY.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ModelFileError(f"unknown classifier {name!r}")

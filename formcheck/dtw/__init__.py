@@ -28,22 +28,30 @@ Each public function validates its input and raises
 :class:`~formcheck.errors.InputError` (or a subclass) with a clear message.
 
 The compiled kernels are cached on disk in formcheck's cache (see
-:mod:`~formcheck.dtw._jit`), so only a first run compiles them.
+:mod:`~formcheck.dtw._jit`), so only a first run compiles them; numba itself
+loads with the first public name used (they are loaded on first use).
 """
 
-from .distance import band_radius, dtw_distance, dtw_path, lb_keogh, lb_kim, pairwise_dtw
-from .search import TrainingSet, knn_search, knn_upper_bounds, pack_training, prepare_training
+from .._lazy import lazy_names
 
-__all__ = [
-    "dtw_distance",
-    "dtw_path",
-    "pairwise_dtw",
-    "lb_kim",
-    "lb_keogh",
-    "band_radius",
-    "TrainingSet",
-    "prepare_training",
-    "pack_training",
-    "knn_search",
-    "knn_upper_bounds",
-]
+#: Public name -> the module that defines it, loaded on first use: importing
+#: :mod:`formcheck.dtw.validation` (as every classifier does) compiles no kernel
+#: and loads no numba.
+_PUBLIC = {
+    "dtw_distance": ".distance",
+    "dtw_path": ".distance",
+    "pairwise_dtw": ".distance",
+    "lb_kim": ".distance",
+    "lb_keogh": ".distance",
+    "band_radius": ".distance",
+    "TrainingSet": ".search",
+    "prepare_training": ".search",
+    "pack_training": ".search",
+    "knn_search": ".search",
+    "knn_upper_bounds": ".search",
+}
+
+__all__ = list(_PUBLIC)
+
+
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC, globals())

@@ -35,12 +35,9 @@ into them from another module (:mod:`formcheck.dtw._knn`,
 
 import numpy as np
 from ._jit import njit
+from .validation import MODE_NONE, MODE_RADIUS   # else MODE_FRACTION
 
 INF = np.inf
-
-MODE_NONE = 0
-MODE_RADIUS = 1
-MODE_FRACTION = 2
 
 
 @njit(cache=True, nogil=True)

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import functools
 import numbers
+import sys
 
 import joblib
 import numpy as np
-from scipy import sparse
 
 from ..errors import ChannelMismatchError, InputError, MissingDataError, TooFewFramesError
-from ._dp import MODE_FRACTION, MODE_NONE, MODE_RADIUS
+
+#: The kernels' window modes (:func:`check_window`): no band, a radius, a fraction.
+MODE_NONE = 0
+MODE_RADIUS = 1
+MODE_FRACTION = 2
 
 __all__ = [
     "check_series",
@@ -131,7 +135,7 @@ def check_collection(X, name="X", *, min_frames=1, univariate=False):
     >>> [s.shape for s in check_collection(np.zeros((2, 5)), univariate=True)]
     [(5, 1), (5, 1)]
     """
-    if sparse.issparse(X):
+    if _is_sparse(X):
         raise InputError(f"{name} is a sparse matrix, but dense data is required: sparse input is not supported")
     if isinstance(X, (list, tuple)):
         return _check_list(X, name, min_frames, univariate)
@@ -260,3 +264,10 @@ def _is_int(value):
 @functools.cache
 def _cpu_count():
     return joblib.cpu_count()  # honours cgroup quotas; ~0.1 ms, hence cached
+
+
+def _is_sparse(X) -> bool:
+    """Whether ``X`` is a SciPy sparse matrix or array, without importing SciPy: when
+    ``scipy.sparse`` is not loaded, nothing can be one."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and bool(sparse.issparse(X))

@@ -21,7 +21,10 @@ Inputs (``T`` is dynamic, 2 to 4096 frames):
 - ``world_landmarks`` (3-D graphs only): float32 ``(T, J, 3)``, the rep's world
   landmarks, as :attr:`formcheck.PoseSequence.world_landmarks` (MediaPipe's
   ``worldLandmarks``); the angles are then those between these points, and
-  ``image_size`` is not used.
+  ``image_size`` is not used. Heights and inclinations are measured along the
+  camera's up or, with the feature setting ``vertical="body"`` (the default),
+  along the standing body's vertical estimated from the rep's own frames
+  (:func:`formcheck.features.angles.body_vertical`).
 
 Output ``probabilities``: float32 ``(n_classes,)`` in ``classes_`` order; NaN
 where formcheck raises :class:`~formcheck.errors.MissingDataError` (a channel
@@ -47,6 +50,7 @@ from .._version import __version__
 from ..classifiers.learned import LearnedClassifier
 from ..classifiers.standards import StandardsClassifier
 from ..errors import DependencyError, ExportError
+from ..features.angles import VERTICALS
 from ..features.channels import available_channels
 from ..pose.skeleton import get_layout
 
@@ -54,7 +58,8 @@ __all__ = ["export_onnx", "EXPORTED_SETTINGS", "INSTALL_HINT"]
 
 INSTALL_HINT = 'pip install "formcheck[export]"'
 #: Feature settings the graph computes, with the defaults of :func:`formcheck.joint_angles`.
-EXPORTED_SETTINGS = {"min_visibility": 0.1, "max_missing": 0.5, "target_fps": None}
+EXPORTED_SETTINGS = {"min_visibility": 0.1, "max_missing": 0.5, "target_fps": None,
+                     "vertical": "body"}
 
 
 def export_onnx(model, path, *, layout="mediapipe33", geometry=None):
@@ -88,8 +93,9 @@ def export_onnx(model, path, *, layout="mediapipe33", geometry=None):
         The model is a DTW kNN (not exportable at a constant size), is not
         fitted, records no channels (a learned classifier fitted on bare
         arrays), or uses feature settings the graph does not compute
-        (smoothing) or asks for the other ``geometry`` than it was trained
-        on; the layout lacks the model's joints.
+        (smoothing, a ``vertical`` other than ``"body"`` or ``"camera"``) or
+        asks for the other ``geometry`` than it was trained on; the layout
+        lacks the model's joints.
     DependencyError
         ``onnx`` is not installed.
 
@@ -168,13 +174,9 @@ def _exportable_settings(model, layout, geometry):
         raise ExportError(f"this {name} was trained on {trained!r} joint angles; its graph "
                           f"cannot compute {geometry!r} ones")
     geometry = trained if trained in ("2d", "3d") else geometry or "2d"
-    vertical = settings.pop("vertical", "body")
-    if geometry == "3d" and vertical != "camera":
-        raise ExportError(f"the 3-D graph measures heights and inclinations along the camera's "
-                          f"up; this {name} measures them along the standing body's vertical "
-                          "(feature setting vertical='body', the default for 3-D angles): "
-                          "export a model trained on 2-D angles, or on 3-D ones with "
-                          "vertical='camera'")
+    if settings.get("vertical", "body") not in VERTICALS:
+        raise ExportError(f"feature setting vertical must be one of {', '.join(VERTICALS)}; "
+                          f"this {name} has {settings['vertical']!r}")
     if settings.pop("smooth", None):
         raise ExportError(f"the graph does not smooth angles; this {name} was trained with "
                           f"smooth={model.feature_settings_['smooth']!r}")

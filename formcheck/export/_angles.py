@@ -12,6 +12,10 @@ for operation, in float64.
 Points are 3-D: in the 2-D geometry z is 0, so the angle formulas are those of
 3-D angles between segments (``atan2(|u x v|, u . v)``); in the 3-D geometry the
 points are the world landmarks, as :func:`formcheck.joint_angles` takes them.
+"Up" (heights, inclinations, the sign of a bend, the chin below the nose) is
+the image's up in 2-D and, in 3-D, the camera's up or the standing body's
+vertical estimated from the rep's own frames, as
+:func:`formcheck.features.angles.body_vertical` does.
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ from ._graph import DOUBLE, INT64, MAX_FRAMES
 __all__ = ["angle_series"]
 
 _UP = [0.0, -1.0, 0.0]   # image y grows downwards
+_UPRIGHT_SHARE = 0.2     # as formcheck.features.angles
+_MAX_CAMERA_TILT = 30.0  # as formcheck.features.angles
 _LONG_GAP_SECONDS = 0.3  # as formcheck.features.angles
 _CHIN_BELOW_MOUTH = 1.3  # as formcheck.features.angles
 _CHIN_BELOW_NOSE = 0.16  # as formcheck.features.angles
 _MIN_OUTER_WIDTH = 0.25  # as formcheck.features.angles
 _KINDS = ("angle", "incline", "height", "incline_difference", "width", "width_ratio", "bend")
 _TORSO_KINDS = ("height", "width", "width_ratio")   # the kinds measured in torso lengths
+_UP_KINDS = ("incline", "height", "incline_difference", "bend")   # the kinds measured along "up"
 
 
 def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
@@ -51,18 +58,22 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
     channels : list of str
         The model's channels.
     settings : dict
-        ``min_visibility``, ``max_missing`` and ``target_fps`` (None: no resampling).
+        ``min_visibility``, ``max_missing``, ``target_fps`` (None: no resampling) and
+        ``vertical`` (``"body"`` or ``"camera"``, used in 3-D only).
     """
     wanted = _wanted_channels(channels, layout)
+    body = world is not None and settings["vertical"] == "body" and _needs_up(wanted)
     points, column = _joint_table(g, _points(g, landmarks, image_size, world,
-                                             settings["min_visibility"]), layout, wanted)
-    located, _ = _joint_table(g, _points(g, landmarks, image_size, world, 0.0), layout, wanted)
+                                             settings["min_visibility"]), layout, wanted, body)
+    located, _ = _joint_table(g, _points(g, landmarks, image_size, world, 0.0), layout, wanted,
+                              body)
     torso = _torso_length(g, points, column)
+    up = _body_vertical(g, points, column) if body else _UP
     if _needs_chin(wanted):
-        points, located = (_with_chin(g, table, column, torso) for table in (points, located))
+        points, located = (_with_chin(g, table, column, torso, up) for table in (points, located))
         column = {**column, "chin": len(column)}
-    visible = _channel_values(g, points, column, wanted, torso)
-    lenient = _channel_values(g, located, column, wanted, torso)
+    visible = _channel_values(g, points, column, wanted, torso, up)
+    lenient = _channel_values(g, located, column, wanted, torso, up)
     fps = g.cast(fps, DOUBLE)
     series = _fill_missing(g, visible, lenient, channels, wanted, settings["max_missing"], fps)
     if settings["target_fps"]:
@@ -100,8 +111,10 @@ def _points(g, landmarks, image_size, world, min_visibility) -> str:
     return g.where(g.unsqueeze(missing, [2]), math.nan, points)
 
 
-def _joint_table(g, points, layout, wanted):
-    """``(T, K, 3)`` of the joints the channels use, midpoints included, and name -> column."""
+def _joint_table(g, points, layout, wanted, body=False):
+    """``(T, K, 3)`` of the joints the channels use, midpoints included, and name -> column;
+    with ``body``, also the mid-ankle and mid-shoulder (the body's vertical) where the layout
+    has them."""
     canonical = get_layout(layout).canonical
     joints = {j for c in wanted for j in CHANNELS[c][1]}
     if _needs_chin(wanted):   # from the nose through the mouth, when the layout has one
@@ -109,6 +122,8 @@ def _joint_table(g, points, layout, wanted):
             {"mid_mouth"} if set(MIDPOINTS["mid_mouth"]) <= set(canonical) else set())
     if _needs_torso(wanted):
         joints |= {m for m in ("mid_shoulder", "mid_hip") if set(MIDPOINTS[m]) <= set(canonical)}
+    if body:
+        joints |= {m for m in ("mid_ankle", "mid_shoulder") if set(MIDPOINTS[m]) <= set(canonical)}
     mids = sorted(j for j in joints if j in MIDPOINTS)
     real = sorted({j for j in joints if j not in MIDPOINTS}
                   | {side for m in mids for side in MIDPOINTS[m]})
@@ -124,6 +139,11 @@ def _needs_chin(wanted) -> bool:
     return any("chin" in CHANNELS[c][1] for c in wanted)
 
 
+def _needs_up(wanted) -> bool:
+    """Whether a wanted channel is measured along "up" (or needs the chin, placed along it)."""
+    return _needs_chin(wanted) or any(CHANNELS[c][0] in _UP_KINDS for c in wanted)
+
+
 def _needs_torso(wanted) -> bool:
     """Whether a wanted channel is measured in torso lengths, or needs the chin (placed by it)."""
     return _needs_chin(wanted) or any(CHANNELS[c][0] in _TORSO_KINDS for c in wanted)
@@ -137,15 +157,15 @@ def _nanmean(g, a, b):
     return g.div(total, count)
 
 
-def _with_chin(g, table, column, torso) -> str:
+def _with_chin(g, table, column, torso, up) -> str:
     """``table`` with the chin (:func:`_chin`) as one more joint column."""
-    return g.op("Concat", table, g.unsqueeze(_chin(g, table, column, torso), [1]), axis=1)
+    return g.op("Concat", table, g.unsqueeze(_chin(g, table, column, torso, up), [1]), axis=1)
 
 
-def _chin(g, table, column, torso) -> str:
+def _chin(g, table, column, torso, up) -> str:
     """``(T, 3)``: the chin, extended from the nose through the mouth, else below the nose."""
     nose = g.take(table, column["nose"], axis=1)
-    below_nose = g.add(nose, g.mul(np.array([0.0, _CHIN_BELOW_NOSE, 0.0]), torso))
+    below_nose = g.sub(nose, g.mul(g.mul(_CHIN_BELOW_NOSE, torso), up))
     if "mid_mouth" not in column:
         return below_nose
     mouth = g.take(table, column["mid_mouth"], axis=1)
@@ -153,9 +173,10 @@ def _chin(g, table, column, torso) -> str:
     return g.where(g.isnan(chin), below_nose, chin)
 
 
-def _channel_values(g, table, column, wanted, torso) -> str:
+def _channel_values(g, table, column, wanted, torso, up) -> str:
     """``(T, W)``: every wanted channel, in ``wanted`` order, NaN where a joint is missing
-    (widths 0 and width ratios 1 there, as :func:`formcheck.joint_angles` gives)."""
+    (widths 0 and width ratios 1 there, as :func:`formcheck.joint_angles` gives); ``up`` is
+    the unit vector ``(3,)`` heights and inclinations are measured along."""
     def joints(kind, k):
         return g.take(table, [column[CHANNELS[c][1][k]] for c in wanted
                               if CHANNELS[c][0] == kind], axis=1)
@@ -168,8 +189,7 @@ def _channel_values(g, table, column, wanted, torso) -> str:
         return g.div(g.op("Abs", distance), torso)
 
     def incline(kind, first):
-        return _angle_between(g, g.sub(joints(kind, first + 1), joints(kind, first)),
-                              np.array(_UP))
+        return _angle_between(g, g.sub(joints(kind, first + 1), joints(kind, first)), up)
 
     parts = []
     kinds = {CHANNELS[c][0] for c in wanted}
@@ -178,8 +198,8 @@ def _channel_values(g, table, column, wanted, torso) -> str:
     if "incline" in kinds:
         parts.append(incline("incline", 0))
     if "height" in kinds:
-        parts.append(g.div(g.sub(coordinate(joints("height", 1), 1),
-                                 coordinate(joints("height", 0), 1)), torso))
+        offset = g.sub(joints("height", 0), joints("height", 1))
+        parts.append(g.div(_along(g, offset, up), torso))
     if "incline_difference" in kinds:
         parts.append(g.sub(incline("incline_difference", 0), incline("incline_difference", 2)))
     if "width" in kinds:
@@ -191,7 +211,7 @@ def _channel_values(g, table, column, wanted, torso) -> str:
         ratio = g.div(pair_width("width_ratio", 0), outer)
         parts.append(g.where(g.op("Or", g.isnan(ratio), g.op("IsInf", ratio)), 1.0, ratio))
     if "bend" in kinds:
-        parts.append(_bend(g, joints("bend", 0), joints("bend", 1), joints("bend", 2)))
+        parts.append(_bend(g, joints("bend", 0), joints("bend", 1), joints("bend", 2), up))
     return parts[0] if len(parts) == 1 else g.op("Concat", *parts, axis=1)
 
 
@@ -200,14 +220,19 @@ def _angle_at(g, a, b, c) -> str:
     return _angle_between(g, g.sub(a, b), g.sub(c, b))
 
 
-def _bend(g, a, b, c) -> str:
+def _along(g, vectors, up) -> str:
+    """``vectors @ up``: the component of ``(..., 3)`` vectors along ``up``."""
+    return g.reduce("ReduceSum", g.mul(vectors, up), -1)
+
+
+def _bend(g, a, b, c, up) -> str:
     """180 minus the angle at ``b``, + when ``b`` lies above the line from ``a`` to ``c``."""
     line, towards = g.sub(c, a), g.sub(b, a)
     length = g.reduce("ReduceSum", g.mul(line, line), 2)
     length = g.where(g.op("Less", length, 1e-12), 1e-12, length)
     along = g.div(g.reduce("ReduceSum", g.mul(towards, line), 2), length)
-    offset = g.sub(g.take(towards, 1, axis=2), g.mul(along, g.take(line, 1, axis=2)))
-    above = g.where(g.op("LessOrEqual", offset, 0.0), 1.0, -1.0)   # image y grows downwards
+    offset = g.sub(towards, g.mul(g.unsqueeze(along, [2]), line))
+    above = g.where(g.op("GreaterOrEqual", _along(g, offset, up), 0.0), 1.0, -1.0)
     return g.mul(above, g.sub(180.0, _angle_at(g, a, b, c)))
 
 
@@ -229,17 +254,60 @@ def _torso_length(g, table, column) -> str:
         return g.const(1.0)
     segment = g.sub(g.take(table, column["mid_shoulder"], axis=1),
                     g.take(table, column["mid_hip"], axis=1))
-    lengths = g.op("Sqrt", g.reduce("ReduceSum", g.mul(segment, segment), 1))
+    lengths = _norm(g, segment)
     seen = g.op("Not", g.isnan(lengths))
-    count = g.reduce("ReduceSum", g.cast(seen, INT64), 0)
-    ordered = g.op("TopK", g.where(seen, lengths, math.inf),
-                   g.unsqueeze(g.dim(lengths, 0), [0]), outputs=2, largest=0, sorted=1)[0]
-    low = g.op("Max", g.div(g.sub(count, np.int64(1)), np.int64(2)), np.int64(0))
-    high = g.div(count, np.int64(2))
-    median = g.div(g.add(g.take(ordered, low, axis=0), g.take(ordered, high, axis=0)), 2.0)
+    median, count = _median(g, lengths, seen)
     usable = g.op("And", g.op("Greater", count, np.int64(0)), g.op("Not", g.op("Equal", median,
                                                                              0.0)))
     return g.where(usable, median, 1.0)
+
+
+def _body_vertical(g, table, column) -> str:
+    """``(3,)``: :func:`formcheck.features.angles.body_vertical` of the rep's frames.
+
+    The median direction from the mid-ankle to the mid-shoulder over the
+    frames at least as far apart as the ``ceil(n / 5)``-th furthest of the
+    ``n`` frames where both are seen; the camera's up when fewer than 2 are
+    seen, or when that direction leans more than 30 degrees from it.
+    """
+    if "mid_ankle" not in column or "mid_shoulder" not in column:
+        return _UP
+    axis = g.sub(g.take(table, column["mid_shoulder"], axis=1),
+                 g.take(table, column["mid_ankle"], axis=1))
+    length = _norm(g, axis)
+    seen = g.op("Not", g.op("Or", g.isnan(length), g.op("IsInf", length)))
+    count = g.reduce("ReduceSum", g.cast(seen, INT64), 0)
+    tallest = g.op("Max", g.cast(g.op("Ceil", g.mul(_UPRIGHT_SHARE, g.cast(count, DOUBLE))),
+                                 INT64), np.int64(1))
+    longest = g.op("TopK", g.where(seen, length, -math.inf), g.unsqueeze(tallest, [0]),
+                   outputs=2, largest=1, sorted=1)[0]
+    threshold = g.take(longest, g.sub(tallest, np.int64(1)), axis=0)
+    tall = g.op("And", seen, g.op("GreaterOrEqual", length, threshold))
+    direction, _ = _median(g, g.div(axis, g.unsqueeze(length, [1])), tall, vectors=True)
+    up = g.div(direction, _norm(g, direction))
+    upright = g.op("And", g.op("GreaterOrEqual", count, np.int64(2)),
+                   g.op("LessOrEqual", _angle_between(g, up, np.array(_UP)), _MAX_CAMERA_TILT))
+    return g.where(upright, up, _UP)
+
+
+def _norm(g, vectors) -> str:
+    """Euclidean length of ``(..., 3)`` vectors."""
+    return g.op("Sqrt", g.reduce("ReduceSum", g.mul(vectors, vectors), -1))
+
+
+def _median(g, values, present, vectors=False):
+    """``np.median`` over the frames where ``present`` (``(T,)``) of ``values``, ``(T,)``, or
+    ``(T, 3)`` column by column with ``vectors``; and that number of frames.
+
+    The middle value of an odd count, the mean of the two middle ones of an even count.
+    """
+    count = g.reduce("ReduceSum", g.cast(present, INT64), 0)
+    mask = g.unsqueeze(present, [1]) if vectors else present
+    ordered = g.op("TopK", g.where(mask, values, math.inf),
+                   g.unsqueeze(g.dim(values, 0), [0]), outputs=2, largest=0, sorted=1, axis=0)[0]
+    low = g.op("Max", g.div(g.sub(count, np.int64(1)), np.int64(2)), np.int64(0))
+    high = g.div(count, np.int64(2))
+    return g.div(g.add(g.take(ordered, low, axis=0), g.take(ordered, high, axis=0)), 2.0), count
 
 
 def _fill_missing(g, visible, lenient, channels, wanted, max_missing, fps) -> str:

@@ -64,6 +64,14 @@ class Graph:
         self.initializers.append(numpy_helper.from_array(array, name))
         return name
 
+    def weights(self, value, hint="weights") -> str:
+        """A float64 tensor stored as float32 (half the bytes in the file), cast back in the
+        graph: for weights whose float32 rounding (relative 6e-8) changes the result by far
+        less than the tolerance, not for thresholds or centring constants."""
+        name = self._name(hint)
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, np.float32), name))
+        return self.cast(name, DOUBLE)
+
     def _tensor(self, value) -> str:
         return value if isinstance(value, str) else self.const(value)
 

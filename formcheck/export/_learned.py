@@ -90,12 +90,14 @@ def _network(g, inputs, coefs, intercepts) -> str:
     """``classifiers.learned._network_proba`` for one row, as a 1-D ``(n_classes,)`` tensor.
 
     ReLU hidden layers; one output unit is the logistic probability ``p`` of
-    the second class (returned as ``1 - p, p``), several are a softmax.
+    the second class (returned as ``1 - p, p``), several are a softmax. The
+    weight matrices are stored in float32 (:meth:`Graph.weights`), the rest in
+    float64.
     """
     activation = inputs
     for coef, intercept in zip(coefs[:-1], intercepts[:-1]):
-        activation = g.op("Relu", g.add(g.op("MatMul", activation, coef), intercept))
-    output = g.add(g.op("MatMul", activation, coefs[-1]), intercepts[-1])
+        activation = g.op("Relu", g.add(g.op("MatMul", activation, g.weights(coef)), intercept))
+    output = g.add(g.op("MatMul", activation, g.weights(coefs[-1])), intercepts[-1])
     if coefs[-1].shape[1] == 1:
         positive = g.op("Sigmoid", output)
         output = g.op("Concat", g.sub(1.0, positive), positive, axis=1)

@@ -529,6 +529,10 @@ def body_vertical(points) -> np.ndarray:
     The median direction from the mid-ankle to the mid-shoulder over the fifth
     of the frames where the two are furthest apart (standing or hanging
     straight); gravity runs along it, whatever the camera's pitch and roll.
+    Of ``n`` frames where both are seen, those at least as far apart as the
+    ``ceil(n / 5)``-th furthest are kept (every tie with it), the frames at or
+    above ``np.quantile(lengths, 0.8)``, taken as an order statistic so that
+    the ONNX graph keeps the same frames (:mod:`formcheck.export`).
     The camera's up, ``(0, -1, 0)``, when the joints are missing or the axis
     leans more than 30 degrees from it (a body that is not upright, e.g. in a
     push-up). A recording in which the person never stands or hangs straight
@@ -558,7 +562,8 @@ def body_vertical(points) -> np.ndarray:
     seen = np.isfinite(length)
     if seen.sum() < 2:
         return _UP
-    tall = seen & (length >= np.quantile(length[seen], 1.0 - _UPRIGHT_SHARE))
+    tallest = int(np.ceil(_UPRIGHT_SHARE * seen.sum()))   # as np.quantile(length, 0.8) keeps
+    tall = seen & (length >= np.sort(length[seen])[-tallest])
     up = np.median(axis[tall] / length[tall, None], axis=0)
     up = up / np.linalg.norm(up)
     return up if _angle_between(up, _UP) <= _MAX_CAMERA_TILT else _UP

@@ -17,7 +17,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 def numba_cache_dir(tmp_path, before="", **env) -> str:
-    code = before + "import formcheck.dtw; from numba import config; print(config.CACHE_DIR)"
+    code = (before + "from formcheck.dtw import dtw_distance; from numba import config; "
+            "print(config.CACHE_DIR)")
     environment = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     environment.update(PYTHONPATH=str(PROJECT), FORMCHECK_CACHE_DIR=str(tmp_path), **env)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

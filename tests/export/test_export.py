@@ -26,6 +26,7 @@ from formcheck.check import builtin_model  # noqa: E402
 from formcheck.classifiers.standards import StandardsClassifier  # noqa: E402
 from formcheck.datasets.synthetic import make_dataset, make_set  # noqa: E402
 from formcheck.errors import ExportError, MissingDataError  # noqa: E402
+from formcheck.features.angles import _joint_points, body_vertical  # noqa: E402
 from formcheck.features.exercises import get_exercise  # noqa: E402
 from formcheck.reps import cut_recording, driving_channels  # noqa: E402
 
@@ -229,6 +230,22 @@ def test_the_graph_is_standard_onnx_with_its_metadata(squat_model, tmp_path):
     assert inputs == {"landmarks": ["T", 33, 4], "image_size": [2], "fps": [1]}
 
 
+def test_the_network_weights_are_stored_in_float32(squat_model, tmp_path):
+    """The weight matrices, the bulk of an MLP's file, take half the bytes; everything else,
+    the standardisation constants included, stays float64 (the round trips above hold)."""
+    from onnx import TensorProto, numpy_helper
+
+    model = onnx.load(squat_model.to_onnx(tmp_path / "squat.onnx"))
+    singles = [numpy_helper.to_array(t) for t in model.graph.initializer
+               if t.data_type == TensorProto.FLOAT]
+    assert sorted(w.shape for w in singles) == sorted(c.shape for c in squat_model.coefs_)
+    for weights, coef in zip(sorted(singles, key=np.size), sorted(squat_model.coefs_, key=np.size)):
+        np.testing.assert_array_equal(weights, coef.astype(np.float32))
+    doubles = {numpy_helper.to_array(t).size for t in model.graph.initializer
+               if t.data_type == TensorProto.DOUBLE}
+    assert squat_model.feature_mean_.size in doubles
+
+
 def test_the_knn_is_refused_with_the_reason(tmp_path):
     knn = DTWKNeighborsClassifier().fit(make_dataset("squat", n_subjects=2, seed=0))
     with pytest.raises(ExportError, match="every stored training rep.*LearnedClassifier"):
@@ -418,55 +435,156 @@ def with_world_gaps(pose, rng) -> list:
 
 
 def camera_up(model):
-    """A copy of ``model`` measuring 3-D heights along the camera's up, as the 3-D graph does."""
+    """A copy of ``model`` measuring 3-D heights along the camera's up (``vertical="camera"``)."""
     model = copy.copy(model)
     model.feature_settings_ = {**model.feature_settings_, "vertical": "camera"}
     return model
 
 
-def test_the_3d_graph_refuses_a_model_measuring_along_the_body_vertical(tmp_path):
+def pitched(pose, degrees):
+    """``pose`` seen by a camera pitched ``degrees`` more (world landmarks turned about x)."""
+    t = np.radians(degrees)
+    turn = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(t), -np.sin(t)], [0.0, np.sin(t), np.cos(t)]])
+    world = (pose.world_landmarks @ turn.T).astype(pose.world_landmarks.dtype)
+    return dataclasses.replace(pose, world_landmarks=world,
+                               source=f"{pose.source} pitched {degrees}")
+
+
+def body_vertical_cases(pose, rng) -> list:
+    """The rep with gaps, and the cases of the body's vertical: a camera pitched 20 degrees
+    more (a clearly tilted vertical) and 40 (beyond 30: the camera's up), the ankles never seen
+    (the camera's up), and every frame twice (lengths tied at the tallest fifth's edge, even
+    counts in the median)."""
+    ankles = [pose.skeleton.canonical[j] for j in ("left_ankle", "right_ankle")]
+    hidden = pose.landmarks.copy()
+    hidden[:, ankles, 3] = 0.0
+    twice = dataclasses.replace(pose, landmarks=np.repeat(pose.landmarks, 2, axis=0),
+                                world_landmarks=np.repeat(pose.world_landmarks, 2, axis=0),
+                                source=f"{pose.source} twice")
+    return [*with_world_gaps(pose, rng), pitched(pose, 20), pitched(pose, 40), twice,
+            dataclasses.replace(pose, landmarks=hidden, source=f"{pose.source} no ankles")]
+
+
+def vertical_tilt(pose) -> float:
+    """Degrees between the body's vertical formcheck takes for ``pose`` and the camera's up."""
+    up = body_vertical(_joint_points(pose, 0.1, "3d"))
+    return float(np.degrees(np.arccos(np.clip(-up[1], -1, 1))))
+
+
+def test_a_3d_model_with_an_unknown_vertical_is_refused(tmp_path):
     model = LearnedClassifier().fit(make_dataset("squat", n_subjects=2, world_landmarks=True))
     assert model.feature_settings_["vertical"] == "body"
-    with pytest.raises(ExportError, match="along the standing body's vertical"):
+    model.feature_settings_ = {**model.feature_settings_, "vertical": "gravity"}
+    with pytest.raises(ExportError, match="vertical must be one of body, camera"):
         model.to_onnx(tmp_path / "3d.onnx")
-    with pytest.raises(ExportError, match="along the standing body's vertical"):
-        builtin_model("squat").to_onnx(tmp_path / "3d.onnx", geometry="3d")
 
 
+@pytest.mark.parametrize("vertical", ["body", "camera"])
 @pytest.mark.parametrize("exercise", STANDARDS_EXERCISES)
-def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, tmp_path):
-    model = camera_up(builtin_model(exercise))
+def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, vertical, tmp_path):
+    model = builtin_model(exercise) if vertical == "body" else camera_up(builtin_model(exercise))
     rng = np.random.default_rng(2)
     poses = []
     for label in LABELS[exercise]:
         pose = make_set(exercise, label=label, n_reps=2, seed=7, world_landmarks=True)
         for rep in rep_poses(pose, exercise):
-            poses += with_world_gaps(rep, rng)
-    assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") >= 10
+            poses += body_vertical_cases(rep, rng)
+    assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") >= 20
+    if vertical == "body":
+        tilts = [vertical_tilt(p) for p in poses]
+        if exercise == "push-up":   # a body lying down: the camera's up
+            assert max(tilts) == 0.0
+        else:                       # the graph follows a vertical 20 degrees from the camera's
+            assert 15 < max(tilts) < 30 and min(tilts) == 0.0
 
 
-def test_a_3d_learned_model_exports_with_a_world_landmarks_input(tmp_path):
-    model = camera_up(LearnedClassifier().fit(make_dataset("squat", n_subjects=4,
-                                                           world_landmarks=True)))
-    assert model.feature_settings_["geometry"] == "3d"
-    poses = [rep for label in LABELS["squat"] for rep in rep_poses(
-        make_set("squat", label=label, n_reps=2, seed=8, world_landmarks=True), "squat")]
-    assert assert_same_on_every_rep(model, poses, tmp_path) == len(poses)
+@pytest.mark.parametrize("vertical", ["body", "camera"])
+def test_a_3d_learned_model_exports_with_a_world_landmarks_input(vertical, tmp_path):
+    model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, world_landmarks=True))
+    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body"}
+    model = model if vertical == "body" else camera_up(model)
+    rng = np.random.default_rng(3)
+    poses = [case for label in LABELS["squat"] for rep in rep_poses(
+        make_set("squat", label=label, n_reps=2, seed=8, world_landmarks=True), "squat")
+        for case in body_vertical_cases(rep, rng)]
+    assert assert_same_on_every_rep(model, poses, tmp_path) >= 30
     graph = session(model, tmp_path)
     assert "world_landmarks" in {i.name for i in graph.get_inputs()}
     with pytest.raises(ExportError, match="trained on '3d' joint angles"):
         model.to_onnx(tmp_path / "2d.onnx", geometry="2d")
 
 
-@pytest.mark.slow
-@pytest.mark.video
-def test_3d_standards_match_formcheck_on_the_shared_squat_videos(shared_datasets, tmp_path):
-    """From a video formcheck judges 3-D angles from the world landmarks; so does the graph."""
+def test_a_model_trained_on_3d_keypoint_files_exports_along_the_body_vertical(tmp_path):
+    """The common case: ``formcheck train`` on keypoint files with world landmarks records
+    3-D angles along the body's vertical, and ``formcheck export`` writes that graph."""
+    from click.testing import CliRunner
+
+    from formcheck import load_model
+    from formcheck.cli import cli
+
+    for seed in range(6):
+        label = LABELS["squat"][seed % 2]
+        (tmp_path / "sets" / label).mkdir(parents=True, exist_ok=True)
+        make_set("squat", label=label, n_reps=3, seed=seed, severity=1.0,
+                 world_landmarks=True).save(tmp_path / "sets" / label / f"set{seed}.npz")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", str(tmp_path / "sets"), "-e", "squat",
+                                 "-o", str(tmp_path / "squat.fcm")])
+    assert result.exit_code == 0, result.output
+    model = load_model(tmp_path / "squat.fcm")
+    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body"}
+    result = runner.invoke(cli, ["export", str(tmp_path / "squat.fcm"),
+                                 "-o", str(tmp_path / "squat.onnx")])
+    assert result.exit_code == 0 and "world_landmarks (T, J, 3)" in result.output, result.output
+    held_out = make_set("squat", label="not-low", n_reps=2, seed=99, severity=1.0,
+                        world_landmarks=True)
+    poses = [case for rep in rep_poses(held_out, "squat") for case in (rep, pitched(rep, 20))]
+    assert assert_same_on_every_rep(model, poses, tmp_path) == len(poses)
+
+
+def test_the_body_vertical_changes_the_3d_verdicts(tmp_path):
+    """The graph of a body-vertical model is not the camera-up one: on reps seen by a pitched
+    camera their probabilities differ, and each graph matches its own Python path."""
+    model = builtin_model("pull-up")
+    poses = [pitched(rep, 20) for label in LABELS["pull-up"] for rep in rep_poses(
+        make_set("pull-up", label=label, n_reps=2, seed=7, world_landmarks=True), "pull-up")]
+    (tmp_path / "body").mkdir()
+    (tmp_path / "camera").mkdir()
+    body = session(model, tmp_path / "body", geometry="3d")
+    camera = session(camera_up(model), tmp_path / "camera", geometry="3d")
+    gaps = [np.abs(body.run(None, graph_inputs(p, body))[0]
+                   - camera.run(None, graph_inputs(p, camera))[0]).max() for p in poses]
+    assert max(gaps) > 0.05
+    assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") == len(poses)
+
+
+@pytest.fixture(scope="module")
+def shared_video_reps(shared_datasets):
+    """Exercise -> the reps of the shared squat and pull-up videos through MediaPipe, with their
+    world landmarks (formcheck's own video path)."""
     pytest.importorskip("mediapipe", reason="the video extra is not installed")
     from formcheck.pose.extract import extract_pose
 
-    poses = [rep for video in sorted((shared_datasets / "squats" / "videos").rglob("*.mp4"))
-             for rep in rep_poses(extract_pose(video), "squat")]
-    assert all(p.world_landmarks is not None for p in poses) and len(poses) >= 5
-    assert assert_same_on_every_rep(camera_up(builtin_model("squat")), poses, tmp_path,
-                                    geometry="3d") == len(poses)
+    def reps(folder, exercise):
+        videos = sorted((shared_datasets / folder / "videos").rglob("*.mp4"))
+        return [rep for video in videos for rep in rep_poses(extract_pose(video), exercise)]
+
+    return {"squat": reps("squats", "squat"), "pull-up": reps("pullups", "pull-up")}
+
+
+@pytest.mark.slow
+@pytest.mark.video
+@pytest.mark.parametrize("exercise, n_reps", [("squat", 5), ("pull-up", 1)])
+@pytest.mark.parametrize("kind", ["standards", "learned"])
+def test_3d_models_match_formcheck_on_the_shared_videos(shared_video_reps, exercise, n_reps, kind,
+                                                        tmp_path):
+    """From a video formcheck judges 3-D angles from the world landmarks along the body's
+    vertical; so does the graph, for the standards and a learned model trained on synthetic
+    3-D reps."""
+    poses = shared_video_reps[exercise]
+    assert all(p.world_landmarks is not None for p in poses) and len(poses) >= n_reps
+    model = (builtin_model(exercise) if kind == "standards" else LearnedClassifier().fit(
+        make_dataset(exercise, n_subjects=6, seed=0, world_landmarks=True)))
+    assert model.feature_settings_.get("vertical", "body") == "body"
+    assert max(vertical_tilt(p) for p in poses) > 1.0   # the videos' vertical is not the camera's
+    assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") == len(poses)
