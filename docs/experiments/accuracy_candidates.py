@@ -30,7 +30,8 @@ from formcheck.classifiers.base import STRING, interval
 from formcheck.classifiers.learned import N_QUANTILES, rep_features
 from formcheck.datasets.real import LabelledPose
 from formcheck.evaluation.validation import (EvaluationResult, evaluate_model,
-                                             grouped_cross_validation, holdout_split)
+                                             grouped_cross_validation, holdout_groups,
+                                             holdout_split)
 from formcheck.features.exercises import get_exercise
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -220,8 +221,7 @@ def knn_pose_trainer():
     for name, estimator in candidates.items():
         cells = []
         for data in sets.values():
-            train_names, _ = train_test_split(np.unique(data.groups), test_size=0.4,
-                                              random_state=42)
+            train_names, _ = holdout_groups(data.groups)
             train = data[np.isin(data.groups, train_names)]
             selection = np.mean([grouped_cross_validation(estimator, train, n_splits=3, seed=s)
                                  .accuracy for s in range(5)])
