@@ -162,10 +162,17 @@ def _parse_roi(_ctx, _param, text):
     return roi
 
 
-def _make_classifier(kind):
+def _make_classifier(kind, exercise=None):
+    """A classifier of ``kind`` (``-c``), with ``exercise``'s tuned settings for knn and learned
+    (:meth:`~formcheck.classifiers.base.TrainedRepClassifier.for_exercise`); the class defaults
+    for an exercise no longer defined (a saved RepDataset's)."""
     from . import classifiers
+    from .features.exercises import exercise_names
 
-    return getattr(classifiers, _CLASSIFIERS[kind])()
+    cls = getattr(classifiers, _CLASSIFIERS[kind])
+    if kind == "standards" or exercise not in exercise_names():
+        return cls()
+    return cls.for_exercise(exercise)
 
 
 def _model(model, exercise):
@@ -518,7 +525,8 @@ def train(data, exercise, classifier, output, mirror, time_scale, calibrate, fol
     if mirror or time_scale:
         reps = reps.augment(mirror=mirror, time_scale=TIME_SCALE if time_scale else None)
     calibrate = classifier != "learned" if calibrate is None else calibrate
-    model = _make_classifier(classifier).set_params(calibrate=calibrate).fit(reps)
+    model = _make_classifier(classifier, reps.metadata.get("exercise"))
+    model = model.set_params(calibrate=calibrate).fit(reps)
     model.save(output)
     click.echo(f"{_CLASSIFIERS[classifier]} trained on {len(reps)} reps "
                f"({reps.class_counts()}) -> {output}")
@@ -568,8 +576,8 @@ def evaluate(data, exercise, classifier, model, folds, plot, compare_channels, s
     if model:
         result = evaluate_model(_model(model, exercise or reps.metadata.get("exercise")), reps)
     else:
-        result = grouped_cross_validation(_make_classifier(classifier), reps, n_splits=folds,
-                                          progress=True)
+        model = _make_classifier(classifier, reps.metadata.get("exercise"))
+        result = grouped_cross_validation(model, reps, n_splits=folds, progress=True)
     click.echo(result.report())
     if plot:
         plot_confusion(result, plot)
@@ -590,8 +598,9 @@ def _compare_channels(data, exercise, classifier, folds, text, shuffles):
         sets = parse_channel_sets(text, list(CHANNELS))
         union = [c for c in CHANNELS if any(c in chans for chans in sets.values())]
         reps = _load_reps(data, exercise, channels=union)
-    scores = compare_channel_sets(_make_classifier(classifier), reps, sets, n_splits=folds,
-                                  seeds=range(shuffles), progress=True)
+    model = _make_classifier(classifier, reps.metadata.get("exercise"))
+    scores = compare_channel_sets(model, reps, sets, n_splits=folds, seeds=range(shuffles),
+                                  progress=True)
     click.echo(f"{_CLASSIFIERS[classifier]}, {folds}-fold grouped cross-validation over "
                f"{shuffles} shuffles, {len(reps)} reps:")
     click.echo(ablation_table(scores))

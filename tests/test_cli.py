@@ -111,6 +111,8 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
     assert result.exit_code == 0 and "accuracy: 100.0%" in result.output
     assert load_model(tmp_path / "knn.fcm").temperature_ != 1.0       # calibrated by default
     assert load_model(tmp_path / "learned.fcm").temperature_ == 1.0   # not: it did not help
+    knn = load_model(tmp_path / "knn.fcm")
+    assert (knn.resample_length, knn.window) == (None, 0.1)           # none tuned for squats
 
     result = run("evaluate", labels, "-e", "squat", "-c", "knn", "--folds", "3", "--shuffles",
                  "1", "--compare-channels", "knees=left_knee,right_knee;trunk_inclination")
@@ -137,6 +139,22 @@ def test_label_all_train_evaluate_predict(sets, tmp_path):
     verdicts = json.loads(result.output)
     assert [v["label"] for v in verdicts] == ["squat/not-low"] * 2
     assert all("correct reps" in v["feedback"] for v in verdicts)
+
+
+def test_train_uses_the_exercises_tuned_classifier_settings(tmp_path):
+    """push-up's kNN (64 frames, band 0.3, exercises.json) whatever the command; squat has none
+    tuned, so its kNN keeps the class defaults (test_label_all_train_evaluate_predict)."""
+    root = tmp_path / "pushups"
+    for seed, label in enumerate(["correct", "upper-body-first"] * 2):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        make_set("push-up", label=label, n_reps=3, seed=seed, severity=1.0).save(
+            root / label / f"set{seed}.npz")
+    result = run("train", root, "-e", "push-up", "-c", "knn", "-o", tmp_path / "knn.fcm",
+                 "--no-mirror", "--no-time-scale")
+    assert result.exit_code == 0, result.output
+    model = load_model(tmp_path / "knn.fcm")
+    assert (model.resample_length, model.window) == (64, 0.3)
+    assert model.train_set_.series(0).shape[0] == 64        # the reps were resampled in fit
 
 
 def test_train_reads_its_data_through_the_library_and_names_a_bad_source(sets, tmp_path):

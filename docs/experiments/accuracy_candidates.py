@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
@@ -30,7 +30,8 @@ from formcheck.classifiers.base import STRING, interval
 from formcheck.classifiers.learned import N_QUANTILES, rep_features
 from formcheck.datasets.real import LabelledPose
 from formcheck.evaluation.validation import (EvaluationResult, evaluate_model,
-                                             grouped_cross_validation, holdout_split)
+                                             grouped_cross_validation, holdout_groups,
+                                             holdout_split)
 from formcheck.features.exercises import get_exercise
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -163,6 +164,41 @@ class WithStandards(LearnedClassifier):
         return (1 - self.weight) * super().predict_proba(X) + self.weight * theirs
 
 
+class Averaged(BaseEstimator, ClassifierMixin):
+    """The mean probability of two classifiers ("knn": the push-up kNN, calibrated as
+    ``formcheck train`` does; "learned"; "standards": the calibrated push-up standards),
+    ``weight`` on the second."""
+
+    def __init__(self, members="knn+learned", weight=0.5):
+        self.members = members
+        self.weight = weight
+
+    def fit(self, X, y=None):
+        kinds = {"knn": lambda: DTWKNeighborsClassifier.for_exercise("push-up", calibrate=True),
+                 "learned": LearnedClassifier, "standards": lambda: StandardsClassifier("push-up")}
+        self.fitted_ = [kinds[name]().fit(X) for name in self.members.split("+")]
+        self.classes_ = self.fitted_[0].classes_
+        return self
+
+    def predict_proba(self, X):
+        first, second = (m.predict_proba(X)[:, [list(m.classes_).index(c) for c in self.classes_]]
+                         for m in self.fitted_)
+        return (1 - self.weight) * first + self.weight * second
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def ensembles():
+    data, chosen = pushfit(channels=None)
+    header("averaged probabilities: the push-up kNN (calibrated) with the learned classifier "
+           "or the standards")
+    for members, weight in (("knn+learned", 0.0), ("knn+learned", 1.0), ("knn+learned", 0.5),
+                            ("knn+standards", 0.25),
+                            ("knn+standards", 0.5)):
+        row(f"{members}, weight {weight} on the second", Averaged(members, weight), data, chosen)
+
+
 def pushfit(channels=PUSH_UP, clips=None):
     """PushFit reps (``channels=None``: the exercise's) and the selection-half mask."""
     clips = clips or datasets.load_pushfit()
@@ -220,8 +256,7 @@ def knn_pose_trainer():
     for name, estimator in candidates.items():
         cells = []
         for data in sets.values():
-            train_names, _ = train_test_split(np.unique(data.groups), test_size=0.4,
-                                              random_state=42)
+            train_names, _ = holdout_groups(data.groups)
             train = data[np.isin(data.groups, train_names)]
             selection = np.mean([grouped_cross_validation(estimator, train, n_splits=3, seed=s)
                                  .accuracy for s in range(5)])
@@ -346,7 +381,7 @@ def protocols():
 
 SECTIONS = {"knn": knn, "knn-channels": knn_channels, "knn-pose-trainer": knn_pose_trainer,
             "learned": learned, "rocket": rocket, "standards": standards, "rotations": rotations,
-            "protocols": protocols}
+            "protocols": protocols, "ensembles": ensembles}
 
 if __name__ == "__main__":
     for section in sys.argv[1:] or SECTIONS:

@@ -22,7 +22,7 @@ from formcheck import DTWKNeighborsClassifier, LearnedClassifier
 from formcheck import datasets
 from formcheck.errors import MissingDataError
 from formcheck.evaluation.channels import ablation_table, compare_channel_sets
-from formcheck.evaluation.validation import evaluate_model, holdout_split
+from formcheck.evaluation.validation import evaluate_model, holdout_groups, holdout_split
 from formcheck.features.channels import available_channels
 from formcheck.features.exercises import get_exercise
 
@@ -110,7 +110,7 @@ def pushfit():
 def pose_trainer(exercise):
     clips = datasets.load_pose_trainer(exercise)
     names = np.unique([c.name for c in clips])
-    train_names, _ = train_test_split(names, test_size=0.4, random_state=42)
+    train_names, _ = holdout_groups(names)
     sets = named_sets(UPPER_BODY_SETS, "coco18", get_exercise(exercise).driving_channels)
     default = list(get_exercise(exercise).channels)
     data = {}

@@ -432,6 +432,58 @@ class TrainedRepClassifier(RepClassifier):
         novelty scores.
     """
 
+    #: The key of this classifier in an exercise's ``classifier_settings``.
+    settings_kind = ""
+
+    @classmethod
+    def for_exercise(cls, exercise, **params):
+        """This classifier with the hyper-parameters tuned for ``exercise``.
+
+        The exercise's ``classifier_settings`` under :attr:`settings_kind`
+        (``docs/classifiers.md``: chosen on one half of the real data, reported
+        on the other), then ``params`` over them; the class defaults for the
+        rest. ``formcheck train`` and ``formcheck evaluate`` build their
+        classifiers this way.
+
+        Parameters
+        ----------
+        exercise : str or Exercise
+            The exercise (a name or a definition).
+        **params
+            Hyper-parameters that take precedence over the exercise's.
+
+        Returns
+        -------
+        TrainedRepClassifier
+            Unfitted.
+
+        Raises
+        ------
+        ExerciseError
+            The exercise is unknown, or its settings name a parameter this
+            classifier does not take or a value it does not accept.
+
+        Examples
+        --------
+        >>> from formcheck import DTWKNeighborsClassifier
+        >>> DTWKNeighborsClassifier.for_exercise("push-up")
+        DTWKNeighborsClassifier(resample_length=64, window=0.3)
+        >>> DTWKNeighborsClassifier.for_exercise("push-up", window=0.1)
+        DTWKNeighborsClassifier(resample_length=64)
+        >>> DTWKNeighborsClassifier.for_exercise("squat")    # none tuned: the class defaults
+        DTWKNeighborsClassifier()
+        """
+        definition = get_exercise(exercise)
+        tuned = definition.classifier_settings.get(cls.settings_kind, {})
+        model = cls()
+        try:
+            validate_params(model.set_params(**tuned))
+        except (ValueError, ParameterError) as error:
+            raise errors.ExerciseError(
+                f"exercise {definition.name!r} in {definition.source}: classifier_settings"
+                f"[{cls.settings_kind!r}]: {error}") from None
+        return model.set_params(**params)
+
     def fit(self, X, y=None):
         """Fit on labelled reps.
 

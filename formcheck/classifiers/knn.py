@@ -124,6 +124,8 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
     [[0, 1]]
     """
 
+    settings_kind = "knn"
+
     _parameter_constraints = {
         "n_neighbors": [interval(numbers.Integral, 1)],
         "window": [NONE, interval(numbers.Integral, 0), interval(numbers.Real, 0, 1)],

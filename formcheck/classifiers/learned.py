@@ -210,6 +210,8 @@ class LearnedClassifier(TrainedRepClassifier):
     ['high']
     """
 
+    settings_kind = "learned"
+
     _parameter_constraints = {
         "model": [options("mlp", "logistic")],
         "C": [interval(numbers.Real, 0, closed="neither")],

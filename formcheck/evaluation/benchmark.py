@@ -34,7 +34,7 @@ from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from ..classifiers.standards import StandardsClassifier
 from ..datasets.synthetic import make_dataset
 from ..errors import DatasetError, ExerciseError, InputError
-from ..features.exercises import get_exercise
+from ..features.exercises import exercise_names, get_exercise
 from .learning_curve import learning_curve
 from .plots import plot_latency, plot_learning_curve
 from .scaling import _crossing, _fits, crossover_estimate, format_slope, recommend, slope_interval
@@ -73,9 +73,10 @@ STANDARDS_ROW = "standards (no data)"
 
 
 def default_classifiers(exercise=None) -> dict:
-    """The classifiers compared, with their default settings, by display name.
+    """The classifiers compared, with the exercise's tuned settings, by display name.
 
-    The DTW kNN and the learned classifier; for an exercise whose definition
+    The DTW kNN and the learned classifier (``for_exercise``: the settings in
+    the exercise's ``classifier_settings``, else the class defaults); for an exercise whose definition
     carries fault standards, also those standards as the zero-data row
     (:data:`STANDARDS_ROW`): a
     :class:`~formcheck.classifiers.standards.StandardsClassifier` that does
@@ -91,9 +92,14 @@ def default_classifiers(exercise=None) -> dict:
     (['DTW kNN', 'learned'], ['DTW kNN', 'learned', 'standards (no data)'])
     >>> list(default_classifiers("bicep-curl"))     # no standards defined
     ['DTW kNN', 'learned']
+    >>> default_classifiers("push-up")["DTW kNN"]   # its tuned settings
+    DTWKNeighborsClassifier(resample_length=64, window=0.3)
     """
-    classifiers = {"DTW kNN": DTWKNeighborsClassifier(), "learned": LearnedClassifier()}
-    if exercise is not None and _has_standards(exercise):
+    known = exercise is not None and exercise in exercise_names()
+    classifiers = {name: cls.for_exercise(exercise) if known else cls()
+                   for name, cls in (("DTW kNN", DTWKNeighborsClassifier),
+                                     ("learned", LearnedClassifier))}
+    if known and _has_standards(exercise):
         classifiers[STANDARDS_ROW] = StandardsClassifier(get_exercise(exercise).name,
                                                          calibrate=False)
     return classifiers

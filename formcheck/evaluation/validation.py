@@ -14,8 +14,8 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from .._progress import progress as progress_bar
 from ..errors import DatasetError, InputError
 
-__all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_split", "evaluate_model",
-           "training_shortfalls", "MIN_REPS_PER_CLASS"]
+__all__ = ["EvaluationResult", "grouped_cross_validation", "holdout_groups", "holdout_split",
+           "evaluate_model", "training_shortfalls", "MIN_REPS_PER_CLASS"]
 
 #: Reps of a class below which :func:`training_shortfalls` warns: with fewer, a classifier
 #: has few examples of the class to learn from, and its recall is measured in steps of
@@ -235,14 +235,42 @@ def grouped_cross_validation(estimator, dataset, *, n_splits=5, seed=0, augment=
     return EvaluationResult(classes, dataset.labels, y_pred, proba, dataset.groups, fit_seconds)
 
 
+def _numbered_name(name) -> tuple:
+    """``"bicep_bad_10"`` -> ``("bicep_bad_", 10)``: a name's stem and trailing number (-1: none)."""
+    stem = str(name).rstrip("0123456789")
+    tail = str(name)[len(stem):]
+    return stem, int(tail) if tail else -1
+
+
+def holdout_groups(groups, *, test_size=0.4, random_state=42) -> tuple:
+    """The training and test groups of the Pose Trainer protocol.
+
+    scikit-learn's ``train_test_split`` over the unique groups in Pose
+    Trainer's order (its ``utils.files_in_order``: by the name without its
+    trailing number, then by that number, so ``bicep_bad_2`` comes before
+    ``bicep_bad_10``). Sorting the names as text instead gives another split
+    of the same files, not the published one.
+
+    Examples
+    --------
+    >>> names = [f"bicep_{kind}_{i}" for kind, n in (("bad", 10), ("good", 6))
+    ...          for i in range(1, n + 1)]
+    >>> sorted(holdout_groups(names)[1], key=_numbered_name)     # the published test files
+    ['bicep_bad_1', 'bicep_bad_2', 'bicep_bad_6', 'bicep_bad_9', 'bicep_good_2', 'bicep_good_4', 'bicep_good_5']
+    """
+    ordered = sorted(np.unique(np.asarray(groups)).tolist(), key=_numbered_name)
+    train, test = train_test_split(ordered, test_size=test_size, random_state=random_state)
+    return list(train), list(test)
+
+
 def holdout_split(estimator, dataset, *, test_size=0.4, random_state=42) -> EvaluationResult:
     """Train on one part of the groups and test on the rest (the Pose Trainer protocol).
 
-    The split is scikit-learn's ``train_test_split`` over the unique groups in
-    sorted order with ``random_state``, as published for Pose Trainer.
+    The groups are split by :func:`holdout_groups`, as published for Pose
+    Trainer.
     """
-    groups = np.unique(dataset.groups)
-    train_groups, _ = train_test_split(groups, test_size=test_size, random_state=random_state)
+    train_groups, _ = holdout_groups(dataset.groups, test_size=test_size,
+                                     random_state=random_state)
     train = np.isin(dataset.groups, train_groups)
     model, seconds = _fit_timed(estimator, dataset[train])
     test = dataset[~train]

@@ -38,7 +38,9 @@ The shape of one entry (the built-in squat, shortened)::
     }
 
 ``channels``, ``driving``, ``classes`` and ``correct`` are required; the
-``fallback``, ``phases``, ``rest`` and ``standards`` are optional (see
+``fallback``, ``phases``, ``rest``, ``standards`` and ``classifier_settings``
+(the hyper-parameters tuned for the exercise, e.g. the push-up's
+``{"knn": {"resample_length": 64, "window": 0.3}}``) are optional (see
 :class:`Exercise` and :class:`Standard` for every field). A standard's channels
 join the exercise's channels when they are not listed there; a channel only
 its condition reads (from which view the rep was filmed) is computed with them
@@ -68,6 +70,9 @@ BUILTIN_FILE = Path(__file__).with_name("exercises.json")
 _REQUIRED = ("channels", "driving", "classes", "correct")
 _STANDARD_REQUIRED = ("channel", "phase", "statistic", "comparison", "threshold", "sentence")
 _STANDARD_OPTIONAL = ("combine", "noise", "source", "applies")
+#: The classifiers trained on reps whose hyper-parameters an exercise may tune
+#: (``classifier_settings``; the names of ``formcheck train -c``).
+CLASSIFIER_KINDS = ("knn", "learned")
 _COMBINE = ("mean", "min", "max")
 _CONDITION_FIELDS = ("channel", "comparison", "threshold")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -235,6 +240,13 @@ class Exercise:
         on reps leave them out: within one view they vary only from person to
         person, so they would draw the nearest reps towards people of the same
         build rather than the same form.
+    classifier_settings : dict of str to dict
+        Hyper-parameters tuned on this exercise's data, by classifier (``"knn"``:
+        :class:`~formcheck.classifiers.knn.DTWKNeighborsClassifier`, ``"learned"``:
+        :class:`~formcheck.classifiers.learned.LearnedClassifier`), which
+        ``for_exercise`` and ``formcheck train`` use; a classifier missing here
+        takes its class defaults (``docs/classifiers.md`` has the table and how
+        each was chosen).
     source : str
         Where the definition comes from: a JSON file's path, or "Python".
     definition : dict
@@ -257,6 +269,7 @@ class Exercise:
     rest: str = "at the start and end"
     standards: dict = field(default_factory=dict)
     view_channels: tuple = ()
+    classifier_settings: dict = field(default_factory=dict)
     source: str = field(default="", compare=False)
     definition: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -335,9 +348,30 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         rest=rest,
         standards=standards,
         view_channels=view_channels,
+        classifier_settings=_classifier_settings(name, spec.get("classifier_settings", {}),
+                                                 source),
         source=source,
         definition=copy.deepcopy(spec),
     )
+
+
+def _classifier_settings(name, settings, source) -> dict:
+    """The validated ``classifier_settings``: classifier kind -> {parameter: JSON scalar}.
+
+    The parameters' names and values are checked by the classifier that takes
+    them (``for_exercise``), which this layer does not import.
+    """
+    where = f"exercise {name!r} in {source}: classifier_settings"
+    if not isinstance(settings, dict):
+        raise ExerciseError(f"{where} must be an object of classifier kind -> parameters")
+    for kind, params in settings.items():
+        if kind not in CLASSIFIER_KINDS:
+            raise ExerciseError(f"{where} names {kind!r}; use {', '.join(CLASSIFIER_KINDS)}")
+        if not isinstance(params, dict) or not all(
+                isinstance(v, (str, int, float, bool, type(None))) for v in params.values()):
+            raise ExerciseError(f"{where}[{kind!r}] must be an object of parameter -> number, "
+                                f"text, true/false or null; got {params!r}")
+    return copy.deepcopy(settings)
 
 
 def _standards(name, spec, phases, source) -> dict:

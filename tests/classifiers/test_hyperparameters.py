@@ -165,3 +165,38 @@ def test_a_model_file_with_a_bad_hyper_parameter_is_refused(cls, tmp_path):
     write_archive(tmp_path / "bad.fcm", "model", MODEL_FORMAT, meta, arrays)
     with pytest.raises(ModelFileError, match="novelty_margin must be a float > 0"):
         load_model(tmp_path / "bad.fcm")
+
+
+def test_for_exercise_takes_the_settings_tuned_for_it_and_params_over_them():
+    """The push-up kNN setting of docs/classifiers.md (chosen on the PushFit selection half) is
+    recorded in exercises.json; exercises with none tuned get the class defaults."""
+    from formcheck import get_exercise
+
+    assert get_exercise("push-up").classifier_settings == {
+        "knn": {"resample_length": 64, "window": 0.3}}
+    knn = DTWKNeighborsClassifier.for_exercise("push-up")
+    assert (knn.resample_length, knn.window) == (64, 0.3)
+    assert DTWKNeighborsClassifier.for_exercise("push-up", window=None).get_params() == {
+        **DTWKNeighborsClassifier().get_params(), "resample_length": 64, "window": None}
+    for name in ("squat", "bicep-curl"):
+        assert DTWKNeighborsClassifier.for_exercise(name).get_params() == (
+            DTWKNeighborsClassifier().get_params())
+    assert LearnedClassifier.for_exercise("push-up").get_params() == (
+        LearnedClassifier().get_params())
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"learned": {"hidden": 3}}, r"'tuned'.*classifier_settings\['learned'\].*Invalid parameter "
+                                 r"'hidden'"),
+    ({"knn": {"window": 2.5}}, r"'tuned'.*classifier_settings\['knn'\].*window must be"),
+])
+def test_for_exercise_refuses_settings_the_classifier_does_not_take(settings, message):
+    from formcheck import get_exercise
+    from formcheck.errors import ExerciseError
+    from formcheck.features.exercises import register_exercise
+
+    spec = {**get_exercise("squat").definition, "classifier_settings": settings}
+    register_exercise("tuned", spec, overwrite=True)
+    cls = LearnedClassifier if "learned" in settings else DTWKNeighborsClassifier
+    with pytest.raises(ExerciseError, match=message):
+        cls.for_exercise("tuned")

@@ -161,6 +161,13 @@ def test_user_exercise_from_a_json_file_needs_no_code(tmp_path, monkeypatch):
     ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"],
                                              "fallback": {"channels": ["tail"]}},
       "classes": {"a": ""}, "correct": "a"}, "unknown channels"),
+    ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"]}, "classes": {"a": ""},
+      "correct": "a", "classifier_settings": {"svm": {"C": 1}}}, "names 'svm'; use knn, learned"),
+    ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"]}, "classes": {"a": ""},
+      "correct": "a", "classifier_settings": {"knn": {"window": [0.1]}}},
+     r"classifier_settings\['knn'\] must be an object of parameter -> number"),
+    ({"channels": ["left_knee"], "driving": {"channels": ["left_knee"]}, "classes": {"a": ""},
+      "correct": "a", "classifier_settings": [64]}, "must be an object of classifier kind"),
 ])
 def test_invalid_definitions(spec, message):
     with pytest.raises(ExerciseError, match=message):
