@@ -3,12 +3,12 @@
 scikit-learn stops training when the training loss has not improved by 1e-4 for
 ``n_iter_no_change`` epochs (10). With batches of 200 reps an epoch of N reps
 is ``ceil(N / 200)`` Adam steps, so 10 epochs are 100 steps at 2,000 reps but
-1,000 at 20,000. ``_training.patience`` keeps about 100 steps (at least 3
+1,000 at 20,000. ``_training.patience`` keeps about 100 steps (at least 4
 epochs, at most 10; 10 up to 2,200 reps). Protocol: ``conftest.synthetic_reps``
 of 100 x 17 (the fit benchmark's reps), 25,000 drawn, the last 5,000 held out;
 fits on the first 5,000 and 20,000 with ten seeds of the network, with
 sklearn's 10 epochs and with the step-based patience. Prints CPU seconds,
-epochs and held-out errors per fit.
+epochs and held-out errors per fit, then the errors summed over the seeds.
 Run: PYTHONPATH=. .venv/bin/python docs/experiments/learned_patience.py
 """
 
@@ -42,14 +42,19 @@ def main():
     held_out, truth = X[20000:], y[20000:]
     print("| N | seed | 10 epochs: CPU s, epochs, errors | step-based: CPU s, epochs, errors |")
     print("|---|---|---|---|")
+    totals = {}
     for n in SIZES:
         for seed in SEEDS:
             cells = []
             for fixed in (True, False):
                 model, seconds, epochs = fit(X[:n], y[:n], seed, fixed)
                 errors = int((model.predict(held_out) != truth).sum())
+                totals[n, fixed] = totals.get((n, fixed), 0) + errors
                 cells.append(f"{seconds:.2f}, {epochs}, {errors}")
             print(f"| {n} | {seed} | " + " | ".join(cells) + " |", flush=True)
+    for n in SIZES:
+        print(f"N = {n}: {totals[n, True]} errors with 10 epochs, {totals[n, False]} step-based, "
+              f"of {len(SEEDS) * len(truth)} predictions")
 
 
 if __name__ == "__main__":

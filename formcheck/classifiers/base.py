@@ -588,13 +588,15 @@ def column_mean_std(values):
     return mean, np.sqrt(_squared_deviation_sum(values, mean) / len(values))
 
 
-def _squared_deviation_sum(frames, mean, rows=65_536):
-    """Per-column sum of ``(frames - mean) ** 2``, row by row in order, ``rows`` at a time.
+def _squared_deviation_sum(frames, mean, chunk_values=2**20):
+    """Per-column sum of ``(frames - mean) ** 2``, row by row in order, a chunk at a time.
 
     Row 0 of one buffer carries the running sum and the rows after it the
-    next chunk's squared deviations, so each reduction continues the sum in
-    the order ``frames.std(axis=0)`` adds (without its full-size temporary).
+    next chunk's squared deviations (about ``chunk_values`` values, 8 MB), so
+    each reduction continues the sum in the order ``frames.std(axis=0)`` adds
+    (without its full-size temporary).
     """
+    rows = max(1, chunk_values // frames.shape[1])
     buffer = np.zeros((min(rows, len(frames)) + 1, frames.shape[1]))
     for start in range(0, len(frames), rows):
         chunk = frames[start : start + rows]
