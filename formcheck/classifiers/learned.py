@@ -15,8 +15,9 @@ from .base import BOOLEAN, NONE, TrainedRepClassifier, column_mean_std, interval
 __all__ = ["LearnedClassifier", "rep_features", "stacked_features"]
 
 #: Adam's step size: ten times scikit-learn's default, so training stops (loss change below
-#: 1e-4 for 10 epochs) after about 150 epochs instead of 450, with the same or better
-#: cross-validated accuracy on every real and synthetic set measured (docs/classifiers.md).
+#: 1e-4 for 10 epochs; fewer on more than 2,200 reps, ``_training.patience``) after about 150
+#: epochs instead of 450, with the same or better cross-validated accuracy on every real and
+#: synthetic set measured (docs/classifiers.md).
 _LEARNING_RATE = 1e-2
 _SUMMARIES = ("min", "max", "range", "mean", "std", "t_min", "t_max",
               "mean_abs_velocity", "max_velocity", "min_velocity")
@@ -146,7 +147,9 @@ class LearnedClassifier(TrainedRepClassifier):
     (the matrices are small), and Adam's step is 0.01, so training stops
     after about 150 epochs: on 50 reps the network trains in about 0.1 s and
     the whole fit takes about 0.3 s on a busy 2-core machine
-    (``docs/classifiers.md``).
+    (``docs/classifiers.md``). On large sets training stops after about 100
+    Adam steps without improvement rather than 10 epochs: 20,000 reps of 100
+    frames and 17 channels fit in about 3.6 s of CPU (``docs/benchmarks.md``).
 
     Parameters
     ----------
