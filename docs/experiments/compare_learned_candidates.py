@@ -17,7 +17,7 @@ from formcheck.evaluation.validation import grouped_cross_validation
 class TreeCandidate(LearnedClassifier):
     """Same features, a tree ensemble on top (compared only; not persisted)."""
 
-    def _make_estimator(self):
+    def _make_estimator(self, n_reps):
         trees = {"random-forest": RandomForestClassifier, "extra-trees": ExtraTreesClassifier}
         return trees[self.model](n_estimators=300, random_state=0, n_jobs=2)
 

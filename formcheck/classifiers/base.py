@@ -31,7 +31,7 @@ from ..features.angles import AngleSeries, check_feature_settings, resample_many
 from ..features.exercises import exercise_names, get_exercise
 
 __all__ = ["RepClassifier", "TrainedRepClassifier", "load_model", "as_series_list",
-           "class_profiles", "without_view_channels"]
+           "class_profiles", "column_mean_std", "without_view_channels"]
 
 MODEL_FORMAT = 3  # 3: a temperature array (calibration); 2: novelty_margin
 REP_MIN_FRAMES = 2  # a rep has a start and an end
@@ -593,14 +593,12 @@ class TrainedRepClassifier(RepClassifier):
     def _standardisation(self, frames):
         """Per-channel mean and spread of the training frames, without a full-size temporary.
 
-        Sums run frame by frame in order, as ``frames.mean(axis=0)`` and
-        ``frames.std(axis=0)`` sum them, so the values are theirs bit for bit.
+        See :func:`column_mean_std`.
         """
         n_channels = frames.shape[1]
         if not self.standardize:
             return np.zeros(n_channels), np.ones(n_channels)
-        mean = _column_sum(frames, lambda chunk: chunk) / len(frames)
-        scale = np.sqrt(_column_sum(frames, lambda chunk: (chunk - mean) ** 2) / len(frames))
+        mean, scale = column_mean_std(frames)
         return mean, np.where(scale > 1e-12, scale, 1.0)
 
     def _arrays(self) -> dict:
@@ -629,13 +627,41 @@ class TrainedRepClassifier(RepClassifier):
         """Quantile ``q`` of the training reps' novelty scores (standardised, packed as in ``_fit``)."""
         raise NotImplementedError
 
-def _column_sum(frames, term, rows=65_536):
-    """Per-column sum of ``term(frames)``, accumulated row by row in order, in chunks of ``rows``."""
-    total = np.zeros(frames.shape[1])
+
+def column_mean_std(values):
+    """``values.mean(axis=0)`` and ``values.std(axis=0)`` of a 2-D array, without its temporary.
+
+    Sums run row by row in order, as NumPy's own sum them, so the values
+    are theirs bit for bit; ``std`` would hold ``values - mean`` whole.
+
+    Examples
+    --------
+    >>> values = np.random.default_rng(0).normal(size=(1000, 3))
+    >>> mean, std = column_mean_std(values)
+    >>> bool((mean == values.mean(axis=0)).all() and (std == values.std(axis=0)).all())
+    True
+    """
+    mean = np.add.reduce(values, axis=0) / len(values)
+    return mean, np.sqrt(_squared_deviation_sum(values, mean) / len(values))
+
+
+def _squared_deviation_sum(frames, mean, chunk_values=2**20):
+    """Per-column sum of ``(frames - mean) ** 2``, row by row in order, a chunk at a time.
+
+    Row 0 of one buffer carries the running sum and the rows after it the
+    next chunk's squared deviations (about ``chunk_values`` values, 8 MB), so
+    each reduction continues the sum in the order ``frames.std(axis=0)`` adds
+    (without its full-size temporary).
+    """
+    rows = max(1, chunk_values // frames.shape[1])
+    buffer = np.zeros((min(rows, len(frames)) + 1, frames.shape[1]))
     for start in range(0, len(frames), rows):
-        total = np.add.reduce(np.concatenate([total[None], term(frames[start : start + rows])]),
-                              axis=0)
-    return total
+        chunk = frames[start : start + rows]
+        deviation = buffer[1 : len(chunk) + 1]
+        np.subtract(chunk, mean, out=deviation)
+        np.multiply(deviation, deviation, out=deviation)
+        buffer[0] = np.add.reduce(buffer[: len(chunk) + 1], axis=0)
+    return buffer[0]
 
 
 # -- hyper-parameter constraints (scikit-learn's ``_parameter_constraints`` idea, small) -------

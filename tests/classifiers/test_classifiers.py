@@ -284,7 +284,7 @@ def test_learned_classifier_predicts_as_its_scikit_learn_model_before_and_after_
     clf = LearnedClassifier(model=model).fit(X, y)
     features = (clf._features([clf._scaled(np.asarray(x)) for x in X]) - clf.feature_mean_) \
         / clf.feature_scale_
-    reference = clf._make_estimator().fit(features, np.unique(y, return_inverse=True)[1])
+    reference = clf._make_estimator(len(X)).fit(features, np.unique(y, return_inverse=True)[1])
     Xt, _ = make_xy(4, seed=6, kinds=kinds)
     test_features = (clf._features([clf._scaled(np.asarray(x)) for x in Xt])
                      - clf.feature_mean_) / clf.feature_scale_
@@ -364,6 +364,35 @@ def test_fit_statistics_and_features_equal_the_per_rep_formulas():
         members = np.stack([resample(x, 32) for x, lab in zip(X, y) if lab == label])
         np.testing.assert_array_equal(clf.profile_mean_[k], members.mean(axis=0))
         np.testing.assert_array_equal(clf.profile_std_[k], members.std(axis=0))
+
+
+def _rep_features_by_definition(x, resample_length=16):
+    """``rep_features`` spelled out one channel at a time with NumPy's own functions."""
+    n = len(x)
+    velocity = np.diff(x, axis=0) * (n - 1)
+    shape = [np.interp(np.linspace(0, 1, resample_length), np.linspace(0, 1, n), c) for c in x.T]
+    summaries = [[c.min(), c.max(), c.max() - c.min(), c.mean(), c.std(), c.argmin() / (n - 1),
+                  c.argmax() / (n - 1), np.abs(v).mean(), v.max(), v.min()]
+                 for c, v in zip(x.T, velocity.T)]
+    deciles = [np.quantile(c, np.arange(1, 10) / 10) for c in x.T]
+    return np.concatenate([np.ravel(shape), np.ravel(summaries), np.ravel(deciles), [np.log(n)]])
+
+
+def test_learned_features_of_packed_reps_equal_their_per_rep_definition():
+    # Unequal lengths (stacks of one length, some not side by side), a 2-frame rep, and
+    # rounded copies whose ties decide the argmin / argmax and the order statistics.
+    rng = np.random.default_rng(11)
+    series = [np.cumsum(rng.normal(size=(int(n), 4)), axis=0) for n in rng.integers(2, 60, 150)]
+    series += [np.round(s) for s in series[:40]] + [rng.normal(size=(2, 4))]
+    batched = LearnedClassifier()._features(series)
+    expected = np.stack([_rep_features_by_definition(s) for s in series])
+    np.testing.assert_allclose(batched, expected, rtol=1e-12, atol=1e-12)
+    # Minimum, maximum, their times and the extreme velocities are picked, not computed: exact.
+    picked = [0, 1, 5, 6, 8, 9]
+    summaries = slice(4 * 16, 4 * 26)
+    np.testing.assert_array_equal(batched[:, summaries].reshape(-1, 4, 10)[..., picked],
+                                  expected[:, summaries].reshape(-1, 4, 10)[..., picked])
+    np.testing.assert_array_equal(batched, np.stack([rep_features(s) for s in series]))
 
 
 def test_calibration_keeps_predictions_and_survives_saving(clf, tmp_path):
