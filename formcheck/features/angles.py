@@ -20,9 +20,12 @@ Either way they do not change when the person moves in the frame or stands
 nearer the camera. The height channels (``nose_over_wrists``,
 ``hips_over_knees``, ...) are a vertical offset in torso lengths (the median
 shoulder-to-hip distance of the recording, measured in the same geometry),
-positive when the first point is higher; the width channels measure across the
-camera's view (along x) in both geometries, so that "seen from the side" means
-the same in each (see :mod:`formcheck.features.channels` for every kind).
+positive when the first point is higher. The width channels (``ankle_width``,
+``knee_ankle_width_ratio``, ...) measure across the camera's view, which the
+image observes directly: they are taken from the image landmarks (in the image's
+torso lengths) in both geometries, so "seen from the side" means the same in
+each and a monocular 3-D model's error in x does not move them (see
+:mod:`formcheck.features.channels` for every kind).
 """
 
 from __future__ import annotations
@@ -331,8 +334,9 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     geometry : {"auto", "3d", "2d"}
         ``"3d"`` measures in space from ``pose.world_landmarks``, ``"2d"`` in
         the image plane; ``"auto"`` takes 3-D whenever the pose has it
-        (:func:`pose_geometry`). A model records the geometry it was trained
-        with, and :class:`~formcheck.FormChecker` computes the same.
+        (:func:`pose_geometry`); the width channels are measured in the image
+        either way. A model records the geometry it was trained with, and
+        :class:`~formcheck.FormChecker` computes the same.
     vertical : {"body", "camera"}
         What "up" is in 3-D, for heights, inclinations and the sign of a
         bend: the standing body's own vertical (:func:`body_vertical`), which
