@@ -234,16 +234,18 @@ SHARED_VIDEOS = {  # video -> (folder, truth.csv row, exercise)
 
 # With 3-D angles from MediaPipe's world landmarks (what a video gives by default) the hips of
 # these two read higher at the bottom than in the image (2-D, where all seven are right: -0.01
-# and 0.00 torso lengths); the depth threshold is not tuned to these files
-# (docs/classifiers.md has the numbers).
+# and 0.00 torso lengths): seen through a level camera, MediaPipe's world landmarks put the hips
+# 2-5 cm higher over the knees at the bottom than its own image landmarks in all six squat
+# videos, within one or two measurement noises of the limit here; the depth threshold is not
+# tuned to these files (docs/classifiers.md has the numbers and docs/experiments/hip_height_3d.py
+# the measurement).
 _WRONG_IN_3D = {
     "squat_correct_006": "3-D, against the body's vertical: hips 0.04 torso lengths above the "
-                         "knees at the bottom (0.14 against the camera's up; the image: 0.01 "
-                         "below) and knees 0.97 of the ankles' width: called not-low (59%) and "
-                         "knees-in",
+                         "knees at the bottom (the image: 0.01 below): called not-low (77%); "
+                         "the knees, measured in the image, are 1.12 of the ankles' width",
     "squat_incorrect_002": "3-D: hips 0.08 torso lengths above the knees at the bottom, filmed "
                            "nearly from the side with a level camera (the body's vertical is the "
-                           "camera's up within 2 degrees; the image: 0.00): MediaPipe's world "
+                           "camera's up within 3 degrees; the image: 0.00): MediaPipe's world "
                            "landmarks put the hips higher than the image shows; called not-low "
                            "(94%), though truth.csv says they reach knee level",
 }
@@ -306,6 +308,21 @@ def test_the_builtin_verdict_on_a_shared_video_is_its_truth(shared_datasets, geo
         assert by_fault["squat/knees-in"].score == -np.inf
     else:
         assert all(v.label == checker.exercise.correct for v in verdicts)
+
+
+@pytest.mark.slow
+@pytest.mark.video
+@pytest.mark.parametrize("video", [v for v in SHARED_VIDEOS if "squat" in v])
+def test_no_shared_squat_has_its_knees_in_in_3d_as_the_image_shows(shared_datasets, video):
+    # widths come from the image for 3-D poses too: MediaPipe's world x put squat_correct_006's
+    # knees at 0.97 of the ankles' width, the image at 1.12
+    checker, _, reps, _ = _builtin_verdicts(shared_datasets, video)
+    judged = [j for rep in checker.model.judge([r.angles for r in reps]) for j in rep
+              if j.fault == "squat/knees-in"] if reps else []
+    assert not any(j.broken for j in judged), [j.message for j in judged]
+    assert all(j.value > 1.05 for j in judged if np.isfinite(j.score))
+
+
 def test_an_unknown_rep_shows_no_confidence_even_at_probability_one():
     novel = RepVerdict(0, 0, 30, 0.0, 1.0, UNKNOWN, 1.0, reason="unlike every training rep")
     sure = RepVerdict(1, 30, 60, 1.0, 2.0, "squat/correct", 0.834)

@@ -201,7 +201,8 @@ class StandardsClassifier(RepClassifier):
                              f"the correct form of {definition.name!r}")
         self.labels_ = _output_labels(standards, self.classes_, definition.correct)
         if self.calibrate:
-            values, _, applies = self._measure(self._selected(series, channels))
+            selected = self._selected(series, channels)
+            values, _, applies = self._measure(selected, _smoothed_all(selected))
             self._calibrate(values, applies, y, definition)
         return self
 
@@ -272,7 +273,8 @@ class StandardsClassifier(RepClassifier):
         list of list of Judgement
             One list per rep, sorted by score, highest first.
         """
-        values, frames, applies = self._measure(self._prepare(X))
+        series = self._prepare(X)
+        values, frames, applies = self._measure(series, _smoothed_all(series))
         definition = get_exercise(self.exercise_)
         scores = self._scores(values, applies, definition)
         out = []
@@ -322,16 +324,16 @@ class StandardsClassifier(RepClassifier):
         index = [list(channels).index(c) for c in self.channels_]
         return [s[:, index] for s in series]
 
-    def _measure(self, series):
+    def _measure(self, series, smoothed):
         """Statistic of every standard on every rep, the frame it was measured at, and
-        whether the standard applies to the rep (see :attr:`Standard.applies`)."""
+        whether the standard applies to the rep (see :attr:`Standard.applies`);
+        ``smoothed`` holds the reps of ``series`` smoothed (:func:`_smoothed_all`)."""
         definition = get_exercise(self.exercise_)
         standards = list(definition.standards.values())
         values = np.zeros((len(series), len(standards)))
         frames = np.zeros((len(series), len(standards)), dtype=int)
         applies = np.ones((len(series), len(standards)), dtype=bool)
-        for i, rep in enumerate(series):
-            smooth = _smoothed(rep)
+        for i, (rep, smooth) in enumerate(zip(series, smoothed)):
             phases = _phases(self._turning(smooth, definition), len(rep))
             for k, standard in enumerate(standards):
                 columns = smooth[:, [self.channels_.index(c) for c in standard.channels]]
@@ -365,8 +367,18 @@ class StandardsClassifier(RepClassifier):
         return np.where(applies, scores, -np.inf)
 
     def _predict_proba(self, series):
+        return self._proba(series, _smoothed_all(series))
+
+    def _novelty(self, series):
+        return self._novelty_of(_smoothed_all(series))
+
+    def _proba_and_novelty(self, series):
+        smoothed = _smoothed_all(series)    # once for both
+        return self._proba(series, smoothed), self._novelty_of(smoothed)
+
+    def _proba(self, series, smoothed):
         definition = get_exercise(self.exercise_)
-        values, _, applies = self._measure(series)
+        values, _, applies = self._measure(series, smoothed)
         scores = self._scores(values, applies, definition)
         logits = np.full((len(series), len(self.classes_)), -np.inf)
         logits[:, list(self.classes_).index(definition.correct)] = 0.0
@@ -379,12 +391,12 @@ class StandardsClassifier(RepClassifier):
         proba = np.exp(logits)
         return proba / proba.sum(axis=1, keepdims=True)
 
-    def _novelty(self, series):
+    def _novelty_of(self, smoothed):
         """The exercise's smallest rep excursion over the rep's own (> 2: not the exercise)."""
         definition = get_exercise(self.exercise_)
-        out = np.zeros(len(series))
-        for i, rep in enumerate(series):
-            signal, prominence = self._driving(_smoothed(rep), definition)
+        out = np.zeros(len(smoothed))
+        for i, smooth in enumerate(smoothed):
+            signal, prominence = self._driving(smooth, definition)
             out[i] = prominence / max(float(np.ptp(signal)), 1e-12)
         return out
 
@@ -452,9 +464,30 @@ def _output_labels(standards, classes, correct) -> dict:
     return {fault: fault if fault in classes else generic for fault in standards}
 
 
+def _smoothed_all(series) -> list:
+    """:func:`_smoothed` of every rep; the reps of one length are smoothed as one stack.
+
+    Examples
+    --------
+    >>> reps = [np.random.default_rng(k).normal(size=(n, 2)) for k, n in enumerate([40, 9, 40])]
+    >>> all(np.allclose(a, _smoothed(r)) for a, r in zip(_smoothed_all(reps), reps))
+    True
+    """
+    by_length = {}
+    for i, rep in enumerate(series):
+        by_length.setdefault(len(rep), []).append(i)
+    out = [None] * len(series)
+    for members in by_length.values():
+        stack = _smoothed(np.stack([series[i] for i in members], axis=1))    # (T, n, C)
+        for j, i in enumerate(members):
+            out[i] = stack[:, j]
+    return out
+
+
 def _smoothed(rep: np.ndarray) -> np.ndarray:
     """Per channel: a 5-frame running median (against one-frame landmark glitches), then
-    Savitzky-Golay smoothing over a tenth of the rep (at least 5 frames)."""
+    Savitzky-Golay smoothing over a tenth of the rep (at least 5 frames); time first, any
+    further axes (a stack of reps of one length) smoothed alike."""
     window = max(5, len(rep) // 10 | 1)
     if len(rep) <= window:
         return rep

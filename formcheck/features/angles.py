@@ -20,9 +20,12 @@ Either way they do not change when the person moves in the frame or stands
 nearer the camera. The height channels (``nose_over_wrists``,
 ``hips_over_knees``, ...) are a vertical offset in torso lengths (the median
 shoulder-to-hip distance of the recording, measured in the same geometry),
-positive when the first point is higher; the width channels measure across the
-camera's view (along x) in both geometries, so that "seen from the side" means
-the same in each (see :mod:`formcheck.features.channels` for every kind).
+positive when the first point is higher. The width channels (``ankle_width``,
+``knee_ankle_width_ratio``, ...) measure across the camera's view, which the
+image observes directly: they are taken from the image landmarks (in the image's
+torso lengths) in both geometries, so "seen from the side" means the same in
+each and a monocular 3-D model's error in x does not move them (see
+:mod:`formcheck.features.channels` for every kind).
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ def check_feature_settings(settings) -> dict:
         if not accepts(value):
             raise InputError(f"feature setting {name} must be {description}; got {value!r}")
     return dict(settings)
+_IMAGE_KINDS = ("width", "width_ratio")  # measured in the image in either geometry
 _UPRIGHT_SHARE = 0.2      # the share of frames, ankles and shoulders furthest apart, giving "up"
 _MAX_CAMERA_TILT = 30.0   # degrees: a body axis further from the camera's up is not upright
 
@@ -330,8 +334,9 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     geometry : {"auto", "3d", "2d"}
         ``"3d"`` measures in space from ``pose.world_landmarks``, ``"2d"`` in
         the image plane; ``"auto"`` takes 3-D whenever the pose has it
-        (:func:`pose_geometry`). A model records the geometry it was trained
-        with, and :class:`~formcheck.FormChecker` computes the same.
+        (:func:`pose_geometry`); the width channels are measured in the image
+        either way. A model records the geometry it was trained with, and
+        :class:`~formcheck.FormChecker` computes the same.
     vertical : {"body", "camera"}
         What "up" is in 3-D, for heights, inclinations and the sign of a
         bend: the standing body's own vertical (:func:`body_vertical`), which
@@ -399,14 +404,12 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     if vertical not in VERTICALS:
         raise InputError(f"vertical must be one of {', '.join(VERTICALS)}; got {vertical!r}")
     names = _requested_channels(pose, exercise, channels)
-    located = _joint_points(pose, 0.0, geometry)
-    points = _joint_points(pose, min_visibility, geometry)
-    up = body_vertical(points) if geometry == "3d" and vertical == "body" else _UP
-    frame = _Frame(_torso_length(points), up)
-    supported = available_channels(pose.layout)
-    wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
-    visible = {name: _channel_values(name, points, frame) for name in wanted}
-    values, mirrored = _fill_missing(names, visible, located, frame, max_missing, pose)
+    values, mirrored = {}, []
+    for where, group in _by_geometry(names, geometry).items():
+        measured, from_twin = _measured(pose, group, where, vertical == "body", min_visibility,
+                                        max_missing)
+        values.update(measured)
+        mirrored += from_twin
     series = AngleSeries(np.column_stack([values[n] for n in names]), names, pose.fps, pose.source,
                          geometry)
     if smooth:
@@ -415,6 +418,32 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
         series = series.resample(target_fps)
     series.filled_from_mirror = mirrored
     return series
+
+
+def _measured(pose, names, geometry, body_up, min_visibility, max_missing):
+    """The channels ``names`` measured in one geometry, gaps filled (see :func:`_fill_missing`)."""
+    located = _joint_points(pose, 0.0, geometry)
+    points = _joint_points(pose, min_visibility, geometry)
+    up = body_vertical(points) if geometry == "3d" and body_up else _UP
+    frame = _Frame(_torso_length(points), up)
+    supported = available_channels(pose.layout)
+    wanted = set(names) | {mirror_name(n) for n in names if mirror_name(n) in supported}
+    visible = {name: _channel_values(name, points, frame) for name in wanted}
+    return _fill_missing(names, visible, located, frame, max_missing, pose)
+
+
+def _by_geometry(names, geometry) -> dict:
+    """The geometry each channel is measured in -> those channels, in order.
+
+    The widths are measured in the image even for a 3-D pose: they are defined across the
+    camera's view, which the image observes directly, while a monocular 3-D model's x errs
+    between knees and ankles (docs/classifiers.md, the shared videos).
+    """
+    groups = {}
+    for name in names:
+        where = "2d" if CHANNELS[name][0] in _IMAGE_KINDS else geometry
+        groups.setdefault(where, []).append(name)
+    return groups
 
 
 def frame_values(pose: PoseSequence, channels, *, geometry="auto", min_visibility=0.1) -> dict:
@@ -450,9 +479,12 @@ def frame_values(pose: PoseSequence, channels, *, geometry="auto", min_visibilit
     """
     geometry = _resolve_geometry(pose, geometry)
     names = _requested_channels(pose, None, channels)
-    points = _joint_points(pose, min_visibility, geometry)
-    frame = _Frame(_torso_length(points), _UP)
-    return {name: _channel_values(name, points, frame) for name in names}
+    out = {}
+    for where, group in _by_geometry(names, geometry).items():
+        points = _joint_points(pose, min_visibility, where)
+        frame = _Frame(_torso_length(points), _UP)
+        out.update({name: _channel_values(name, points, frame) for name in group})
+    return {name: out[name] for name in names}
 
 
 def _where(pose) -> str:

@@ -10,9 +10,9 @@ Seven kinds exist:
   the second minus that of the segment from the third to the fourth, degrees;
 - ``"height"``: the vertical offset of the first joint over the second, in torso
   lengths (positive when the first is higher);
-- ``"width"``: the distance across the camera's view (along x, in the image or
-  in 3-D) between two joints, in torso lengths (near 0 for a left-right pair
-  seen from the side, 0 where one is missing);
+- ``"width"``: the distance across the camera's view (along the image's x, for
+  2-D and 3-D poses alike) between two joints, in torso lengths (near 0 for a
+  left-right pair seen from the side, 0 where one is missing);
 - ``"width_ratio"``: the width between the first two joints over
   that between the last two (below 1 when the first pair is narrower); the last
   two count as at least a quarter of a torso length apart, and the ratio is 1

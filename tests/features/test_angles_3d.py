@@ -6,6 +6,7 @@ import pytest
 from formcheck import PoseSequence, joint_angles, segment_reps
 from formcheck.datasets.synthetic import make_set
 from formcheck.errors import InputError, MissingDataError
+from formcheck.features.angles import frame_values
 from formcheck.pose.skeleton import get_layout
 
 MP = get_layout("mediapipe33")
@@ -161,3 +162,36 @@ def test_the_cameras_up_is_there_on_request_and_2d_ignores_the_vertical():
         np.asarray(joint_angles(pose, "squat", geometry="2d")))
     with pytest.raises(InputError, match="vertical must be one of body, camera; got 'gravity'"):
         joint_angles(pose, "squat", vertical="gravity")
+
+
+WIDTHS = ["knee_ankle_width_ratio", "ankle_width", "shoulder_width"]
+
+
+def test_widths_of_a_3d_pose_are_measured_in_the_image_whatever_its_world_x_says():
+    pose = make_set("squat", n_reps=2, seed=4, view="front", world_landmarks=True)
+    channels = WIDTHS + ["left_knee"]
+    spatial = joint_angles(pose, channels=channels)
+    flat = joint_angles(pose, channels=channels, geometry="2d")
+    for name in WIDTHS:
+        np.testing.assert_array_equal(spatial[name], flat[name])
+    # a monocular 3-D model's x erring between knees and ankles moves no width, only angles
+    world = pose.world_landmarks.copy()
+    knees = [MP.joint_index("left_knee"), MP.joint_index("right_knee")]
+    world[:, knees, 0] *= 0.7
+    squeezed = joint_angles(PoseSequence.from_array(
+        pose.landmarks, fps=pose.fps, layout=pose.layout, image_size=pose.image_size,
+        world_landmarks=world), channels=channels)
+    for name in WIDTHS:
+        np.testing.assert_array_equal(squeezed[name], spatial[name])
+    assert not np.allclose(squeezed["left_knee"], spatial["left_knee"])
+    assert spatial.geometry == squeezed.geometry == "3d"
+
+
+def test_a_stream_frame_of_a_3d_pose_measures_widths_in_the_image_too():
+    pose = make_set("squat", n_reps=1, seed=5, view="front", world_landmarks=True, drop_rate=0)
+    frame = pose.slice(10, 11)
+    spatial = frame_values(frame, WIDTHS + ["hips_over_knees"])
+    flat = frame_values(frame, WIDTHS + ["hips_over_knees"], geometry="2d")
+    for name in WIDTHS:
+        np.testing.assert_array_equal(spatial[name], flat[name])
+    assert not np.allclose(spatial["hips_over_knees"], flat["hips_over_knees"])
