@@ -5,13 +5,15 @@ where a joint is missing) -> midpoints and the chin -> channels (every kind of
 :mod:`formcheck.features.channels`: angles, inclinations and their differences,
 heights, widths and width ratios in torso lengths, body-line bends) -> the
 visible side (a channel missing in too many frames takes its twin's values,
-long gaps are filled from the twin, short ones interpolated) -> optional resampling to the model's frame rate. Every step
+long gaps are filled from the twin, short ones interpolated) -> optional
+resampling to the model's frame rate. Every step
 mirrors its NumPy counterpart in :mod:`formcheck.features.angles`, operation
 for operation, in float64.
 
 Points are 3-D: in the 2-D geometry z is 0, so the angle formulas are those of
 3-D angles between segments (``atan2(|u x v|, u . v)``); in the 3-D geometry the
-points are the world landmarks, as :func:`formcheck.joint_angles` takes them.
+points are the world landmarks, as :func:`formcheck.joint_angles` takes them,
+except for the widths, measured in the image in either geometry.
 "Up" (heights, inclinations, the sign of a bend, the chin below the nose) is
 the image's up in 2-D and, in 3-D, the camera's up or the standing body's
 vertical estimated from the rep's own frames, as
@@ -40,6 +42,7 @@ _MIN_OUTER_WIDTH = 0.25  # as formcheck.features.angles
 _KINDS = ("angle", "incline", "height", "incline_difference", "width", "width_ratio", "bend")
 _TORSO_KINDS = ("height", "width", "width_ratio")   # the kinds measured in torso lengths
 _UP_KINDS = ("incline", "height", "incline_difference", "bend")   # the kinds measured along "up"
+_IMAGE_KINDS = ("width", "width_ratio")   # measured in the image in either geometry
 
 
 def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
@@ -61,7 +64,34 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
         ``min_visibility``, ``max_missing``, ``target_fps`` (None: no resampling) and
         ``vertical`` (``"body"`` or ``"camera"``, used in 3-D only).
     """
-    wanted = _wanted_channels(channels, layout)
+    wanted, visible, lenient = [], [], []
+    for source, group in _by_geometry(_wanted_channels(channels, layout), world):
+        measured = _measured(g, landmarks, image_size, source, layout, group, settings)
+        wanted += group
+        visible.append(measured[0])
+        lenient.append(measured[1])
+    visible, lenient = (parts[0] if len(parts) == 1 else g.op("Concat", *parts, axis=1)
+                        for parts in (visible, lenient))
+    fps = g.cast(fps, DOUBLE)
+    series = _fill_missing(g, visible, lenient, channels, wanted, settings["max_missing"], fps)
+    if settings["target_fps"]:
+        series = _resample_fps(g, series, fps, float(settings["target_fps"]))
+    return series
+
+
+def _by_geometry(wanted, world) -> list:
+    """``(world or None, channels)`` pairs: the width channels are measured in the image even
+    in 3-D, as :func:`formcheck.joint_angles` does (``angles._by_geometry``)."""
+    if world is None:
+        return [(None, wanted)]
+    image = [c for c in wanted if CHANNELS[c][0] in _IMAGE_KINDS]
+    space = [c for c in wanted if c not in image]
+    return [(source, group) for source, group in ((world, space), (None, image)) if group]
+
+
+def _measured(g, landmarks, image_size, world, layout, wanted, settings):
+    """``((T, W) visible, (T, W) located)`` values of the ``wanted`` channels in one geometry:
+    joints under ``min_visibility`` missing, or only those never located."""
     body = world is not None and settings["vertical"] == "body" and _needs_up(wanted)
     points, column = _joint_table(g, _points(g, landmarks, image_size, world,
                                              settings["min_visibility"]), layout, wanted, body)
@@ -72,13 +102,8 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
     if _needs_chin(wanted):
         points, located = (_with_chin(g, table, column, torso, up) for table in (points, located))
         column = {**column, "chin": len(column)}
-    visible = _channel_values(g, points, column, wanted, torso, up)
-    lenient = _channel_values(g, located, column, wanted, torso, up)
-    fps = g.cast(fps, DOUBLE)
-    series = _fill_missing(g, visible, lenient, channels, wanted, settings["max_missing"], fps)
-    if settings["target_fps"]:
-        series = _resample_fps(g, series, fps, float(settings["target_fps"]))
-    return series
+    return (_channel_values(g, points, column, wanted, torso, up),
+            _channel_values(g, located, column, wanted, torso, up))
 
 
 def _wanted_channels(channels, layout) -> list:

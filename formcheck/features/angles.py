@@ -113,6 +113,8 @@ def check_feature_settings(settings) -> dict:
         if not accepts(value):
             raise InputError(f"feature setting {name} must be {description}; got {value!r}")
     return dict(settings)
+
+
 _IMAGE_KINDS = ("width", "width_ratio")  # measured in the image in either geometry
 _UPRIGHT_SHARE = 0.2      # the share of frames, ankles and shoulders furthest apart, giving "up"
 _MAX_CAMERA_TILT = 30.0   # degrees: a body axis further from the camera's up is not upright
