@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from formcheck import FormChecker, LearnedClassifier
+from formcheck.datasets.rep_dataset import Recording, RepDataset
 from formcheck.datasets.synthetic import make_dataset, make_set
 from formcheck.errors import InputError
 
@@ -115,3 +116,27 @@ def test_100000_frames_with_bad_ones_every_rep_gets_a_verdict_in_flat_memory(squ
 def test_bad_stream_settings_are_refused_when_the_checker_is_made(squat_model, settings, message):
     with pytest.raises(InputError, match=message):
         FormChecker(squat_model, **settings)
+
+
+def test_a_model_resampling_its_angles_streams_verdicts_in_the_streams_own_frames():
+    """A model trained with ``target_fps`` (15) fed a 30 fps stream longer than its window.
+
+    The window's reps are found in its resampled frames; the verdicts must still
+    give the stream's own frames (start_frame / fps = start_time) at the times
+    the offline check of the whole set finds them, each rep once.
+    """
+    recordings = [Recording(make_set("squat", label, n_reps=4, seed=s), label, f"s{s}", f"{s}")
+                  for s in range(4) for label in ("squat/correct", "squat/not-low")]
+    model = LearnedClassifier().fit(RepDataset.from_recordings(recordings, "squat",
+                                                                target_fps=15))
+    pose = make_set("squat", n_reps=16, seed=3, drop_rate=0)      # 30 fps, about 40 s
+    checker = FormChecker(model, fps=pose.fps, image_size=pose.image_size)
+    offline = checker.check_pose(pose)
+    live = [v for frame in pose.landmarks if (v := checker.update(frame))] + checker.finish()
+    assert pose.duration > 2 * checker._window_frames() / pose.fps
+    assert len(live) == len(offline) == 16
+    for streamed, done in zip(live, offline):
+        assert streamed.start_time == streamed.start_frame / pose.fps
+        assert streamed.end_time == streamed.end_frame / pose.fps
+        assert abs(streamed.start_time - done.start_time) <= 0.2
+        assert abs(streamed.end_time - done.end_time) <= 0.2
