@@ -22,7 +22,7 @@ from .classifiers.standards import StandardsClassifier
 from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
 from .errors import (ExerciseError, FormcheckError, InputError, MissingDataError, ModelFileError,
                      TooFewFramesError)
-from .features.angles import frame_values
+from .features.angles import AngleSeries, frame_values
 from .features.channels import available_channels, mirror_name
 from .features.exercises import exercise_names, get_exercise
 from .feedback import Feedback, explain
@@ -231,12 +231,14 @@ class _Window:
         self._landmarks = np.empty((2 * keep,) + nobody.shape, nobody.dtype)
         self._world = np.full((2 * keep,) + nobody.shape[:-1] + (3,), np.nan, np.float32)
         self._has_world = _Share(keep)
+        self.pixels = _Share(keep)           # which frames' coordinates are in pixels
 
     def __len__(self):
         return min(self.end, self.keep)
 
-    def append(self, landmarks, world):
-        """Add the newest frame; ``world`` is None when it has no world landmarks."""
+    def append(self, landmarks, world, pixels=False):
+        """Add the newest frame; ``world`` is None when it has no world landmarks, ``pixels``
+        whether its coordinates are in pixels."""
         full = len(self) == self.keep
         if self.end == len(self._landmarks):
             self._landmarks[:self.keep - 1] = self._landmarks[self.end - self.keep + 1:]
@@ -245,6 +247,7 @@ class _Window:
         self._landmarks[self.end] = landmarks
         self._world[self.end] = np.nan if world is None else world
         self._has_world.append(world is not None)
+        self.pixels.append(pixels)
         self.end += 1
         self.offset += full
 
@@ -453,6 +456,7 @@ class FormChecker:
         self.layout = layout
         self.image_size = image_size
         self.reset()
+        self._warm_up()
 
     # -- whole recordings ---------------------------------------------------------------
     def check_video(self, path, **extract_options) -> list:
@@ -624,7 +628,7 @@ class FormChecker:
         """
         pose = self._stream_pose(frame_landmarks, world_landmarks)
         self._frames.append(pose.landmarks[0], None if pose.world_landmarks is None
-                            else pose.world_landmarks[0])
+                            else pose.world_landmarks[0], pose.units == "pixels")
         frame = self._offset + len(self._frames) - 1
         self._watch(pose, frame)
         if len(self._frames) < int(self.exercise.min_duration * self.fps) \
@@ -679,11 +683,50 @@ class FormChecker:
         return world.astype(np.float32)
 
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
-        pose = PoseSequence.from_array(self._frames.landmarks(), fps=self.fps, layout=self.layout,
-                                       columns="xyzv", image_size=self.image_size,
-                                       world_landmarks=self._frames.world())
+        """The verdict on the window's first rep that is new and settled, or None.
+
+        The window is cut on the channels that drive segmentation alone (each
+        channel's angles are computed independently of the others, so its
+        reps are those of the whole cut); the model's channels are computed
+        only when such a rep is found.
+        """
+        pose = self._window_pose()
+        found = self._finished_rep(pose, settle_seconds)
+        if found is None:
+            return None
         try:
-            angles, reps = self.cut_recording(pose)
+            _, reps = self.cut_recording(pose)
+        except (MissingDataError, TooFewFramesError):
+            return None  # a model channel not visible enough yet
+        rep, start, end = found
+        rep = next(r for r in reps if (r.start, r.end) == (rep.start, rep.end))
+        self._emitted_until = end
+        for watch in self._watches:
+            watch.restart(end)
+        verdict = self._verdict(rep, start, end, index=self._count, fps=self.fps)
+        self._count += 1
+        return verdict
+
+    def _window_pose(self) -> PoseSequence:
+        """The window's frames as a pose, as :meth:`PoseSequence.from_array` would make it.
+
+        Every frame was validated when it came, so only the units are left
+        to guess, from the frames': pixels when any of them is in pixels.
+        """
+        world, nobody = self._frames.world(), self._nobody
+        return PoseSequence(self._frames.landmarks().copy(), nobody.fps, nobody.layout,
+                            nobody.image_size, "pixels" if self._frames.pixels.count
+                            else "normalized", world_landmarks=None if world is None
+                            else world.copy())
+
+    def _finished_rep(self, pose, settle_seconds):
+        """(rep, first stream frame, end stream frame) of the window's first new settled rep."""
+        channels = self._channels(pose)
+        driving = [c for c in channels if c in (*self.exercise.driving_channels,
+                                                  *self.exercise.fallback_channels)]
+        try:
+            angles, reps = cut_recording(pose, self.exercise, channels=driving,
+                                         **self.model.feature_settings_)
         except (MissingDataError, TooFewFramesError):
             return None  # nobody visible enough yet
         if not reps:
@@ -697,12 +740,7 @@ class FormChecker:
             start = self._offset + int(round(rep.start * scale))
             end = self._offset + int(round(rep.end * scale))
             if start >= self._emitted_until and _settled(signal, rep, settle):
-                self._emitted_until = end
-                for watch in self._watches:
-                    watch.restart(end)
-                verdict = self._verdict(rep, start, end, index=self._count, fps=self.fps)
-                self._count += 1
-                return verdict
+                return rep, start, end
         return None
 
     def _window_frames(self) -> int:
@@ -804,6 +842,26 @@ class FormChecker:
         return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,
                           end / fps, label, probability, fault, feedback, reason,
                           feedback.faults if feedback else ())
+
+    def _warm_up(self):
+        """Give a verdict on a made-up rep once, so that a stream's first verdict does not wait.
+
+        A model's first prediction and feedback load the DTW kernels from
+        numba's cache (about 0.1 s, more under load) or compile them (seconds);
+        done here, that happens when the checker is made, not mid-stream.
+        """
+        channels = list(self.model.channels_)
+        if not channels:
+            return          # a check says why (see _channels)
+        fps = self.model.feature_settings_.get("target_fps") or self.fps
+        frames = max(3, int(round(self.exercise.min_duration * fps)))
+        dip = 90.0 + 10.0 * np.cos(np.linspace(0.0, 2 * np.pi, frames))
+        rep = AngleSeries(np.repeat(dip[:, None], len(channels), axis=1), channels, fps)
+        with np.errstate(all="ignore"):
+            self.model.predict_proba_and_novelty([rep])
+            faults = [c for c in self.model.classes_ if c != self.exercise.correct]
+            if faults and self.exercise.correct in self.model.classes_:
+                explain(self.model, rep, self.exercise, fault=faults[0])
 
     def _unknown_reason(self, probability, novelty) -> str:
         if probability < self.min_probability:
