@@ -788,10 +788,11 @@ class FormChecker:
         frames less: slack for the window's choice of side, and for a top on a
         plateau, where one frame's values and the window's differ by
         thousandths of a degree and their tops by up to two frames, found by
-        the property test); otherwise any rise that has stopped counts. Only the ways of measuring it the window
-        can take count: one side for both only when the other side misses
-        nearly ``max_missing`` of the window, the fallback signal only when the
-        driving one moves little over the window.
+        the property test); otherwise any rise that has stopped counts. Only
+        the ways of measuring it the window can take count: one side for both
+        only when the other side misses nearly ``max_missing`` of the window,
+        the fallback signal only when the driving one moves little over the
+        window.
         """
         settings = self.model.feature_settings_
         exact = not settings.get("smooth") and not settings.get("target_fps")

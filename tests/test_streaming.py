@@ -3,6 +3,9 @@
 A bad frame (None, another shape, inf, text, a ragged list) must give exactly the
 verdicts a frame where nobody was found gives; a stream of 100,000 frames with
 a bad frame every fourth still gets a verdict on every rep, in flat memory.
+The window kept frame by frame is the pose of its frames; a model that
+resamples its angles gets verdicts in the stream's own frames; a checker loads
+its model's kernels when it is made, not at its first verdict.
 """
 
 import json
@@ -171,7 +174,8 @@ def test_the_window_is_the_pose_of_its_frames(in_pixels):
               for w, f in zip(world[-keep:], frames)]
     expected = PoseSequence.from_array(np.stack(frames), fps=pose.fps, layout="mediapipe33",
                                        image_size=pose.image_size, world_landmarks=np.stack(worlds))
-    assert checker._offset == keep + 50 and window.units == ("pixels" if in_pixels else "normalized")
+    assert checker._offset == keep + 50
+    assert window.units == ("pixels" if in_pixels else "normalized")
     np.testing.assert_array_equal(window.landmarks, expected.landmarks)
     np.testing.assert_array_equal(window.world_landmarks, expected.world_landmarks)
     assert (window.fps, window.layout, window.image_size, window.units) == \
