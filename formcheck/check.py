@@ -848,8 +848,9 @@ class FormChecker:
         """Give a verdict on a made-up rep once, so that a stream's first verdict does not wait.
 
         A model's first prediction and feedback load the DTW kernels from
-        numba's cache (about 0.1 s, more under load) or compile them (seconds);
-        done here, that happens when the checker is made, not mid-stream.
+        numba's cache (tens of milliseconds, more under load) or compile them
+        (seconds); done here, that happens when the checker is made, not
+        mid-stream.
         """
         channels = list(self.model.channels_)
         if not channels:
@@ -858,11 +859,14 @@ class FormChecker:
         frames = max(3, int(round(self.exercise.min_duration * fps)))
         dip = 90.0 + 10.0 * np.cos(np.linspace(0.0, 2 * np.pi, frames))
         rep = AngleSeries(np.repeat(dip[:, None], len(channels), axis=1), channels, fps)
-        with np.errstate(all="ignore"):
-            self.model.predict_proba_and_novelty([rep])
-            faults = [c for c in self.model.classes_ if c != self.exercise.correct]
-            if faults and self.exercise.correct in self.model.classes_:
-                explain(self.model, rep, self.exercise, fault=faults[0])
+        faults = [c for c in self.model.classes_ if c != self.exercise.correct]
+        try:
+            with np.errstate(all="ignore"):
+                self.model.predict_proba_and_novelty([rep])
+                if faults and self.exercise.correct in self.model.classes_:
+                    explain(self.model, rep, self.exercise, fault=faults[0])
+        except FormcheckError:
+            pass            # a model refusing the made-up rep warms up on its first real one
 
     def _unknown_reason(self, probability, novelty) -> str:
         if probability < self.min_probability:
