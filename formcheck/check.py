@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
 import hashlib
@@ -21,7 +22,7 @@ from .classifiers.standards import StandardsClassifier
 from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
 from .errors import (ExerciseError, FormcheckError, InputError, MissingDataError, ModelFileError,
                      TooFewFramesError)
-from .features.angles import frame_values
+from .features.angles import AngleSeries, frame_values
 from .features.channels import available_channels, mirror_name
 from .features.exercises import exercise_names, get_exercise
 from .feedback import Feedback, explain
@@ -93,6 +94,7 @@ class _DrivingWatch:
         self.min_rise = min_rise
         self.last = [np.nan] * len(self.sources)
         self.values = deque(maxlen=keep)
+        self.ordered = []                   # the values, sorted
         self.recent = deque(maxlen=width)
         self.newest = -1                    # stream frame of values[-1]
         self.restart(0)
@@ -109,8 +111,11 @@ class _DrivingWatch:
         return {mirror_name(c) for c in own} - own
 
     def spread(self) -> float:
-        """5-95 percentile range of the values in the window (see :func:`driving_channels`)."""
-        return float(np.subtract(*np.percentile(self.values, [95, 5]))) if self.values else 0.0
+        """5-95 percentile range of the values in the window (see :func:`driving_channels`).
+
+        From the sorted copy of the window's values, as :func:`numpy.percentile` interpolates.
+        """
+        return _percentile(self.ordered, 95) - _percentile(self.ordered, 5) if self.values else 0.0
 
     def restart(self, since):
         """Forget the rises before stream frame ``since`` (where the last reported rep ended)."""
@@ -133,6 +138,9 @@ class _DrivingWatch:
         value = float(np.mean(self.last)) * self.sign
         if np.isnan(value):
             return
+        if len(self.values) == self.values.maxlen:
+            del self.ordered[bisect.bisect_left(self.ordered, self.values[0])]
+        bisect.insort(self.ordered, value)
         self.values.append(value)
         self.recent.append(value)
         self.newest = frame
@@ -148,6 +156,110 @@ class _DrivingWatch:
         """Whether the moving average rose by ``min_rise`` and the signal topped ``wait`` or
         more frames before ``frame``."""
         return self.average_rise >= self.min_rise and frame - self.top >= wait
+
+
+def _percentile(ordered, q) -> float:
+    """The ``q``-th percentile of sorted values, interpolated as :func:`numpy.percentile` does.
+
+    Examples
+    --------
+    >>> values = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0]
+    >>> bool(_percentile(sorted(values), 95) == np.percentile(values, 95))
+    True
+    """
+    position = q / 100 * (len(ordered) - 1)
+    below = int(position)
+    if below + 1 >= len(ordered):
+        return float(ordered[-1])
+    a, b, t = ordered[below], ordered[below + 1], position - below
+    return float(a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t))
+
+
+class _Share:
+    """The share of True among the last ``keep`` booleans appended, in constant time.
+
+    Examples
+    --------
+    >>> share = _Share(2)
+    >>> for missing in (True, False, False):
+    ...     share.append(missing)
+    >>> share.share()
+    0.0
+    """
+
+    def __init__(self, keep):
+        self.flags = deque(maxlen=keep)
+        self.count = 0
+
+    def append(self, flag: bool):
+        if len(self.flags) == self.flags.maxlen:
+            self.count -= self.flags[0]
+        self.flags.append(flag)
+        self.count += flag
+
+    def share(self) -> float:
+        return self.count / len(self.flags)
+
+
+class _Window:
+    """The last ``keep`` frames of a stream (and their world landmarks), in contiguous memory.
+
+    Frames are written into a buffer of twice ``keep`` frames; when it is
+    full the window is copied to its start, so that appending costs constant
+    time on average and the window is always one slice (no copy to read it).
+
+    Parameters
+    ----------
+    keep : int
+        Frames kept.
+    nobody : numpy.ndarray, shape (J, 4)
+        A frame where nobody was found (its shape and dtype are the buffer's).
+
+    Examples
+    --------
+    >>> window = _Window(2, np.zeros((1, 4), np.float32))
+    >>> for k in range(5):
+    ...     window.append(np.full((1, 4), k, np.float32), None)
+    >>> window.offset, window.landmarks()[:, 0, 0].tolist(), window.world()
+    (3, [3.0, 4.0], None)
+    """
+
+    def __init__(self, keep, nobody):
+        self.keep = keep
+        self.offset = 0                      # stream frame of the window's first frame
+        self.end = 0                         # buffer position one past the newest frame
+        self._landmarks = np.empty((2 * keep,) + nobody.shape, nobody.dtype)
+        self._world = np.full((2 * keep,) + nobody.shape[:-1] + (3,), np.nan, np.float32)
+        self._has_world = _Share(keep)
+        self.pixels = _Share(keep)           # which frames' coordinates are in pixels
+
+    def __len__(self):
+        return min(self.end, self.keep)
+
+    def append(self, landmarks, world, pixels=False):
+        """Add the newest frame; ``world`` is None when it has no world landmarks, ``pixels``
+        whether its coordinates are in pixels."""
+        full = len(self) == self.keep
+        if self.end == len(self._landmarks):
+            self._landmarks[:self.keep - 1] = self._landmarks[self.end - self.keep + 1:]
+            self._world[:self.keep - 1] = self._world[self.end - self.keep + 1:]
+            self.end = self.keep - 1
+        self._landmarks[self.end] = landmarks
+        self._world[self.end] = np.nan if world is None else world
+        self._has_world.append(world is not None)
+        self.pixels.append(pixels)
+        self.end += 1
+        self.offset += full
+
+    def landmarks(self) -> np.ndarray:
+        """The window's frames ``(T, J, 4)``."""
+        return self._landmarks[self.end - len(self):self.end]
+
+    def world(self):
+        """The window's world landmarks (NaN where a frame had none), or None when none has."""
+        if not self._has_world.count:
+            return None
+        return self._world[self.end - len(self):self.end]
 
 
 def _largest_rise(values, first_frame):
@@ -344,6 +456,7 @@ class FormChecker:
         self.layout = layout
         self.image_size = image_size
         self.reset()
+        self._warm_up()
 
     # -- whole recordings ---------------------------------------------------------------
     def check_video(self, path, **extract_options) -> list:
@@ -462,16 +575,19 @@ class FormChecker:
     # -- streaming -------------------------------------------------------------------------
     def reset(self):
         """Forget the stream fed to :meth:`update`."""
-        self._frames: list = []
-        self._world: list = []
-        self._offset = 0
-        self._emitted_until = 0
-        self._count = 0
         nobody = np.full((1, get_layout(self.layout).n_joints, 4), np.nan, np.float32)
         self._nobody = PoseSequence.from_array(  # also checks fps, layout and image_size
-            nobody, fps=self.fps, layout=self.layout, image_size=self.image_size).landmarks[0]
+            nobody, fps=self.fps, layout=self.layout, image_size=self.image_size)
+        self._frames = _Window(self._window_frames(), self._nobody.landmarks[0])
+        self._emitted_until = 0
+        self._count = 0
         self._watches = self._driving_watches()
         self._missing: dict = {}
+
+    @property
+    def _offset(self) -> int:
+        """Stream frame of the window's first frame."""
+        return self._frames.offset
 
     def update(self, frame_landmarks, world_landmarks=None):
         """Feed one frame of a live stream; return a verdict when a rep has just ended.
@@ -481,14 +597,18 @@ class FormChecker:
         reporting each rep once its driving signal has stopped rising for a
         quarter of a second; but the window is cut only on frames where that
         can report a rep. What is incremental, in constant time per frame:
-        each frame's driving signals (the exercise's driving channels, and its
-        fallback ones) are measured in that frame alone, and their largest
-        rise since the last reported rep is kept with the frame it topped at.
-        The window's joint angles and reps are computed again only while such
-        a rise of at least half the exercise's ``min_prominence`` has not
-        risen further for the settling time (less a frame): the frames on
-        which a rep can be reported. On the other frames nothing is
+        each frame is validated and measured once (one one-frame
+        :class:`PoseSequence`), its driving signals (the exercise's driving
+        channels, and its fallback ones) are measured in that frame alone, and
+        their largest rise since the last reported rep is kept with the frame
+        it topped at, beside a sorted copy of the window's values (for their
+        spread). The window's joint angles and reps are computed again only
+        while such a rise of at least half the exercise's ``min_prominence``
+        has not risen further for the settling time (less a frame): the frames
+        on which a rep can be reported. On the other frames nothing is
         recomputed, and memory stays the same however long the stream runs.
+        Frame numbers and times are the stream's, also for a model whose
+        angles are resampled (``target_fps``).
 
         Parameters
         ----------
@@ -506,18 +626,11 @@ class FormChecker:
         -------
         RepVerdict or None
         """
-        frame = self._stream_frame(frame_landmarks)
-        world = None if frame is self._nobody else self._stream_world_frame(world_landmarks)
-        self._frames.append(frame)
-        self._world.append(world)
-        keep = self._window_frames()
-        if len(self._frames) > keep:
-            drop = len(self._frames) - keep
-            del self._frames[:drop]
-            del self._world[:drop]
-            self._offset += drop
+        pose = self._stream_pose(frame_landmarks, world_landmarks)
+        self._frames.append(pose.landmarks[0], None if pose.world_landmarks is None
+                            else pose.world_landmarks[0], pose.units == "pixels")
         frame = self._offset + len(self._frames) - 1
-        self._watch(frame)
+        self._watch(pose, frame)
         if len(self._frames) < int(self.exercise.min_duration * self.fps) \
                 or not self._may_have_ended(frame):
             return None
@@ -543,13 +656,16 @@ class FormChecker:
             verdicts.append(verdict)
         return verdicts
 
-    def _stream_frame(self, frame_landmarks) -> np.ndarray:
-        """One streamed frame as x, y, z, visibility ``(J, 4)``; nobody when it is not valid."""
+    def _stream_pose(self, frame_landmarks, world_landmarks) -> PoseSequence:
+        """One streamed frame as a one-frame pose; nobody (no world landmarks) when not valid."""
         if frame_landmarks is None:
             return self._nobody
+        world = self._stream_world_frame(world_landmarks)
         try:
-            return PoseSequence.from_array(np.asarray(frame_landmarks)[np.newaxis], fps=self.fps,
-                                           layout=self.layout).landmarks[0]
+            return PoseSequence.from_array(
+                np.asarray(frame_landmarks)[np.newaxis], fps=self.fps, layout=self.layout,
+                image_size=self.image_size, world_landmarks=None if world is None
+                else world[np.newaxis])
         except (InputError, TypeError, ValueError):
             return self._nobody
 
@@ -561,17 +677,56 @@ class FormChecker:
             world = np.asarray(world_landmarks)
         except ValueError:          # a ragged list
             return None
-        if (world.dtype.kind not in "biuf" or world.shape != self._nobody[:, :3].shape
+        if (world.dtype.kind not in "biuf" or world.shape != self._nobody.landmarks[0, :, :3].shape
                 or np.isinf(world).any()):
             return None
         return world.astype(np.float32)
 
     def _next_finished_rep(self, settle_seconds=_SETTLE_SECONDS):
-        pose = PoseSequence.from_array(np.stack(self._frames), fps=self.fps, layout=self.layout,
-                                       columns="xyzv", image_size=self.image_size,
-                                       world_landmarks=self._stream_world())
+        """The verdict on the window's first rep that is new and settled, or None.
+
+        The window is cut on the channels that drive segmentation alone (each
+        channel's angles are computed independently of the others, so its
+        reps are those of the whole cut); the model's channels are computed
+        only when such a rep is found.
+        """
+        pose = self._window_pose()
+        found = self._finished_rep(pose, settle_seconds)
+        if found is None:
+            return None
         try:
-            angles, reps = self.cut_recording(pose)
+            _, reps = self.cut_recording(pose)
+        except (MissingDataError, TooFewFramesError):
+            return None  # a model channel not visible enough yet
+        rep, start, end = found
+        rep = next(r for r in reps if (r.start, r.end) == (rep.start, rep.end))
+        self._emitted_until = end
+        for watch in self._watches:
+            watch.restart(end)
+        verdict = self._verdict(rep, start, end, index=self._count, fps=self.fps)
+        self._count += 1
+        return verdict
+
+    def _window_pose(self) -> PoseSequence:
+        """The window's frames as a pose, as :meth:`PoseSequence.from_array` would make it.
+
+        Every frame was validated when it came, so only the units are left
+        to guess, from the frames': pixels when any of them is in pixels.
+        """
+        world, nobody = self._frames.world(), self._nobody
+        return PoseSequence(self._frames.landmarks().copy(), nobody.fps, nobody.layout,
+                            nobody.image_size, "pixels" if self._frames.pixels.count
+                            else "normalized", world_landmarks=None if world is None
+                            else world.copy())
+
+    def _finished_rep(self, pose, settle_seconds):
+        """(rep, first stream frame, end stream frame) of the window's first new settled rep."""
+        channels = self._channels(pose)
+        driving = [c for c in channels if c in (*self.exercise.driving_channels,
+                                                  *self.exercise.fallback_channels)]
+        try:
+            angles, reps = cut_recording(pose, self.exercise, channels=driving,
+                                         **self.model.feature_settings_)
         except (MissingDataError, TooFewFramesError):
             return None  # nobody visible enough yet
         if not reps:
@@ -579,16 +734,13 @@ class FormChecker:
         signal = np.asarray(angles.select(reps[0].driving)).mean(axis=1)   # what they were cut on
         if self.exercise.phase == "max":
             signal = -signal
-        settle = int(settle_seconds * self.fps)
+        settle = int(settle_seconds * angles.fps)
+        scale = self.fps / angles.fps       # the window's frames from its (resampled) angles'
         for rep in reps:
-            start, end = rep.start + self._offset, rep.end + self._offset
+            start = self._offset + int(round(rep.start * scale))
+            end = self._offset + int(round(rep.end * scale))
             if start >= self._emitted_until and _settled(signal, rep, settle):
-                self._emitted_until = end
-                for watch in self._watches:
-                    watch.restart(end)
-                verdict = self._verdict(rep, start, end, index=self._count)
-                self._count += 1
-                return verdict
+                return rep, start, end
         return None
 
     def _window_frames(self) -> int:
@@ -610,30 +762,22 @@ class FormChecker:
                 for k, (channels, prominence) in enumerate(candidates)
                 for sources in _measurements(channels, computable)]
 
-    def _watch(self, frame):
+    def _watch(self, pose, frame):
         """Measure the newest frame's driving signals and give them to the watches."""
-        channels = set().union(*(watch.channels for watch in self._watches))
+        if not self._missing:
+            channels = sorted(set().union(*(watch.channels for watch in self._watches)))
+            self._missing = {c: _Share(self._window_frames()) for c in channels}
         settings = self.model.feature_settings_
         try:
-            pose = PoseSequence.from_array(self._frames[-1][np.newaxis], fps=self.fps,
-                                           layout=self.layout, image_size=self.image_size,
-                                           world_landmarks=None if self._world[-1] is None
-                                           else self._world[-1][np.newaxis])
-            values = frame_values(pose, sorted(channels),
+            values = frame_values(pose, list(self._missing),
                                   geometry=settings.get("geometry", "auto"),
                                   min_visibility=settings.get("min_visibility", 0.1))
         except FormcheckError:
-            values = {c: np.full(1, np.nan) for c in channels}
-        for channel in channels:
-            missing = self._missing.setdefault(channel, deque(maxlen=self._window_frames()))
+            values = {c: np.full(1, np.nan) for c in self._missing}
+        for channel, missing in self._missing.items():
             missing.append(bool(np.isnan(values[channel][0])))
         for watch in self._watches:
             watch.add(values, frame)
-
-    def _missing_share(self, channel) -> float:
-        """Share of the window's frames in which ``channel`` could not be measured."""
-        missing = self._missing[channel]
-        return sum(missing) / len(missing)
 
     def _may_have_ended(self, frame) -> bool:
         """Whether cutting the window now can report a rep (see :meth:`update`).
@@ -644,10 +788,11 @@ class FormChecker:
         frames less: slack for the window's choice of side, and for a top on a
         plateau, where one frame's values and the window's differ by
         thousandths of a degree and their tops by up to two frames, found by
-        the property test); otherwise any rise that has stopped counts. Only the ways of measuring it the window
-        can take count: one side for both only when the other side misses
-        nearly ``max_missing`` of the window, the fallback signal only when the
-        driving one moves little over the window.
+        the property test); otherwise any rise that has stopped counts. Only
+        the ways of measuring it the window can take count: one side for both
+        only when the other side misses nearly ``max_missing`` of the window,
+        the fallback signal only when the driving one moves little over the
+        window.
         """
         settings = self.model.feature_settings_
         exact = not settings.get("smooth") and not settings.get("target_fps")
@@ -658,20 +803,12 @@ class FormChecker:
     def _can_drive(self, watch) -> bool:
         """Whether the window can measure its driving signal as ``watch`` does (with slack)."""
         max_missing = self.model.feature_settings_.get("max_missing", 0.5)
-        if any(self._missing_share(c) < max_missing - _CHOICE_SLACK for c in watch.replaced):
+        if any(self._missing[c].share() < max_missing - _CHOICE_SLACK for c in watch.replaced):
             return False
         if watch.fallback:
             spread = min(w.spread() for w in self._watches if not w.fallback)
             return spread < (1 + _CHOICE_SLACK) * self.exercise.min_prominence
         return True
-
-    def _stream_world(self):
-        """World landmarks of the buffered frames (NaN where a frame had none), or None."""
-        shapes = [w.shape for w in self._world if w is not None]
-        if not shapes:
-            return None
-        missing = np.full(shapes[0], np.nan, np.float32)
-        return np.stack([missing if w is None else w for w in self._world])
 
     # -- internals -------------------------------------------------------------------------
     def _channels(self, pose) -> list:
@@ -685,7 +822,8 @@ class FormChecker:
                                        *self.exercise.fallback_channels)
                            if c not in channels and c in computable]
 
-    def _verdict(self, rep, start, end, index=None) -> RepVerdict:
+    def _verdict(self, rep, start, end, index=None, fps=None) -> RepVerdict:
+        """The verdict on ``rep``, frames ``start:end`` at ``fps`` (default: the rep's)."""
         angles = rep.angles.select(self.model.channels_)
         proba, novelty = self.model.predict_proba_and_novelty([angles])
         best = int(np.argmax(proba[0]))
@@ -700,11 +838,35 @@ class FormChecker:
                 feedback = explain(self.model, angles, self.exercise, fault=label)
         if not reason and isinstance(self.model, StandardsClassifier):
             reason = _unjudged(self.model.judge([angles])[0])
-        fps = rep.angles.fps
+        fps = fps or rep.angles.fps
         start, end = int(start), int(end)
         return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,
                           end / fps, label, probability, fault, feedback, reason,
                           feedback.faults if feedback else ())
+
+    def _warm_up(self):
+        """Give a verdict on a made-up rep once, so that a stream's first verdict does not wait.
+
+        A model's first prediction and feedback load the DTW kernels from
+        numba's cache (tens of milliseconds, more under load) or compile them
+        (seconds); done here, that happens when the checker is made, not
+        mid-stream.
+        """
+        channels = list(self.model.channels_)
+        if not channels:
+            return          # a check says why (see _channels)
+        fps = self.model.feature_settings_.get("target_fps") or self.fps
+        frames = max(3, int(round(self.exercise.min_duration * fps)))
+        dip = 90.0 + 10.0 * np.cos(np.linspace(0.0, 2 * np.pi, frames))
+        rep = AngleSeries(np.repeat(dip[:, None], len(channels), axis=1), channels, fps)
+        faults = [c for c in self.model.classes_ if c != self.exercise.correct]
+        try:
+            with np.errstate(all="ignore"):
+                self.model.predict_proba_and_novelty([rep])
+                if faults and self.exercise.correct in self.model.classes_:
+                    explain(self.model, rep, self.exercise, fault=faults[0])
+        except FormcheckError:
+            pass            # a model refusing the made-up rep warms up on its first real one
 
     def _unknown_reason(self, probability, novelty) -> str:
         if probability < self.min_probability:

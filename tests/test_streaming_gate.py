@@ -6,6 +6,7 @@ frame rate and share of frames where nobody is found, both give the same
 verdicts on the same frames.
 """
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from formcheck import FormChecker, LearnedClassifier
@@ -66,3 +67,20 @@ def test_a_front_view_squat_stream_driven_by_the_fallback_gets_every_rep():
     live = stream(FormChecker(model("squat"), **options), pose)
     assert len(live) == 4
     assert live == stream(EveryFrameChecker(model("squat"), **options), pose)
+
+
+@pytest.mark.xfail(strict=True, reason="known gate misses (the checker before the O(1) work "
+                   "misses them too): a verdict comes frames late. In the push-up the watches' "
+                   "moving-average rise stays under half the prominence while the window's "
+                   "Savitzky-Golay-smoothed signal clears the whole of it")
+@pytest.mark.parametrize("exercise,seed,noise,drop_rate,fps,n_reps,idle", [
+    ("push-up", 14, 0.015625, 0.0, 15.0, 2, 1.0),
+    ("squat", 3372, 0.007979745061760878, 0.08910808235815611, 30.0, 4, 1.0027144088342523),
+])
+def test_known_streams_where_the_gate_reports_a_verdict_late(exercise, seed, noise, drop_rate,
+                                                             fps, n_reps, idle):
+    pose = make_set(exercise, n_reps=n_reps, seed=seed, noise=noise, drop_rate=drop_rate,
+                    fps=fps, idle=idle)
+    options = dict(fps=pose.fps, image_size=pose.image_size)
+    assert stream(FormChecker(model(exercise), **options), pose) == \
+        stream(EveryFrameChecker(model(exercise), **options), pose)
