@@ -8,6 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (a CI run must not depend on luck; the
+# examples that once failed are pinned with @example), with no per-example deadline (the CI
+# machine has 2 cores and may be loaded). HYPOTHESIS_PROFILE=explore draws fresh examples.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Compiled DTW kernels: outside the user's cache, kept from one test session to the next. Set
 # before formcheck.dtw loads numba (it would otherwise choose formcheck's cache folder).
