@@ -5,7 +5,7 @@ Inputs are trusted, as in :mod:`formcheck.dtw._dp`. The training set comes as
 (``data``, ``offsets``), and, in *sweep order* (by length, then index),
 ``sweep`` (the series index at each position), ``group_starts`` and
 ``group_lengths`` (where each length starts), the four end frames of each
-series (``ends``) and its segment means (``means``, one transposed block per
+series (``ends``) and its segment means (``means``, in contiguous tiles per
 length from ``mean_starts[g]``; ``margins`` bound their rounding).
 
 The cascade, for each query (:func:`knn_range`):
@@ -36,7 +36,7 @@ symmetric bit for bit, so the distances are those of brute force.
 import numpy as np
 from ._jit import njit
 
-from ._bounds import (SEGMENT, floor_log2, keogh_from_tables, keogh_terms, lb_kim, lb_segments,
+from ._bounds import (SEGMENT, TILE, floor_log2, keogh_from_tables, keogh_terms, lb_kim, lb_segments,
                       prune_threshold, range_tables, remaining_rows, row_envelope,
                       segment_envelope)
 from ._dp import INF, dtw_band_ea, radius
@@ -199,7 +199,7 @@ def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_
             segment_envelope(tmax[t], tmin[t], n, m, radius(n, m, mode, value), margins,
                              upper[t], lower[t])
         block = means[mean_starts[g] : mean_starts[g + 1]]
-        width = max(1, _BLOCK_VALUES // (n_seg * n_ch))
+        width = max(1, _BLOCK_VALUES // (n_seg * n_ch * TILE)) * TILE  # whole tiles
         for b0 in range(0, g1 - g0, width):
             b1 = min(g1 - g0, b0 + width)
             for t in range(nq):

@@ -43,9 +43,10 @@ class TrainingSet:
         Frames ``0, 1, T - 2, T - 1`` of each series in sweep order, for LB_Kim.
     means : ndarray of float64, 1-D
         Means of every 4 frames of each series, for the segment-mean LB_Keogh
-        the search streams through first: for length group ``g``, starting at
-        ``mean_starts[g]``, value ``t`` (segment ``t // C``, channel ``t % C``)
-        of the group's ``p``-th series is at ``t * count + p``.
+        the search streams through first: length group ``g`` starts at
+        ``mean_starts[g]``, in tiles of 64 series, each tile a contiguous
+        (values, series) matrix (:func:`formcheck.dtw._bounds.tile_position`),
+        so the pass is one sequential read.
     mean_starts : ndarray of int64, shape (n_groups + 1,)
     margins : ndarray of shape (C,)
         Bound of the rounding error of ``means``, per channel.
