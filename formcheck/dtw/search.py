@@ -8,6 +8,9 @@ numba kernels of :mod:`formcheck.dtw._knn`.
 
 from __future__ import annotations
 
+import functools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +22,12 @@ from .validation import (check_collection, check_n_jobs, check_n_neighbors, chec
 from ..errors import ChannelMismatchError, InputError
 
 __all__ = ["TrainingSet", "prepare_training", "pack_training", "knn_search", "knn_upper_bounds"]
+
+#: Training frames from which a lone query's candidates are split over threads (1,600 reps
+#: of 64 frames; below, starting threads costs more than they save).
+_SPLIT_MIN_FRAMES = 100_000
+#: Chunks of the candidates per thread when a query's candidates are split.
+_CHUNKS_PER_THREAD = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,9 +224,10 @@ def knn_search(
         threaded); the result is the same, only slower.
     n_jobs : int, default=-1
         Threads; -1 uses one per CPU. With lower bounds, queries are
-        spread over threads and a single query runs in the calling thread
-        (lowest latency); brute force spreads query x training pairs. Small
-        problems run in the calling thread either way.
+        spread over threads; fewer queries than threads split the
+        candidates instead (each thread finds the exact k nearest of its
+        share, then they are merged); brute force spreads query x training
+        pairs. Small problems run in the calling thread either way.
     return_stats : bool, default=False
         Also return a dict counting how candidates were handled.
 
@@ -300,20 +310,80 @@ def _search_arguments(queries, train, n_neighbors, window, n_jobs):
 
 
 def _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads, seeds_only=False):
-    """Pruned search; threads over queries, a lone query in this thread."""
+    """Pruned search: threads over queries, or over the candidates of fewer queries than threads."""
     n_queries = qoff.shape[0] - 1
-    dist = np.empty((n_queries, k))
-    idx = np.empty((n_queries, k), dtype=np.int64)
-    stats = np.zeros((n_queries, _knn.N_STATS), dtype=np.int64)
-    threads = n_threads if n_queries > 1 and worth_threads(qoff, train.offsets, n_threads) else 1
     tables = train.kernel_tables()
+    chunks = _candidate_chunks(train, n_queries, n_threads, seeds_only)
+    workers = min(n_threads, len(chunks))
+    dist = np.full((workers, n_queries, k), np.inf)
+    idx = np.full((workers, n_queries, k), len(train), dtype=np.int64)
+    stats = np.zeros((workers, n_queries, _knn.N_STATS), dtype=np.int64)
 
-    def kernel(start, stop):
-        _knn.knn_range(qdata, qoff, start, stop, *tables, mode, value, seeds_only, dist, idx,
-                       stats)
+    def kernel(worker, start, stop, chunk=(0, len(train))):
+        _knn.knn_range(qdata, qoff, start, stop, *tables, mode, value, seeds_only, dist[worker],
+                       idx[worker], stats[worker], *chunk)
 
-    in_chunks(kernel, n_queries, threads)
-    return dist, idx, stats.sum(axis=0)
+    if workers > 1:
+        _share_chunks(kernel, chunks, n_queries, workers)
+        dist, idx = _merge_parts(dist, idx, k)
+        return dist, idx, stats.sum(axis=(0, 1))
+    threads = n_threads if n_queries > 1 and worth_threads(qoff, train.offsets, n_threads) else 1
+    in_chunks(functools.partial(kernel, 0), n_queries, threads)
+    return dist[0], idx[0], stats[0].sum(axis=0)
+
+
+def _candidate_chunks(train, n_queries, n_threads, seeds_only):
+    """Sweep ranges ``(p_lo, p_hi)`` of about equal frames that threads take in turn.
+
+    :data:`_CHUNKS_PER_THREAD` per thread when there are fewer queries than
+    threads and enough training frames (:data:`_SPLIT_MIN_FRAMES`) to pay for
+    them; otherwise one, every candidate.
+    """
+    n_train = len(train)
+    if seeds_only or n_threads <= n_queries or len(train.data) < _SPLIT_MIN_FRAMES:
+        return [(0, n_train)]
+    frames = np.cumsum(train.lengths[train.sweep])
+    n_chunks = n_threads * _CHUNKS_PER_THREAD
+    cuts = np.searchsorted(frames, frames[-1] * np.arange(1, n_chunks) / n_chunks)
+    edges = np.unique(np.concatenate([[0], cuts, [n_train]]))
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _share_chunks(kernel, chunks, n_queries, workers):
+    """Each worker takes the next chunk until none is left, carrying its own top k.
+
+    The calling thread is worker 0, the others run on a kept pool; a worker
+    delayed by a busy machine just takes fewer chunks.
+    """
+    queue = iter(chunks)
+    lock = threading.Lock()
+
+    def work(worker):
+        while True:
+            with lock:
+                chunk = next(queue, None)
+            if chunk is None:
+                return
+            kernel(worker, 0, n_queries, chunk)
+
+    futures = [_pool(workers - 1).submit(work, worker) for worker in range(1, workers)]
+    work(0)
+    for future in futures:
+        future.result()
+
+
+def _merge_parts(dist, idx, k):
+    """The k best of the parts' sorted rows, by distance then index (as brute force sorts)."""
+    dist = np.concatenate(list(dist), axis=1)
+    idx = np.concatenate(list(idx), axis=1)
+    order = np.lexsort((idx, dist), axis=1)[:, :k]
+    return np.take_along_axis(dist, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+@functools.cache
+def _pool(size):
+    """Threads for :func:`_share_chunks`, made once per size (kept: starting them costs ~0.1 ms)."""
+    return ThreadPoolExecutor(max_workers=size)
 
 
 def _brute_force(qdata, qoff, train, mode, value, k, n_threads):

@@ -401,6 +401,27 @@ def test_parallel_kernels_agree(rng, monkeypatch):
     np.testing.assert_array_equal(pairwise_dtw(train, window=0.2, n_jobs=2), expected_pairwise)
 
 
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_knn_split_over_threads_equals_brute_force(rng, monkeypatch, n_jobs):
+    # A lone query's candidates in chunks taken by threads: exact, ties by index, even when
+    # chunks hold fewer candidates than k.
+    import formcheck.dtw.search
+
+    monkeypatch.setattr(formcheck.dtw.search, "_SPLIT_MIN_FRAMES", 0)
+    ties = [rng.integers(0, 2, size=(int(rng.integers(3, 7)), 3)).astype(float) for _ in range(30)]
+    walks = random_walks(rng, 150, (5, 40), 3)
+    for train, k in ((ties, 5), (walks, 3), (walks[:6], 6), (walks + walks[:20], 2)):
+        ts = prepare_training(train, 0.2)
+        for query in ties[:2] + random_walks(rng, 3, (5, 40), 3) + [train[4], walks[7][:9]]:
+            expected_d, expected_i = brute_knn([query], train, k, 0.2)
+            d, i, stats = knn_search([query], ts, k, n_jobs=n_jobs, return_stats=True)
+            np.testing.assert_array_equal(i, expected_i)
+            np.testing.assert_array_equal(d, expected_d)
+            assert stats["candidates"] == len(train)
+            assert sum(stats[key] for key in ("pruned_lb_kim", "pruned_lb_keogh", "abandoned",
+                                              "completed")) == len(train)
+
+
 @pytest.mark.parametrize("scale", [1e-160, 1.0, 1e150])
 def test_knn_exact_with_near_ties_at_any_scale(rng, scale):
     # Candidates a rounding error apart: the pruning slack must not lose a neighbour.
