@@ -9,6 +9,7 @@ numba kernels of :mod:`formcheck.dtw._knn`.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ import numpy as np
 
 from . import _bounds, _knn
 from .distance import in_chunks, pairwise_packed, worth_threads
-from .validation import (check_collection, check_n_jobs, check_n_neighbors, check_series,
-                         check_window, concatenate)
+from .validation import (_cpu_count, check_collection, check_n_jobs, check_n_neighbors,
+                         check_series, check_window, concatenate)
 from ..errors import ChannelMismatchError, InputError
 
 __all__ = ["TrainingSet", "prepare_training", "pack_training", "knn_search", "knn_upper_bounds"]
@@ -336,11 +337,12 @@ def _candidate_chunks(train, n_queries, n_threads, seeds_only):
     """Sweep ranges ``(p_lo, p_hi)`` of about equal frames that threads take in turn.
 
     :data:`_CHUNKS_PER_THREAD` per thread when there are fewer queries than
-    threads and enough training frames (:data:`_SPLIT_MIN_FRAMES`) to pay for
-    them; otherwise one, every candidate.
+    threads, enough training frames (:data:`_SPLIT_MIN_FRAMES`) to pay for
+    them and idle cores (:func:`_idle_cores`); otherwise one, every candidate.
     """
     n_train = len(train)
-    if seeds_only or n_threads <= n_queries or len(train.data) < _SPLIT_MIN_FRAMES:
+    if (seeds_only or n_threads <= n_queries or len(train.data) < _SPLIT_MIN_FRAMES
+            or not _idle_cores()):
         return [(0, n_train)]
     frames = np.cumsum(train.lengths[train.sweep])
     n_chunks = n_threads * _CHUNKS_PER_THREAD
@@ -349,27 +351,54 @@ def _candidate_chunks(train, n_queries, n_threads, seeds_only):
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
+def _idle_cores():
+    """Whether the 1-minute load average leaves at least one CPU idle (unknown: yes).
+
+    On a machine whose cores are all busy a second thread only adds the wait
+    for a time slice: measured on a shared 2-core machine at load 4-7, a
+    split query took 1.0-5.5x as long as one thread.
+    """
+    try:
+        return os.getloadavg()[0] < _cpu_count() - 1
+    except (AttributeError, OSError):  # no load average (Windows)
+        return True
+
+
 def _share_chunks(kernel, chunks, n_queries, workers):
     """Each worker takes the next chunk until none is left, carrying its own top k.
 
-    The calling thread is worker 0, the others run on a kept pool; a worker
-    delayed by a busy machine just takes fewer chunks.
+    The calling thread is worker 0, the others run on a kept pool. Only
+    chunks a worker has taken are waited for: on a busy machine a pool
+    thread that has not started by the time the chunks run out finds none
+    and writes nothing, so the call does not wait for it to be scheduled.
     """
     queue = iter(chunks)
     lock = threading.Lock()
+    taken = []  # one event per chunk a pool thread is searching
+    errors = []
 
     def work(worker):
         while True:
             with lock:
                 chunk = next(queue, None)
-            if chunk is None:
-                return
-            kernel(worker, 0, n_queries, chunk)
+                if chunk is None:
+                    return
+                done = threading.Event()
+                taken.append(done)
+            try:
+                kernel(worker, 0, n_queries, chunk)
+            except BaseException as error:  # noqa: BLE001  (re-raised in the calling thread)
+                errors.append(error)
+            finally:
+                done.set()
 
-    futures = [_pool(workers - 1).submit(work, worker) for worker in range(1, workers)]
+    for worker in range(1, workers):
+        _pool(workers - 1).submit(work, worker)
     work(0)
-    for future in futures:
-        future.result()
+    for done in taken:  # complete: the queue is empty, so no chunk is taken after this
+        done.wait()
+    if errors:
+        raise errors[0]
 
 
 def _merge_parts(dist, idx, k):

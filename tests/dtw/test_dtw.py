@@ -407,7 +407,13 @@ def test_knn_split_over_threads_equals_brute_force(rng, monkeypatch, n_jobs):
     # chunks hold fewer candidates than k.
     import formcheck.dtw.search
 
-    monkeypatch.setattr(formcheck.dtw.search, "_SPLIT_MIN_FRAMES", 0)
+    search = formcheck.dtw.search
+    monkeypatch.setattr(search, "_SPLIT_MIN_FRAMES", 0)
+    monkeypatch.setattr(search, "_idle_cores", lambda: True)  # split even on a busy machine
+    shared = []
+    share_chunks = search._share_chunks
+    monkeypatch.setattr(search, "_share_chunks", lambda *args: shared.append(args[1]) or
+                        share_chunks(*args))
     ties = [rng.integers(0, 2, size=(int(rng.integers(3, 7)), 3)).astype(float) for _ in range(30)]
     walks = random_walks(rng, 150, (5, 40), 3)
     for train, k in ((ties, 5), (walks, 3), (walks[:6], 6), (walks + walks[:20], 2)):
@@ -420,6 +426,10 @@ def test_knn_split_over_threads_equals_brute_force(rng, monkeypatch, n_jobs):
             assert stats["candidates"] == len(train)
             assert sum(stats[key] for key in ("pruned_lb_kim", "pruned_lb_keogh", "abandoned",
                                               "completed")) == len(train)
+            assert len(shared.pop()) == min(len(train), 4 * n_jobs)  # chunks, shared out
+    monkeypatch.setattr(search, "_idle_cores", lambda: False)  # all cores busy: one thread
+    knn_search([walks[0]], prepare_training(walks, 0.2), 3, n_jobs=n_jobs)
+    assert not shared
 
 
 @pytest.mark.parametrize("scale", [1e-160, 1.0, 1e150])
