@@ -11,8 +11,9 @@ shared machine hits them all alike; each timed call follows an untimed one
 of the same contender, so none pays for the cache another one left. Contenders:
 
 - ``formcheck``: :func:`formcheck.dtw.knn_search`, 1-NN, one query per call
-  (both cores: above 100,000 training frames a lone query's candidates are
-  split in chunks over the threads);
+  (above 100,000 training frames, and when the load average leaves a CPU
+  idle, a lone query's candidates are split in chunks over both threads;
+  otherwise it runs in the calling thread);
 - ``formcheck 1 thread``: the same with ``n_jobs=1``;
 - ``bound pass``: :func:`formcheck.dtw.knn_upper_bounds` on one thread, the
   segment-bound pass over every candidate plus the DTW of 9 of them: what a
@@ -30,7 +31,8 @@ of the same contender, so none pays for the cache another one left. Contenders:
   (``TrainingSet.data``), the memory-bandwidth reference.
 
 The pruning funnel (share of candidates cut by each stage of the cascade) is
-counted on the same queries. The nearest neighbours are checked against brute
+counted on the same queries; each row records the 1-minute load average before
+and after its timings. The nearest neighbours are checked against brute
 force (and, for equal lengths, against dtaidistance) before timing. The last
 test writes ``out/bench-<mode>-dtw.json``, ``.md`` and ``.png`` (latency against
 N, log-log, every contender). ``test_first_call_cost``
@@ -150,12 +152,14 @@ def test_search_against_peers(benchmark, workload, n):
         call(setting.queries[0])
     samples = {name: [] for name in CONTENDERS}
     benchmark.group = f"DTW search, {workload}, N={n}"
+    load_before = os.getloadavg()[0]
     benchmark.pedantic(setting.round, args=(samples,), rounds=ROUNDS)
     medians = {name: float(np.median(times)) for name, times in samples.items()}
     ours = medians["formcheck"]
     RESULTS[workload, n] = {
         "workload": workload, "n": n, "window": setting.window, "queries": len(setting.queries),
         "rounds": ROUNDS, "median_seconds": medians,
+        "load_average": [load_before, os.getloadavg()[0]],  # 1-minute, before and after
         "spread_seconds": {name: [float(np.percentile(t, 25)), float(np.percentile(t, 75))]
                            for name, t in samples.items()},
         "speedup": {name: medians[name] / ours
@@ -253,14 +257,15 @@ def plot_search(rows, path):
 
 
 def _markdown(rows):
-    head = ("| workload | N | formcheck (ms) | vs dtaidistance | 1 thread each | bound pass share "
+    head = ("| workload | N | load | formcheck (ms) | vs dtaidistance | 1 thread each | bound pass share "
             "| vs brute force | vs memory pass | batch / single | cut by LB_Kim | cut by LB_Keogh "
             "(segments) | DTW abandoned | DTW completed |")
-    lines = [head, "|" + "---|" * 13]
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         f = r["funnel"]
         lines.append(
-            f"| {r['workload']} | {r['n']:,} | {r['median_seconds']['formcheck'] * 1e3:.2f} "
+            f"| {r['workload']} | {r['n']:,} | {r['load_average'][0]:.1f}-{r['load_average'][1]:.1f} "
+            f"| {r['median_seconds']['formcheck'] * 1e3:.2f} "
             f"| {r['speedup']['dtaidistance']:.1f}x | {r['speedup_1_thread']:.1f}x "
             f"| {r['bound_pass_share']:.0%} | {r['speedup']['brute force']:.1f}x "
             f"| {r['vs_memory_pass']:.2f}x | {r['batch_per_query_vs_single']:.2f} "
