@@ -214,8 +214,8 @@ def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_
                              upper[t], lower[t])
         block = means[mean_starts[g] : mean_starts[g + 1]]
         width = max(1, _BLOCK_VALUES // (n_seg * n_ch * TILE)) * TILE  # whole tiles
-        for b0 in range(s0, s1, width):
-            b1 = min(s1, b0 - b0 % TILE + width)
+        for a0 in range(s0 - s0 % TILE, s1, width):  # blocks aligned to the tiles
+            b0, b1 = max(s0, a0), min(s1, a0 + width)
             for t in range(nq):
                 lb_segments(block, g1 - g0, b0, b1, upper[t], lower[t], m,
                             bounds[t, g0 + b0 - p_lo : g0 + b1 - p_lo])

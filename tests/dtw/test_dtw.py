@@ -432,6 +432,27 @@ def test_knn_split_over_threads_equals_brute_force(rng, monkeypatch, n_jobs):
     assert not shared
 
 
+def test_segment_bounds_of_a_part_are_those_of_the_whole(rng):
+    # A part of the sweep starting inside a tile, over groups wider than one block of tiles.
+    from formcheck.dtw import _knn
+
+    train = random_walks(rng, 700, (30, 30), 16) + random_walks(rng, 300, (60, 64), 16)
+    ts = prepare_training(train, 3)
+    query = random_walks(rng, 1, (50, 50), 16)[0]
+    depth = _bounds.floor_log2(len(query)) + 1
+    tmax, tmin = np.empty((1, depth, len(query), 16)), np.empty((1, depth, len(query), 16))
+    _bounds.range_tables(query, tmax[0], tmin[0])
+    qoff = np.array([0, len(query)])
+
+    def bounds(p_lo, p_hi):
+        return _knn._segment_bounds(qoff, 0, 1, ts.group_starts, ts.group_lengths, ts.means,
+                                    ts.mean_starts, ts.margins, 1, 3.0, tmax, tmin, p_lo, p_hi)
+
+    whole = bounds(0, len(ts))
+    for p_lo, p_hi in ((0, 1000), (37, 950), (130, 131), (699, 701), (5, 64), (64, 1000)):
+        np.testing.assert_array_equal(bounds(p_lo, p_hi), whole[:, p_lo:p_hi])
+
+
 @pytest.mark.parametrize("scale", [1e-160, 1.0, 1e150])
 def test_knn_exact_with_near_ties_at_any_scale(rng, scale):
     # Candidates a rounding error apart: the pruning slack must not lose a neighbour.
