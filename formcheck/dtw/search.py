@@ -354,9 +354,9 @@ def _candidate_chunks(train, n_queries, n_threads, seeds_only):
 def _idle_cores():
     """Whether the 1-minute load average leaves at least one CPU idle (unknown: yes).
 
-    On a machine whose cores are all busy a second thread only adds the wait
-    for a time slice: measured on a shared 2-core machine at load 4-7, a
-    split query took 1.0-5.5x as long as one thread.
+    On a machine whose cores are all busy a second thread mostly adds the
+    wait for a time slice: measured on a shared 2-core machine at load 4, a
+    split query took 0.75-2.1x as long as one thread (docs/benchmarks.md).
     """
     try:
         return os.getloadavg()[0] < _cpu_count() - 1
