@@ -11,8 +11,8 @@ shared machine hits them all alike; each timed call follows an untimed one
 of the same contender, so none pays for the cache another one left. Contenders:
 
 - ``formcheck``: :func:`formcheck.dtw.knn_search`, 1-NN, one query per call
-  (above 100,000 training frames, and when the load average leaves a CPU
-  idle, a lone query's candidates are split in chunks over both threads;
+  (above 100,000 training frames, and when the load average is below the
+  CPUs less a half, a lone query's candidates are split over both threads;
   otherwise it runs in the calling thread);
 - ``formcheck 1 thread``: the same with ``n_jobs=1``;
 - ``bound pass``: :func:`formcheck.dtw.knn_upper_bounds` on one thread, the

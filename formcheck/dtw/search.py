@@ -226,9 +226,11 @@ def knn_search(
     n_jobs : int, default=-1
         Threads; -1 uses one per CPU. With lower bounds, queries are
         spread over threads; fewer queries than threads split the
-        candidates instead (each thread finds the exact k nearest of its
-        share, then they are merged); brute force spreads query x training
-        pairs. Small problems run in the calling thread either way.
+        candidates instead (each thread finds the exact k nearest of the
+        chunks it takes, then they are merged), but only on a large training
+        set and when the load average shows an idle CPU; brute force spreads
+        query x training pairs. Small problems run in the calling thread
+        either way.
     return_stats : bool, default=False
         Also return a dict counting how candidates were handled.
 
@@ -352,14 +354,16 @@ def _candidate_chunks(train, n_queries, n_threads, seeds_only):
 
 
 def _idle_cores():
-    """Whether the 1-minute load average leaves at least one CPU idle (unknown: yes).
+    """Whether a CPU besides the caller's is about idle (unknown: yes).
 
-    On a machine whose cores are all busy a second thread mostly adds the
-    wait for a time slice: measured on a shared 2-core machine at load 4, a
-    split query took 0.75-2.1x as long as one thread (docs/benchmarks.md).
+    That is, the 1-minute load average, which counts the calling thread
+    itself while it searches, is below the CPUs less a half. On a machine
+    whose cores are all busy a second thread mostly adds the wait for a time
+    slice: measured on a shared 2-core machine at load 4, a split query took
+    0.75-2.1x as long as one thread (docs/benchmarks.md).
     """
     try:
-        return os.getloadavg()[0] < _cpu_count() - 1
+        return os.getloadavg()[0] < _cpu_count() - 0.5
     except (AttributeError, OSError):  # no load average (Windows)
         return True
 
