@@ -10,8 +10,17 @@ rounds, and the medians of that one run are compared, so a load spike on a
 shared machine hits them all alike; each timed call follows an untimed one
 of the same contender, so none pays for the cache another one left. Contenders:
 
-- ``formcheck``: :func:`formcheck.dtw.knn_search`, 1-NN, one query per call;
-- ``formcheck batch``: one call for 64 queries, time per query;
+- ``formcheck``: :func:`formcheck.dtw.knn_search`, 1-NN, one query per call
+  (above 100,000 training frames, and when the load average is below the
+  CPUs less a half, a lone query's candidates are split over both threads;
+  otherwise it runs in the calling thread);
+- ``formcheck 1 thread``: the same with ``n_jobs=1``;
+- ``bound pass``: :func:`formcheck.dtw.knn_upper_bounds` on one thread, the
+  segment-bound pass over every candidate plus the DTW of 9 of them: what a
+  query costs before the cascade, so ``formcheck 1 thread`` minus it is the
+  cascade's and the DTWs' share;
+- ``formcheck batch``: one call for 64 queries, time per query (2 threads
+  over the queries);
 - ``brute force``: the same with ``use_lower_bounds=False`` (every DTW, compiled, threaded);
 - ``dtaidistance``: its parallel C ``dtw_ndim.distance_matrix_fast`` over the
   query's row (``block``, ``compact=True``; ``window`` = radius + 1 is the same
@@ -22,7 +31,8 @@ of the same contender, so none pays for the cache another one left. Contenders:
   (``TrainingSet.data``), the memory-bandwidth reference.
 
 The pruning funnel (share of candidates cut by each stage of the cascade) is
-counted on the same queries. The nearest neighbours are checked against brute
+counted on the same queries; each row records the 1-minute load average before
+and after its timings. The nearest neighbours are checked against brute
 force (and, for equal lengths, against dtaidistance) before timing. The last
 test writes ``out/bench-<mode>-dtw.json``, ``.md`` and ``.png`` (latency against
 N, log-log, every contender). ``test_first_call_cost``
@@ -46,7 +56,7 @@ import time
 import numpy as np
 import pytest
 
-from formcheck.dtw import band_radius, knn_search, prepare_training
+from formcheck.dtw import band_radius, knn_search, knn_upper_bounds, prepare_training
 
 from .bench_scaling import MODE, OUT
 from .workloads import make_workload, pushfit_available
@@ -60,8 +70,8 @@ _SETTINGS = {
 SIZES = _SETTINGS[MODE]["sizes"]
 N_QUERIES, ROUNDS, BATCH = _SETTINGS[MODE]["queries"], _SETTINGS[MODE]["rounds"], 64
 WORKLOADS = ("walks", "walks-unequal", "pushfit")
-CONTENDERS = ("formcheck", "formcheck batch", "brute force", "dtaidistance", "dtaidistance 1 thread",
-              "memory pass")
+CONTENDERS = ("formcheck", "formcheck 1 thread", "bound pass", "formcheck batch", "brute force",
+              "dtaidistance", "dtaidistance 1 thread", "memory pass")
 FUNNEL = ("pruned_lb_kim", "pruned_lb_keogh", "abandoned", "completed")
 RESULTS: dict = {}  # (workload, n) -> medians, ratios, funnel
 
@@ -85,6 +95,8 @@ class Setting:
         self.training = prepare_training(self.train, self.window)
         self.calls = {
             "formcheck": lambda q: knn_search([q], self.training),
+            "formcheck 1 thread": lambda q: knn_search([q], self.training, n_jobs=1),
+            "bound pass": lambda q: knn_upper_bounds([q], self.training, n_jobs=1),
             "brute force": lambda q: knn_search([q], self.training, use_lower_bounds=False),
             "dtaidistance": lambda q: _dtaidistance_nearest(q, self.train, self.window),
             "dtaidistance 1 thread": lambda q: _dtaidistance_nearest(q, self.train, self.window,
@@ -104,9 +116,10 @@ class Setting:
                 indices[:len(self.queries), 0].tolist()
 
     def funnel(self):
-        """Share of the candidates cut at each stage, single queries."""
+        """Share of the candidates cut at each stage (adding up to 1), and by the segment bound."""
         _, _, stats = knn_search(self.queries, self.training, return_stats=True)
-        return {key: stats[key] / stats["candidates"] for key in FUNNEL}
+        shares = {key: stats[key] / stats["candidates"] for key in FUNNEL}
+        return shares, stats["pruned_lb_keogh_segments"] / stats["candidates"]
 
     def round(self, samples):
         """Every query through every contender in turn, then one batch call.
@@ -139,19 +152,23 @@ def test_search_against_peers(benchmark, workload, n):
         call(setting.queries[0])
     samples = {name: [] for name in CONTENDERS}
     benchmark.group = f"DTW search, {workload}, N={n}"
+    load_before = os.getloadavg()[0]
     benchmark.pedantic(setting.round, args=(samples,), rounds=ROUNDS)
     medians = {name: float(np.median(times)) for name, times in samples.items()}
     ours = medians["formcheck"]
     RESULTS[workload, n] = {
         "workload": workload, "n": n, "window": setting.window, "queries": len(setting.queries),
         "rounds": ROUNDS, "median_seconds": medians,
+        "load_average": [load_before, os.getloadavg()[0]],  # 1-minute, before and after
         "spread_seconds": {name: [float(np.percentile(t, 25)), float(np.percentile(t, 75))]
                            for name, t in samples.items()},
         "speedup": {name: medians[name] / ours
                     for name in ("brute force", "dtaidistance", "dtaidistance 1 thread")},
+        "speedup_1_thread": medians["dtaidistance 1 thread"] / medians["formcheck 1 thread"],
+        "bound_pass_share": medians["bound pass"] / medians["formcheck 1 thread"],
         "vs_memory_pass": ours / medians["memory pass"],
         "batch_per_query_vs_single": medians["formcheck batch"] / ours,
-        "funnel": setting.funnel(),
+        **dict(zip(("funnel", "cut_by_segments"), setting.funnel())),
         "lengths": [int(min(map(len, setting.train))), int(max(map(len, setting.train)))],
     }
     benchmark.extra_info.update(RESULTS[workload, n])
@@ -162,7 +179,8 @@ def _summary_line(row):
     funnel = ", ".join(f"{key} {share:.1%}" for key, share in row["funnel"].items())
     return (f"{row['median_seconds']['formcheck'] * 1e3:.2f} ms per query; "
             f"{row['speedup']['dtaidistance']:.1f}x dtaidistance "
-            f"({row['speedup']['dtaidistance 1 thread']:.1f}x on 1 thread), "
+            f"(1 thread each {row['speedup_1_thread']:.1f}x), "
+            f"bound pass {row['bound_pass_share']:.0%} of a 1-thread query, "
             f"{row['speedup']['brute force']:.1f}x brute force, "
             f"{row['vs_memory_pass']:.2f}x the memory pass, batch per query "
             f"{row['batch_per_query_vs_single']:.2f}x single; funnel: {funnel}")
@@ -239,17 +257,19 @@ def plot_search(rows, path):
 
 
 def _markdown(rows):
-    head = ("| workload | N | formcheck (ms) | vs dtaidistance (1 thread) | vs brute force "
-            "| vs memory pass | batch / single | cut by LB_Kim | cut by LB_Keogh | DTW abandoned "
-            "| DTW completed |")
-    lines = [head, "|" + "---|" * 11]
+    head = ("| workload | N | load | formcheck (ms) | vs dtaidistance | 1 thread each | bound pass share "
+            "| vs brute force | vs memory pass | batch / single | cut by LB_Kim | cut by LB_Keogh "
+            "(segments) | DTW abandoned | DTW completed |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         f = r["funnel"]
         lines.append(
-            f"| {r['workload']} | {r['n']:,} | {r['median_seconds']['formcheck'] * 1e3:.2f} "
-            f"| {r['speedup']['dtaidistance']:.1f}x ({r['speedup']['dtaidistance 1 thread']:.1f}x) "
-            f"| {r['speedup']['brute force']:.1f}x "
+            f"| {r['workload']} | {r['n']:,} | {r['load_average'][0]:.1f}-{r['load_average'][1]:.1f} "
+            f"| {r['median_seconds']['formcheck'] * 1e3:.2f} "
+            f"| {r['speedup']['dtaidistance']:.1f}x | {r['speedup_1_thread']:.1f}x "
+            f"| {r['bound_pass_share']:.0%} | {r['speedup']['brute force']:.1f}x "
             f"| {r['vs_memory_pass']:.2f}x | {r['batch_per_query_vs_single']:.2f} "
-            f"| {f['pruned_lb_kim']:.1%} | {f['pruned_lb_keogh']:.1%} | {f['abandoned']:.1%} "
+            f"| {f['pruned_lb_kim']:.1%} | {f['pruned_lb_keogh']:.1%} "
+            f"({r['cut_by_segments']:.1%}) | {f['abandoned']:.1%} "
             f"| {f['completed']:.2%} |")
     return "\n".join(lines) + "\n"

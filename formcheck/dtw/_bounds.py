@@ -27,6 +27,9 @@ from ._dp import INF, band_extents, frame_cost
 
 #: Frames per segment of the segment-mean bound (:func:`lb_segments`).
 SEGMENT = 4
+#: Candidates per tile of the segment means (:func:`lb_segments`): a tile's
+#: accumulators stay in registers.
+TILE = 64
 
 # Relative slack per rounded operation in :func:`prune_threshold`, and an
 # absolute one far above the rounding error of subnormal numbers.
@@ -308,34 +311,55 @@ def lb_segments(block, count, start, stop, upper, lower, m, out):
     """Segment-mean LB_Keogh of candidates ``start .. stop - 1`` of a length group, into ``out``.
 
     ``block`` holds the :func:`segment_means` of the group's ``count``
-    candidates (``m`` frames each) transposed: value ``t`` (segment
-    ``t // C``, channel ``t % C``) of candidate ``p`` is
-    ``block[t * count + p]``, so the inner loop runs over candidates through
-    contiguous memory, a whole group at a time. Against the
-    :func:`segment_envelope` of the query: for the frames of a segment, the
-    squared distance to their rows' envelopes is at least that to the
-    segment's (wider) interval, and by convexity their sum is at least
-    ``width`` times the squared distance of their mean. So each bound is at
-    most LB_Keogh (candidate rows), hence at most the DTW, up to rounding
-    (compare with :func:`prune_threshold`). Reads ``1 / SEGMENT`` of the data.
+    candidates (``m`` frames each) in tiles of :data:`TILE` candidates
+    (:func:`tile_position`): tile ``h`` is one contiguous ``(values, width)``
+    matrix, value ``t`` (segment ``t // C``, channel ``t % C``) of its
+    candidates in row ``t``. So a pass over a group reads one sequential
+    stream, and the inner loop runs over a tile's candidates with the
+    accumulators in registers. Against the :func:`segment_envelope` of the
+    query: for the frames of a segment, the squared distance to their rows'
+    envelopes is at least that to the segment's (wider) interval, and by
+    convexity their sum is at least ``width`` times the squared distance of
+    their mean. So each bound is at most LB_Keogh (candidate rows), hence at
+    most the DTW, up to rounding (compare with :func:`prune_threshold`).
+    Reads ``1 / SEGMENT`` of the data.
     """
-    n_ch = upper.shape[1]
-    full = (m // SEGMENT) * n_ch
+    n_values = upper.shape[0] * upper.shape[1]
+    full = (m // SEGMENT) * upper.shape[1]
     up = upper.ravel()
     lo = lower.ravel()
-    width = stop - start
-    total = np.zeros(width)
-    last = np.zeros(width)
-    for t in range(upper.shape[0] * n_ch):
-        u, w, row = up[t], lo[t], t * count + start
-        acc = total if t < full else last  # a shorter last segment weighs less
-        for p in range(width):
-            v = block[row + p]
-            d = max(v - u, w - v, 0.0)
-            acc[p] += d * d
-    weight = m - (m // SEGMENT) * SEGMENT
-    for p in range(width):
-        out[p] = SEGMENT * total[p] + weight * last[p]
+    weight = m - (m // SEGMENT) * SEGMENT  # a shorter last segment weighs less
+    total = np.empty(TILE)
+    last = np.empty(TILE)
+    for tile in range(start - start % TILE, stop, TILE):
+        width = min(TILE, count - tile)
+        p0, p1 = max(start, tile) - tile, min(stop, tile + width) - tile
+        values = block[tile * n_values : tile * n_values + n_values * width]
+        total[:] = 0.0
+        last[:] = 0.0
+        for t in range(full):
+            _add_distances(values[t * width + p0 : t * width + p1], up[t], lo[t], total)
+        for t in range(full, n_values):
+            _add_distances(values[t * width + p0 : t * width + p1], up[t], lo[t], last)
+        for p in range(p1 - p0):
+            out[tile + p0 + p - start] = SEGMENT * total[p] + weight * last[p]
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOCIATE, inline="always")
+def _add_distances(values, u, w, acc):
+    """``acc[p] += max(values[p] - u, w - values[p], 0)**2`` for every ``p`` of ``values``."""
+    for p in range(values.shape[0]):
+        v = values[p]
+        d = max(v - u, w - v, 0.0)
+        acc[p] += d * d
+
+
+@njit(cache=True, nogil=True)
+def tile_position(local, count, n_values, t):
+    """Where value ``t`` of the group's ``local``-th candidate is, in :func:`lb_segments`' tiles."""
+    tile = local - local % TILE
+    width = min(TILE, count - tile)
+    return tile * n_values + t * width + local - tile
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOCIATE)
@@ -389,7 +413,7 @@ def summarise(data, offsets, sweep, group_starts, group_lengths, ends, means, me
     """:func:`series_ends` of every series and its :func:`segment_means`, in ``sweep`` order.
 
     The means of length group ``g`` go to ``means[mean_starts[g]:]`` in the
-    transposed layout :func:`lb_segments` reads.
+    tiles :func:`lb_segments` reads (:func:`tile_position`).
     """
     n_ch = data.shape[1]
     for g in range(group_starts.shape[0] - 1):
@@ -403,7 +427,7 @@ def summarise(data, offsets, sweep, group_starts, group_lengths, ends, means, me
             series_ends(y, ends[p])
             segment_means(y, own)
             for t in range(n_seg * n_ch):
-                means[mean_starts[g] + t * count + local] = flat[t]
+                means[mean_starts[g] + tile_position(local, count, n_seg * n_ch, t)] = flat[t]
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOCIATE)

@@ -5,7 +5,7 @@ Inputs are trusted, as in :mod:`formcheck.dtw._dp`. The training set comes as
 (``data``, ``offsets``), and, in *sweep order* (by length, then index),
 ``sweep`` (the series index at each position), ``group_starts`` and
 ``group_lengths`` (where each length starts), the four end frames of each
-series (``ends``) and its segment means (``means``, one transposed block per
+series (``ends``) and its segment means (``means``, in contiguous tiles per
 length from ``mean_starts[g]``; ``margins`` bound their rounding).
 
 The cascade, for each query (:func:`knn_range`):
@@ -36,7 +36,7 @@ symmetric bit for bit, so the distances are those of brute force.
 import numpy as np
 from ._jit import njit
 
-from ._bounds import (SEGMENT, floor_log2, keogh_from_tables, keogh_terms, lb_kim, lb_segments,
+from ._bounds import (SEGMENT, TILE, floor_log2, keogh_from_tables, keogh_terms, lb_kim, lb_segments,
                       prune_threshold, range_tables, remaining_rows, row_envelope,
                       segment_envelope)
 from ._dp import INF, dtw_band_ea, radius
@@ -96,12 +96,20 @@ def _smallest(values, count):
 
 @njit(cache=True, nogil=True)
 def knn_range(qdata, qoff, start, stop, data, offsets, sweep, group_starts, group_lengths, ends,
-              means, mean_starts, margins, mode, value, seeds_only, out_d, out_i, stats):
+              means, mean_starts, margins, mode, value, seeds_only, out_d, out_i, stats,
+              p_lo, p_hi):
     """k nearest neighbours of queries ``start .. stop - 1`` into rows of the outputs.
 
-    Queries go in blocks of :data:`QUERY_BLOCK` through :func:`_knn_block`.
-    ``out_d``/``out_i`` rows come back sorted by (distance, index); ``stats``
-    rows count each query's candidates (columns: see :data:`N_STATS`). With
+    Only the candidates at sweep positions ``p_lo .. p_hi - 1`` are searched
+    (all of them: ``0, len(sweep)``), and the rows of ``out_d``/``out_i``
+    are the current top k, sorted by (distance, index), which the search
+    continues from: start them at ``inf`` and ``len(sweep)``. So the
+    candidates can be searched in chunks, one call each, a chunk benefiting
+    from the k-th best the earlier ones found; the rows are then exactly the
+    k nearest of all the chunks searched (``inf`` left where they had fewer
+    than ``k`` candidates). ``stats`` rows add up each query's candidates
+    (columns: see :data:`N_STATS`). Queries go in blocks of
+    :data:`QUERY_BLOCK` through :func:`_knn_block`. With
     ``seeds_only`` the search stops after the seeds: the rows are then the
     best among those few candidates, upper bounds of the true neighbours'
     distances. Releases the GIL, so threads can share the queries of one call.
@@ -109,14 +117,18 @@ def knn_range(qdata, qoff, start, stop, data, offsets, sweep, group_starts, grou
     for first in range(start, stop, QUERY_BLOCK):
         _knn_block(qdata, qoff, first, min(stop, first + QUERY_BLOCK), data, offsets, sweep,
                    group_starts, group_lengths, ends, means, mean_starts, margins, mode, value,
-                   seeds_only, out_d, out_i, stats)
+                   seeds_only, out_d, out_i, stats, p_lo, p_hi)
 
 
 @njit(cache=True, nogil=True)
 def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, group_lengths, ends,
-               means, mean_starts, margins, mode, value, seeds_only, out_d, out_i, stats):
-    """The cascade (module notes) for queries ``first .. last - 1``, sharing one sweep."""
-    n_train = sweep.shape[0]
+               means, mean_starts, margins, mode, value, seeds_only, out_d, out_i, stats, p_lo,
+               p_hi):
+    """The cascade (module notes) for queries ``first .. last - 1``, sharing one sweep.
+
+    Candidates at sweep positions ``p_lo .. p_hi - 1``; ``bounds[t, p - p_lo]``
+    is the segment bound of the one at position ``p``.
+    """
     n_ch = data.shape[1]
     k = out_d.shape[1]
     nq = last - first
@@ -127,11 +139,9 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
     tmin = np.empty((nq, depth, n_max, n_ch))
     for t in range(nq):
         range_tables(qdata[qoff[first + t] : qoff[first + t + 1]], tmax[t], tmin[t])
-        out_d[first + t] = INF
-        out_i[first + t] = n_train
-        stats[first + t, 0] += n_train
+        stats[first + t, 0] += p_hi - p_lo
     bounds = _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_starts,
-                             margins, mode, value, tmax, tmin)
+                             margins, mode, value, tmax, tmin, p_lo, p_hi)
     rest = np.zeros(max(n_max, m_max) + 1)
     prev = np.empty(n_max + 1)
     curr = np.empty(n_max + 1)
@@ -139,7 +149,8 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
     finished = np.zeros(nq, dtype=np.bool_)
     for t in range(nq):
         finished[t] = _best_first(qdata[qoff[first + t] : qoff[first + t + 1]], data, offsets,
-                                  sweep, ends, mode, value, tmax[t], tmin[t], bounds[t],
+                                  sweep[p_lo:p_hi], ends[p_lo:p_hi], mode, value, tmax[t],
+                                  tmin[t], bounds[t],
                                   seeds_only, out_d[first + t], out_i[first + t],
                                   stats[first + t], terms, rest, prev, curr)
     if seeds_only:
@@ -148,7 +159,7 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
     lower = np.empty((nq, m_max, n_ch))
     built = np.zeros(nq, dtype=np.bool_)
     for g in range(group_starts.shape[0] - 1):
-        g0, g1, m = group_starts[g], group_starts[g + 1], group_lengths[g]
+        g0, g1, m = max(p_lo, group_starts[g]), min(p_hi, group_starts[g + 1]), group_lengths[g]
         block = max(1, _BLOCK_VALUES // (m * n_ch))
         built[:] = False
         for b0 in range(g0, g1, block):
@@ -161,10 +172,10 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
                 n_terms = m * n_ch + n + m + n_ch + 8
                 best_d, best_i, counts = out_d[first + t], out_i[first + t], stats[first + t]
                 for p in range(b0, min(g1, b0 + block)):
-                    if bounds[t, p] == _DONE:
+                    if bounds[t, p - p_lo] == _DONE:
                         continue
                     threshold = prune_threshold(best_d[k - 1], n_terms)
-                    if bounds[t, p] > threshold:
+                    if bounds[t, p - p_lo] > threshold:
                         counts[2] += 1
                         counts[5] += 1
                         continue
@@ -184,13 +195,16 @@ def _knn_block(qdata, qoff, first, last, data, offsets, sweep, group_starts, gro
 
 @njit(cache=True, nogil=True)
 def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_starts, margins,
-                    mode, value, tmax, tmin):
-    """The segment-mean bound of every candidate (sweep order) for every query, block by block."""
+                    mode, value, tmax, tmin, p_lo, p_hi):
+    """The segment-mean bound of candidates ``p_lo .. p_hi - 1`` (sweep order) for every query."""
     nq = last - first
     n_ch = tmax.shape[3]
-    bounds = np.empty((nq, group_starts[-1]))
+    bounds = np.empty((nq, p_hi - p_lo))
     for g in range(group_starts.shape[0] - 1):
         g0, g1, m = group_starts[g], group_starts[g + 1], group_lengths[g]
+        s0, s1 = max(p_lo, g0) - g0, min(p_hi, g1) - g0  # the part's share of the group
+        if s0 >= s1:
+            continue
         n_seg = (m + SEGMENT - 1) // SEGMENT
         upper = np.empty((nq, n_seg, n_ch))
         lower = np.empty((nq, n_seg, n_ch))
@@ -199,12 +213,12 @@ def _segment_bounds(qoff, first, last, group_starts, group_lengths, means, mean_
             segment_envelope(tmax[t], tmin[t], n, m, radius(n, m, mode, value), margins,
                              upper[t], lower[t])
         block = means[mean_starts[g] : mean_starts[g + 1]]
-        width = max(1, _BLOCK_VALUES // (n_seg * n_ch))
-        for b0 in range(0, g1 - g0, width):
-            b1 = min(g1 - g0, b0 + width)
+        width = max(1, _BLOCK_VALUES // (n_seg * n_ch * TILE)) * TILE  # whole tiles
+        for a0 in range(s0 - s0 % TILE, s1, width):  # blocks aligned to the tiles
+            b0, b1 = max(s0, a0), min(s1, a0 + width)
             for t in range(nq):
                 lb_segments(block, g1 - g0, b0, b1, upper[t], lower[t], m,
-                            bounds[t, g0 + b0 : g0 + b1])
+                            bounds[t, g0 + b0 - p_lo : g0 + b1 - p_lo])
     return bounds
 
 

@@ -8,17 +8,27 @@ numba kernels of :mod:`formcheck.dtw._knn`.
 
 from __future__ import annotations
 
+import functools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _bounds, _knn
 from .distance import in_chunks, pairwise_packed, worth_threads
-from .validation import (check_collection, check_n_jobs, check_n_neighbors, check_series,
-                         check_window, concatenate)
+from .validation import (_cpu_count, check_collection, check_n_jobs, check_n_neighbors,
+                         check_series, check_window, concatenate)
 from ..errors import ChannelMismatchError, InputError
 
 __all__ = ["TrainingSet", "prepare_training", "pack_training", "knn_search", "knn_upper_bounds"]
+
+#: Training frames from which a lone query's candidates are split over threads (1,600 reps
+#: of 64 frames; below, starting threads costs more than they save).
+_SPLIT_MIN_FRAMES = 100_000
+#: Chunks of the candidates per thread when a query's candidates are split.
+_CHUNKS_PER_THREAD = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,9 +53,10 @@ class TrainingSet:
         Frames ``0, 1, T - 2, T - 1`` of each series in sweep order, for LB_Kim.
     means : ndarray of float64, 1-D
         Means of every 4 frames of each series, for the segment-mean LB_Keogh
-        the search streams through first: for length group ``g``, starting at
-        ``mean_starts[g]``, value ``t`` (segment ``t // C``, channel ``t % C``)
-        of the group's ``p``-th series is at ``t * count + p``.
+        the search streams through first: length group ``g`` starts at
+        ``mean_starts[g]``, in tiles of 64 series, each tile a contiguous
+        (values, series) matrix (:func:`formcheck.dtw._bounds.tile_position`),
+        so the pass is one sequential read.
     mean_starts : ndarray of int64, shape (n_groups + 1,)
     margins : ndarray of shape (C,)
         Bound of the rounding error of ``means``, per channel.
@@ -214,9 +225,12 @@ def knn_search(
         threaded); the result is the same, only slower.
     n_jobs : int, default=-1
         Threads; -1 uses one per CPU. With lower bounds, queries are
-        spread over threads and a single query runs in the calling thread
-        (lowest latency); brute force spreads query x training pairs. Small
-        problems run in the calling thread either way.
+        spread over threads; fewer queries than threads split the
+        candidates instead (each thread finds the exact k nearest of the
+        chunks it takes, then they are merged), but only on a large training
+        set and when the load average shows an idle CPU; brute force spreads
+        query x training pairs. Small problems run in the calling thread
+        either way.
     return_stats : bool, default=False
         Also return a dict counting how candidates were handled.
 
@@ -299,20 +313,110 @@ def _search_arguments(queries, train, n_neighbors, window, n_jobs):
 
 
 def _knn_lower_bounds(qdata, qoff, train, mode, value, k, n_threads, seeds_only=False):
-    """Pruned search; threads over queries, a lone query in this thread."""
+    """Pruned search: threads over queries, or over the candidates of fewer queries than threads."""
     n_queries = qoff.shape[0] - 1
-    dist = np.empty((n_queries, k))
-    idx = np.empty((n_queries, k), dtype=np.int64)
-    stats = np.zeros((n_queries, _knn.N_STATS), dtype=np.int64)
-    threads = n_threads if n_queries > 1 and worth_threads(qoff, train.offsets, n_threads) else 1
     tables = train.kernel_tables()
+    chunks = _candidate_chunks(train, n_queries, n_threads, seeds_only)
+    workers = min(n_threads, len(chunks))
+    dist = np.full((workers, n_queries, k), np.inf)
+    idx = np.full((workers, n_queries, k), len(train), dtype=np.int64)
+    stats = np.zeros((workers, n_queries, _knn.N_STATS), dtype=np.int64)
 
-    def kernel(start, stop):
-        _knn.knn_range(qdata, qoff, start, stop, *tables, mode, value, seeds_only, dist, idx,
-                       stats)
+    def kernel(worker, start, stop, chunk=(0, len(train))):
+        _knn.knn_range(qdata, qoff, start, stop, *tables, mode, value, seeds_only, dist[worker],
+                       idx[worker], stats[worker], *chunk)
 
-    in_chunks(kernel, n_queries, threads)
-    return dist, idx, stats.sum(axis=0)
+    if workers > 1:
+        _share_chunks(kernel, chunks, n_queries, workers)
+        dist, idx = _merge_parts(dist, idx, k)
+        return dist, idx, stats.sum(axis=(0, 1))
+    threads = n_threads if n_queries > 1 and worth_threads(qoff, train.offsets, n_threads) else 1
+    in_chunks(functools.partial(kernel, 0), n_queries, threads)
+    return dist[0], idx[0], stats[0].sum(axis=0)
+
+
+def _candidate_chunks(train, n_queries, n_threads, seeds_only):
+    """Sweep ranges ``(p_lo, p_hi)`` of about equal frames that threads take in turn.
+
+    :data:`_CHUNKS_PER_THREAD` per thread when there are fewer queries than
+    threads, enough training frames (:data:`_SPLIT_MIN_FRAMES`) to pay for
+    them and idle cores (:func:`_idle_cores`); otherwise one, every candidate.
+    """
+    n_train = len(train)
+    if (seeds_only or n_threads <= n_queries or len(train.data) < _SPLIT_MIN_FRAMES
+            or not _idle_cores()):
+        return [(0, n_train)]
+    frames = np.cumsum(train.lengths[train.sweep])
+    n_chunks = n_threads * _CHUNKS_PER_THREAD
+    cuts = np.searchsorted(frames, frames[-1] * np.arange(1, n_chunks) / n_chunks)
+    edges = np.unique(np.concatenate([[0], cuts, [n_train]]))
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _idle_cores():
+    """Whether a CPU besides the caller's is about idle (unknown: yes).
+
+    That is, the 1-minute load average, which counts the calling thread
+    itself while it searches, is below the CPUs less a half. On a machine
+    whose cores are all busy a second thread mostly adds the wait for a time
+    slice: measured on a shared 2-core machine at load 4, a split query took
+    0.75-2.1x as long as one thread (docs/benchmarks.md).
+    """
+    try:
+        return os.getloadavg()[0] < _cpu_count() - 0.5
+    except (AttributeError, OSError):  # no load average (Windows)
+        return True
+
+
+def _share_chunks(kernel, chunks, n_queries, workers):
+    """Each worker takes the next chunk until none is left, carrying its own top k.
+
+    The calling thread is worker 0, the others run on a kept pool. Only
+    chunks a worker has taken are waited for: on a busy machine a pool
+    thread that has not started by the time the chunks run out finds none
+    and writes nothing, so the call does not wait for it to be scheduled.
+    """
+    queue = iter(chunks)
+    lock = threading.Lock()
+    taken = []  # one event per chunk a pool thread is searching
+    errors = []
+
+    def work(worker):
+        while True:
+            with lock:
+                chunk = next(queue, None)
+                if chunk is None:
+                    return
+                done = threading.Event()
+                taken.append(done)
+            try:
+                kernel(worker, 0, n_queries, chunk)
+            except BaseException as error:  # noqa: BLE001  (re-raised in the calling thread)
+                errors.append(error)
+            finally:
+                done.set()
+
+    for worker in range(1, workers):
+        _pool(workers - 1).submit(work, worker)
+    work(0)
+    for done in taken:  # complete: the queue is empty, so no chunk is taken after this
+        done.wait()
+    if errors:
+        raise errors[0]
+
+
+def _merge_parts(dist, idx, k):
+    """The k best of the parts' sorted rows, by distance then index (as brute force sorts)."""
+    dist = np.concatenate(list(dist), axis=1)
+    idx = np.concatenate(list(idx), axis=1)
+    order = np.lexsort((idx, dist), axis=1)[:, :k]
+    return np.take_along_axis(dist, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+@functools.cache
+def _pool(size):
+    """Threads for :func:`_share_chunks`, made once per size (kept: starting them costs ~0.1 ms)."""
+    return ThreadPoolExecutor(max_workers=size)
 
 
 def _brute_force(qdata, qoff, train, mode, value, k, n_threads):

@@ -401,6 +401,58 @@ def test_parallel_kernels_agree(rng, monkeypatch):
     np.testing.assert_array_equal(pairwise_dtw(train, window=0.2, n_jobs=2), expected_pairwise)
 
 
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_knn_split_over_threads_equals_brute_force(rng, monkeypatch, n_jobs):
+    # A lone query's candidates in chunks taken by threads: exact, ties by index, even when
+    # chunks hold fewer candidates than k.
+    import formcheck.dtw.search
+
+    search = formcheck.dtw.search
+    monkeypatch.setattr(search, "_SPLIT_MIN_FRAMES", 0)
+    monkeypatch.setattr(search, "_idle_cores", lambda: True)  # split even on a busy machine
+    shared = []
+    share_chunks = search._share_chunks
+    monkeypatch.setattr(search, "_share_chunks", lambda *args: shared.append(args[1]) or
+                        share_chunks(*args))
+    ties = [rng.integers(0, 2, size=(int(rng.integers(3, 7)), 3)).astype(float) for _ in range(30)]
+    walks = random_walks(rng, 150, (5, 40), 3)
+    for train, k in ((ties, 5), (walks, 3), (walks[:6], 6), (walks + walks[:20], 2)):
+        ts = prepare_training(train, 0.2)
+        for query in ties[:2] + random_walks(rng, 3, (5, 40), 3) + [train[4], walks[7][:9]]:
+            expected_d, expected_i = brute_knn([query], train, k, 0.2)
+            d, i, stats = knn_search([query], ts, k, n_jobs=n_jobs, return_stats=True)
+            np.testing.assert_array_equal(i, expected_i)
+            np.testing.assert_array_equal(d, expected_d)
+            assert stats["candidates"] == len(train)
+            assert sum(stats[key] for key in ("pruned_lb_kim", "pruned_lb_keogh", "abandoned",
+                                              "completed")) == len(train)
+            assert len(shared.pop()) == min(len(train), 4 * n_jobs)  # chunks, shared out
+    monkeypatch.setattr(search, "_idle_cores", lambda: False)  # all cores busy: one thread
+    knn_search([walks[0]], prepare_training(walks, 0.2), 3, n_jobs=n_jobs)
+    assert not shared
+
+
+def test_segment_bounds_of_a_part_are_those_of_the_whole(rng):
+    # A part of the sweep starting inside a tile, over groups wider than one block of tiles.
+    from formcheck.dtw import _knn
+
+    train = random_walks(rng, 700, (30, 30), 16) + random_walks(rng, 300, (60, 64), 16)
+    ts = prepare_training(train, 3)
+    query = random_walks(rng, 1, (50, 50), 16)[0]
+    depth = _bounds.floor_log2(len(query)) + 1
+    tmax, tmin = np.empty((1, depth, len(query), 16)), np.empty((1, depth, len(query), 16))
+    _bounds.range_tables(query, tmax[0], tmin[0])
+    qoff = np.array([0, len(query)])
+
+    def bounds(p_lo, p_hi):
+        return _knn._segment_bounds(qoff, 0, 1, ts.group_starts, ts.group_lengths, ts.means,
+                                    ts.mean_starts, ts.margins, 1, 3.0, tmax, tmin, p_lo, p_hi)
+
+    whole = bounds(0, len(ts))
+    for p_lo, p_hi in ((0, 1000), (37, 950), (130, 131), (699, 701), (5, 64), (64, 1000)):
+        np.testing.assert_array_equal(bounds(p_lo, p_hi), whole[:, p_lo:p_hi])
+
+
 @pytest.mark.parametrize("scale", [1e-160, 1.0, 1e150])
 def test_knn_exact_with_near_ties_at_any_scale(rng, scale):
     # Candidates a rounding error apart: the pruning slack must not lose a neighbour.
