@@ -76,6 +76,7 @@ def test_a_front_view_squat_stream_driven_by_the_fallback_gets_every_rep():
 @pytest.mark.parametrize("exercise,seed,noise,drop_rate,fps,n_reps,idle", [
     ("push-up", 14, 0.015625, 0.0, 15.0, 2, 1.0),
     ("squat", 3372, 0.007979745061760878, 0.08910808235815611, 30.0, 4, 1.0027144088342523),
+    ("push-up", 0, 0.015625, 0.0, 15.0, 4, 0.0),   # frame 127 instead of 109 (a fresh draw)
 ])
 def test_known_streams_where_the_gate_reports_a_verdict_late(exercise, seed, noise, drop_rate,
                                                              fps, n_reps, idle):
