@@ -53,8 +53,9 @@ class RepDataset:
         Free JSON-serialisable information (exercise, feature settings...).
         ``metadata["feature_settings"]["geometry"]`` is set to the geometry
         the reps' angles were measured in (``"3d"`` or ``"2d"``, see
-        :func:`~formcheck.joint_angles`), and for 3-D ``["vertical"]`` to
-        the vertical they took (``"body"`` unless the feature settings say
+        :func:`~formcheck.joint_angles`), and for 3-D ``["vertical"]`` and
+        ``["heights"]`` to the vertical and the heights' source they took
+        (``"body"`` and ``"side-image"`` unless the feature settings say
         otherwise), so a model trained on them computes angles the same way.
     sources : sequence of str, optional
         Where each rep came from (file and frame range), for the catalog.
@@ -556,7 +557,7 @@ def _checked(dataset, path, exercise, feature_settings):
 
 def _with_geometry(metadata: dict, reps) -> dict:
     """``metadata`` with ``feature_settings["geometry"]`` set from the reps' angles (and for
-    3-D the default ``"vertical"``, unless one is given).
+    3-D the default ``"vertical"`` and ``"heights"``, unless given).
 
     Raises
     ------
@@ -578,6 +579,7 @@ def _with_geometry(metadata: dict, reps) -> dict:
     settings["geometry"] = geometry
     if geometry == "3d":
         settings.setdefault("vertical", "body")
+        settings.setdefault("heights", "side-image")
     return {**metadata, "feature_settings": settings}
 
 
