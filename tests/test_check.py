@@ -182,7 +182,8 @@ def spatial_model():
 @pytest.mark.parametrize("view", ["front", "diagonal-left", "back"])
 def test_a_3d_model_trained_from_the_side_judges_reps_filmed_from_other_views(view):
     checker = FormChecker(spatial_model())
-    assert checker.model.feature_settings_ == {"geometry": "3d", "vertical": "body", "heights": "side-image"}
+    assert checker.model.feature_settings_ == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     for label in ("squat/correct", "squat/not-low"):
         pose = make_set("squat", label, n_reps=3, seed=21, view=view, severity=1.0,
                         world_landmarks=True)

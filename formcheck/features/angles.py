@@ -20,12 +20,14 @@ Either way they do not change when the person moves in the frame or stands
 nearer the camera. The height channels (``nose_over_wrists``,
 ``hips_over_knees``, ...) are a vertical offset in torso lengths (the median
 shoulder-to-hip distance of the recording, measured in the same geometry),
-positive when the first point is higher. The width channels (``ankle_width``,
-``knee_ankle_width_ratio``, ...) measure across the camera's view, which the
-image observes directly: they are taken from the image landmarks (in the image's
-torso lengths) in both geometries, so "seen from the side" means the same in
-each and a monocular 3-D model's error in x does not move them (see
-:mod:`formcheck.features.channels` for every kind).
+positive when the first point is higher; for a 3-D pose seen from the side
+(:func:`view_angle` over 65 degrees) they are taken from the image, which then
+measures them directly (``heights="side-image"``, the default). The width
+channels (``ankle_width``, ``knee_ankle_width_ratio``, ...) measure across the
+camera's view, which the image observes directly: they are taken from the image
+landmarks (in the image's torso lengths) in both geometries, so "seen from the
+side" means the same in each and a monocular 3-D model's error in x does not
+move them (see :mod:`formcheck.features.channels` for every kind).
 """
 
 from __future__ import annotations

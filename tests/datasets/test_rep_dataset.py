@@ -275,7 +275,8 @@ def with_geometry(ds, geometry):
 
 def test_the_geometry_of_the_reps_is_recorded_and_kept(tmp_path):
     spatial = with_geometry(make_dataset(), "3d")
-    assert spatial.metadata["feature_settings"] == {"geometry": "3d", "vertical": "body", "heights": "side-image"}
+    assert spatial.metadata["feature_settings"] == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     assert spatial[:2].metadata["feature_settings"]["geometry"] == "3d"
     augmented = spatial.augment(n_time_scales=1)
     assert {rep.geometry for rep in augmented.reps} == {"3d"}

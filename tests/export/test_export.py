@@ -501,7 +501,8 @@ def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, vertica
 @pytest.mark.parametrize("vertical", ["body", "camera"])
 def test_a_3d_learned_model_exports_with_a_world_landmarks_input(vertical, tmp_path):
     model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, world_landmarks=True))
-    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body", "heights": "side-image"}
+    assert model.feature_settings_ == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     model = model if vertical == "body" else camera_up(model)
     rng = np.random.default_rng(3)
     poses = [case for label in LABELS["squat"] for rep in rep_poses(
@@ -532,7 +533,8 @@ def test_a_model_trained_on_3d_keypoint_files_exports_along_the_body_vertical(tm
                                  "-o", str(tmp_path / "squat.fcm")])
     assert result.exit_code == 0, result.output
     model = load_model(tmp_path / "squat.fcm")
-    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body", "heights": "side-image"}
+    assert model.feature_settings_ == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     result = runner.invoke(cli, ["export", str(tmp_path / "squat.fcm"),
                                  "-o", str(tmp_path / "squat.onnx")])
     assert result.exit_code == 0 and "world_landmarks (T, J, 3)" in result.output, result.output
