@@ -25,7 +25,7 @@ from .._files import read_annotation_text, unescape_formula
 from .._progress import progress as progress_bar
 from ..errors import (ChannelMismatchError, DatasetError, DependencyError, ExerciseError,
                       InputError, ModelFileError)
-from ..features.angles import AngleSeries, check_feature_settings, resample
+from ..features.angles import AngleSeries, check_feature_settings, recorded_settings, resample
 from ..features.exercises import get_exercise
 from ..pose import PoseSequence
 from ..pose.load import load_pose
@@ -274,6 +274,9 @@ class RepDataset:
         reps = [AngleSeries(values[a:b], channels, f, source=str(path),
                             geometry=settings.get("geometry"))
                 for a, b, f in zip(bounds[:-1], bounds[1:], fps)]
+        if settings.get("geometry") == "3d":   # a file saved before 3-D heights could move
+            metadata = {**metadata, "feature_settings": recorded_settings(
+                settings, saved_before_heights=True)}
         return cls(reps, labels, groups, metadata, sources)
 
     # -- construction from recordings ------------------------------------------------
