@@ -771,6 +771,7 @@ class FormChecker:
         try:
             values = frame_values(pose, list(self._missing),
                                   geometry=settings.get("geometry", "auto"),
+                                  heights=settings.get("heights", "side-image"),
                                   min_visibility=settings.get("min_visibility", 0.1))
         except FormcheckError:
             values = {c: np.full(1, np.nan) for c in self._missing}

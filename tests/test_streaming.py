@@ -77,7 +77,8 @@ def test_bad_world_landmarks_give_the_verdicts_of_frames_without_them():
 
     with_bad = world_stream(lambda i: BAD_WORLD_FRAMES[(i // 4) % len(BAD_WORLD_FRAMES)])
     without = world_stream(lambda i: None)
-    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body"}
+    assert model.feature_settings_ == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     assert len(with_bad) == 4
     assert [v.to_dict() for v in with_bad] == [v.to_dict() for v in without]
 

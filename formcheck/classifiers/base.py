@@ -27,7 +27,8 @@ from .._archive import read_archive, take_array, write_archive
 from ..datasets.rep_dataset import RepDataset
 from ..dtw.validation import check_collection, concatenate
 from ..errors import ChannelMismatchError, InputError, ModelFileError, ParameterError
-from ..features.angles import AngleSeries, check_feature_settings, resample_many
+from ..features.angles import (AngleSeries, check_feature_settings, recorded_settings,
+                               resample_many)
 from ..features.exercises import exercise_names, get_exercise
 
 __all__ = ["RepClassifier", "TrainedRepClassifier", "load_model", "as_series_list",
@@ -378,7 +379,7 @@ class RepClassifier:
     def _record_metadata(self, X):
         meta = X.metadata if isinstance(X, RepDataset) else {}
         self.exercise_ = meta.get("exercise")
-        self.feature_settings_ = dict(meta.get("feature_settings", {}))
+        self.feature_settings_ = recorded_settings(meta.get("feature_settings", {}))
 
     def _arrays(self) -> dict:
         """Every fitted array to save (beyond the novelty threshold)."""
@@ -818,6 +819,8 @@ def _model_from_file(meta, arrays) -> RepClassifier:
         model.feature_settings_ = check_feature_settings(meta.get("feature_settings") or {})
     except InputError as exc:
         raise ModelFileError(str(exc)) from None
+    model.feature_settings_ = recorded_settings(model.feature_settings_,
+                                                saved_before_heights=True)
     if meta["format_version"] == 1:
         arrays.pop("estimator_classes", None)   # format 1 stored the network's classes
     model.classes_ = _file_classes(meta.get("classes"))

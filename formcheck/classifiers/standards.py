@@ -16,7 +16,7 @@ import numpy as np
 
 from .._archive import take_array
 from ..errors import ChannelMismatchError, ExerciseError, InputError, ModelFileError
-from ..features.angles import AngleSeries
+from ..features.angles import AngleSeries, recorded_settings
 from ..features.channels import (channel_kind, channel_unit, describe_channel, format_value,
                                  measurement_noise)
 from ..features.exercises import get_exercise
@@ -182,7 +182,8 @@ class StandardsClassifier(RepClassifier):
         definition = self._definition(X)
         standards = definition.standards
         self.exercise_ = definition.name
-        self.feature_settings_ = dict(getattr(X, "metadata", {}).get("feature_settings", {}))
+        self.feature_settings_ = recorded_settings(
+            getattr(X, "metadata", {}).get("feature_settings", {}))
         self.channels_ = _needed_channels(definition)
         self.n_features_in_ = len(self.channels_)
         self.novelty_threshold_ = _NOVELTY_THRESHOLD

@@ -25,7 +25,7 @@ from .._files import read_annotation_text, unescape_formula
 from .._progress import progress as progress_bar
 from ..errors import (ChannelMismatchError, DatasetError, DependencyError, ExerciseError,
                       InputError, ModelFileError)
-from ..features.angles import AngleSeries, check_feature_settings, resample
+from ..features.angles import AngleSeries, check_feature_settings, recorded_settings, resample
 from ..features.exercises import get_exercise
 from ..pose import PoseSequence
 from ..pose.load import load_pose
@@ -53,8 +53,9 @@ class RepDataset:
         Free JSON-serialisable information (exercise, feature settings...).
         ``metadata["feature_settings"]["geometry"]`` is set to the geometry
         the reps' angles were measured in (``"3d"`` or ``"2d"``, see
-        :func:`~formcheck.joint_angles`), and for 3-D ``["vertical"]`` to
-        the vertical they took (``"body"`` unless the feature settings say
+        :func:`~formcheck.joint_angles`), and for 3-D ``["vertical"]`` and
+        ``["heights"]`` to the vertical and the heights' source they took
+        (``"body"`` and ``"side-image"`` unless the feature settings say
         otherwise), so a model trained on them computes angles the same way.
     sources : sequence of str, optional
         Where each rep came from (file and frame range), for the catalog.
@@ -273,6 +274,9 @@ class RepDataset:
         reps = [AngleSeries(values[a:b], channels, f, source=str(path),
                             geometry=settings.get("geometry"))
                 for a, b, f in zip(bounds[:-1], bounds[1:], fps)]
+        if settings.get("geometry") == "3d":   # a file saved before 3-D heights could move
+            metadata = {**metadata, "feature_settings": recorded_settings(
+                settings, saved_before_heights=True)}
         return cls(reps, labels, groups, metadata, sources)
 
     # -- construction from recordings ------------------------------------------------
@@ -556,7 +560,7 @@ def _checked(dataset, path, exercise, feature_settings):
 
 def _with_geometry(metadata: dict, reps) -> dict:
     """``metadata`` with ``feature_settings["geometry"]`` set from the reps' angles (and for
-    3-D the default ``"vertical"``, unless one is given).
+    3-D the default ``"vertical"`` and ``"heights"``, unless given).
 
     Raises
     ------
@@ -578,6 +582,7 @@ def _with_geometry(metadata: dict, reps) -> dict:
     settings["geometry"] = geometry
     if geometry == "3d":
         settings.setdefault("vertical", "body")
+        settings.setdefault("heights", "side-image")
     return {**metadata, "feature_settings": settings}
 
 

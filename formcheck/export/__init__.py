@@ -24,7 +24,10 @@ Inputs (``T`` is dynamic, 2 to 4096 frames):
   ``image_size`` is not used. Heights and inclinations are measured along the
   camera's up or, with the feature setting ``vertical="body"`` (the default),
   along the standing body's vertical estimated from the rep's own frames
-  (:func:`formcheck.features.angles.body_vertical`).
+  (:func:`formcheck.features.angles.body_vertical`). With ``heights="side-image"`` (the
+  default) the heights are taken from the image landmarks when the rep is seen from the side
+  (:func:`formcheck.features.angles.view_angle` over 65 degrees), as
+  :func:`formcheck.joint_angles` measures them.
 
 Output ``probabilities``: float32 ``(n_classes,)`` in ``classes_`` order; NaN
 where formcheck raises :class:`~formcheck.errors.MissingDataError` (a channel
@@ -50,7 +53,7 @@ from .._version import __version__
 from ..classifiers.learned import LearnedClassifier
 from ..classifiers.standards import StandardsClassifier
 from ..errors import DependencyError, ExportError
-from ..features.angles import VERTICALS
+from ..features.angles import HEIGHTS, VERTICALS
 from ..features.channels import available_channels
 from ..pose.skeleton import get_layout
 
@@ -59,7 +62,7 @@ __all__ = ["export_onnx", "EXPORTED_SETTINGS", "INSTALL_HINT"]
 INSTALL_HINT = 'pip install "formcheck[export]"'
 #: Feature settings the graph computes, with the defaults of :func:`formcheck.joint_angles`.
 EXPORTED_SETTINGS = {"min_visibility": 0.1, "max_missing": 0.5, "target_fps": None,
-                     "vertical": "body"}
+                     "vertical": "body", "heights": "side-image"}
 
 
 def export_onnx(model, path, *, layout="mediapipe33", geometry=None):
@@ -177,6 +180,9 @@ def _exportable_settings(model, layout, geometry):
     if settings.get("vertical", "body") not in VERTICALS:
         raise ExportError(f"feature setting vertical must be one of {', '.join(VERTICALS)}; "
                           f"this {name} has {settings['vertical']!r}")
+    if settings.get("heights", "side-image") not in HEIGHTS:
+        raise ExportError(f"feature setting heights must be one of {', '.join(HEIGHTS)}; "
+                          f"this {name} has {settings['heights']!r}")
     if settings.pop("smooth", None):
         raise ExportError(f"the graph does not smooth angles; this {name} was trained with "
                           f"smooth={model.feature_settings_['smooth']!r}")

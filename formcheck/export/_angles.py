@@ -13,7 +13,10 @@ for operation, in float64.
 Points are 3-D: in the 2-D geometry z is 0, so the angle formulas are those of
 3-D angles between segments (``atan2(|u x v|, u . v)``); in the 3-D geometry the
 points are the world landmarks, as :func:`formcheck.joint_angles` takes them,
-except for the widths, measured in the image in either geometry.
+except for the widths, measured in the image in either geometry, and the heights,
+computed both ways in 3-D and taken from the image when the rep is seen from the side (the
+hips' axis more than 65 degrees from the camera's x, as :func:`formcheck.joint_angles` with
+``heights="side-image"``).
 "Up" (heights, inclinations, the sign of a bend, the chin below the nose) is
 the image's up in 2-D and, in 3-D, the camera's up or the standing body's
 vertical estimated from the rep's own frames, as
@@ -43,6 +46,8 @@ _KINDS = ("angle", "incline", "height", "incline_difference", "width", "width_ra
 _TORSO_KINDS = ("height", "width", "width_ratio")   # the kinds measured in torso lengths
 _UP_KINDS = ("incline", "height", "incline_difference", "bend")   # the kinds measured along "up"
 _IMAGE_KINDS = ("width", "width_ratio")   # measured in the image in either geometry
+_SIDE_VIEW = 65.0        # as formcheck.features.angles: heights from the image beyond it
+_VIEW_PAIRS = (("left_hip", "right_hip"), ("left_shoulder", "right_shoulder"))
 
 
 def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
@@ -62,11 +67,15 @@ def angle_series(g, landmarks, image_size, fps, *, layout, channels, settings,
         The model's channels.
     settings : dict
         ``min_visibility``, ``max_missing``, ``target_fps`` (None: no resampling) and
-        ``vertical`` (``"body"`` or ``"camera"``, used in 3-D only).
+        ``vertical`` (``"body"`` or ``"camera"``) and ``heights`` (``"side-image"``, the
+        default, or ``"geometry"``), used in 3-D only.
     """
     wanted, visible, lenient = [], [], []
     for source, group in _by_geometry(_wanted_channels(channels, layout), world):
         measured = _measured(g, landmarks, image_size, source, layout, group, settings)
+        if source is not None and settings.get("heights", "side-image") == "side-image":
+            measured = _heights_by_view(g, landmarks, image_size, world, layout, group, settings,
+                                        measured)
         wanted += group
         visible.append(measured[0])
         lenient.append(measured[1])
@@ -87,6 +96,51 @@ def _by_geometry(wanted, world) -> list:
     image = [c for c in wanted if CHANNELS[c][0] in _IMAGE_KINDS]
     space = [c for c in wanted if c not in image]
     return [(source, group) for source, group in ((world, space), (None, image)) if group]
+
+
+def _heights_by_view(g, landmarks, image_size, world, layout, group, settings, measured):
+    """``measured``, the world's ``(visible, located)`` values of ``group``, with its height
+    columns taken from the image when the rep is seen from the side (:func:`_side_view`), as
+    ``joint_angles(heights="side-image")`` measures them."""
+    heights = [c for c in group if CHANNELS[c][0] == "height"]
+    side = _side_view(g, landmarks, image_size, world, layout, heights, settings)
+    if side is None:
+        return measured
+    image = _measured(g, landmarks, image_size, None, layout, heights, settings)
+    at = [len(group) + heights.index(c) if c in heights else k for k, c in enumerate(group)]
+    return tuple(g.where(side, g.take(g.op("Concat", space, flat, axis=1), at, axis=1), space)
+                 for space, flat in zip(measured, image))
+
+
+def _side_view(g, landmarks, image_size, world, layout, heights, settings):
+    """Boolean scalar: the rep is seen from the side, its :func:`_view_angle` over 65 degrees
+    (``angles._heights_from_image``); None when there is no height or no hip or shoulder pair."""
+    canonical = get_layout(layout).canonical
+    pairs = [pair for pair in _VIEW_PAIRS if set(pair) <= set(canonical)]
+    if not heights or not pairs:
+        return None
+    points = _points(g, landmarks, image_size, world, settings["min_visibility"])
+    body = settings["vertical"] == "body"
+    up = _body_vertical(g, *_joint_table(g, points, layout, heights, body)) if body else _UP
+    angle, count = _view_angle(g, points, [[canonical[j] for j in pair] for pair in pairs], up)
+    return g.op("And", g.op("Greater", count, np.int64(0)), g.op("Greater", angle, _SIDE_VIEW))
+
+
+def _view_angle(g, points, pairs, up):
+    """``(degrees, frames seen)``: :func:`formcheck.features.angles.view_angle` of the rep.
+
+    ``pairs``: the left and right point indices of the hips, then of the shoulders (each
+    frame takes the first pair it sees)."""
+    up = np.asarray(up, np.float64) if isinstance(up, list) else up
+    across = g.sub(np.array([1.0, 0.0, 0.0]), g.mul(g.take(up, 0, axis=0), up))
+    angles = []
+    for left, right in pairs:
+        axis = g.sub(g.take(points, right, axis=1), g.take(points, left, axis=1))
+        flat = g.sub(axis, g.mul(g.unsqueeze(_along(g, axis, up), [1]), up))
+        angles.append(_angle_between(g, flat, across))
+    angle = angles[0] if len(angles) == 1 else g.where(g.isnan(angles[0]), angles[1], angles[0])
+    angle = g.op("Min", angle, g.sub(180.0, angle))
+    return _median(g, angle, g.op("Not", g.isnan(angle)))
 
 
 def _measured(g, landmarks, image_size, world, layout, wanted, settings):

@@ -20,12 +20,14 @@ Either way they do not change when the person moves in the frame or stands
 nearer the camera. The height channels (``nose_over_wrists``,
 ``hips_over_knees``, ...) are a vertical offset in torso lengths (the median
 shoulder-to-hip distance of the recording, measured in the same geometry),
-positive when the first point is higher. The width channels (``ankle_width``,
-``knee_ankle_width_ratio``, ...) measure across the camera's view, which the
-image observes directly: they are taken from the image landmarks (in the image's
-torso lengths) in both geometries, so "seen from the side" means the same in
-each and a monocular 3-D model's error in x does not move them (see
-:mod:`formcheck.features.channels` for every kind).
+positive when the first point is higher; for a 3-D pose seen from the side
+(:func:`view_angle` over 65 degrees) they are taken from the image, which then
+measures them directly (``heights="side-image"``, the default). The width
+channels (``ankle_width``, ``knee_ankle_width_ratio``, ...) measure across the
+camera's view, which the image observes directly: they are taken from the image
+landmarks (in the image's torso lengths) in both geometries, so "seen from the
+side" means the same in each and a monocular 3-D model's error in x does not
+move them (see :mod:`formcheck.features.channels` for every kind).
 """
 
 from __future__ import annotations
@@ -44,12 +46,15 @@ from .filters import savgol_filter
 
 __all__ = ["AngleSeries", "joint_angles", "frame_values", "resample", "resample_many",
            "equal_length_batches", "GEOMETRIES", "VERTICALS", "pose_geometry", "body_vertical",
-           "FEATURE_SETTINGS", "check_feature_settings"]
+           "HEIGHTS", "view_angle", "FEATURE_SETTINGS", "check_feature_settings",
+           "recorded_settings"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
 #: Accepted values of ``joint_angles(vertical=...)``: what "up" is in 3-D.
 VERTICALS = ("body", "camera")
+#: Accepted values of ``joint_angles(heights=...)``: where a 3-D pose's heights are measured.
+HEIGHTS = ("side-image", "geometry")
 _LONG_GAP_SECONDS = 0.3  # longer gaps in a sided channel are filled from its twin
 _UP = np.array([0.0, -1.0, 0.0])  # image and MediaPipe world y grow downwards
 _MAX_TARGET_FPS = 1000.0
@@ -73,6 +78,7 @@ FEATURE_SETTINGS = {
                  lambda v: isinstance(v, str) and v in GEOMETRIES),
     "vertical": (f"one of {', '.join(VERTICALS)}",
                  lambda v: isinstance(v, str) and v in VERTICALS),
+    "heights": (f"one of {', '.join(HEIGHTS)}", lambda v: isinstance(v, str) and v in HEIGHTS),
 }
 
 
@@ -115,7 +121,39 @@ def check_feature_settings(settings) -> dict:
     return dict(settings)
 
 
+def recorded_settings(settings, *, saved_before_heights=False) -> dict:
+    """The feature settings a model records: for 3-D angles, with the heights' source.
+
+    A model fitted on 3-D angles records ``heights`` (``"side-image"`` unless
+    given), so a 3-D model file without it was saved before heights could
+    be taken from the image; read back (``saved_before_heights=True``) it
+    gets ``"geometry"`` and measures as it was trained.
+
+    Examples
+    --------
+    >>> recorded_settings({"geometry": "3d"})
+    {'geometry': '3d', 'heights': 'side-image'}
+    >>> recorded_settings({"geometry": "3d"}, saved_before_heights=True)
+    {'geometry': '3d', 'heights': 'geometry'}
+    >>> recorded_settings({"geometry": "2d"})
+    {'geometry': '2d'}
+    """
+    settings = dict(settings)
+    if settings.get("geometry") == "3d":
+        settings.setdefault("heights", "geometry" if saved_before_heights else "side-image")
+    return settings
+
+
 _IMAGE_KINDS = ("width", "width_ratio")  # measured in the image in either geometry
+_SIDE_KINDS = ("height",)  # measured in the image in 3-D too when the body is seen from the side
+# Degrees between the body's left-right axis and the camera's x (in the horizontal plane)
+# beyond which the body counts as seen from the side. The image's perspective error on a
+# height grows with the depth between its two joints, the forward offset times cos(view):
+# +-0.12 torso lengths from the front or back (synthetic squats, docs/classifiers.md); it is
+# within a height's measurement noise (0.05) once cos(view) <= 0.05 / 0.12, beyond 65 degrees.
+_SIDE_VIEW = 65.0
+_CAMERA_X = np.array([1.0, 0.0, 0.0])
+_VIEW_PAIRS = (("left_hip", "right_hip"), ("left_shoulder", "right_shoulder"))
 _UPRIGHT_SHARE = 0.2      # the share of frames, ankles and shoulders furthest apart, giving "up"
 _MAX_CAMERA_TILT = 30.0   # degrees: a body axis further from the camera's up is not upright
 
@@ -321,8 +359,8 @@ def pose_geometry(pose: PoseSequence) -> str:
 
 
 def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="auto",
-                 vertical="body", min_visibility=0.1, max_missing=0.5, smooth=None,
-                 target_fps=None) -> AngleSeries:
+                 vertical="body", heights="side-image", min_visibility=0.1, max_missing=0.5,
+                 smooth=None, target_fps=None) -> AngleSeries:
     """Compute the joint-angle series of a pose sequence.
 
     Parameters
@@ -345,6 +383,15 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
         a pitched or rolled camera does not tilt, or the camera's up (the
         world landmarks' y). 2-D always takes the image's up. A model trained
         on 3-D angles records it (``feature_settings["vertical"]``).
+    heights : {"side-image", "geometry"}
+        Where the height channels of a 3-D pose are measured: ``"side-image"``
+        takes them from the image when the camera sees the body from the side
+        (:func:`view_angle` over 65 degrees: the sagittal plane, where the
+        heights lie, faces the camera, so the image measures them with no
+        depth to lift and little perspective, while a monocular 3-D model
+        bends the knee less than the image shows at the bottom of a deep
+        squat) and in 3-D otherwise; ``"geometry"`` always in 3-D (models
+        saved before this setting). 2-D poses are unaffected.
     min_visibility : float
         Landmarks with a lower visibility/confidence count as missing (and
         those at 0 always do), unless a channel can be measured no other way.
@@ -367,15 +414,17 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     -------
     AngleSeries
         Shape ``(T, C)``, degrees (heights in torso lengths), gaps filled by
-        linear interpolation; ``series.geometry`` is ``"3d"`` or ``"2d"``.
+        linear interpolation; ``series.geometry`` is ``"3d"`` or ``"2d"``;
+        ``series.heights_from_image`` says whether a 3-D pose's heights were
+        measured in the image (False in 2-D).
         ``series.filled_from_mirror`` lists channels that were copied from
         their other-side twin.
 
     Raises
     ------
     InputError
-        ``geometry`` is not one of :data:`GEOMETRIES`, or ``vertical`` not one
-        of :data:`VERTICALS`.
+        ``geometry`` is not one of :data:`GEOMETRIES`, ``vertical`` not one
+        of :data:`VERTICALS`, or ``heights`` not one of :data:`HEIGHTS`.
     LayoutError
         A requested channel needs joints the layout does not have.
     MissingDataError
@@ -398,16 +447,18 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     """
     if not isinstance(pose, PoseSequence):
         raise InputError(f"joint_angles needs a PoseSequence, got {type(pose).__name__}")
-    check_feature_settings({"geometry": geometry, "min_visibility": min_visibility,
-                            "max_missing": max_missing, "smooth": smooth, "target_fps": target_fps})
+    check_feature_settings({"geometry": geometry, "heights": heights,
+                            "min_visibility": min_visibility, "max_missing": max_missing,
+                            "smooth": smooth, "target_fps": target_fps})
     if pose.n_frames < 2:
         raise TooFewFramesError(f"{_where(pose)}has {pose.n_frames} frame; need at least 2")
     geometry = _resolve_geometry(pose, geometry)
     if vertical not in VERTICALS:
         raise InputError(f"vertical must be one of {', '.join(VERTICALS)}; got {vertical!r}")
     names = _requested_channels(pose, exercise, channels)
+    side = _heights_from_image(pose, names, geometry, heights, vertical == "body", min_visibility)
     values, mirrored = {}, []
-    for where, group in _by_geometry(names, geometry).items():
+    for where, group in _by_geometry(names, geometry, side).items():
         measured, from_twin = _measured(pose, group, where, vertical == "body", min_visibility,
                                         max_missing)
         values.update(measured)
@@ -419,6 +470,7 @@ def joint_angles(pose: PoseSequence, exercise=None, *, channels=None, geometry="
     if target_fps:
         series = series.resample(target_fps)
     series.filled_from_mirror = mirrored
+    series.heights_from_image = side
     return series
 
 
@@ -434,34 +486,86 @@ def _measured(pose, names, geometry, body_up, min_visibility, max_missing):
     return _fill_missing(names, visible, located, frame, max_missing, pose)
 
 
-def _by_geometry(names, geometry) -> dict:
+def _by_geometry(names, geometry, side=False) -> dict:
     """The geometry each channel is measured in -> those channels, in order.
 
     The widths are measured in the image even for a 3-D pose: they are defined across the
     camera's view, which the image observes directly, while a monocular 3-D model's x errs
-    between knees and ankles (docs/classifiers.md, the shared videos).
+    between knees and ankles (docs/classifiers.md, the shared videos). With ``side`` (a 3-D
+    pose seen from the side, :func:`_heights_from_image`) the heights are too.
     """
+    in_image = _IMAGE_KINDS + (_SIDE_KINDS if side else ())
     groups = {}
     for name in names:
-        where = "2d" if CHANNELS[name][0] in _IMAGE_KINDS else geometry
+        where = "2d" if CHANNELS[name][0] in in_image else geometry
         groups.setdefault(where, []).append(name)
     return groups
 
 
-def frame_values(pose: PoseSequence, channels, *, geometry="auto", min_visibility=0.1) -> dict:
+def _heights_from_image(pose, names, geometry, heights, body_up, min_visibility) -> bool:
+    """Whether the height channels of ``names`` are measured in the image: a 3-D pose, with
+    ``heights="side-image"``, seen from the side (:func:`view_angle` over 65 degrees)."""
+    if (geometry != "3d" or heights != "side-image"
+            or not any(CHANNELS[n][0] in _SIDE_KINDS for n in names)):
+        return False
+    points = _joint_points(pose, min_visibility, "3d")
+    return bool(view_angle(points, body_vertical(points) if body_up else _UP) > _SIDE_VIEW)
+
+
+def view_angle(points, up=_UP) -> float:
+    """Degrees (0-90) between the body's left-right axis and the camera's x axis, seen from above.
+
+    The axis is left hip -> right hip (the shoulders in frames where a hip is
+    missing), the angle is measured in the horizontal plane (perpendicular to
+    ``up``), folded to 0-90, and the median over the frames where it is
+    seen: near 0 for a body facing the camera or turned away from it, near 90
+    seen from the side; NaN when no frame shows the hips or shoulders.
+
+    Parameters
+    ----------
+    points : dict
+        Joint name -> ``(T, 3)`` points in the camera's axes (x to the right).
+    up : array of 3 floats
+        The vertical (see :func:`body_vertical`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> turned = np.radians(80)    # the hips' axis turned 80 degrees into the depth
+    >>> hips = {"left_hip": np.zeros((4, 3)),
+    ...         "right_hip": np.tile([np.cos(turned), 0.0, np.sin(turned)], (4, 1))}
+    >>> round(view_angle(hips), 1)
+    80.0
+    """
+    axes = [points[right] - points[left] for left, right in _VIEW_PAIRS
+            if left in points and right in points]
+    if not axes:
+        return float("nan")
+    across = _CAMERA_X - (_CAMERA_X @ up) * up
+    angles = [_angle_between(axis - np.outer(axis @ up, up), across) for axis in axes]
+    per_frame = angles[0] if len(angles) == 1 else np.where(np.isnan(angles[0]), angles[1],
+                                                            angles[0])
+    per_frame = np.minimum(per_frame, 180.0 - per_frame)
+    seen = per_frame[np.isfinite(per_frame)]
+    return float(np.median(seen)) if seen.size else float("nan")
+
+
+def frame_values(pose: PoseSequence, channels, *, geometry="auto", heights="side-image",
+                 min_visibility=0.1) -> dict:
     """The channels as :func:`joint_angles` measures them before it looks at the gaps.
 
     Landmarks below ``min_visibility`` count as missing, and nothing is
     filled: a channel is NaN wherever one of its joints is missing, with no
     twin, interpolation or lenient pass. Cheap enough for one frame of a live
     stream (heights are then in that frame's own torso length, and along the
-    camera's up: the body's vertical needs the whole recording).
+    camera's up: the body's vertical needs the whole recording; the view,
+    for ``heights``, is that of these frames).
 
     Parameters
     ----------
     pose : PoseSequence
     channels : sequence of str
-    geometry, min_visibility
+    geometry, heights, min_visibility
         As for :func:`joint_angles`.
 
     Returns
@@ -481,8 +585,9 @@ def frame_values(pose: PoseSequence, channels, *, geometry="auto", min_visibilit
     """
     geometry = _resolve_geometry(pose, geometry)
     names = _requested_channels(pose, None, channels)
+    side = _heights_from_image(pose, names, geometry, heights, False, min_visibility)
     out = {}
-    for where, group in _by_geometry(names, geometry).items():
+    for where, group in _by_geometry(names, geometry, side).items():
         points = _joint_points(pose, min_visibility, where)
         frame = _Frame(_torso_length(points), _UP)
         out.update({name: _channel_values(name, points, frame) for name in group})

@@ -96,6 +96,17 @@ def test_the_real_files_load_and_predict(saved, tmp_path):
         assert loads_and_predicts_or_refuses(tmp_path / f"{kind}.fcm"), kind
 
 
+def test_a_3d_model_saved_before_heights_could_move_measures_them_in_3d(tmp_path):
+    X, y = reps(3)
+    dataset = RepDataset(X, y, [str(i % 4) for i in range(len(X))],
+                         {"exercise": "squat", "feature_settings": {"geometry": "3d"}})
+    model = DTWKNeighborsClassifier(n_neighbors=3).fit(dataset)
+    assert model.feature_settings_ == {"geometry": "3d", "heights": "side-image"}
+    del model.feature_settings_["heights"]             # as a file written before the setting
+    loaded = load_model(model.save(tmp_path / "old.fcm"))
+    assert loaded.feature_settings_ == {"geometry": "3d", "heights": "geometry"}
+
+
 def test_every_recorded_feature_setting_and_the_temperature_load_back(tmp_path):
     X, y = reps(3)
     settings = {"geometry": "3d", "min_visibility": 0.3, "max_missing": 0.4, "smooth": 0.2,
@@ -104,7 +115,7 @@ def test_every_recorded_feature_setting_and_the_temperature_load_back(tmp_path):
                          {"exercise": "squat", "feature_settings": settings})
     model = DTWKNeighborsClassifier(n_neighbors=3, calibrate=True).fit(dataset)
     loaded = load_model(model.save(tmp_path / "calibrated.fcm"))
-    assert loaded.feature_settings_ == settings
+    assert loaded.feature_settings_ == {**settings, "heights": "side-image"}   # 3-D records it
     assert loaded.temperature_ == model.temperature_ != 1.0
     assert loaded.predict(X[:4]).tolist() == model.predict(X[:4]).tolist()
 

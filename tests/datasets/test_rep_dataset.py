@@ -275,7 +275,8 @@ def with_geometry(ds, geometry):
 
 def test_the_geometry_of_the_reps_is_recorded_and_kept(tmp_path):
     spatial = with_geometry(make_dataset(), "3d")
-    assert spatial.metadata["feature_settings"] == {"geometry": "3d", "vertical": "body"}
+    assert spatial.metadata["feature_settings"] == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     assert spatial[:2].metadata["feature_settings"]["geometry"] == "3d"
     augmented = spatial.augment(n_time_scales=1)
     assert {rep.geometry for rep in augmented.reps} == {"3d"}
@@ -311,3 +312,13 @@ def test_a_labelled_file_without_reps_is_listed_with_the_reason(tmp_path):
         path.unlink()
     with pytest.raises(DatasetError, match="no reps were found in any file:\n  correct/standing"):
         RepDataset.from_folders(tmp_path, "squat")
+
+
+def test_a_3d_dataset_saved_before_heights_could_move_keeps_them_in_3d(tmp_path):
+    spatial = with_geometry(make_dataset(), "3d")
+    assert spatial.metadata["feature_settings"]["heights"] == "side-image"
+    assert RepDataset.load(spatial.save(tmp_path / "new.fcd")).metadata == spatial.metadata
+    del spatial.metadata["feature_settings"]["heights"]          # as written before the setting
+    old = RepDataset.load(spatial.save(tmp_path / "old.fcd"))
+    assert old.metadata["feature_settings"] == {"geometry": "3d", "vertical": "body",
+                                                "heights": "geometry"}

@@ -260,7 +260,8 @@ def test_a_3d_dataset_from_45_degrees_records_its_views_and_geometry():
     ds = make_dataset("squat", n_subjects=3, reps_per_class=2, seed=2, view="diagonal",
                       world_landmarks=True)
     assert set(ds.metadata["per_rep"]["view"]) <= {"diagonal-left", "diagonal-right"}
-    assert ds.metadata["feature_settings"] == {"geometry": "3d", "vertical": "body"} and len(ds) == 12
+    assert ds.metadata["feature_settings"] == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"} and len(ds) == 12
     assert {rep.geometry for rep in ds.reps} == {"3d"}
     with pytest.raises(InputError, match="not available for 'push-up'"):
         make_set("push-up", n_reps=1, view="diagonal-left")

@@ -501,7 +501,8 @@ def test_3d_standards_match_the_python_path_on_world_landmarks(exercise, vertica
 @pytest.mark.parametrize("vertical", ["body", "camera"])
 def test_a_3d_learned_model_exports_with_a_world_landmarks_input(vertical, tmp_path):
     model = LearnedClassifier().fit(make_dataset("squat", n_subjects=4, world_landmarks=True))
-    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body"}
+    assert model.feature_settings_ == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     model = model if vertical == "body" else camera_up(model)
     rng = np.random.default_rng(3)
     poses = [case for label in LABELS["squat"] for rep in rep_poses(
@@ -532,7 +533,8 @@ def test_a_model_trained_on_3d_keypoint_files_exports_along_the_body_vertical(tm
                                  "-o", str(tmp_path / "squat.fcm")])
     assert result.exit_code == 0, result.output
     model = load_model(tmp_path / "squat.fcm")
-    assert model.feature_settings_ == {"geometry": "3d", "vertical": "body"}
+    assert model.feature_settings_ == {
+            "geometry": "3d", "vertical": "body", "heights": "side-image"}
     result = runner.invoke(cli, ["export", str(tmp_path / "squat.fcm"),
                                  "-o", str(tmp_path / "squat.onnx")])
     assert result.exit_code == 0 and "world_landmarks (T, J, 3)" in result.output, result.output
@@ -588,3 +590,55 @@ def test_3d_models_match_formcheck_on_the_shared_videos(shared_video_reps, exerc
     assert model.feature_settings_.get("vertical", "body") == "body"
     assert max(vertical_tilt(p) for p in poses) > 1.0   # the videos' vertical is not the camera's
     assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") == len(poses)
+
+
+def yawed(pose, degrees):
+    """``pose`` with its world landmarks turned ``degrees`` about the vertical (y) axis."""
+    turn = np.radians(degrees)
+    rotation = np.array([[np.cos(turn), 0, np.sin(turn)], [0, 1, 0],
+                         [-np.sin(turn), 0, np.cos(turn)]])
+    return dataclasses.replace(pose, world_landmarks=(pose.world_landmarks @ rotation.T).astype(
+        np.float32), source=f"{pose.source} yawed {degrees}")
+
+
+def hips_hidden(pose, share):
+    """``pose`` with both hips unseen in the first ``share`` of its frames (the view then
+    comes from the shoulders there; the heights lose their hips)."""
+    hips = [pose.skeleton.canonical[j] for j in ("left_hip", "right_hip")]
+    landmarks = pose.landmarks.copy()
+    landmarks[: int(share * pose.n_frames), hips, 3] = 0.0
+    return dataclasses.replace(pose, landmarks=landmarks, source=f"{pose.source} no hips")
+
+
+def seen_from_the_side(pose, vertical, heights) -> bool:
+    """Whether formcheck takes the rep's heights from the image (False when it cannot measure)."""
+    try:
+        return joint_angles(pose, "squat", vertical=vertical, heights=heights).heights_from_image
+    except MissingDataError:
+        return False
+
+
+@pytest.mark.parametrize("heights", ["side-image", "geometry"])
+@pytest.mark.parametrize("vertical", ["body", "camera"])
+def test_3d_heights_by_the_view_match_the_python_path(heights, vertical, tmp_path):
+    """The graph computes the heights in space and in the image and takes the image's when the
+    rep is seen from the side (the hips' axis over 65 degrees from the camera's x), as
+    :func:`formcheck.joint_angles` does: side, front and diagonal views, turned about the
+    vertical around that limit, hips hidden, and the body-vertical cases."""
+    model = builtin_model("squat")
+    model = copy.copy(model)
+    model.feature_settings_ = {"vertical": vertical, "heights": heights}
+    rng = np.random.default_rng(4)
+    poses = []
+    for view in ("side-left", "front", "diagonal-left"):
+        pose = make_set("squat", "not-low", n_reps=2, seed=5, view=view, severity=0.3,
+                        world_landmarks=True)
+        for rep in rep_poses(pose, "squat")[:1]:
+            poses += [rep, hips_hidden(rep, 0.4), pitched(rep, 20),
+                      *[yawed(rep, d) for d in (-20, -10, 10, 20)], *with_world_gaps(rep, rng)]
+    side = [seen_from_the_side(p, vertical, heights) for p in poses]
+    if heights == "side-image":
+        assert 5 < sum(side) < len(poses) - 5      # both branches of the graph's Where are taken
+    else:
+        assert not any(side)
+    assert assert_same_on_every_rep(model, poses, tmp_path, geometry="3d") >= len(poses) - 4

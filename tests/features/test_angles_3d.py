@@ -6,7 +6,8 @@ import pytest
 from formcheck import PoseSequence, joint_angles, segment_reps
 from formcheck.datasets.synthetic import make_set
 from formcheck.errors import InputError, MissingDataError
-from formcheck.features.angles import frame_values
+from formcheck.features.angles import _joint_points, body_vertical, frame_values, view_angle
+from formcheck.features.channels import channel_kind
 from formcheck.pose.skeleton import get_layout
 
 MP = get_layout("mediapipe33")
@@ -132,7 +133,8 @@ def test_side_front_back_and_45_degree_views_give_the_same_knee_and_hip_at_the_b
 def test_hips_over_knees_at_the_bottom_are_the_same_from_every_view_whatever_the_cameras_pitch():
     """Measured against the standing body's vertical, a 3-D height does not carry the camera's
     pitch (drawn anew for every view, -3 to 12 degrees); the image's up does, and its perspective
-    too: the knees, nearer the camera from the front, look lower."""
+    too: the knees, nearer the camera from the front, look lower. (In 3-D, heights of side
+    views come from the image by default: ``heights="geometry"`` keeps them in space.)"""
     spread = {"3d": [], "2d": []}
     for seed in range(6):
         bottoms = {geometry: [] for geometry in spread}
@@ -140,7 +142,8 @@ def test_hips_over_knees_at_the_bottom_are_the_same_from_every_view_whatever_the
             pose = make_set("squat", "correct", 2, seed=seed, view=view, noise=0.0,
                             drop_rate=0.0, world_landmarks=True)
             for geometry in spread:
-                series = joint_angles(pose, "squat", geometry=geometry, min_visibility=0.0)
+                series = joint_angles(pose, "squat", geometry=geometry, min_visibility=0.0,
+                                      heights="geometry")
                 bottoms[geometry].append(series["hips_over_knees"].min())
         for geometry, values in bottoms.items():
             spread[geometry].append(np.ptp(values))
@@ -195,3 +198,65 @@ def test_a_stream_frame_of_a_3d_pose_measures_widths_in_the_image_too():
     for name in WIDTHS:
         np.testing.assert_array_equal(spatial[name], flat[name])
     assert not np.allclose(spatial["hips_over_knees"], flat["hips_over_knees"])
+
+
+# --- heights from the image when the body is seen from the side ----------------------------------
+
+@pytest.mark.parametrize("exercise, view, low, high", [
+    ("squat", "side-left", 75, 90), ("squat", "side-right", 75, 90), ("squat", "front", 0, 20),
+    ("squat", "back", 0, 20), ("squat", "diagonal-left", 25, 60),
+    ("squat", "diagonal-right", 25, 60), ("pull-up", "front", 0, 20), ("pull-up", "back", 0, 20)])
+def test_the_view_angle_tells_a_side_view_from_the_others(exercise, view, low, high):
+    """The hips' axis against the camera's x, seen from above: the synthetic camera yaws by
+    up to 10 degrees from its nominal view (45 degrees for the diagonals, up to 12 here)."""
+    for seed in range(4):
+        pose = make_set(exercise, n_reps=2, seed=seed, view=view, world_landmarks=True)
+        points = _joint_points(pose, 0.1, "3d")
+        assert low < view_angle(points, body_vertical(points)) < high, (view, seed)
+        series = joint_angles(pose, channels=["hips_over_knees", "left_knee"])
+        assert series.heights_from_image == view.startswith("side"), (view, seed)
+
+
+@pytest.mark.parametrize("view", ["side-left", "front", "diagonal-right"])
+def test_a_3d_pose_seen_from_the_side_takes_its_heights_from_the_image_and_only_those(view):
+    pose = make_set("squat", "not-low", n_reps=2, seed=3, view=view, severity=0.5,
+                    world_landmarks=True)
+    chosen = joint_angles(pose, "squat")
+    spatial = joint_angles(pose, "squat", heights="geometry")
+    flat = joint_angles(pose, "squat", geometry="2d")
+    heights = [c for c in chosen.channels if channel_kind(c) == "height"]
+    assert heights and chosen.geometry == "3d" and not spatial.heights_from_image
+    for channel in chosen.channels:
+        source = flat if channel in heights and view.startswith("side") else spatial
+        if channel_kind(channel) in ("width", "width_ratio"):
+            source = flat                         # from the image in either case
+        np.testing.assert_array_equal(chosen[channel], source[channel], err_msg=channel)
+    values = frame_values(pose, heights, geometry="3d")
+    expected = frame_values(pose, heights, geometry="2d" if view.startswith("side") else "3d")
+    for channel in heights:
+        np.testing.assert_array_equal(values[channel], expected[channel])
+
+
+def test_the_view_takes_the_shoulders_where_the_hips_are_missing():
+    turned = np.radians(70)
+    across = np.tile([np.cos(turned), 0.0, np.sin(turned)], (4, 1))
+    hips = np.zeros((4, 3))
+    hips[:3] = np.nan                                 # one frame sees the hips, facing the camera
+    hips_right = np.where(np.isnan(hips), np.nan, [1.0, 0.0, 0.0])
+    points = {"left_hip": hips, "right_hip": hips_right,
+              "left_shoulder": np.zeros((4, 3)), "right_shoulder": across}
+    assert view_angle(points) == pytest.approx(70.0)              # 70, 70, 70 and 0
+    assert np.isnan(view_angle({"nose": np.zeros((4, 3))}))
+    tilted = np.array([0.0, -np.cos(0.3), np.sin(0.3)])          # a pitched camera's vertical
+    level = {"left_hip": np.zeros((4, 3)), "right_hip": np.tile(np.cross(tilted, [1.0, 0, 0]),
+                                                                 (4, 1))}
+    assert view_angle(level, tilted) == pytest.approx(90.0)      # the depth, in the horizontal
+
+
+def test_a_3d_pose_keeps_its_heights_in_space_with_heights_geometry_or_no_height_channel():
+    pose = make_set("squat", n_reps=2, seed=1, view="side-left", world_landmarks=True)
+    assert not joint_angles(pose, channels=["left_knee"]).heights_from_image
+    assert not joint_angles(pose, "squat", heights="geometry").heights_from_image
+    assert not joint_angles(pose, "squat", geometry="2d").heights_from_image
+    with pytest.raises(InputError, match="heights must be one of side-image, geometry"):
+        joint_angles(pose, "squat", heights="image")
