@@ -190,7 +190,16 @@ def _model(model, exercise):
         if exercise is None:
             raise click.UsageError("the built-in learned model (builtin-learned) needs --exercise NAME")
         return builtin_learned_model(exercise, progress=True)
-    return load_model(model)
+    fitted = load_model(model)
+    _check_same_exercise(model, fitted, exercise, " (leave --exercise out to use the model's)")
+    return fitted
+
+
+def _check_same_exercise(path, fitted, exercise, hint=""):
+    """A usage error when --exercise names another exercise than the model file's own."""
+    own = getattr(fitted, "exercise_", None)
+    if exercise is not None and own is not None and exercise != own:
+        raise click.UsageError(f"{path}: a model of {own}, but --exercise says {exercise}{hint}")
 
 
 class _SizeList(click.ParamType):
@@ -452,7 +461,9 @@ def _suggestion_model(suggest, exercise):
     if not Path(suggest).is_file():
         raise click.BadParameter(f"{suggest!r} is neither a model file nor 'standards'",
                                  param_hint="--suggest")
-    return load_model(suggest)
+    fitted = load_model(suggest)
+    _check_same_exercise(suggest, fitted, exercise.name)
+    return fitted
 
 
 def _label_summary(annotations, exercise):
