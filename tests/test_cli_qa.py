@@ -4,13 +4,16 @@ Each error is one stderr line ``formcheck: error: ...`` naming the file, exit co
 no traceback.
 """
 
+import resource
 import subprocess
 import sys
 
 import pytest
 
 from bad_files import child_env
-from formcheck import LearnedClassifier
+from formcheck import DTWKNeighborsClassifier, LearnedClassifier
+from formcheck._archive import read_archive, write_archive
+from formcheck.classifiers.base import MODEL_FORMAT
 from formcheck.datasets.rep_dataset import RepDataset
 from formcheck.datasets.synthetic import make_set
 
@@ -18,9 +21,14 @@ CLI = [sys.executable, "-c", "from formcheck.cli import main; main()"]
 LABELS = ["correct", "not-low", "correct", "not-low"]
 
 
+def _at_most_4_gib():
+    """A regression must fail the test, not take the machine's memory."""
+    resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+
+
 def formcheck(*args, cwd, stdin=""):
     done = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          input=stdin, timeout=600,
+                          input=stdin, timeout=600, preexec_fn=_at_most_4_gib,
                           env=child_env(FORMCHECK_CACHE_DIR=str(cwd / "cache"),
                                         FORMCHECK_CONFIG_DIR=str(cwd / "config")))
     return done.returncode, done.stdout, done.stderr
@@ -44,8 +52,9 @@ def squat(tmp_path_factory):
     rows = "".join(f"{label}{seed}.npz,{30 + 60 * k},{60 + 60 * k},{label}\n"
                    for seed, label in enumerate(LABELS) for k in range(2))
     (folder / "labels.csv").write_text("file,start,end,label\n" + rows)
-    LearnedClassifier(hidden_units=8).fit(
-        RepDataset.from_annotations(folder / "labels.csv", "squat")).save(folder / "squat.fcm")
+    reps = RepDataset.from_annotations(folder / "labels.csv", "squat")
+    LearnedClassifier(hidden_units=8).fit(reps).save(folder / "squat.fcm")
+    DTWKNeighborsClassifier(resample_length=16).fit(reps).save(folder / "knn.fcm")
     return folder
 
 
@@ -65,3 +74,16 @@ def test_the_models_own_exercise_may_be_repeated(squat):
     code, stdout, stderr = formcheck("predict", "not-low1.npz", "-m", "squat.fcm", "-e", "squat",
                                      cwd=squat)
     assert code == 0 and stderr == "" and "squat/" in stdout
+
+
+@pytest.mark.parametrize("model,length", [("knn.fcm", 10**7), ("squat.fcm", 10**9)])
+def test_a_hand_edited_resample_length_is_one_error_line(squat, model, length):
+    """10**7 in a kNN file took 24 GB before the kernel killed it; 10**9 in a learned one was
+    a MemoryError traceback (a default array of that size was made to compare shapes)."""
+    meta, arrays = read_archive(squat / model, "model", MODEL_FORMAT)
+    edited = f"edited-{model}"
+    write_archive(squat / edited, "model", MODEL_FORMAT,
+                  {**meta, "params": {**meta["params"], "resample_length": length}}, arrays)
+    assert_one_error_line(formcheck("predict", "correct0.npz", "-m", edited, cwd=squat),
+                          edited, "features per rep" if model == "squat.fcm"
+                          else f"resample_length is {length} but the training reps have 16")
