@@ -319,9 +319,16 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
         click.echo(f"{path}: {pose.n_frames} frames, a person in "
                    f"{pose.detected_fraction():.0%} -> {target}")
     for path, message in result.failed.items():
-        click.echo(f"formcheck: error: {message}", err=True)
+        click.echo(f"formcheck: error: {_without_error_name(message, path)}", err=True)
     if result.failed:
         raise click.exceptions.Exit(2)
+
+
+def _without_error_name(message, path) -> str:
+    """A batch's failure message without its exception's name when the message names the file
+    (``VideoError: a.mp4: ...`` -> ``a.mp4: ...``); other exceptions keep theirs."""
+    name, _, rest = message.partition(": ")
+    return rest if name.isidentifier() and rest.startswith(str(path)) else message
 
 
 @cli.command()

@@ -87,3 +87,18 @@ def test_a_hand_edited_resample_length_is_one_error_line(squat, model, length):
     assert_one_error_line(formcheck("predict", "correct0.npz", "-m", edited, cwd=squat),
                           edited, "features per rep" if model == "squat.fcm"
                           else f"resample_length is {length} but the training reps have 16")
+
+
+def test_extract_names_each_bad_input_without_the_exception_class(squat):
+    """A folder was 'VideoError: clips: video file not found' (it exists; it is a folder)."""
+    pytest.importorskip("cv2", reason="the video extra is not installed")
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    (squat / "clips").mkdir(exist_ok=True)
+    (squat / "empty.mp4").write_bytes(b"")
+    code, stdout, stderr = formcheck("extract", "clips", "empty.mp4", "-o", "poses", cwd=squat)
+    assert code == 2 and stdout == "" and "Traceback" not in stderr
+    assert stderr.splitlines() == [
+        f"formcheck: error: clips: is a folder, not a video (name the videos in it: "
+        "clips/*.mp4)",
+        "formcheck: error: empty.mp4: cannot open as a video (not a video file, truncated, or a "
+        "codec OpenCV's FFmpeg cannot decode)"]
