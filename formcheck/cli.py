@@ -326,9 +326,9 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
 
 def _without_error_name(message, path) -> str:
     """A batch's failure message without its exception's name when the message names the file
-    (``VideoError: a.mp4: ...`` -> ``a.mp4: ...``); other exceptions keep theirs."""
+    (``VideoError: a.mp4: ...`` -> ``a.mp4: ...``); a message that does not keeps it."""
     name, _, rest = message.partition(": ")
-    return rest if name.isidentifier() and rest.startswith(str(path)) else message
+    return rest if name.isidentifier() and str(path) in rest else message
 
 
 @cli.command()
@@ -672,8 +672,8 @@ def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
         for path, verdicts in result.verdicts.items():
             for v in verdicts:
                 click.echo(f"{path}  {_verdict_line(v)}")
-    for message in result.failed.values():
-        click.echo(f"formcheck: error: {message}", err=True)
+    for path, message in result.failed.items():
+        click.echo(f"formcheck: error: {_without_error_name(message, path)}", err=True)
     if result.failed:
         raise click.exceptions.Exit(2)
 

@@ -102,3 +102,19 @@ def test_extract_names_each_bad_input_without_the_exception_class(squat):
         "clips/*.mp4)",
         "formcheck: error: empty.mp4: cannot open as a video (not a video file, truncated, or a "
         "codec OpenCV's FFmpeg cannot decode)"]
+
+
+def test_predict_on_a_folder_names_each_bad_file_without_the_exception_class(squat):
+    """'formcheck: error: InputError: bad/bool.npy: ...' and 'TooFewFramesError: ...' before."""
+    import numpy as np
+
+    folder = squat / "mixed"
+    folder.mkdir(exist_ok=True)
+    (folder / "good.npz").write_bytes((squat / "correct0.npz").read_bytes())
+    np.save(folder / "bool.npy", np.ones((40, 33, 4), bool))
+    np.save(folder / "empty.npy", np.ones((0, 33, 4), np.float32))
+    code, stdout, stderr = formcheck("predict", "mixed", "-e", "squat", cwd=squat)
+    assert code == 2 and "mixed/good.npz  rep  1" in stdout and "Traceback" not in stderr
+    assert sorted(stderr.splitlines()) == [
+        "formcheck: error: keypoints in mixed/empty.npy have no frames",
+        "formcheck: error: mixed/bool.npy: the keypoints have dtype bool; expected numbers"]
