@@ -190,7 +190,16 @@ def _model(model, exercise):
         if exercise is None:
             raise click.UsageError("the built-in learned model (builtin-learned) needs --exercise NAME")
         return builtin_learned_model(exercise, progress=True)
-    return load_model(model)
+    fitted = load_model(model)
+    _check_same_exercise(model, fitted, exercise, " (leave --exercise out to use the model's)")
+    return fitted
+
+
+def _check_same_exercise(path, fitted, exercise, hint=""):
+    """A usage error when --exercise names another exercise than the model file's own."""
+    own = getattr(fitted, "exercise_", None)
+    if exercise is not None and own is not None and exercise != own:
+        raise click.UsageError(f"{path}: a model of {own}, but --exercise says {exercise}{hint}")
 
 
 class _SizeList(click.ParamType):
@@ -310,9 +319,16 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
         click.echo(f"{path}: {pose.n_frames} frames, a person in "
                    f"{pose.detected_fraction():.0%} -> {target}")
     for path, message in result.failed.items():
-        click.echo(f"formcheck: error: {message}", err=True)
+        click.echo(f"formcheck: error: {_without_error_name(message, path)}", err=True)
     if result.failed:
         raise click.exceptions.Exit(2)
+
+
+def _without_error_name(message, path) -> str:
+    """A batch's failure message without its exception's name when the message names the file
+    (``VideoError: a.mp4: ...`` -> ``a.mp4: ...``); a message that does not keeps it."""
+    name, _, rest = message.partition(": ")
+    return rest if name.isidentifier() and str(path) in rest else message
 
 
 @cli.command()
@@ -452,7 +468,9 @@ def _suggestion_model(suggest, exercise):
     if not Path(suggest).is_file():
         raise click.BadParameter(f"{suggest!r} is neither a model file nor 'standards'",
                                  param_hint="--suggest")
-    return load_model(suggest)
+    fitted = load_model(suggest)
+    _check_same_exercise(suggest, fitted, exercise.name)
+    return fitted
 
 
 def _label_summary(annotations, exercise):
@@ -654,8 +672,8 @@ def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
         for path, verdicts in result.verdicts.items():
             for v in verdicts:
                 click.echo(f"{path}  {_verdict_line(v)}")
-    for message in result.failed.values():
-        click.echo(f"formcheck: error: {message}", err=True)
+    for path, message in result.failed.items():
+        click.echo(f"formcheck: error: {_without_error_name(message, path)}", err=True)
     if result.failed:
         raise click.exceptions.Exit(2)
 

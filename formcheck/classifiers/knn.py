@@ -335,6 +335,9 @@ class DTWKNeighborsClassifier(TrainedRepClassifier):
                 and (lengths >= 2).all()):
             raise ModelFileError(f"train_offsets do not cut the {len(data)} frames of "
                                  "train_data into reps of at least 2 frames")
+        if self.resample_length is not None and (lengths != self.resample_length).any():
+            raise ModelFileError(f"resample_length is {self.resample_length} but the training "
+                                 f"reps have {lengths.min()} to {lengths.max()} frames")
         train_y = take_array(arrays, "train_y", (len(lengths),), kind="int")
         if ((train_y < 0) | (train_y >= len(self.classes_))).any():
             raise ModelFileError(f"train_y holds class indices outside 0..{len(self.classes_) - 1}")

@@ -326,7 +326,7 @@ class LearnedClassifier(TrainedRepClassifier):
         per_channel = self.resample_length + len(_SUMMARIES) + N_QUANTILES
         n_inputs = self.n_features_in_ * per_channel + 1
         n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
-        if arrays.get("feature_mean", np.zeros(n_inputs)).shape != (n_inputs,):
+        if "feature_mean" in arrays and arrays["feature_mean"].shape != (n_inputs,):
             raise ModelFileError(f"feature_mean: its network reads {arrays['feature_mean'].size} "
                                  f"features per rep, this formcheck computes {n_inputs} (each "
                                  "channel's deciles were added); train the model again")

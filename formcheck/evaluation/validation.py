@@ -127,9 +127,9 @@ class EvaluationResult:
             lines.append(f"{name:{width}s}{row['precision']:9.2f}{row['recall']:8.2f}"
                          f"{row['f1']:7.2f}{row['support']:9d}")
         lines += ["", "confusion matrix (rows: true, columns: predicted)"]
-        lines.append(" " * width + " ".join(f"{i:>6d}" for i in range(len(self.classes))))
+        lines.append(" " * (width + 2) + " ".join(f"{i:>6d}" for i in range(len(self.classes))))
         for i, (name, row) in enumerate(zip(self.classes, self.confusion())):
-            lines.append(f"{name:{width - 4}s}{i:>3d} " + " ".join(f"{n:6d}" for n in row))
+            lines.append(f"{name:{width - 2}s}{i:>3d} " + " ".join(f"{n:6d}" for n in row))
         return "\n".join(lines)
 
 

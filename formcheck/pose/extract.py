@@ -136,6 +136,9 @@ def _settings(fps, max_side, min_detection_confidence, track_backwards, roi) -> 
 
 
 def _require_video_file(path):
+    if Path(path).is_dir():
+        raise VideoError(f"{path}: is a folder, not a video (name the videos in it: "
+                         f"{Path(path) / '*.mp4'})")
     if not Path(path).is_file():
         raise VideoError(f"{path}: video file not found")
     try:

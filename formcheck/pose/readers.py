@@ -580,7 +580,7 @@ def read_array(path, *, key=None, columns=None, person="confident"):
         array, meta = _npz_array(path, key)
     else:
         array = read_npy(path, InputError)
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in "iuf":
         raise InputError(f"{path}: the keypoints have dtype {array.dtype}; expected numbers")
     array = _squeeze_people(array.astype(np.float32), person, path)
     columns = columns or {2: "xy", 3: "xyv", 4: "xyzv"}.get(array.shape[-1] if array.ndim else 0)
@@ -612,10 +612,14 @@ def _npz_array(path, key):
         meta["world_landmarks"] = archive["world_landmarks"]
     if key is None:
         candidates = [n for n in names if archive[n].ndim >= 3 and n != "world_landmarks"]
-        if len(candidates) != 1:
+        if not candidates:
+            raise InputError(f"{path}: holds no keypoint array (frames, joints, values)")
+        if len(candidates) > 1:
             raise InputError(
-                f"{path}: holds {len(candidates)} keypoint arrays; pass key= one of "
-                + ", ".join(sorted(candidates)[:10]) + ("..." if len(candidates) > 10 else ""))
+                f"{path}: holds {len(candidates)} keypoint arrays ("
+                + ", ".join(sorted(candidates)[:10]) + ("..." if len(candidates) > 10 else "")
+                + "); formcheck reads one: save each in a file of its own, or pass key= to "
+                "load_keypoints")
         key = candidates[0]
     if key not in names:
         raise InputError(f"{path}: no array {key!r} (has {', '.join(sorted(names)[:10])}"

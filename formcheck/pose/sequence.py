@@ -14,8 +14,9 @@ from .skeleton import Layout, get_layout
 __all__ = ["PoseSequence"]
 
 _COLUMN_ORDERS = {2: "xy", 3: "xyv", 4: "xyzv"}
-#: Highest frame rate a sequence may have.
-MAX_FPS = 10_000.0
+#: Lowest and highest frame rates a sequence may have (below the lowest, frame times
+#: 1 / fps overflow to infinity: 1e-300 fps was reported as infinite keypoints).
+MIN_FPS, MAX_FPS = 1e-3, 10_000.0
 #: Largest image width or height, in pixels.
 MAX_IMAGE_SIDE = 100_000
 
@@ -140,8 +141,9 @@ class PoseSequence:
             raise PoseShapeError(
                 f"keypoints{where} have {data.shape[2]} values per joint; cannot read them as "
                 f"{columns!r} (use 2 = x,y; 3 = x,y,confidence or x,y,z; 4 = x,y,z,visibility)")
-        if not (_is_real(fps) and 0 < fps <= MAX_FPS):
-            raise InputError(f"fps{where} must be a number in (0, {MAX_FPS:g}], got {fps!r}")
+        if not (_is_real(fps) and MIN_FPS <= fps <= MAX_FPS):
+            raise InputError(f"fps{where} must be a number in [{MIN_FPS:g}, {MAX_FPS:g}], "
+                             f"got {fps!r}")
         landmarks = _to_xyzv(data, columns)
         if np.isinf(landmarks).any():
             raise MissingDataError(f"keypoints{where} contain infinite values")

@@ -18,15 +18,16 @@ import contextlib
 import math
 import os
 import queue
+import secrets
+import stat
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import DependencyError, InputError, VideoError
+from ..errors import DependencyError, InputError, OutputError, VideoError
 
 __all__ = [
     "VideoInfo",
@@ -547,6 +548,8 @@ def write_video(path, frames, fps, *, color="bgr", fourcc="mp4v"):
     ------
     VideoError
         No frames, frames of different sizes, or OpenCV cannot write the file.
+    OutputError
+        The folder cannot be written (read-only, a file in the way); ``path`` is unchanged.
 
     Examples
     --------
@@ -560,10 +563,11 @@ def write_video(path, frames, fps, *, color="bgr", fourcc="mp4v"):
     fps = check_fps(fps)
     if color not in ("rgb", "bgr"):
         raise InputError(f"color must be 'rgb' or 'bgr', got {color!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".mp4",
-                                   dir=path.parent)
-    os.close(handle)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _temporary_video(path)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
     writer, size, count = None, None, 0
     try:
         for image in frames:
@@ -582,13 +586,33 @@ def write_video(path, frames, fps, *, color="bgr", fourcc="mp4v"):
             raise VideoError(f"{path}: no frames to write")
         writer.release()
         writer = None
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
     finally:
         if writer is not None:
             writer.release()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return path
+
+
+def _temporary_video(path: Path) -> str:
+    """A new empty file beside ``path``, with its extension (OpenCV picks the container by it).
+
+    It gets the permissions of the file it will replace, else a new file's (0666 less the
+    umask), as :func:`formcheck._files.atomic_write` does.
+    """
+    while True:
+        name = path.parent / f".{path.stem}.{secrets.token_hex(4)}{path.suffix or '.mp4'}"
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(name, stat.S_IMODE(path.stat().st_mode))
+        return str(name)
 
 
 def _as_bgr(image, color, cv2):

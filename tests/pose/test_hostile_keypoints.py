@@ -210,6 +210,27 @@ def test_the_reported_bad_files_are_clear_errors(tmp_path, name, content, messag
     assert name in str(caught.value)
 
 
+def test_qa_pass_numpy_files_are_clear_errors(tmp_path):
+    """Booleans were read as coordinates 0 and 1 (three 'correct' squats found in them); an
+    archive with no keypoint array said 'pass key= one of ' followed by nothing."""
+    np.save(tmp_path / "bool.npy", np.ones((40, 33, 4), bool))
+    np.savez(tmp_path / "nothing.npz", fps=np.array(30.0))
+    for name, message in [("bool.npy", "dtype bool; expected numbers"),
+                          ("nothing.npz", r"holds no keypoint array \(frames, joints, values\)$")]:
+        with pytest.raises(InputError, match=message) as caught:
+            load_keypoints(tmp_path / name)
+        assert name in str(caught.value)
+
+
+@pytest.mark.parametrize("fps", [1e-300, 1e-4, 0.0])
+def test_a_vanishing_frame_rate_is_refused_as_such(tmp_path, fps):
+    """1e-300 fps passed the check and came out as 'keypoints contain infinite values'."""
+    frames = [[{"x": 0.5, "y": 0.1 + 0.02 * j} for j in range(33)]] * 5
+    (tmp_path / "slow.json").write_text(json.dumps({"fps": fps, "frames": frames}))
+    with pytest.raises(InputError, match=r"fps in .*slow\.json must be a number in \[0\.001, "):
+        load_keypoints(tmp_path / "slow.json")
+
+
 def test_bad_numpy_files_are_clear_errors(tmp_path):
     (tmp_path / "garbage.npz").write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "garbage.npy").write_bytes(b"\x93NUMPY\x01\x00 garbage")

@@ -23,7 +23,7 @@ cv2 = pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
 
 from formcheck import PoseSequence  # noqa: E402
 from formcheck.errors import (  # noqa: E402
-    DependencyError, FormcheckError, InputError, NoPersonError, VideoError)
+    DependencyError, FormcheckError, InputError, NoPersonError, OutputError, VideoError)
 import formcheck._parallel as parallel  # noqa: E402
 import formcheck._files as files  # noqa: E402
 import formcheck.pose.batch as batch  # noqa: E402
@@ -138,6 +138,32 @@ def test_write_video_round_trip_and_errors(tmp_path):
     with pytest.raises(VideoError, match="frame 1 is 10x10"):
         write_video(tmp_path / "mixed.mp4", [frames[0], np.zeros((10, 10, 3), np.uint8)], fps=10)
     assert not (tmp_path / "mixed.mp4").exists()
+
+
+def test_write_video_gives_the_usual_permissions_and_keeps_a_replaced_files(tmp_path):
+    """The temporary file used to be mkstemp's, 0600: a preview nobody else could read."""
+    frames = [np.zeros((16, 16, 3), np.uint8)] * 3
+    umask = os.umask(0o022)
+    try:
+        out = write_video(tmp_path / "out.mp4", frames, fps=10)
+        assert out.stat().st_mode & 0o777 == 0o644
+        out.chmod(0o640)
+        write_video(out, frames, fps=10)
+        assert out.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)
+
+
+def test_write_video_into_an_unwritable_place_is_an_output_error_naming_it(tmp_path):
+    """Not the temporary file's name, not a bare OSError."""
+    (tmp_path / "a-file").write_text("in the way")
+    (tmp_path / "folder.mp4").mkdir()
+    frames = [np.zeros((16, 16, 3), np.uint8)] * 3
+    with pytest.raises(OutputError, match=r"a-file/out\.mp4: cannot write"):
+        write_video(tmp_path / "a-file" / "out.mp4", frames, fps=10)
+    with pytest.raises(OutputError, match=r"folder\.mp4: cannot write"):
+        write_video(tmp_path / "folder.mp4", frames, fps=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "folder.mp4"]
 
 
 def test_prefetch_keeps_order_raises_producer_errors_and_stops_early():
