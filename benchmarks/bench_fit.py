@@ -29,7 +29,6 @@ than the data, so the figures are only reported. The summary goes to
 """
 
 import json
-import os
 import subprocess
 import sys
 

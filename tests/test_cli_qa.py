@@ -98,7 +98,7 @@ def test_extract_names_each_bad_input_without_the_exception_class(squat):
     code, stdout, stderr = formcheck("extract", "clips", "empty.mp4", "-o", "poses", cwd=squat)
     assert code == 2 and stdout == "" and "Traceback" not in stderr
     assert stderr.splitlines() == [
-        f"formcheck: error: clips: is a folder, not a video (name the videos in it: "
+        "formcheck: error: clips: is a folder, not a video (name the videos in it: "
         "clips/*.mp4)",
         "formcheck: error: empty.mp4: cannot open as a video (not a video file, truncated, or a "
         "codec OpenCV's FFmpeg cannot decode)"]

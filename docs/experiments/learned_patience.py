@@ -14,8 +14,6 @@ Run: PYTHONPATH=. .venv/bin/python docs/experiments/learned_patience.py
 
 import time
 
-import numpy as np
-
 from benchmarks.conftest import synthetic_reps
 from formcheck import LearnedClassifier
 from formcheck.classifiers import _training
