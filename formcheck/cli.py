@@ -740,7 +740,8 @@ def preview(video, output, model, exercise, roi):
     note = "" if codec != "mp4v" else (
         ": this OpenCV has no H.264 encoder; desktop players read it, browsers and phones may "
         "not (write a .webm for VP9, or re-encode with ffmpeg -c:v libx264)")
-    click.echo(f"{len(verdicts)} reps -> {output} ({CODEC_NAMES[codec]}{note})")
+    count = f"{len(verdicts)} rep{'' if len(verdicts) == 1 else 's'}"
+    click.echo(f"{count} -> {output} ({CODEC_NAMES[codec]}{note})")
 
 
 @cli.command()
