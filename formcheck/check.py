@@ -838,7 +838,12 @@ class FormChecker:
             if self.exercise.correct in self.model.classes_:
                 feedback = explain(self.model, angles, self.exercise, fault=label)
         if not reason and isinstance(self.model, StandardsClassifier):
-            reason = _unjudged(self.model.judge([angles])[0])
+            judgements = self.model.judge([angles])[0]
+            reason = _unjudged(judgements)
+            if judgements and all(not np.isfinite(j.score) for j in judgements):
+                label, fault, feedback = UNKNOWN, None, None   # nothing measured: no verdict
+                reason = (f"no standard of {self.exercise.name} can be judged from this view "
+                          f"({', '.join(j.fault for j in judgements)})")
         fps = fps or rep.angles.fps
         start, end = int(start), int(end)
         return RepVerdict(int(rep.index if index is None else index), start, end, start / fps,

@@ -1,6 +1,8 @@
 """The standards classifier: zero-data verdicts, margins, several faults, calibration, files,
 hyper-parameters; the view channels only the standards read."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.stats import norm
@@ -13,6 +15,7 @@ from sklearn.utils.estimator_checks import (check_get_params_invariance,
 from formcheck import (AngleSeries, FormChecker, LearnedClassifier, joint_angles, load_model,
                        segment_reps)
 from formcheck._archive import read_archive, write_archive
+from formcheck.check import UNKNOWN
 from formcheck.classifiers.base import MODEL_FORMAT
 from formcheck.classifiers.standards import StandardsClassifier
 from formcheck.datasets.rep_dataset import RepDataset
@@ -126,6 +129,22 @@ def test_the_checker_gives_the_standards_verdict_with_every_fault_and_its_senten
     correct = FormChecker(pull_up).check_pose(make_set("pull-up", n_reps=2, seed=0))
     assert [v.label for v in correct] == ["pull-up/correct"] * 2
     assert not correct[0].faults and correct[0].feedback is None
+
+
+def test_a_rep_no_standard_can_judge_is_unknown_not_correct():
+    # Push-up standards apply seen from the side (shoulders narrower than 0.4 torso lengths in
+    # the image); a set whose shoulders look wide, as from the front (PushFit's wrong71), was
+    # "push-up/correct 100%" with every fault unjudged.
+    pose = dataclasses.replace(make_set("push-up", n_reps=3, seed=1), world_landmarks=None)
+    checker = FormChecker(StandardsClassifier("push-up").fit())
+    assert {v.label for v in checker.check_pose(pose)} == {"push-up/correct"}
+    wide = pose.landmarks.copy()
+    wide[:, 11, 0] += 0.2      # MediaPipe's left and right shoulders, apart across the image
+    wide[:, 12, 0] -= 0.2
+    verdicts = checker.check_pose(dataclasses.replace(pose, landmarks=wide))
+    assert verdicts and all(v.label == UNKNOWN and v.confidence == "" for v in verdicts)
+    assert all(v.reason.startswith("no standard of push-up can be judged from this view (")
+               and "push-up/hips-sag" in v.reason for v in verdicts)
 
 
 def test_a_rep_that_does_not_move_like_the_exercise_is_novel():
