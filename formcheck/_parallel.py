@@ -49,7 +49,7 @@ def worker_died(exc: BaseException) -> bool:
 
 
 def run_per_file(task, paths, args=(), *, n_jobs=1, backend=None, bar=None,
-                 doing="processing") -> dict:
+                 doing="processing", on_done=None) -> dict:
     """``{path: (result, error)}`` of ``task(path, *args)`` over ``paths``, in parallel.
 
     Parameters
@@ -69,6 +69,10 @@ def run_per_file(task, paths, args=(), *, n_jobs=1, backend=None, bar=None,
         Advanced once per finished file.
     doing : str
         The task in words, for the crash message ("extracting").
+    on_done : callable, optional
+        Called as ``on_done(path, result, error)`` in the calling process as
+        each file finishes (in the order they finish), so a caller can keep
+        each result at once: what is done survives a Ctrl-C.
 
     Returns
     -------
@@ -80,6 +84,8 @@ def run_per_file(task, paths, args=(), *, n_jobs=1, backend=None, bar=None,
 
     def record(path, result, error):
         outcomes[path] = (result, error)
+        if on_done is not None:
+            on_done(path, result, error)
         if bar is not None:
             bar.update()
 

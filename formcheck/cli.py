@@ -2,7 +2,8 @@
 
 Every command parses its options, calls the library and prints. A
 :class:`~formcheck.errors.FormcheckError` (or an ``OSError`` of the machine,
-such as a full disk) becomes one line on stderr and exit code 2.
+such as a full disk) becomes one line on stderr and exit code 2; Ctrl-C becomes
+``formcheck: interrupted`` (with what was kept, when the command says) and exit code 130.
 
 The library is imported inside each command function, on purpose: this module
 imports only click, :mod:`formcheck.errors` and :mod:`formcheck._quiet` (both
@@ -61,7 +62,8 @@ class _FormcheckCommand(click.Command):
 
 
 class _FormcheckGroup(click.Group):
-    """The ``formcheck`` group: one-line usage errors; a FormcheckError is one line, exit 2."""
+    """The ``formcheck`` group: one-line usage errors; a FormcheckError is one line, exit 2;
+    Ctrl-C is one line, exit 130."""
 
     command_class = _FormcheckCommand
 
@@ -80,6 +82,9 @@ class _FormcheckGroup(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"formcheck: error: {where}{exc.strerror or exc}", err=True)
             ctx.exit(2)
+        except KeyboardInterrupt as exc:    # Ctrl-C: one line (what was kept, if said), no trace
+            click.echo(f"formcheck: interrupted{f' ({exc})' if str(exc) else ''}", err=True)
+            ctx.exit(130)
 
 
 @click.group(cls=_FormcheckGroup)
@@ -300,6 +305,8 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
     """Extract MediaPipe pose from videos into .npz keypoint files.
 
     Files that fail are listed at the end (exit code 2); the others are kept.
+    Each file is written as soon as its video is done: after Ctrl-C, the same
+    command resumes (the videos done come from the pose cache).
 
     \b
     Example:
@@ -309,15 +316,24 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
     from ._files import make_folder
     from .pose import extract_many
 
-    with _parallel_backend(jobs, backend, scheduler) as (n_jobs, joblib_backend):
-        result = extract_many(list(videos), n_jobs=n_jobs, fps=fps, roi=roi, progress=True,
-                              backend=joblib_backend)
     make_folder(output)
-    for path, pose in result.poses.items():
-        target = output / f"{Path(path).stem}.npz"
-        pose.save(target)
-        click.echo(f"{path}: {pose.n_frames} frames, a person in "
-                   f"{pose.detected_fraction():.0%} -> {target}")
+    written = []
+
+    def save(path, pose, error):
+        if pose is not None:
+            target = output / f"{Path(path).stem}.npz"
+            pose.save(target)
+            written.append(target)
+            click.echo(f"{path}: {pose.n_frames} frames, a person in "
+                       f"{pose.detected_fraction():.0%} -> {target}")
+
+    try:
+        with _parallel_backend(jobs, backend, scheduler) as (n_jobs, joblib_backend):
+            result = extract_many(list(videos), n_jobs=n_jobs, fps=fps, roi=roi, progress=True,
+                                  backend=joblib_backend, on_done=save)
+    except KeyboardInterrupt:
+        total = len(dict.fromkeys(map(str, videos)))
+        raise KeyboardInterrupt(f"{len(written)} of {total} files written to {output}") from None
     for path, message in result.failed.items():
         click.echo(f"formcheck: error: {_without_error_name(message, path)}", err=True)
     if result.failed:

@@ -47,6 +47,15 @@ def test_errors_become_one_line_and_exit_code_2(tmp_path):
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_ctrl_c_in_any_command_is_one_line_and_exit_130(monkeypatch):
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("formcheck.apps.demo.run_demo", interrupted)
+    result = run("demo")
+    assert (result.exit_code, result.output) == (130, "formcheck: interrupted\n")
+
+
 @pytest.mark.parametrize("command", ["demo", "extract", "label", "train", "evaluate", "predict",
                                      "preview", "live", "bench"])
 def test_help_shows_an_example(command):

@@ -76,7 +76,7 @@ def _extract_one(path, settings, cache_root):
 
 def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=True,
                  min_detection_confidence=0.5, track_backwards=True, progress=True,
-                 backend=None) -> BatchResult:
+                 backend=None, on_done=None) -> BatchResult:
     """Extract poses from many videos, in parallel, without stopping at a bad file.
 
     Parameters
@@ -98,6 +98,13 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=Tru
         ``joblib.parallel_config(...)`` / ``parallel_backend(...)`` block.
         ``"dask"`` runs on the cluster of the current ``distributed.Client``
         (the ``dask`` extra), ``n_jobs=-1`` on all its cores.
+    on_done : callable, optional
+        Called as ``on_done(path, pose, error)`` (``pose`` None for a failure,
+        ``error`` None for a success) as each video finishes, in the order they
+        finish: to save each pose at once, so that a Ctrl-C (which ends the batch
+        with ``KeyboardInterrupt``) loses only the videos not finished. With
+        ``cache=True`` each pose is also in the cache as soon as it is done, so a
+        rerun reads the finished videos from there.
 
     Returns
     -------
@@ -137,7 +144,8 @@ def extract_many(paths, *, n_jobs=1, fps=None, max_side=640, roi=None, cache=Tru
     cache_root = str(cache_dir("poses")) if cache else None   # resolved here, not in workers
     with manual_bar(progress, total=len(paths), unit="video", desc="poses") as bar:
         outcomes = run_per_file(_extract_one, paths, (settings, cache_root), n_jobs=n_jobs,
-                                backend=backend, bar=bar, doing="extracting")
+                                backend=backend, bar=bar, doing="extracting",
+                                on_done=on_done)
     result = BatchResult()
     for path in paths:
         pose, error = outcomes[path]

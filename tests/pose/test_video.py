@@ -21,7 +21,10 @@ import pytest
 
 cv2 = pytest.importorskip("cv2", reason="OpenCV is part of the video extra")
 
+from click.testing import CliRunner  # noqa: E402
+
 from formcheck import PoseSequence  # noqa: E402
+from formcheck.cli import cli  # noqa: E402
 from formcheck.errors import (  # noqa: E402
     DependencyError, FormcheckError, InputError, NoPersonError, OutputError, VideoError)
 import formcheck._parallel as parallel  # noqa: E402
@@ -614,6 +617,35 @@ def test_extract_many_collects_failures_without_stopping(fake_model, make_video,
     assert "video file not found" in result.failed[str(missing)]
     assert result.summary().startswith("3 of 5 videos extracted, 2 failed:")
     assert repr(result) == "BatchResult(3 extracted, 2 failed)"
+
+
+def test_extract_interrupted_keeps_the_videos_done_and_a_rerun_resumes(fake_model, make_video,
+                                                                       tmp_path, monkeypatch):
+    videos = [make_video(f"clip{k}.mp4", n_frames=20 + k) for k in range(3)]   # 3 cache keys
+    poses = tmp_path / "poses"
+    extract_one, run_model = batch._extract_one, extract._run_model
+
+    def ctrl_c_at_clip1(path, *args):
+        if path.endswith("clip1.mp4"):
+            raise KeyboardInterrupt
+        return extract_one(path, *args)
+
+    monkeypatch.setattr(batch, "_extract_one", ctrl_c_at_clip1)
+    result = CliRunner().invoke(cli, ["extract", *map(str, videos), "-o", str(poses)])
+    assert result.exit_code == 130
+    assert result.stderr == f"formcheck: interrupted (1 of 3 files written to {poses})\n"
+    assert [p.name for p in poses.iterdir()] == ["clip0.npz"]        # no temporary file either
+    cache = tmp_path / "cache" / "poses"
+    assert len(list(cache.glob("*.npz"))) == 1 and not list(cache.glob(".*"))
+
+    extracted = []
+    monkeypatch.setattr(batch, "_extract_one", extract_one)
+    monkeypatch.setattr(extract, "_run_model",
+                        lambda path, *args: extracted.append(path) or run_model(path, *args))
+    result = CliRunner().invoke(cli, ["extract", *map(str, videos), "-o", str(poses)])
+    assert result.exit_code == 0, result.output
+    assert extracted == [str(videos[1]), str(videos[2])]            # clip0 came from the cache
+    assert sorted(p.name for p in poses.iterdir()) == ["clip0.npz", "clip1.npz", "clip2.npz"]
 
 
 # -- MediaPipe on real videos (skipped without ../shared/datasets) --------------------------------
