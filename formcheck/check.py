@@ -582,7 +582,8 @@ class FormChecker:
         self._emitted_until = 0
         self._count = 0
         self._watches = self._driving_watches()
-        self._missing: dict = {}
+        channels = sorted(set().union(*(watch.channels for watch in self._watches)))
+        self._missing = {c: _Share(self._window_frames()) for c in channels}  # per channel
 
     @property
     def _offset(self) -> int:
@@ -764,9 +765,6 @@ class FormChecker:
 
     def _watch(self, pose, frame):
         """Measure the newest frame's driving signals and give them to the watches."""
-        if not self._missing:
-            channels = sorted(set().union(*(watch.channels for watch in self._watches)))
-            self._missing = {c: _Share(self._window_frames()) for c in channels}
         settings = self.model.feature_settings_
         try:
             values = frame_values(pose, list(self._missing),
