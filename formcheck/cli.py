@@ -334,9 +334,14 @@ def extract(videos, output, fps, jobs, backend, scheduler, roi):
     except KeyboardInterrupt:
         total = len(dict.fromkeys(map(str, videos)))
         raise KeyboardInterrupt(f"{len(written)} of {total} files written to {output}") from None
-    for path, message in result.failed.items():
+    _exit_if_failed(result.failed)
+
+
+def _exit_if_failed(failed):
+    """Each failed file of a batch, one line on stderr, then exit code 2 if there was any."""
+    for path, message in failed.items():
         click.echo(f"formcheck: error: {_without_error_name(message, path)}", err=True)
-    if result.failed:
+    if failed:
         raise click.exceptions.Exit(2)
 
 
@@ -688,10 +693,7 @@ def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
         for path, verdicts in result.verdicts.items():
             for v in verdicts:
                 click.echo(f"{path}  {_verdict_line(v)}")
-    for path, message in result.failed.items():
-        click.echo(f"formcheck: error: {_without_error_name(message, path)}", err=True)
-    if result.failed:
-        raise click.exceptions.Exit(2)
+    _exit_if_failed(result.failed)
 
 
 def _recordings(source):
