@@ -570,7 +570,7 @@ class FormChecker:
         who is not doing it (a bystander; see ``roi`` in :meth:`check_video`).
         See :func:`~formcheck.reps.no_rep_reason`.
         """
-        return no_rep_reason(self.cut_recording(pose)[0], self.exercise)
+        return no_rep_reason(self.cut_recording(pose)[0], self.exercise, pose=pose)
 
     # -- streaming -------------------------------------------------------------------------
     def reset(self):

@@ -152,7 +152,7 @@ def _no_rep_line(path, pose, exercise) -> str:
     from .features.angles import joint_angles
     from .reps import no_rep_reason
 
-    return f"{path}: no rep: {no_rep_reason(joint_angles(pose, exercise), exercise)}"
+    return f"{path}: no rep: {no_rep_reason(joint_angles(pose, exercise), exercise, pose=pose)}"
 
 
 def _parse_roi(_ctx, _param, text):

@@ -16,6 +16,16 @@ which are only sanity bounds: fast real squats take 0.55 s. When nothing is
 counted, :func:`no_rep_reason` says why (too little movement, only partly
 filmed, too short...), and says when a long recording shows someone who is not
 doing the exercise at all (a bystander the pose estimator followed).
+
+Given the recording's pose (as :func:`cut_recording` has it), a movement is a rep
+only if the body holds itself as the exercise's :class:`~formcheck.features.
+exercises.Posture` says, read in the image over the rep: the planted joint
+travels up and down less than half as far as the moving one (a squat's ankles
+stay on the ground, 0.02-0.10 of the hips' travel on the shared squat videos;
+a pull-up's wrists stay on the bar, 0.08; a pull-up cut as squats gives 0.97 and
+1.08: the ankles rise with the hips), and an upright exercise's trunk is within
+60 degrees of vertical over the rep (median; 1-35 degrees on the shared squat
+and pull-up videos, 64-85 on push-ups filmed from the side).
 """
 
 from __future__ import annotations
@@ -25,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ChannelMismatchError, InputError
-from .features.angles import AngleSeries, joint_angles
-from .features.channels import channel_unit, describe_channel, mirror_name
+from .features.angles import AngleSeries, image_positions, joint_angles
+from .features.channels import MIDPOINTS, channel_unit, describe_channel, mirror_name
 from .features.exercises import get_exercise
 from .features.filters import find_peaks, savgol_filter
 
@@ -56,6 +66,15 @@ _NOT_PERFORMING_SECONDS = 3.0
 #: How :func:`no_rep_reason` begins when the tracked person does not do the exercise at all.
 NOT_PERFORMING = "the tracked person is not doing"
 _RELATIVE_PROMINENCE = 0.35
+# Posture (see the module's docstring): a planted joint travels less than this share of the
+# moving joint's travel (0: it stays put; 1: it moves with it); travel is the 5-95 percentile
+# range of the height over the rep, the moving joint's counted as at least a quarter of a
+# torso length so that a joint's jitter over a still body does not decide.
+_MAX_PLANTED_SHARE = 0.5
+_MIN_MOVING_TRAVEL = 0.25
+_MAX_UPRIGHT_INCLINE = 60.0
+# A posture is judged only on reps where its joints are seen in at least half of the frames.
+_MIN_SEEN_SHARE = 0.5
 # The fallback drives only when its movement (5-95 percentile range) is at least this many
 # times its frame-to-frame noise: a side view's hip height, half of it from the far side's
 # hallucinated joints, is mostly noise while the person stands still.
@@ -181,7 +200,8 @@ def _spread(signal) -> float:
     return float(np.percentile(signal, 95) - np.percentile(signal, 5))
 
 
-def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25) -> list:
+def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25,
+                 pose=None) -> list:
     """Cut a joint-angle series into reps.
 
     Parameters
@@ -196,6 +216,10 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
         whichever is larger.
     smooth : float
         Savitzky-Golay window (seconds) applied to the driving signal only.
+    pose : PoseSequence, optional
+        The recording ``angles`` were computed from; with it, a movement in
+        which the body does not hold the exercise's posture (its feet leave
+        the ground in a squat) is not a rep.
 
     Returns
     -------
@@ -212,15 +236,16 @@ def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0
     >>> len(reps)
     4
     """
-    return _segment(angles, exercise, min_prominence, smooth)[0]
+    return _segment(angles, exercise, min_prominence, smooth, pose)[0]
 
 
-def no_rep_reason(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25) -> str:
+def no_rep_reason(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25,
+                  pose=None) -> str:
     """Why :func:`segment_reps` finds no rep in a series; ``""`` when it finds some.
 
     Parameters
     ----------
-    angles, exercise, min_prominence, smooth
+    angles, exercise, min_prominence, smooth, pose
         As for :func:`segment_reps`.
 
     Returns
@@ -242,10 +267,10 @@ def no_rep_reason(angles: AngleSeries, exercise, *, min_prominence=None, smooth=
     >>> reason.startswith(NOT_PERFORMING), reason.split(": ", 1)[1]
     (True, 'their knee angle moves 0° in 5.0 s, a rep moves it at least 30°')
     """
-    return _segment(angles, exercise, min_prominence, smooth)[1]
+    return _segment(angles, exercise, min_prominence, smooth, pose)[1]
 
 
-def _segment(angles, exercise, min_prominence, smooth):
+def _segment(angles, exercise, min_prominence, smooth, pose=None):
     """(reps, why there are none: "" when there are some)."""
     if not isinstance(angles, AngleSeries):
         raise InputError(f"segment_reps needs an AngleSeries, got {type(angles).__name__}")
@@ -260,6 +285,9 @@ def _segment(angles, exercise, min_prominence, smooth):
         return [], _why_no_movement(signal, threshold, channels, angles.fps, exercise)
     candidates = [_candidate(signal, valleys, k) for k in range(len(valleys))]
     judged = _judge(signal, valleys, candidates, angles.fps, exercise)
+    posture = [_posture_problem(pose, c, angles.fps, exercise) if not why else ""
+               for c, why in zip(candidates, judged)]
+    judged = [why or other for why, other in zip(judged, posture)]
     kept = [(c.start, c.end) for c, why in zip(candidates, judged) if not why]
     reps = [Rep(i, start, end, angles.slice(start, end), exercise.name, channels)
             for i, (start, end) in enumerate(kept)]
@@ -267,7 +295,75 @@ def _segment(angles, exercise, min_prominence, smooth):
         return reps, ""
     found = "; ".join(f"{c.start / angles.fps:.1f}-{c.end / angles.fps:.1f} s {why}"
                       for c, why in zip(candidates, judged))
+    if any(posture):
+        return [], f"{NOT_PERFORMING} {exercise.name} reps: {found}"
     return [], f"no complete rep: {found}"
+
+
+def _posture_problem(pose, candidate, fps, exercise) -> str:
+    """Why the body does not hold the exercise's posture over a candidate rep; "" if it does.
+
+    ``candidate`` is in frames at ``fps`` (the angles'); the pose may have another rate.
+    """
+    posture = exercise.posture
+    if pose is None or posture is None:
+        return ""
+    scale = pose.fps / fps
+    frames = slice(int(round(candidate.start * scale)), int(round(candidate.end * scale)))
+    joints = [j for j in (posture.planted, posture.moving) if j]
+    joints = [side for j in joints for side in _sides(j)] + ["mid_hip", "mid_shoulder"]
+    at = {j: xy[frames] for j, xy in image_positions(pose, joints).items()}
+    window = int(round(0.25 * pose.fps)) | 1
+    if posture.planted:
+        planted = _travel(at, posture.planted, window, min)
+        moving = _travel(at, posture.moving, window, max)
+        share = planted / max(moving, _MIN_MOVING_TRAVEL)
+        if share >= _MAX_PLANTED_SHARE:
+            return (f"is not a {exercise.name} rep: the {_joint_words(posture.planted)} moved "
+                    f"{share:.0%} as far as the {_joint_words(posture.moving)} (they stay put in "
+                    f"a {exercise.name})")
+    if posture.upright and {"mid_hip", "mid_shoulder"} <= set(at):
+        incline = _median_incline(at["mid_shoulder"] - at["mid_hip"])
+        if incline > _MAX_UPRIGHT_INCLINE:
+            return (f"is not a {exercise.name} rep: the trunk was {incline:.0f}° from vertical "
+                    f"(a {exercise.name} is done upright)")
+    return ""
+
+
+def _sides(joint) -> tuple:
+    """``mid_ankle`` -> ``("left_ankle", "right_ankle")``; any other joint alone."""
+    return MIDPOINTS.get(joint, (joint,))
+
+
+def _travel(at, joint, window, pick) -> float:
+    """How far ``joint`` goes up and down: the 5-95 percentile range of its smoothed height.
+
+    A midpoint's is that of one of its sides, picked with ``pick`` (``min``:
+    the stiller side, so that a far side the pose estimator guesses does not
+    count as moving), among the sides seen in half the frames; 0 if none is.
+    """
+    travels = []
+    for side in _sides(joint):
+        heights = at[side][:, 1] if side in at else np.array([])
+        seen = heights[np.isfinite(heights)]
+        if len(seen) and len(seen) >= _MIN_SEEN_SHARE * len(heights):
+            if len(seen) > window > 3:
+                seen = savgol_filter(seen, window, 2)
+            travels.append(float(np.percentile(seen, 95) - np.percentile(seen, 5)))
+    return pick(travels) if travels else 0.0
+
+
+def _median_incline(axis) -> float:
+    """Median angle of the image vectors ``axis`` from the image's up, degrees (0 if unseen)."""
+    seen = axis[np.isfinite(axis).all(axis=1)]
+    if len(seen) < _MIN_SEEN_SHARE * len(axis) or not len(seen):
+        return 0.0
+    return float(np.median(np.degrees(np.arctan2(np.abs(seen[:, 0]), seen[:, 1]))))
+
+
+def _joint_words(joint) -> str:
+    """``mid_ankle`` -> ``ankles``, ``left_wrist`` -> ``left wrist``."""
+    return f"{joint[4:]}s" if joint.startswith("mid_") else joint.replace("_", " ")
 
 
 def _why_no_movement(signal, threshold, channels, fps, exercise) -> str:
@@ -322,7 +418,9 @@ def cut_recording(pose, exercise, *, channels=None, **feature_settings):
     angles : AngleSeries
         The whole recording; the reps' frame numbers are in its frames.
     reps : list of Rep
-        In time order; empty when the recording holds no complete rep.
+        In time order; empty when the recording holds no complete rep. A
+        movement in which the body does not hold the exercise's posture is
+        none (:func:`segment_reps` with ``pose``).
 
     Examples
     --------
@@ -334,7 +432,7 @@ def cut_recording(pose, exercise, *, channels=None, **feature_settings):
     (15.0, 3)
     """
     angles = joint_angles(pose, exercise, channels=channels, **feature_settings)
-    return angles, segment_reps(angles, exercise)
+    return angles, segment_reps(angles, exercise, pose=pose)
 
 
 def _prepared_signal(angles, exercise, smooth):

@@ -324,6 +324,37 @@ def test_no_shared_squat_has_its_knees_in_in_3d_as_the_image_shows(shared_datase
     assert all(j.value > 1.05 for j in judged if np.isfinite(j.score))
 
 
+@pytest.mark.slow
+@pytest.mark.video
+def test_a_pull_up_checked_as_a_squat_is_not_a_squat(shared_datasets):
+    """Its knees bend, so the knee angle alone cut two "squats"; the ankles rise with the hips."""
+    pytest.importorskip("mediapipe", reason="the video extra is not installed")
+    folder, file, _ = SHARED_VIDEOS["pullup_correct_002"]
+    pose = extract_pose(shared_datasets / folder / file)
+    checker = FormChecker(builtin_model("squat"))
+    assert checker.check_pose(pose) == []
+    reason = checker.no_rep_reason(pose)
+    assert reason.startswith(f"{NOT_PERFORMING} squat reps: ") and "the ankles moved" in reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", ["squat", "pull-up"])
+def test_push_ups_filmed_from_the_side_are_neither_squats_nor_pull_ups(shared_datasets,
+                                                                          exercise):
+    """Cut as another exercise, the PushFit clips' reps fall to the posture: the trunk is
+    horizontal. Of 97 squat and 83 pull-up reps cut on the driving signal alone, 10 and 5 are
+    left (clips filmed from the front or at an angle, where the image shows the trunk upright)."""
+    from formcheck.datasets.real import load_pushfit
+    from formcheck.reps import segment_reps
+
+    checker = FormChecker(builtin_model(exercise))
+    before = after = 0
+    for clip in load_pushfit(shared_datasets):
+        angles, reps = checker.cut_recording(clip.pose)
+        before, after = before + len(segment_reps(angles, exercise)), after + len(reps)
+    assert before > 50 and after <= 0.15 * before, (before, after)
+
+
 def test_an_unknown_rep_shows_no_confidence_even_at_probability_one():
     novel = RepVerdict(0, 0, 30, 0.0, 1.0, UNKNOWN, 1.0, reason="unlike every training rep")
     sure = RepVerdict(1, 30, 60, 1.0, 2.0, "squat/correct", 0.834)

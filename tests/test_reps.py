@@ -2,6 +2,7 @@
 a recording into reps, and the rep counts of the shared real videos."""
 
 import csv
+import itertools
 import re
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formcheck import AngleSeries, joint_angles, segment_reps
+from formcheck import AngleSeries, PoseSequence, joint_angles, segment_reps
 from formcheck.datasets.synthetic import make_set
 from formcheck.errors import ChannelMismatchError, ExerciseError
 from formcheck.reps import NOT_PERFORMING, cut_recording, no_rep_reason
@@ -190,3 +191,53 @@ def test_every_shared_squat_and_pull_up_video_gives_its_true_rep_count(shared_da
         reps = segment_reps(series, exercise)
         assert len(reps) == expected, (path.name, [(r.start, r.end) for r in reps])
         assert (no_rep_reason(series, exercise) == "") == (expected > 0), path.name
+
+
+_HIPS, _FEET = [23, 24], slice(27, 33)      # MediaPipe's hips; ankles, heels and toes
+
+
+def _with_landmarks(pose, landmarks):
+    return PoseSequence(landmarks, pose.fps, pose.layout, pose.image_size, pose.units)
+
+
+def test_a_body_whose_feet_rise_and_fall_with_its_hips_does_no_squats():
+    """A pull-up's ankles go up with the hips: the knees bend, but nobody stands on them."""
+    pose = make_set("squat", n_reps=3, seed=2, view="side")
+    landmarks = pose.landmarks.copy()
+    hip = landmarks[:, _HIPS, 1].mean(axis=1)
+    landmarks[:, _FEET, 1] += np.nan_to_num(hip - np.nanmedian(hip))[:, None]
+    hanging = _with_landmarks(pose, landmarks)
+    angles = joint_angles(hanging, "squat")
+    assert len(segment_reps(angles, "squat")) == 3                 # the knee angle alone
+    assert cut_recording(hanging, "squat")[1] == []
+    reason = no_rep_reason(angles, "squat", pose=hanging)
+    assert reason.startswith(f"{NOT_PERFORMING} squat reps: ")
+    assert re.search(r"the ankles moved \d+% as far as the hips \(they stay put in a squat\)",
+                     reason)
+    assert len(cut_recording(pose, "squat")[1]) == 3               # the squat itself
+
+
+def test_a_body_lying_down_does_no_pull_ups():
+    """The same pull-ups turned through 90 degrees in the image: the trunk is horizontal."""
+    pose = make_set("pull-up", n_reps=2, seed=1)
+    width, height = pose.image_size
+    pixels = pose.landmarks.copy()
+    pixels[..., 0], pixels[..., 1] = pose.landmarks[..., 1] * height, pose.landmarks[..., 0] * width
+    lying = PoseSequence(pixels, pose.fps, pose.layout, (height, width), "pixels")
+    assert len(segment_reps(joint_angles(lying, "pull-up"), "pull-up")) == 2
+    assert cut_recording(lying, "pull-up")[1] == []
+    reason = no_rep_reason(joint_angles(lying, "pull-up"), "pull-up", pose=lying)
+    assert re.search(r"the trunk was \d+° from vertical \(a pull-up is done upright\)", reason)
+    assert len(cut_recording(pose, "pull-up")[1]) == 2
+
+
+@pytest.mark.parametrize("exercise,labels,views", [
+    ("squat", ["correct", "not-low"], ["side", "front", "back", "any"]),
+    ("pull-up", ["correct", "chin-below-bar"], ["front", "back", "any"]),
+])
+def test_the_posture_keeps_every_rep_of_the_exercise_from_every_view(exercise, labels, views):
+    for label, view, seed in itertools.product(labels, views, range(3)):
+        pose = make_set(exercise, label, n_reps=3, seed=40 + seed, view=view)
+        angles = joint_angles(pose, exercise)
+        assert len(segment_reps(angles, exercise, pose=pose)) == \
+            len(segment_reps(angles, exercise)) == 3, (label, view, seed)

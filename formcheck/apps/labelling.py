@@ -522,17 +522,17 @@ def reps_to_label(path, pose, exercise, relative_to, *, whole=False) -> list:
     angles, reps = cut_recording(pose, exercise)
     name = file_name(path, relative_to)
     if not reps:
-        return [whole_recording(name, angles, exercise)] if whole else []
+        return [whole_recording(name, angles, exercise, pose)] if whole else []
     return [RepToLabel(name, rep.start, rep.end, angles.fps, rep.driving_signal, rep.index + 1,
                        rep.driving, _mean_signal(angles, rep.driving)) for rep in reps]
 
 
-def whole_recording(name, angles, exercise) -> RepToLabel:
+def whole_recording(name, angles, exercise, pose=None) -> RepToLabel:
     """A recording's joint angles as one rep to label, saying why no rep was found in it."""
     channels = driving_channels(angles, exercise)
     signal = _mean_signal(angles, channels)
     return RepToLabel(name, 0, len(angles), angles.fps, signal, 1, channels, signal,
-                      whole=no_rep_reason(angles, exercise))
+                      whole=no_rep_reason(angles, exercise, pose=pose))
 
 
 def _mean_signal(angles, channels) -> np.ndarray:

@@ -509,7 +509,7 @@ class _RecordingCutter:
 
     def spans(self, recording, whole_if_no_rep) -> list:
         """``(start, end, AngleSeries)`` of every rep, in the frames of the angle series."""
-        pose_frames, pose_fps, angles, reps = self._cut_once(recording.pose)
+        pose_frames, pose_fps, angles, reps, _ = self._cut_once(recording.pose)
         if recording.frames is not None:
             start, end = _series_frames(recording, pose_frames, angles.fps / pose_fps,
                                         len(angles))
@@ -520,8 +520,7 @@ class _RecordingCutter:
 
     def no_rep_reason(self, recording) -> str:
         """Why no rep was found in ``recording`` (see :func:`~formcheck.reps.no_rep_reason`)."""
-        angles = self._cut_once(recording.pose)[2]
-        return no_rep_reason(angles, self.exercise)
+        return self._cut_once(recording.pose)[4]
 
     def _cut_once(self, pose):
         key = pose if isinstance(pose, PoseSequence) else Path(pose)
@@ -529,7 +528,8 @@ class _RecordingCutter:
             if not isinstance(pose, PoseSequence):
                 pose = _load_pose(key, self.fps, self.layout)
             angles, reps = cut_recording(pose, self.exercise, **self.feature_settings)
-            self._cut[key] = pose.n_frames, pose.fps, angles, reps
+            why = "" if reps else no_rep_reason(angles, self.exercise, pose=pose)
+            self._cut[key] = pose.n_frames, pose.fps, angles, reps, why
         return self._cut[key]
 
 

@@ -47,7 +47,7 @@ from .filters import savgol_filter
 __all__ = ["AngleSeries", "joint_angles", "frame_values", "resample", "resample_many",
            "equal_length_batches", "GEOMETRIES", "VERTICALS", "pose_geometry", "body_vertical",
            "HEIGHTS", "view_angle", "FEATURE_SETTINGS", "check_feature_settings",
-           "recorded_settings"]
+           "recorded_settings", "image_positions"]
 
 #: Accepted values of ``joint_angles(geometry=...)``.
 GEOMETRIES = ("auto", "3d", "2d")
@@ -592,6 +592,40 @@ def frame_values(pose: PoseSequence, channels, *, geometry="auto", heights="side
         frame = _Frame(_torso_length(points), _UP)
         out.update({name: _channel_values(name, points, frame) for name in group})
     return {name: out[name] for name in names}
+
+
+def image_positions(pose: PoseSequence, joints, *, min_visibility=0.1) -> dict:
+    """Where joints are in the image, per frame, in the recording's torso lengths.
+
+    The image landmarks (aspect-corrected when the image size is known), x to
+    the right and y *up*, divided by the median shoulder-to-hip distance of
+    the recording; NaN where a joint is below ``min_visibility``. Positions
+    mean nothing alone, but their changes are how far a joint travels across
+    the image (e.g. whether the feet stay on the ground).
+
+    Parameters
+    ----------
+    pose : PoseSequence
+    joints : sequence of str
+        Canonical joint names or midpoints (``mid_ankle``).
+    min_visibility : float
+
+    Returns
+    -------
+    dict
+        Joint -> ``(T, 2)`` positions; a joint the layout lacks is left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from formcheck.datasets.synthetic import make_set
+    >>> at = image_positions(make_set("squat", n_reps=1, seed=0, noise=0), ["left_ankle", "mid_hip"])
+    >>> {j: round(float(np.nanmax(xy[:, 1]) - np.nanmin(xy[:, 1])), 2) for j, xy in at.items()}
+    {'left_ankle': 0.0, 'mid_hip': 1.04}
+    """
+    points = _joint_points(pose, min_visibility, "2d")
+    torso = _torso_length(points)
+    return {j: points[j][:, :2] * np.array([1.0, -1.0]) / torso for j in joints if j in points}
 
 
 def _where(pose) -> str:

@@ -38,7 +38,8 @@ The shape of one entry (the built-in squat, shortened)::
     }
 
 ``channels``, ``driving``, ``classes`` and ``correct`` are required; the
-``fallback``, ``phases``, ``rest``, ``standards`` and ``classifier_settings``
+``fallback``, ``phases``, ``rest``, ``standards``, ``posture`` (how a body doing
+the exercise holds itself, :class:`Posture`) and ``classifier_settings``
 (the hyper-parameters tuned for the exercise, e.g. the push-up's
 ``{"knn": {"resample_length": 64, "window": 0.3}}``) are optional (see
 :class:`Exercise` and :class:`Standard` for every field). A standard's channels
@@ -59,9 +60,9 @@ from pathlib import Path
 
 from .._files import atomic_write, config_dir
 from ..errors import ExerciseError
-from .channels import CHANNELS
+from .channels import CHANNELS, MIDPOINTS
 
-__all__ = ["Exercise", "Standard", "Condition", "STATISTICS", "BUILTIN_FILE", "get_exercise",
+__all__ = ["Exercise", "Standard", "Condition", "Posture", "STATISTICS", "BUILTIN_FILE", "get_exercise",
            "exercise_names", "register_exercise", "load_exercises", "user_exercise_file",
            "save_user_exercise", "add_fault", "derive_exercise"]
 
@@ -75,6 +76,7 @@ _STANDARD_OPTIONAL = ("combine", "noise", "source", "applies")
 CLASSIFIER_KINDS = ("knn", "learned")
 _COMBINE = ("mean", "min", "max")
 _CONDITION_FIELDS = ("channel", "comparison", "threshold")
+_POSTURE_FIELDS = ("planted", "moving", "upright")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SENTENCE_FIELDS = {"value": "+0.12 torso lengths", "magnitude": "0.12 torso lengths",
                     "threshold": "+0.00 torso lengths", "margin": "0.12 torso lengths"}
@@ -88,6 +90,32 @@ STATISTICS = {
     "drop": "how far the channel falls in the phase below its value at rest",
     "rise": "how far the channel rises in the phase above its value at rest",
 }
+
+
+@dataclass(frozen=True)
+class Posture:
+    """How a body doing the exercise holds itself: what tells it from another movement.
+
+    Read in the image over each rep by :func:`formcheck.reps.cut_recording`
+    (a movement that breaks it is not a rep of the exercise; see
+    :mod:`formcheck.reps` for the limits). E.g. the squat's
+    ``{"planted": "mid_ankle", "moving": "mid_hip", "upright": true}``: the feet
+    stay on the ground while the hips go down and up, the trunk upright; a
+    pull-up, whose ankles rise with the hips, is no squat.
+
+    Attributes
+    ----------
+    planted, moving : str or None
+        A joint (or midpoint, e.g. ``mid_ankle``) that stays put while the other
+        moves up and down; both or neither.
+    upright : bool
+        The trunk is nearer vertical than horizontal over the rep (a squat or a
+        pull-up, not a push-up).
+    """
+
+    planted: str | None = None
+    moving: str | None = None
+    upright: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,6 +261,9 @@ class Exercise:
         of a squat, "at the bottom" of a pull-up).
     standards : dict of str to Standard
         Fault label -> the standard it is measured by (faults may have none).
+    posture : Posture or None
+        How a body doing it holds itself; None: any movement of the driving
+        signal that has a rep's shape is a rep.
     view_channels : tuple of str
         The channels of ``channels`` that only the standards' conditions read,
         telling from which view a rep was filmed (e.g. ``ankle_width``: the
@@ -268,6 +299,7 @@ class Exercise:
     fallback_min_prominence: float = 0.0
     rest: str = "at the start and end"
     standards: dict = field(default_factory=dict)
+    posture: Posture | None = None
     view_channels: tuple = ()
     classifier_settings: dict = field(default_factory=dict)
     source: str = field(default="", compare=False)
@@ -347,6 +379,7 @@ def _parse(name: str, spec: dict, source: str) -> Exercise:
         fallback_min_prominence=fallback["min_prominence"] if fallback is not None else 0.0,
         rest=rest,
         standards=standards,
+        posture=_posture(spec.get("posture"), f"exercise {name!r} in {source}: posture"),
         view_channels=view_channels,
         classifier_settings=_classifier_settings(name, spec.get("classifier_settings", {}),
                                                  source),
@@ -428,6 +461,27 @@ def _condition(entry, where) -> Condition:
     _check_channels([entry["channel"]], entry["channel"], f"{where}.channel")
     return Condition(entry["channel"], _choice(entry, "comparison", (">", "<"), where),
                      _number(entry, "threshold", where))
+
+
+def _posture(entry, where) -> Posture | None:
+    """A validated ``posture`` entry; None when the exercise has none."""
+    if entry is None:
+        return None
+    unknown = sorted(set(entry) - set(_POSTURE_FIELDS)) if isinstance(entry, dict) else None
+    if unknown is None or unknown:
+        raise ExerciseError(f"{where} must be an object with any of {', '.join(_POSTURE_FIELDS)}"
+                            f", got {entry!r}")
+    joints = {j for _, names in CHANNELS.values() for j in names} | set(MIDPOINTS)
+    for key in ("planted", "moving"):
+        if key in entry and entry[key] not in joints:
+            raise ExerciseError(f"{where}.{key} must name a joint, e.g. mid_ankle, got "
+                                f"{entry[key]!r}; joints: {', '.join(sorted(joints))}")
+    if ("planted" in entry) != ("moving" in entry):
+        raise ExerciseError(f"{where}: planted and moving go together (the joint that stays put "
+                            "and the one that moves)")
+    if not isinstance(entry.get("upright", False), bool):
+        raise ExerciseError(f"{where}.upright must be true or false, got {entry['upright']!r}")
+    return Posture(entry.get("planted"), entry.get("moving"), entry.get("upright", False))
 
 
 def _phase_of(phase, phases, where) -> str:

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from formcheck.errors import ExerciseError
-from formcheck.features.exercises import exercise_names, get_exercise, load_exercises, register_exercise
+from formcheck.features.exercises import (Posture, exercise_names, get_exercise, load_exercises,
+                                          register_exercise)
 
 
 def test_builtin_exercises():
@@ -106,6 +107,35 @@ def test_a_bad_standard_is_refused_with_the_file_and_field_named(tmp_path, chang
     assert str(path) in text and "standards['hip-thrust/short']" in text and message in text
     if field:
         assert f"standards['hip-thrust/short'].{field}" in text
+
+
+@pytest.mark.parametrize("posture,message", [
+    ({"planted": "mid_foot", "moving": "mid_hip"}, "posture.planted must name a joint, e.g. "
+     "mid_ankle, got 'mid_foot'"),
+    ({"planted": "mid_ankle"}, "posture: planted and moving go together"),
+    ({"upright": "yes"}, "posture.upright must be true or false, got 'yes'"),
+    ({"upright": True, "still": "mid_ankle"}, "posture must be an object with any of planted, "
+     "moving, upright"),
+    (["mid_ankle"], "posture must be an object"),
+])
+def test_a_bad_posture_is_refused_with_the_file_and_field_named(tmp_path, posture, message):
+    path = standard_file(tmp_path)
+    spec = json.loads(path.read_text())
+    spec["hip-thrust"]["posture"] = posture
+    path.write_text(json.dumps(spec))
+    with pytest.raises(ExerciseError) as error:
+        load_exercises(path)
+    assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_a_posture_is_read_from_the_definition(tmp_path):
+    path = standard_file(tmp_path)
+    spec = json.loads(path.read_text())
+    spec["hip-thrust"]["posture"] = {"planted": "mid_shoulder", "moving": "mid_hip"}
+    path.write_text(json.dumps(spec))
+    load_exercises(path)
+    assert get_exercise("hip-thrust").posture == Posture("mid_shoulder", "mid_hip", False)
+    assert get_exercise("squat").posture == Posture("mid_ankle", "mid_hip", True)
 
 
 def test_a_standard_must_belong_to_a_fault_class(tmp_path):
