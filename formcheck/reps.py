@@ -21,9 +21,9 @@ Given the recording's pose (as :func:`cut_recording` has it), a movement is a re
 only if the body holds itself as the exercise's :class:`~formcheck.features.
 exercises.Posture` says, read in the image over the rep: the planted joint
 travels up and down less than half as far as the moving one (a squat's ankles
-stay on the ground, 0.02-0.10 of the hips' travel on the shared squat videos;
-a pull-up's wrists stay on the bar, 0.08; a pull-up cut as squats gives 0.97 and
-1.08: the ankles rise with the hips), and an upright exercise's trunk is within
+stay on the ground, 0.01-0.09 of the hips' travel on the shared squat videos;
+a pull-up's wrists stay on the bar, 0.07; a pull-up cut as squats gives 0.72 and
+1.00: the ankles rise with the hips), and an upright exercise's trunk is within
 60 degrees of vertical over the rep (median; 1-35 degrees on the shared squat
 and pull-up videos, 64-85 on push-ups filmed from the side).
 """
