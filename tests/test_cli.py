@@ -33,6 +33,9 @@ def test_demo_runs_the_whole_pipeline():
     assert "-> 5 reps" in result.output
     assert result.output.count("accuracy") == 2
     assert "push-up/upper-body-first" in result.output
+    verdicts = [line.split() for line in result.output.splitlines() if line.startswith("      ")]
+    assert [v[0] for v in verdicts[:3]] == ["standards", "DTW", "learned"]   # per rep, all three
+    assert "(a vote of 1 neighbour)" in result.output        # a 1-NN's "100%" is not a confidence
 
 
 def test_errors_become_one_line_and_exit_code_2(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..check import FormChecker, builtin_model
 from ..classifiers import DTWKNeighborsClassifier, LearnedClassifier
 from ..datasets.synthetic import make_dataset, make_set
 from ..errors import InputError
@@ -49,7 +50,8 @@ def run_demo(exercise="squat", n_subjects=8, seed=0, echo=print):
         echo(f"   {name:8s} accuracy {result.accuracy:6.1%}  macro-F1 {result.macro_f1:.2f}  "
              f"fit {result.fit_seconds[0]:.2f} s  one rep {latency * 1e3:.2f} ms")
     fault = definition.faults[0]
-    echo(f"\n4. A new person's set, done as {fault!r}; verdict per rep:")
+    echo(f"\n4. A new person's set, done as {fault!r}; verdict per rep, from the built-in "
+         "standards (no training) and the two trained classifiers:")
     verdicts = _check_new_set(make_set(exercise, label=fault, n_reps=3, seed=seed + 1000),
                               definition, models, echo)
     return {"accuracy": scores, "verdicts": verdicts}
@@ -73,17 +75,30 @@ def _key_number(angles, definition) -> str:
 
 def _check_new_set(pose, definition, models, echo) -> list:
     _, reps = cut_recording(pose, definition)
+    builtin = {v.index: v for v in FormChecker(builtin_model(definition.name)).check_pose(pose)}
     verdicts = []
     for rep in reps:
-        line = [f"   rep {rep.index + 1} ({rep.start_time:.1f}-{rep.end_time:.1f} s):"]
-        labels = {}
+        echo(f"   rep {rep.index + 1} ({rep.start_time:.1f}-{rep.end_time:.1f} s, "
+             f"{_key_number(rep.angles, definition)}):")
+        if rep.index in builtin:
+            verdict = builtin[rep.index]
+            said = verdict.feedback.message if verdict.feedback else verdict.reason
+            echo(f"      {'standards':10s}{verdict.label} ({verdict.confidence or '-'})"
+                 + (f"  {said}" if said else ""))
+            verdicts.append((rep.index, "standards", verdict.label))
         for name, model in models.items():
             proba = model.predict_proba([rep.angles])[0]
-            labels[name] = str(model.classes_[proba.argmax()])
-            line.append(f"{name}: {labels[name]} ({proba.max():.0%})")
-            verdicts.append((rep.index, name, labels[name]))
-        echo("  ".join(line) + f"  [{_key_number(rep.angles, definition)}]")
-        if labels["learned"] != definition.correct:
-            why = explain(models["learned"], rep.angles, definition, fault=labels["learned"])
-            echo(f"      why: {why}")
+            label = str(model.classes_[proba.argmax()])
+            line = f"      {name:10s}{label} ({_confidence(model, proba.max())})"
+            if name == "learned" and label != definition.correct:
+                line += f"  {explain(model, rep.angles, definition, fault=label)}"
+            echo(line)
+            verdicts.append((rep.index, name, label))
     return verdicts
+
+
+def _confidence(model, probability) -> str:
+    """The top probability, or for a 1-nearest-neighbour model what it is: one neighbour's vote."""
+    if getattr(model, "n_neighbors", None) == 1:
+        return "a vote of 1 neighbour"
+    return f"{probability:.0%}"
