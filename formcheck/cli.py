@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from ._quiet import quiet_third_party, show_details
-from .errors import FormcheckError
+from .errors import FormcheckError, FormcheckWarning
 
 __all__ = ["main", "cli"]
 
@@ -102,10 +104,21 @@ def cli(verbose):
     Example:
       formcheck demo
     """
+    click.get_current_context().with_resource(warnings.catch_warnings())
     if verbose:
         show_details()
     else:
         quiet_third_party()
+    warnings.filterwarnings("always", category=FormcheckWarning)
+    warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+
+
+def _show_warning(python_way, message, category, filename, lineno, file=None, line=None):
+    """formcheck's own warnings as ``formcheck: warning: ...`` lines; others the Python way."""
+    if issubclass(category, FormcheckWarning):
+        click.echo(f"formcheck: warning: {message}", err=True)
+    else:
+        python_way(message, category, filename, lineno, file, line)
 
 
 @cli.command()

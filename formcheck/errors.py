@@ -27,6 +27,7 @@ __all__ = [
     "DatasetError",
     "OutputError",
     "ExportError",
+    "FormcheckWarning",
 ]
 
 
@@ -83,6 +84,13 @@ class OutputError(FormcheckError, OSError):
 
 class ExportError(FormcheckError):
     """A model cannot be exported to ONNX: a kNN, or feature settings the graph does not compute."""
+
+
+class FormcheckWarning(UserWarning):
+    """formcheck assumed something a file did not say, which may change a result (its frame rate).
+
+    The command line prints these as ``formcheck: warning: ...`` lines.
+    """
 
 
 def __getattr__(name):

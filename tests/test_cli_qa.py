@@ -118,3 +118,19 @@ def test_predict_on_a_folder_names_each_bad_file_without_the_exception_class(squ
     assert sorted(stderr.splitlines()) == [
         "formcheck: error: keypoints in mixed/empty.npy have no frames",
         "formcheck: error: mixed/bool.npy: the keypoints have dtype bool; expected numbers"]
+
+
+def test_a_keypoint_file_without_a_frame_rate_gets_one_warning_line(tmp_path):
+    """30 fps is assumed, and said: a 60 fps recording read at 30 would have half-speed reps."""
+    import numpy as np
+
+    landmarks = make_set("squat", n_reps=2, seed=1).landmarks
+    np.savez(tmp_path / "bare.npz", keypoints=landmarks)
+    np.savez(tmp_path / "timed.npz", keypoints=landmarks, fps=np.array(30.0))
+    code, stdout, stderr = formcheck("predict", "bare.npz", "--exercise", "squat", cwd=tmp_path)
+    assert code == 0 and len(stdout.splitlines()) == 2, (stdout, stderr)
+    assert stderr.splitlines() == [
+        "formcheck: warning: bare.npz: the file stores no frame rate, so 30 fps is assumed (rep "
+        "durations and resampling depend on it: store an 'fps' in the file, or pass fps=)"]
+    code, stdout, stderr = formcheck("predict", "timed.npz", "--exercise", "squat", cwd=tmp_path)
+    assert code == 0 and stderr == ""

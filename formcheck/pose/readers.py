@@ -35,12 +35,13 @@ from __future__ import annotations
 import csv
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .._archive import read_npy, read_npz
-from ..errors import InputError, LayoutError
+from ..errors import FormcheckWarning, InputError, LayoutError
 from .skeleton import get_layout
 from .sequence import PoseSequence
 
@@ -78,7 +79,8 @@ def load_keypoints(path, layout=None, *, fps=None, format=None, columns=None, ke
         Keypoint layout; inferred from the number of joints when omitted.
     fps : float, optional
         Frame rate. Default: the ``fps`` stored in the file (a JSON ``"fps"``
-        field or an ``fps`` array in an ``.npz``), else :data:`DEFAULT_FPS` (30).
+        field or an ``fps`` array in an ``.npz``), else :data:`DEFAULT_FPS` (30),
+        with a :class:`~formcheck.errors.FormcheckWarning` saying so.
     format : {"openpose", "mediapipe-json", "mediapipe-csv", "array", "movenet", "yolo"}, optional
         Default: from the file type. ``"movenet"`` is an array in MoveNet's
         (y, x, score) order with normalised coordinates; ``"yolo"`` an array
@@ -146,6 +148,11 @@ def load_keypoints(path, layout=None, *, fps=None, format=None, columns=None, ke
         if format == "movenet":
             meta.setdefault("units", "normalized")
     layout_name = layout or meta.get("layout") or infer_layout(data.shape[1], path)
+    if fps is None and "fps" not in meta:
+        warnings.warn(f"{path}: the file stores no frame rate, so {DEFAULT_FPS:g} fps is assumed "
+                      "(rep durations and resampling depend on it: store an 'fps' in the file, or "
+                      "pass fps=)",
+                      FormcheckWarning, stacklevel=2)
     return PoseSequence.from_array(
         data, fps=fps if fps is not None else meta.get("fps", DEFAULT_FPS), layout=layout_name,
         columns=meta.get("columns"), image_size=image_size or meta.get("image_size"),

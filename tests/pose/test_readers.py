@@ -236,6 +236,23 @@ def test_npz_single_array_key_and_fps(tmp_path):
         load_keypoints(tmp_path / "many.npz", key="clip_c")
 
 
+def test_a_file_without_a_frame_rate_is_read_at_30_fps_with_a_warning_saying_so(tmp_path):
+    import warnings
+
+    from formcheck.errors import FormcheckWarning
+
+    data = mediapipe_frames(5)
+    np.savez(tmp_path / "bare.npz", landmarks=data)
+    with pytest.warns(FormcheckWarning, match=r"bare\.npz: the file stores no frame rate, so 30 "
+                      "fps is assumed"):
+        assert load_keypoints(tmp_path / "bare.npz").fps == DEFAULT_FPS
+    np.savez(tmp_path / "timed.npz", landmarks=data, fps=np.array(25.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FormcheckWarning)
+        assert load_keypoints(tmp_path / "bare.npz", fps=50).fps == 50   # said: nothing assumed
+        assert load_keypoints(tmp_path / "timed.npz").fps == 25
+
+
 def test_world_landmarks_are_saved_and_read_back_as_a_3d_pose(tmp_path):
     from formcheck.datasets.synthetic import make_set
 
