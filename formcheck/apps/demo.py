@@ -9,7 +9,6 @@ from ..errors import InputError
 from ..evaluation.timing import median_seconds
 from ..evaluation.validation import holdout_split
 from ..features.exercises import get_exercise
-from ..feedback import explain
 from ..reps import cut_recording, driving_signal
 
 __all__ = ["run_demo"]
@@ -89,10 +88,7 @@ def _check_new_set(pose, definition, models, echo) -> list:
         for name, model in models.items():
             proba = model.predict_proba([rep.angles])[0]
             label = str(model.classes_[proba.argmax()])
-            line = f"      {name:10s}{label} ({_confidence(model, proba.max())})"
-            if name == "learned" and label != definition.correct:
-                line += f"  {explain(model, rep.angles, definition, fault=label)}"
-            echo(line)
+            echo(f"      {name:10s}{label} ({_confidence(model, proba.max())})")
             verdicts.append((rep.index, name, label))
     return verdicts
 
