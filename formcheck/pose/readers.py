@@ -148,16 +148,16 @@ def load_keypoints(path, layout=None, *, fps=None, format=None, columns=None, ke
         if format == "movenet":
             meta.setdefault("units", "normalized")
     layout_name = layout or meta.get("layout") or infer_layout(data.shape[1], path)
-    if fps is None and "fps" not in meta:
-        warnings.warn(f"{path}: the file stores no frame rate, so {DEFAULT_FPS:g} fps is assumed "
-                      "(rep durations and resampling depend on it: store an 'fps' in the file, or "
-                      "pass fps=)",
-                      FormcheckWarning, stacklevel=2)
-    return PoseSequence.from_array(
+    pose = PoseSequence.from_array(
         data, fps=fps if fps is not None else meta.get("fps", DEFAULT_FPS), layout=layout_name,
         columns=meta.get("columns"), image_size=image_size or meta.get("image_size"),
         units=units or meta.get("units"), source=str(path),
         world_landmarks=meta.get("world_landmarks"))
+    if fps is None and "fps" not in meta:      # said once the file is known to be readable
+        warnings.warn(f"{path}: the file stores no frame rate, so {DEFAULT_FPS:g} fps is assumed "
+                      "(rep durations and resampling depend on it: store an 'fps' in the file, or "
+                      "pass fps=)", FormcheckWarning, stacklevel=2)
+    return pose
 
 
 _FORMAT_COLUMNS = {"movenet": "yxv", "yolo": "xyv"}
