@@ -25,7 +25,7 @@ stay on the ground, 0.01-0.09 of the hips' travel on the shared squat videos;
 a pull-up's wrists stay on the bar, 0.07; a pull-up cut as squats gives 0.72 and
 1.00: the ankles rise with the hips), and an upright exercise's trunk is within
 60 degrees of vertical over the rep (median; 1-35 degrees on the shared squat
-and pull-up videos, 64-85 on push-ups filmed from the side).
+and pull-up videos, 64 and more on push-ups filmed from the side).
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ _RELATIVE_PROMINENCE = 0.35
 _MAX_PLANTED_SHARE = 0.5
 _MIN_MOVING_TRAVEL = 0.25
 _MAX_UPRIGHT_INCLINE = 60.0
+_POSTURE_SMOOTH_SECONDS = 0.25   # heights smoothed as the driving signal is, before the range
 # A posture is judged only on reps where its joints are seen in at least half of the frames.
 _MIN_SEEN_SHARE = 0.5
 # The fallback drives only when its movement (5-95 percentile range) is at least this many
@@ -313,7 +314,7 @@ def _posture_problem(pose, candidate, fps, exercise) -> str:
     joints = [j for j in (posture.planted, posture.moving) if j]
     joints = [side for j in joints for side in _sides(j)] + ["mid_hip", "mid_shoulder"]
     at = {j: xy[frames] for j, xy in image_positions(pose, joints).items()}
-    window = int(round(0.25 * pose.fps)) | 1
+    window = int(round(_POSTURE_SMOOTH_SECONDS * pose.fps)) | 1
     if posture.planted:
         planted = _travel(at, posture.planted, window, min)
         moving = _travel(at, posture.moving, window, max)

@@ -619,7 +619,8 @@ def image_positions(pose: PoseSequence, joints, *, min_visibility=0.1) -> dict:
     --------
     >>> import numpy as np
     >>> from formcheck.datasets.synthetic import make_set
-    >>> at = image_positions(make_set("squat", n_reps=1, seed=0, noise=0), ["left_ankle", "mid_hip"])
+    >>> pose = make_set("squat", n_reps=1, seed=0, noise=0)
+    >>> at = image_positions(pose, ["left_ankle", "mid_hip"])
     >>> {j: round(float(np.nanmax(xy[:, 1]) - np.nanmin(xy[:, 1])), 2) for j, xy in at.items()}
     {'left_ankle': 0.0, 'mid_hip': 1.04}
     """

@@ -62,9 +62,9 @@ from .._files import atomic_write, config_dir
 from ..errors import ExerciseError
 from .channels import CHANNELS, MIDPOINTS
 
-__all__ = ["Exercise", "Standard", "Condition", "Posture", "STATISTICS", "BUILTIN_FILE", "get_exercise",
-           "exercise_names", "register_exercise", "load_exercises", "user_exercise_file",
-           "save_user_exercise", "add_fault", "derive_exercise"]
+__all__ = ["Exercise", "Standard", "Condition", "Posture", "STATISTICS", "BUILTIN_FILE",
+           "get_exercise", "exercise_names", "register_exercise", "load_exercises",
+           "user_exercise_file", "save_user_exercise", "add_fault", "derive_exercise"]
 
 #: The built-in definitions.
 BUILTIN_FILE = Path(__file__).with_name("exercises.json")
