@@ -20,12 +20,14 @@ doing the exercise at all (a bystander the pose estimator followed).
 Given the recording's pose (as :func:`cut_recording` has it), a movement is a rep
 only if the body holds itself as the exercise's :class:`~formcheck.features.
 exercises.Posture` says, read in the image over the rep: the planted joint
-travels up and down less than half as far as the moving one (a squat's ankles
-stay on the ground, 0.01-0.09 of the hips' travel on the shared squat videos;
-a pull-up's wrists stay on the bar, 0.07; a pull-up cut as squats gives 0.72 and
-1.00: the ankles rise with the hips), and an upright exercise's trunk is within
-60 degrees of vertical over the rep (median; 1-35 degrees on the shared squat
-and pull-up videos, 64 and more on push-ups filmed from the side).
+follows less than half of the moving one's up-and-down movement (the slope of
+its height on the moving joint's: a squat's ankles stay on the ground, -0.08 to
+0.00 of the hips' movement on the shared squat videos; a pull-up's wrists stay
+on the bar, 0.02; a pull-up cut as squats gives 0.69 and 0.98: the ankles rise
+with the hips; a camera that tilts to follow the hips gives a negative slope,
+not a refusal), and an upright exercise's trunk is within 60 degrees of
+vertical over the rep (median; 1-35 degrees on the shared squat and pull-up
+videos, 64 and more on push-ups filmed from the side).
 """
 
 from __future__ import annotations
@@ -66,10 +68,9 @@ _NOT_PERFORMING_SECONDS = 3.0
 #: How :func:`no_rep_reason` begins when the tracked person does not do the exercise at all.
 NOT_PERFORMING = "the tracked person is not doing"
 _RELATIVE_PROMINENCE = 0.35
-# Posture (see the module's docstring): a planted joint travels less than this share of the
-# moving joint's travel (0: it stays put; 1: it moves with it); travel is the 5-95 percentile
-# range of the height over the rep, the moving joint's counted as at least a quarter of a
-# torso length so that a joint's jitter over a still body does not decide.
+# Posture (see the module's docstring): a planted joint follows less than this share of the
+# moving joint's up-and-down movement (0: it stays put; 1: it moves with it), judged when the
+# moving joint travels (5-95 percentile range of its height) at least a quarter torso length.
 _MAX_PLANTED_SHARE = 0.5
 _MIN_MOVING_TRAVEL = 0.25
 _MAX_UPRIGHT_INCLINE = 60.0
@@ -313,16 +314,14 @@ def _posture_problem(pose, candidate, fps, exercise) -> str:
     frames = slice(int(round(candidate.start * scale)), int(round(candidate.end * scale)))
     joints = [j for j in (posture.planted, posture.moving) if j]
     joints = [side for j in joints for side in _sides(j)] + ["mid_hip", "mid_shoulder"]
-    at = {j: xy[frames] for j, xy in image_positions(pose, joints).items()}
-    window = int(round(_POSTURE_SMOOTH_SECONDS * pose.fps)) | 1
+    at = {j: _smoothed_heights(xy[frames], pose.fps)
+          for j, xy in image_positions(pose, joints).items()}
     if posture.planted:
-        planted = _travel(at, posture.planted, window, min)
-        moving = _travel(at, posture.moving, window, max)
-        share = planted / max(moving, _MIN_MOVING_TRAVEL)
+        share = _share_moved_along(at, posture.planted, posture.moving)
         if share >= _MAX_PLANTED_SHARE:
-            return (f"is not a {exercise.name} rep: the {_joint_words(posture.planted)} moved "
-                    f"{share:.0%} as far as the {_joint_words(posture.moving)} (they stay put in "
-                    f"a {exercise.name})")
+            return (f"is not a {exercise.name} rep: the {_joint_words(posture.planted)} rose and "
+                    f"fell with the {_joint_words(posture.moving)}, by {share:.0%} of their "
+                    f"movement (they stay put in a {exercise.name})")
     if posture.upright and {"mid_hip", "mid_shoulder"} <= set(at):
         incline = _median_incline(at["mid_shoulder"] - at["mid_hip"])
         if incline > _MAX_UPRIGHT_INCLINE:
@@ -336,22 +335,48 @@ def _sides(joint) -> tuple:
     return MIDPOINTS.get(joint, (joint,))
 
 
-def _travel(at, joint, window, pick) -> float:
-    """How far ``joint`` goes up and down: the 5-95 percentile range of its smoothed height.
+def _smoothed_heights(positions, fps) -> np.ndarray:
+    """Image positions with the heights smoothed as the driving signal is (gaps kept)."""
+    out = positions.copy()
+    seen = np.isfinite(out[:, 1])
+    window = int(round(_POSTURE_SMOOTH_SECONDS * fps)) | 1
+    if seen.sum() > window > 3:
+        out[seen, 1] = savgol_filter(out[seen, 1], window, 2)
+    return out
 
-    A midpoint's is that of one of its sides, picked with ``pick`` (``min``:
-    the stiller side, so that a far side the pose estimator guesses does not
-    count as moving), among the sides seen in half the frames; 0 if none is.
+
+def _share_moved_along(at, planted, moving) -> float:
+    """How much of the moving joint's up-and-down movement the planted joint follows.
+
+    The slope of the planted joint's height on the moving joint's over the
+    frames where both are seen: 0 when it stays put (or only jitters), 1 when
+    it moves with it, negative when the camera follows the moving joint. Of a
+    midpoint's sides, the stiller one counts as planted (a far side the pose
+    estimator guesses does not move it; a pistol squat's raised leg neither) and
+    the one that moves more as moving. 0 when the moving joint travels less
+    than a quarter of a torso length, or the joints are seen in fewer than
+    half of the frames: nothing to judge.
     """
-    travels = []
-    for side in _sides(joint):
-        heights = at[side][:, 1] if side in at else np.array([])
-        seen = heights[np.isfinite(heights)]
-        if len(seen) and len(seen) >= _MIN_SEEN_SHARE * len(heights):
-            if len(seen) > window > 3:
-                seen = savgol_filter(seen, window, 2)
-            travels.append(float(np.percentile(seen, 95) - np.percentile(seen, 5)))
-    return pick(travels) if travels else 0.0
+    movers = [at[s][:, 1] for s in _sides(moving) if s in at]
+    movers = [m for m in movers if np.isfinite(m).mean() >= _MIN_SEEN_SHARE]
+    if not movers:
+        return 0.0
+    mover = max(movers, key=_travel)
+    if _travel(mover) < _MIN_MOVING_TRAVEL:
+        return 0.0
+    slopes = []
+    for side in (s for s in _sides(planted) if s in at):
+        both = np.isfinite(at[side][:, 1]) & np.isfinite(mover)
+        if both.mean() >= _MIN_SEEN_SHARE:
+            m, p = mover[both] - mover[both].mean(), at[side][both, 1]
+            slopes.append(float(m @ (p - p.mean()) / (m @ m)))
+    return min(slopes) if slopes else 0.0
+
+
+def _travel(heights) -> float:
+    """How far a joint goes up and down: the 5-95 percentile range of its seen heights."""
+    seen = heights[np.isfinite(heights)]
+    return float(np.percentile(seen, 95) - np.percentile(seen, 5)) if len(seen) else 0.0
 
 
 def _median_incline(axis) -> float:
