@@ -5,8 +5,11 @@ from __future__ import annotations
 import bisect
 import copy
 import dataclasses
+import contextlib
 import hashlib
 import json
+import multiprocessing
+import warnings
 from collections import deque
 from dataclasses import dataclass
 
@@ -390,13 +393,24 @@ class CheckResult:
 
 
 def _check_one(path, checker, load_options):
-    """Worker of :meth:`FormChecker.check_many`: never raises for a bad file."""
-    try:
-        pose = load_pose(path, **load_options)
-        verdicts = checker.check_pose(pose)
-        return path, (verdicts, "" if verdicts else checker.no_rep_reason(pose)), None
-    except Exception as exc:  # noqa: BLE001 - reported per file in CheckResult.failed
-        return path, None, f"{type(exc).__name__}: {exc}"
+    """Worker of :meth:`FormChecker.check_many`: never raises for a bad file.
+
+    In a worker process, whose stderr nobody reads, the file's warnings (e.g.
+    a keypoint file without a frame rate) come back with its verdicts, as
+    ``(category, message)`` pairs, for the caller to issue.
+    """
+    in_child = multiprocessing.parent_process() is not None
+    with (warnings.catch_warnings(record=True) if in_child else contextlib.nullcontext([])) \
+            as caught:
+        if in_child:
+            warnings.simplefilter("always")
+        try:
+            pose = load_pose(path, **load_options)
+            verdicts = checker.check_pose(pose)
+            reason = "" if verdicts else checker.no_rep_reason(pose)
+        except Exception as exc:  # noqa: BLE001 - reported per file in CheckResult.failed
+            return path, None, f"{type(exc).__name__}: {exc}"
+    return path, (verdicts, reason, [(w.category, str(w.message)) for w in caught]), None
 
 
 class FormChecker:
@@ -530,7 +544,9 @@ class FormChecker:
             if error is not None:
                 result.failed[path] = error
                 continue
-            result.verdicts[path], reason = checked
+            result.verdicts[path], reason, warned = checked
+            for category, message in warned:
+                warnings.warn(message, category, stacklevel=2)
             if reason:
                 result.no_rep[path] = reason
         return result

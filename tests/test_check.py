@@ -394,6 +394,22 @@ def test_check_many_gives_the_verdicts_of_checking_each_file(recordings, backend
     assert repr(result) == "CheckResult(5 checked, 8 reps, 1 failed)"
 
 
+def test_check_many_passes_on_the_warnings_of_files_checked_in_worker_processes(tmp_path):
+    """A worker process's stderr is nobody's: its warnings come back with the verdicts."""
+    from formcheck.errors import FormcheckWarning
+
+    landmarks = make_set("squat", n_reps=2, seed=1).landmarks
+    paths = [tmp_path / f"{name}.npz" for name in ("a", "b", "c")]
+    for path in paths:
+        np.savez(path, keypoints=landmarks)        # no frame rate: 30 fps is assumed, and said
+    with pytest.warns(FormcheckWarning) as caught:
+        result = FormChecker(builtin_model("squat")).check_many(paths, n_jobs=2, backend="loky")
+    said = [str(w.message) for w in caught if issubclass(w.category, FormcheckWarning)]
+    assert sorted(m.split(": ")[0] for m in said) == [str(p) for p in paths]
+    assert all("stores no frame rate" in m for m in said)
+    assert [len(v) for v in result.verdicts.values()] == [2, 2, 2]
+
+
 def test_check_many_leaves_the_checkers_stream_alone(recordings):
     checker = FormChecker(model("learned", "squat"))
     pose = make_set("squat", n_reps=1, seed=9)
