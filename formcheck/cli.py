@@ -665,7 +665,10 @@ def _compare_channels(data, exercise, classifier, folds, text, shuffles):
 @_roi_option
 @_parallel_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
+@click.option("--fps", type=click.FloatRange(0.001, 10000),
+              help="Frame rate of keypoint files, over any they store (with neither, 30 fps "
+                   "is assumed, with a warning); a video is resampled to it.")
+def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json, fps):
     """Give a verdict on every rep of a video or keypoint file, or of every file in a folder.
 
     Without --model, --exercise judges every rep by the exercise's fault
@@ -692,11 +695,11 @@ def predict(source, model, exercise, roi, jobs, backend, scheduler, as_json):
     checker = _checker(model, exercise)
     recordings = _recordings(source)
     if recordings is None:
-        _predict_one(checker, source, roi, as_json)
+        _predict_one(checker, source, roi, as_json, fps)
         return
     with _parallel_backend(jobs, backend, scheduler) as (n_jobs, joblib_backend):
         result = checker.check_many(recordings, n_jobs=n_jobs, backend=joblib_backend,
-                                    progress=True, roi=roi)
+                                    progress=True, roi=roi, fps=fps)
     for path, reason in result.no_rep.items():
         click.echo(f"{path}: no rep: {reason}", err=as_json)
     if as_json:
@@ -720,10 +723,10 @@ def _recordings(source):
     return files
 
 
-def _predict_one(checker, source, roi, as_json):
+def _predict_one(checker, source, roi, as_json, fps):
     from .pose import load_pose
 
-    pose = load_pose(source, roi=roi)
+    pose = load_pose(source, roi=roi, fps=fps)
     verdicts = checker.check_pose(pose)
     if not verdicts:
         click.echo(f"{source}: no rep: {checker.no_rep_reason(pose)}", err=as_json)

@@ -131,6 +131,13 @@ def test_a_keypoint_file_without_a_frame_rate_gets_one_warning_line(tmp_path):
     assert code == 0 and len(stdout.splitlines()) == 2, (stdout, stderr)
     assert stderr.splitlines() == [
         "formcheck: warning: bare.npz: the file stores no frame rate, so 30 fps is assumed (rep "
-        "durations and resampling depend on it: store an 'fps' in the file, or pass fps=)"]
+        "durations and resampling depend on it: store an 'fps' in the file, or pass fps=, "
+        "formcheck predict --fps)"]
     code, stdout, stderr = formcheck("predict", "timed.npz", "--exercise", "squat", cwd=tmp_path)
     assert code == 0 and stderr == ""
+    code, told, stderr = formcheck("predict", "bare.npz", "--exercise", "squat", "--fps", "30",
+                                   cwd=tmp_path)
+    assert code == 0 and stderr == "" and told == stdout
+    code, slow, _ = formcheck("predict", "bare.npz", "--exercise", "squat", "--fps", "15",
+                              cwd=tmp_path)
+    assert code == 0 and slow != stdout           # the same frames at 15 fps: reps twice as long

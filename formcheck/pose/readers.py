@@ -156,7 +156,7 @@ def load_keypoints(path, layout=None, *, fps=None, format=None, columns=None, ke
     if fps is None and "fps" not in meta:      # said once the file is known to be readable
         warnings.warn(f"{path}: the file stores no frame rate, so {DEFAULT_FPS:g} fps is assumed "
                       "(rep durations and resampling depend on it: store an 'fps' in the file, or "
-                      "pass fps=)", FormcheckWarning, stacklevel=2)
+                      "pass fps=, formcheck predict --fps)", FormcheckWarning, stacklevel=2)
     return pose
 
 
