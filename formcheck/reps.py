@@ -19,15 +19,20 @@ doing the exercise at all (a bystander the pose estimator followed).
 
 Given the recording's pose (as :func:`cut_recording` has it), a movement is a rep
 only if the body holds itself as the exercise's :class:`~formcheck.features.
-exercises.Posture` says, read in the image over the rep: the planted joint
-follows less than half of the moving one's up-and-down movement (the slope of
-its height on the moving joint's: a squat's ankles stay on the ground, -0.08 to
-0.00 of the hips' movement on the shared squat videos; a pull-up's wrists stay
-on the bar, 0.02; a pull-up cut as squats gives 0.69 and 0.98: the ankles rise
-with the hips; a camera that tilts to follow the hips gives a negative slope,
-not a refusal), and an upright exercise's trunk is within 60 degrees of
-vertical over the rep (median; 1-35 degrees on the shared squat and pull-up
-videos, 64 and more on push-ups filmed from the side).
+exercises.Posture` says, read in the image over the rep, from the landmarks
+inside it (a pose estimator's guess of a hidden joint moves with the body):
+
+- the moving joint goes the exercise's way as the driving signal turns (the
+  sign of their correlation: a squat's hips go down as the knees bend, +0.90 to
+  +1.00 on the shared squat videos; a pull-up's shoulders up, -0.98; the shared
+  pull-up cut as squats gives -0.05 and -0.52);
+- the planted joint follows less than half of the moving joint's up-and-down
+  movement (the slope of its height on the moving joint's: a squat's ankles,
+  -0.08 to 0.00 on the shared squat videos; a pull-up's wrists, 0.02; a camera
+  that tilts to follow the hips gives a negative slope, not a refusal);
+- an upright exercise's trunk is within 60 degrees of vertical over the rep
+  (median; 1-35 degrees on the shared squat and pull-up videos, 64 and more on
+  push-ups filmed from the side).
 """
 
 from __future__ import annotations
@@ -75,8 +80,12 @@ _MAX_PLANTED_SHARE = 0.5
 _MIN_MOVING_TRAVEL = 0.25
 _MAX_UPRIGHT_INCLINE = 60.0
 _POSTURE_SMOOTH_SECONDS = 0.25   # heights smoothed as the driving signal is, before the range
-# A posture is judged only on reps where its joints are seen in at least half of the frames.
+# A posture is judged only on reps where its joints are seen in at least half of the frames:
+# inside the image, with a visibility of 0.5 or more (a guess of a hidden joint may move with
+# the body: the ankles of a squat filmed down to the knees, guessed below the image's edge).
 _MIN_SEEN_SHARE = 0.5
+_POSTURE_MIN_VISIBILITY = 0.1
+_TRUNK = ("mid_hip", "mid_shoulder")    # the upright rule's median needs no smoothing
 # The fallback drives only when its movement (5-95 percentile range) is at least this many
 # times its frame-to-frame noise: a side view's hip height, half of it from the far side's
 # hallucinated joints, is mostly noise while the person stands still.
@@ -287,8 +296,9 @@ def _segment(angles, exercise, min_prominence, smooth, pose=None):
         return [], _why_no_movement(signal, threshold, channels, angles.fps, exercise)
     candidates = [_candidate(signal, valleys, k) for k in range(len(valleys))]
     judged = _judge(signal, valleys, candidates, angles.fps, exercise)
-    posture = [_posture_problem(pose, c, angles.fps, exercise) if not why else ""
-               for c, why in zip(candidates, judged)]
+    seen = _posture_positions(pose, exercise) if any(not why for why in judged) else None
+    posture = [_posture_problem(seen, pose, c, angles.fps, exercise, (signal, channels))
+               if not why else "" for c, why in zip(candidates, judged)]
     judged = [why or other for why, other in zip(judged, posture)]
     kept = [(c.start, c.end) for c, why in zip(candidates, judged) if not why]
     reps = [Rep(i, start, end, angles.slice(start, end), exercise.name, channels)
@@ -302,27 +312,47 @@ def _segment(angles, exercise, min_prominence, smooth, pose=None):
     return [], f"no complete rep: {found}"
 
 
-def _posture_problem(pose, candidate, fps, exercise) -> str:
-    """Why the body does not hold the exercise's posture over a candidate rep; "" if it does.
-
-    ``candidate`` is in frames at ``fps`` (the angles'); the pose may have another rate.
-    """
+def _posture_positions(pose, exercise):
+    """The image positions the exercise's posture is read from; None when there is none."""
     posture = exercise.posture
     if pose is None or posture is None:
+        return None
+    joints = [j for j in (posture.planted, posture.moving) if j]
+    joints = [side for j in joints for side in _sides(j)] + list(_TRUNK)
+    return image_positions(pose, joints, min_visibility=_POSTURE_MIN_VISIBILITY, in_frame=True)
+
+
+def _posture_problem(seen, pose, candidate, fps, exercise, driving) -> str:
+    """Why the body does not hold the exercise's posture over a candidate rep; "" if it does.
+
+    ``seen`` are the recording's :func:`_posture_positions` (None: nothing to
+    judge). ``candidate`` is in frames at ``fps`` (the angles'), as is the
+    driving signal (reps as dips) of ``driving = (signal, channels)``; the
+    pose may have another rate.
+    """
+    if seen is None:
         return ""
+    posture = exercise.posture
     scale = pose.fps / fps
     frames = slice(int(round(candidate.start * scale)), int(round(candidate.end * scale)))
-    joints = [j for j in (posture.planted, posture.moving) if j]
-    joints = [side for j in joints for side in _sides(j)] + ["mid_hip", "mid_shoulder"]
-    at = {j: _smoothed_heights(xy[frames], pose.fps)
-          for j, xy in image_positions(pose, joints).items()}
+    at = {j: xy[frames] if j in _TRUNK else _smoothed_heights(xy[frames], pose.fps)
+          for j, xy in seen.items()}
+    if posture.moves:
+        signal, channels = driving
+        along = _moves_with_the_signal(at, posture.moving, signal[candidate.start:candidate.end])
+        if along * (1 if posture.moves == "down" else -1) < 0:
+            other = "up" if posture.moves == "down" else "down"
+            turned = "fell" if exercise.phase == "min" else "rose"
+            return (f"is not a {exercise.name} rep: the {_joint_words(posture.moving)} went "
+                    f"{other} as the {_signal_name(channels)} {turned} (correlation "
+                    f"{along:+.2f}; in a {exercise.name} they go {posture.moves})")
     if posture.planted:
         share = _share_moved_along(at, posture.planted, posture.moving)
         if share >= _MAX_PLANTED_SHARE:
             return (f"is not a {exercise.name} rep: the {_joint_words(posture.planted)} rose and "
                     f"fell with the {_joint_words(posture.moving)}, by {share:.0%} of their "
                     f"movement (they stay put in a {exercise.name})")
-    if posture.upright and {"mid_hip", "mid_shoulder"} <= set(at):
+    if posture.upright and set(_TRUNK) <= set(at):
         incline = _median_incline(at["mid_shoulder"] - at["mid_hip"])
         if incline > _MAX_UPRIGHT_INCLINE:
             return (f"is not a {exercise.name} rep: the trunk was {incline:.0f}° from vertical "
@@ -373,10 +403,42 @@ def _share_moved_along(at, planted, moving) -> float:
     return min(slopes) if slopes else 0.0
 
 
+def _moves_with_the_signal(at, moving, signal) -> float:
+    """Correlation of the moving joint's height with the driving signal over a rep.
+
+    Positive when the joint goes down as the signal dips to the rep's turning
+    point; 0 when the joint is seen in fewer than half of the frames or
+    travels less than a quarter of a torso length (nothing to judge).
+    """
+    movers = [at[s][:, 1] for s in _sides(moving) if s in at]
+    movers = [m for m in movers if np.isfinite(m).mean() >= _MIN_SEEN_SHARE]
+    if not movers or len(signal) < 3:
+        return 0.0
+    mover = max(movers, key=_travel)
+    if _travel(mover) < _MIN_MOVING_TRAVEL:
+        return 0.0
+    frames = np.linspace(0, len(signal) - 1, len(mover))
+    driving = np.interp(frames, np.arange(len(signal)), signal)
+    seen = np.isfinite(mover)
+    if np.ptp(driving[seen]) == 0:
+        return 0.0
+    return float(np.corrcoef(driving[seen], mover[seen])[0, 1])
+
+
 def _travel(heights) -> float:
-    """How far a joint goes up and down: the 5-95 percentile range of its seen heights."""
-    seen = heights[np.isfinite(heights)]
-    return float(np.percentile(seen, 95) - np.percentile(seen, 5)) if len(seen) else 0.0
+    """How far a joint goes up and down: the 5-95 percentile range of its seen heights.
+
+    As ``np.percentile`` (linear interpolation) computes it, without its
+    overhead on short arrays.
+    """
+    seen = np.sort(heights[np.isfinite(heights)])
+    if not len(seen):
+        return 0.0
+    positions = np.array([0.05, 0.95]) * (len(seen) - 1)
+    low = np.floor(positions).astype(int)
+    high = np.minimum(low + 1, len(seen) - 1)
+    values = seen[low] + (seen[high] - seen[low]) * (positions - low)
+    return float(values[1] - values[0])
 
 
 def _median_incline(axis) -> float:

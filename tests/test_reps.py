@@ -217,6 +217,20 @@ def test_a_body_whose_feet_rise_and_fall_with_its_hips_does_no_squats():
     assert len(cut_recording(pose, "squat")[1]) == 3               # the squat itself
 
 
+def test_hips_that_rise_as_the_knees_bend_do_no_squats():
+    """Feet planted and trunk upright, but the upper body goes up, not down, as the knees bend."""
+    pose = make_set("squat", n_reps=3, seed=2, view="side")
+    landmarks = pose.landmarks.copy()
+    hip = landmarks[:, _HIPS, 1].mean(axis=1)
+    landmarks[:, :25, 1] -= 2 * np.nan_to_num(hip - np.nanmedian(hip))[:, None]
+    rising = _with_landmarks(pose, landmarks)
+    angles = joint_angles(rising, "squat")
+    assert len(segment_reps(angles, "squat")) == 3
+    reason = no_rep_reason(angles, "squat", pose=rising)
+    assert reason.count("is not a squat rep: the hips went up as the knee angle fell "
+                        "(correlation -") == 3, reason
+
+
 def test_a_camera_that_tilts_to_follow_the_hips_does_not_lift_the_feet():
     """The image moves against the body: the hips travel a third as far and the feet move the
     other way. Travelling more than the hips, the feet still do not move *with* them."""

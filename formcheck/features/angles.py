@@ -32,6 +32,8 @@ move them (see :mod:`formcheck.features.channels` for every kind).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numbers
 from typing import NamedTuple
 
@@ -594,7 +596,7 @@ def frame_values(pose: PoseSequence, channels, *, geometry="auto", heights="side
     return {name: out[name] for name in names}
 
 
-def image_positions(pose: PoseSequence, joints, *, min_visibility=0.1) -> dict:
+def image_positions(pose: PoseSequence, joints, *, min_visibility=0.1, in_frame=False) -> dict:
     """Where joints are in the image, per frame, in the recording's torso lengths.
 
     The image landmarks (aspect-corrected when the image size is known), x to
@@ -609,6 +611,11 @@ def image_positions(pose: PoseSequence, joints, *, min_visibility=0.1) -> dict:
     joints : sequence of str
         Canonical joint names or midpoints (``mid_ankle``).
     min_visibility : float
+    in_frame : bool
+        Also NaN where a landmark lies outside the image (the pose estimator's
+        guess of a joint it cannot see; MediaPipe gives such guesses
+        visibilities up to 0.8), when the image's bounds are known: normalized
+        coordinates, or pixels with an ``image_size``.
 
     Returns
     -------
@@ -624,9 +631,26 @@ def image_positions(pose: PoseSequence, joints, *, min_visibility=0.1) -> dict:
     >>> {j: round(float(np.nanmax(xy[:, 1]) - np.nanmin(xy[:, 1])), 2) for j, xy in at.items()}
     {'left_ankle': 0.0, 'mid_hip': 1.04}
     """
+    if in_frame:
+        pose = _outside_the_image_unseen(pose)
     points = _joint_points(pose, min_visibility, "2d")
     torso = _torso_length(points)
     return {j: points[j][:, :2] * np.array([1.0, -1.0]) / torso for j in joints if j in points}
+
+
+def _outside_the_image_unseen(pose: PoseSequence) -> PoseSequence:
+    """The pose with visibility 0 for landmarks outside the image, when its bounds are known."""
+    if pose.units == "normalized":
+        bounds = np.array([1.0, 1.0])
+    elif pose.image_size:
+        bounds = np.asarray(pose.image_size, dtype=np.float64)
+    else:
+        return pose
+    xy = pose.landmarks[..., :2]
+    outside = ((xy < 0) | (xy > bounds)).any(axis=-1)
+    landmarks = pose.landmarks.copy()
+    landmarks[..., 3][outside] = 0.0
+    return dataclasses.replace(pose, landmarks=landmarks)
 
 
 def _where(pose) -> str:

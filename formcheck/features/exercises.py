@@ -76,7 +76,7 @@ _STANDARD_OPTIONAL = ("combine", "noise", "source", "applies")
 CLASSIFIER_KINDS = ("knn", "learned")
 _COMBINE = ("mean", "min", "max")
 _CONDITION_FIELDS = ("channel", "comparison", "threshold")
-_POSTURE_FIELDS = ("planted", "moving", "upright")
+_POSTURE_FIELDS = ("planted", "moving", "moves", "upright")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SENTENCE_FIELDS = {"value": "+0.12 torso lengths", "magnitude": "0.12 torso lengths",
                     "threshold": "+0.00 torso lengths", "margin": "0.12 torso lengths"}
@@ -99,15 +99,20 @@ class Posture:
     Read in the image over each rep by :func:`formcheck.reps.cut_recording`
     (a movement that breaks it is not a rep of the exercise; see
     :mod:`formcheck.reps` for the limits). E.g. the squat's
-    ``{"planted": "mid_ankle", "moving": "mid_hip", "upright": true}``: the feet
-    stay on the ground while the hips go down and up, the trunk upright; a
-    pull-up, whose ankles rise with the hips, is no squat.
+    ``{"planted": "mid_ankle", "moving": "mid_hip", "moves": "down", "upright":
+    true}``: the feet stay on the ground while the hips go down as the knees
+    bend, the trunk upright; a pull-up, whose ankles rise with the hips, and
+    whose hips rise as the knees bend, is no squat.
 
     Attributes
     ----------
     planted, moving : str or None
         A joint (or midpoint, e.g. ``mid_ankle``) that stays put while the other
-        moves up and down; both or neither.
+        moves up and down; a planted joint needs a moving one.
+    moves : {"down", "up"} or None
+        Which way the moving joint goes as the driving signal goes to its
+        turning point: a squat's hips go down as the knees bend, a pull-up's
+        shoulders up as the elbows do.
     upright : bool
         The trunk is nearer vertical than horizontal over the rep (a squat or a
         pull-up, not a push-up).
@@ -115,6 +120,7 @@ class Posture:
 
     planted: str | None = None
     moving: str | None = None
+    moves: str | None = None
     upright: bool = False
 
 
@@ -476,12 +482,14 @@ def _posture(entry, where) -> Posture | None:
         if key in entry and entry[key] not in joints:
             raise ExerciseError(f"{where}.{key} must name a joint, e.g. mid_ankle, got "
                                 f"{entry[key]!r}; joints: {', '.join(sorted(joints))}")
-    if ("planted" in entry) != ("moving" in entry):
-        raise ExerciseError(f"{where}: planted and moving go together (the joint that stays put "
-                            "and the one that moves)")
+    if ("planted" in entry or "moves" in entry) and "moving" not in entry:
+        raise ExerciseError(f"{where}: planted and moves need moving (the joint that moves)")
+    if "moves" in entry:
+        _choice(entry, "moves", ("down", "up"), where)
     if not isinstance(entry.get("upright", False), bool):
         raise ExerciseError(f"{where}.upright must be true or false, got {entry['upright']!r}")
-    return Posture(entry.get("planted"), entry.get("moving"), entry.get("upright", False))
+    return Posture(entry.get("planted"), entry.get("moving"), entry.get("moves"),
+                   entry.get("upright", False))
 
 
 def _phase_of(phase, phases, where) -> str:

@@ -112,10 +112,11 @@ def test_a_bad_standard_is_refused_with_the_file_and_field_named(tmp_path, chang
 @pytest.mark.parametrize("posture,message", [
     ({"planted": "mid_foot", "moving": "mid_hip"}, "posture.planted must name a joint, e.g. "
      "mid_ankle, got 'mid_foot'"),
-    ({"planted": "mid_ankle"}, "posture: planted and moving go together"),
+    ({"planted": "mid_ankle"}, "posture: planted and moves need moving"),
+    ({"moving": "mid_hip", "moves": "sideways"}, "posture.moves must be one of down, up"),
     ({"upright": "yes"}, "posture.upright must be true or false, got 'yes'"),
     ({"upright": True, "still": "mid_ankle"}, "posture must be an object with any of planted, "
-     "moving, upright"),
+     "moving, moves, upright"),
     (["mid_ankle"], "posture must be an object"),
 ])
 def test_a_bad_posture_is_refused_with_the_file_and_field_named(tmp_path, posture, message):
@@ -134,8 +135,8 @@ def test_a_posture_is_read_from_the_definition(tmp_path):
     spec["hip-thrust"]["posture"] = {"planted": "mid_shoulder", "moving": "mid_hip"}
     path.write_text(json.dumps(spec))
     load_exercises(path)
-    assert get_exercise("hip-thrust").posture == Posture("mid_shoulder", "mid_hip", False)
-    assert get_exercise("squat").posture == Posture("mid_ankle", "mid_hip", True)
+    assert get_exercise("hip-thrust").posture == Posture("mid_shoulder", "mid_hip", None, False)
+    assert get_exercise("squat").posture == Posture("mid_ankle", "mid_hip", "down", True)
 
 
 def test_a_standard_must_belong_to_a_fault_class(tmp_path):
