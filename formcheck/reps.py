@@ -387,12 +387,8 @@ def _share_moved_along(at, planted, moving) -> float:
     than a quarter of a torso length, or the joints are seen in fewer than
     half of the frames: nothing to judge.
     """
-    movers = [at[s][:, 1] for s in _sides(moving) if s in at]
-    movers = [m for m in movers if np.isfinite(m).mean() >= _MIN_SEEN_SHARE]
-    if not movers:
-        return 0.0
-    mover = max(movers, key=_travel)
-    if _travel(mover) < _MIN_MOVING_TRAVEL:
+    mover = _moving_heights(at, moving)
+    if mover is None:
         return 0.0
     slopes = []
     for side in (s for s in _sides(planted) if s in at):
@@ -403,6 +399,15 @@ def _share_moved_along(at, planted, moving) -> float:
     return min(slopes) if slopes else 0.0
 
 
+def _moving_heights(at, moving):
+    """The heights of the side of ``moving`` that travels most; None if it travels less than a
+    quarter of a torso length or no side is seen in half the frames (nothing to judge)."""
+    movers = [at[s][:, 1] for s in _sides(moving) if s in at]
+    movers = [m for m in movers if np.isfinite(m).mean() >= _MIN_SEEN_SHARE]
+    mover = max(movers, key=_travel) if movers else None
+    return mover if mover is not None and _travel(mover) >= _MIN_MOVING_TRAVEL else None
+
+
 def _moves_with_the_signal(at, moving, signal) -> float:
     """Correlation of the moving joint's height with the driving signal over a rep.
 
@@ -410,12 +415,8 @@ def _moves_with_the_signal(at, moving, signal) -> float:
     point; 0 when the joint is seen in fewer than half of the frames or
     travels less than a quarter of a torso length (nothing to judge).
     """
-    movers = [at[s][:, 1] for s in _sides(moving) if s in at]
-    movers = [m for m in movers if np.isfinite(m).mean() >= _MIN_SEEN_SHARE]
-    if not movers or len(signal) < 3:
-        return 0.0
-    mover = max(movers, key=_travel)
-    if _travel(mover) < _MIN_MOVING_TRAVEL:
+    mover = _moving_heights(at, moving)
+    if mover is None or len(signal) < 3:
         return 0.0
     frames = np.linspace(0, len(signal) - 1, len(mover))
     driving = np.interp(frames, np.arange(len(signal)), signal)
