@@ -25,7 +25,7 @@ from .classifiers.standards import StandardsClassifier
 from .datasets.synthetic import SYNTHETIC_LABELS, make_dataset
 from .errors import (ExerciseError, FormcheckError, InputError, MissingDataError, ModelFileError,
                      TooFewFramesError)
-from .features.angles import AngleSeries, frame_values
+from .features.angles import AngleSeries, frame_values, joint_angles
 from .features.channels import available_channels, mirror_name
 from .features.exercises import exercise_names, get_exercise
 from .feedback import Feedback, explain
@@ -33,7 +33,7 @@ from .pose import PoseSequence
 from .pose.extract import extract_pose
 from .pose.load import load_pose
 from .pose.skeleton import get_layout
-from .reps import cut_recording, no_rep_reason
+from .reps import cut_recording, no_rep_reason, segment_reps
 
 __all__ = ["FormChecker", "RepVerdict", "CheckResult", "UNKNOWN", "builtin_model",
            "builtin_learned_model", "BUILTIN_MODELS"]
@@ -704,25 +704,29 @@ class FormChecker:
 
         The window is cut on the channels that drive segmentation alone (each
         channel's angles are computed independently of the others, so its
-        reps are those of the whole cut); the model's channels are computed
-        only when such a rep is found.
+        reps are those of the whole cut), and without the exercise's posture;
+        the model's channels and the posture are computed only when such a
+        rep is found. A rep the posture refuses is passed over, as the
+        offline cut leaves it out.
         """
         pose = self._window_pose()
-        found = self._finished_rep(pose, settle_seconds)
-        if found is None:
-            return None
-        try:
-            _, reps = self.cut_recording(pose)
-        except (MissingDataError, TooFewFramesError):
-            return None  # a model channel not visible enough yet
-        rep, start, end = found
-        rep = next(r for r in reps if (r.start, r.end) == (rep.start, rep.end))
-        self._emitted_until = end
-        for watch in self._watches:
-            watch.restart(end)
-        verdict = self._verdict(rep, start, end, index=self._count, fps=self.fps)
-        self._count += 1
-        return verdict
+        reps = None
+        while (found := self._finished_rep(pose, settle_seconds)) is not None:
+            if reps is None:
+                try:
+                    _, reps = self.cut_recording(pose)
+                except (MissingDataError, TooFewFramesError):
+                    return None  # a model channel not visible enough yet
+            rep, start, end = found
+            rep = next((r for r in reps if (r.start, r.end) == (rep.start, rep.end)), None)
+            self._emitted_until = end
+            for watch in self._watches:
+                watch.restart(end)
+            if rep is not None:     # else not in the exercise's posture: no rep
+                verdict = self._verdict(rep, start, end, index=self._count, fps=self.fps)
+                self._count += 1
+                return verdict
+        return None
 
     def _window_pose(self) -> PoseSequence:
         """The window's frames as a pose, as :meth:`PoseSequence.from_array` would make it.
@@ -742,8 +746,9 @@ class FormChecker:
         driving = [c for c in channels if c in (*self.exercise.driving_channels,
                                                   *self.exercise.fallback_channels)]
         try:
-            angles, reps = cut_recording(pose, self.exercise, channels=driving,
-                                         **self.model.feature_settings_)
+            angles = joint_angles(pose, self.exercise, channels=driving,
+                                  **self.model.feature_settings_)
+            reps = segment_reps(angles, self.exercise)      # the posture only once one is found
         except (MissingDataError, TooFewFramesError):
             return None  # nobody visible enough yet
         if not reps:
