@@ -705,23 +705,26 @@ class FormChecker:
         The window is cut on the channels that drive segmentation alone (each
         channel's angles are computed independently of the others, so its
         reps are those of the whole cut), and without the exercise's posture;
-        the model's channels and the posture are computed only when such a
-        rep is found. A rep the posture refuses is passed over, as the
+        the model's channels and the posture are computed only when such
+        reps are found. A rep the posture refuses is passed over, as the
         offline cut leaves it out.
         """
         pose = self._window_pose()
-        reps = None
-        while (found := self._finished_rep(pose, settle_seconds)) is not None:
-            if reps is None:
-                try:
-                    _, reps = self.cut_recording(pose)
-                except (MissingDataError, TooFewFramesError):
-                    return None  # a model channel not visible enough yet
-            rep, start, end = found
-            rep = next((r for r in reps if (r.start, r.end) == (rep.start, rep.end)), None)
+        found = self._finished_reps(pose, settle_seconds)
+        if not found:
+            return None
+        try:
+            _, reps = self.cut_recording(pose)
+        except (MissingDataError, TooFewFramesError):
+            return None  # a model channel not visible enough yet
+        cut = {(rep.start, rep.end): rep for rep in reps}
+        for driving_rep, start, end in found:
+            if start < self._emitted_until:
+                continue
             self._emitted_until = end
             for watch in self._watches:
                 watch.restart(end)
+            rep = cut.get((driving_rep.start, driving_rep.end))
             if rep is not None:     # else not in the exercise's posture: no rep
                 verdict = self._verdict(rep, start, end, index=self._count, fps=self.fps)
                 self._count += 1
@@ -740,8 +743,9 @@ class FormChecker:
                             else "normalized", world_landmarks=None if world is None
                             else world.copy())
 
-    def _finished_rep(self, pose, settle_seconds):
-        """(rep, first stream frame, end stream frame) of the window's first new settled rep."""
+    def _finished_reps(self, pose, settle_seconds) -> list:
+        """(rep, first stream frame, end stream frame) of each new settled rep, in order,
+        cut on the driving channels alone."""
         channels = self._channels(pose)
         driving = [c for c in channels if c in (*self.exercise.driving_channels,
                                                   *self.exercise.fallback_channels)]
@@ -750,20 +754,21 @@ class FormChecker:
                                   **self.model.feature_settings_)
             reps = segment_reps(angles, self.exercise)      # the posture only once one is found
         except (MissingDataError, TooFewFramesError):
-            return None  # nobody visible enough yet
+            return []  # nobody visible enough yet
         if not reps:
-            return None
+            return []
         signal = np.asarray(angles.select(reps[0].driving)).mean(axis=1)   # what they were cut on
         if self.exercise.phase == "max":
             signal = -signal
         settle = int(settle_seconds * angles.fps)
         scale = self.fps / angles.fps       # the window's frames from its (resampled) angles'
+        found = []
         for rep in reps:
             start = self._offset + int(round(rep.start * scale))
             end = self._offset + int(round(rep.end * scale))
             if start >= self._emitted_until and _settled(signal, rep, settle):
-                return rep, start, end
-        return None
+                found.append((rep, start, end))
+        return found
 
     def _window_frames(self) -> int:
         """Frames the stream's window keeps."""
