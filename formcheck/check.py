@@ -8,6 +8,7 @@ import dataclasses
 import contextlib
 import hashlib
 import json
+import math
 import multiprocessing
 import warnings
 from collections import deque
@@ -133,13 +134,13 @@ class _DrivingWatch:
     def add(self, values: dict, frame: int):
         """Take stream frame ``frame``'s channel values (see :func:`frame_values`)."""
         for i, (channel, stand_in) in enumerate(self.sources):
-            value = values[channel][0]
-            if np.isnan(value) and stand_in is not None:
-                value = values[stand_in][0]
-            if np.isfinite(value):
+            value = float(values[channel][0])
+            if math.isnan(value) and stand_in is not None:
+                value = float(values[stand_in][0])
+            if math.isfinite(value):
                 self.last[i] = value
-        value = float(np.mean(self.last)) * self.sign
-        if np.isnan(value):
+        value = sum(self.last) / len(self.last) * self.sign
+        if math.isnan(value):
             return
         if len(self.values) == self.values.maxlen:
             del self.ordered[bisect.bisect_left(self.ordered, self.values[0])]

@@ -208,7 +208,8 @@ def _driving(angles, exercise):
 
 def _spread(signal) -> float:
     """Range of a signal without its extreme 5% at either end."""
-    return float(np.percentile(signal, 95) - np.percentile(signal, 5))
+    low, high = np.percentile(signal, [5, 95])
+    return float(high - low)
 
 
 def segment_reps(angles: AngleSeries, exercise, *, min_prominence=None, smooth=0.25,

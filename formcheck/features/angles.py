@@ -33,8 +33,8 @@ move them (see :mod:`formcheck.features.channels` for every kind).
 from __future__ import annotations
 
 import dataclasses
-
 import numbers
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -685,8 +685,8 @@ def _resolve_geometry(pose, geometry) -> str:
     return geometry
 
 
-def _joint_points(pose, min_visibility, geometry) -> dict:
-    """Canonical joint -> (T, 3) points, NaN if missing.
+def _joint_points(pose, min_visibility, geometry) -> "_JointPoints":
+    """Canonical joint (and midpoint) -> (T, 3) points, NaN if missing.
 
     3-D: the world landmarks. 2-D: image-plane points in aspect-corrected
     units, with z = 0, so that one set of formulas serves both.
@@ -700,11 +700,37 @@ def _joint_points(pose, min_visibility, geometry) -> dict:
         xyz = np.concatenate([xy, np.zeros(xy.shape[:-1] + (1,))], axis=-1)
     visibility = pose.landmarks[..., 3]
     xyz[(visibility < min_visibility) | (visibility <= 0)] = np.nan
-    points = {name: xyz[:, i] for name, i in pose.skeleton.canonical.items()}
-    for mid, (a, b) in MIDPOINTS.items():
-        if a in points and b in points:
-            points[mid] = _nan_midpoint(points[a], points[b])
-    return points
+    return _JointPoints(xyz, pose.skeleton.canonical)
+
+
+class _JointPoints(Mapping):
+    """Joint name -> (T, 3) points of a ``(T, J, 3)`` array; a midpoint is computed when
+    first read (a channel needs a few of the 33 joints and 6 midpoints)."""
+
+    def __init__(self, xyz, index):
+        self._xyz, self._index, self._midpoints = xyz, index, {}
+        self._names = [*index, *(mid for mid, (a, b) in MIDPOINTS.items()
+                                 if a in index and b in index)]
+
+    def __getitem__(self, name):
+        if name in self._index:
+            return self._xyz[:, self._index[name]]
+        if name not in self._midpoints:
+            if name not in MIDPOINTS or not all(j in self._index for j in MIDPOINTS[name]):
+                raise KeyError(name)
+            a, b = MIDPOINTS[name]
+            self._midpoints[name] = _nan_midpoint(self[a], self[b])
+        return self._midpoints[name]
+
+    def __contains__(self, name):
+        return name in self._index or (name in MIDPOINTS
+                                       and all(j in self._index for j in MIDPOINTS[name]))
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
 
 
 def _nan_midpoint(a, b) -> np.ndarray:
@@ -715,10 +741,14 @@ def _nan_midpoint(a, b) -> np.ndarray:
 def _torso_length(points) -> float:
     if "mid_shoulder" not in points or "mid_hip" not in points:
         return 1.0
-    lengths = np.linalg.norm(points["mid_shoulder"] - points["mid_hip"], axis=1)
-    if not np.isfinite(lengths).any():
+    d = points["mid_shoulder"] - points["mid_hip"]
+    lengths = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2])
+    seen = np.sort(lengths[np.isfinite(lengths)])
+    if not seen.size:
         return 1.0
-    return float(np.nanmedian(lengths)) or 1.0
+    half = seen.size // 2          # the median, as np.median gives it
+    median = seen[half] if seen.size % 2 else (seen[half - 1] + seen[half]) / 2
+    return float(median) or 1.0
 
 
 def body_vertical(points) -> np.ndarray:
@@ -844,8 +874,12 @@ def _angle_at(a, b, c) -> np.ndarray:
 
 def _angle_between(u, v) -> np.ndarray:
     """Angle in degrees between (T, 3) vectors: atan2(|u x v|, u . v), exact near 0 and 180."""
-    cross = np.linalg.norm(np.cross(u, v), axis=-1)
-    return np.degrees(np.arctan2(cross, (u * v).sum(axis=-1)))
+    u, v = np.asarray(u), np.asarray(v)
+    ux, uy, uz = u[..., 0], u[..., 1], u[..., 2]
+    vx, vy, vz = v[..., 0], v[..., 1], v[..., 2]
+    cx, cy, cz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx   # u x v
+    cross = np.sqrt(cx * cx + cy * cy + cz * cz)
+    return np.degrees(np.arctan2(cross, ux * vx + uy * vy + uz * vz))
 
 
 def _fill_missing(names, visible: dict, located: dict, frame, max_missing, pose):

@@ -34,6 +34,8 @@ imports nothing of formcheck's above the pose layer.
 
 from __future__ import annotations
 
+import functools
+
 from ..pose.skeleton import get_layout, mirror_name
 
 __all__ = ["CHANNELS", "MIDPOINTS", "VIRTUAL_JOINTS", "MEASUREMENT_NOISE", "available_channels",
@@ -118,8 +120,12 @@ def available_channels(layout) -> list:
     >>> "left_knee" in available_channels("coco17")
     True
     """
-    joints = set(get_layout(layout).canonical)
-    return [name for name in CHANNELS if computable_from(name, joints)]
+    return list(_computable_channels(frozenset(get_layout(layout).canonical)))
+
+
+@functools.lru_cache(maxsize=64)
+def _computable_channels(joints: frozenset) -> tuple:
+    return tuple(name for name in CHANNELS if computable_from(name, joints))
 
 
 def computable_from(channel: str, joints) -> bool:

@@ -14,6 +14,8 @@ Built-in layouts: ``mediapipe33`` (MediaPipe / BlazePose), ``coco17``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 
 import numpy as np
 
@@ -78,8 +80,9 @@ class Layout:
         """Number of keypoints in this layout."""
         return len(self.joint_names)
 
-    @property
-    def canonical(self) -> dict:
+    @cached_property
+    def canonical(self) -> MappingProxyType:
+        """Canonical joint name -> its index in the layout (read-only, computed once)."""
         index = {name: i for i, name in enumerate(self.joint_names)}
         mapping = {name: index[name] for name in CANONICAL_JOINTS if name in index}
         for canonical_name, layout_name in self.aliases.items():
@@ -89,7 +92,7 @@ class Layout:
                     "names a joint the layout does not have"
                 )
             mapping[canonical_name] = index[layout_name]
-        return mapping
+        return MappingProxyType(mapping)
 
     @property
     def mirror_index(self) -> np.ndarray:
