@@ -425,7 +425,8 @@ class FormChecker:
     model : RepClassifier or str or os.PathLike
         A fitted classifier or the path of a saved one.
     exercise : str, optional
-        Needed only if the model does not record one.
+        Needed only if the model does not record one; when it does, the same
+        exercise (an :class:`~formcheck.errors.ExerciseError` otherwise).
     min_probability : float, optional
         A rep whose best class is less probable than this is ``"unknown"``;
         default the model's ``default_min_probability`` (0.5 for classifiers
@@ -464,6 +465,9 @@ class FormChecker:
         if name is None:
             raise ExerciseError("the model records no exercise; pass exercise=...")
         self.exercise = get_exercise(name)
+        if model.exercise_ not in (None, self.exercise.name):
+            raise ExerciseError(f"the model was trained on {model.exercise_!r} reps, not "
+                                f"{self.exercise.name!r}; leave exercise= out to use its own")
         self.min_probability = (model.default_min_probability if min_probability is None
                                 else min_probability)
         self.detect_novel = detect_novel

@@ -170,6 +170,9 @@ def test_checker_errors():
     bare = LearnedClassifier(model="logistic").fit(rng.normal(size=(6, 20, 2)), ["a", "b"] * 3)
     with pytest.raises(ExerciseError, match="records no exercise"):
         FormChecker(bare)
+    with pytest.raises(ExerciseError, match="trained on 'squat' reps, not 'pull-up'"):
+        FormChecker(builtin_model("squat"), exercise="pull-up")
+    assert FormChecker(builtin_model("squat"), exercise="squat").exercise.name == "squat"
 
 
 def spatial_model():

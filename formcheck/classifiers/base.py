@@ -829,6 +829,7 @@ def _model_from_file(meta, arrays) -> RepClassifier:
     model.exercise_ = meta.get("exercise")
     if not isinstance(model.exercise_, (str, type(None))):
         raise ModelFileError(f"exercise must be a name, got {model.exercise_!r}")
+    _check_classes_of_exercise(model.classes_, model.exercise_)
     model.novelty_threshold_ = float(take_array(arrays, "novelty_threshold", (),
                                                 non_negative=True))
     model.temperature_ = (float(take_array(arrays, "temperature", (), positive=True))
@@ -857,6 +858,18 @@ def _file_classes(classes) -> np.ndarray:
         raise ModelFileError(f"classes must be a list of at least 2 distinct labels (all text "
                              f"or all 64-bit integers); got {str(classes)[:200]}")
     return np.array(classes)
+
+
+def _check_classes_of_exercise(classes, exercise):
+    """Refuse a class label of another known exercise (``"pull-up/..."`` in a squat model)."""
+    if exercise is None:
+        return
+    known = set(exercise_names())
+    other = [str(c) for c in classes
+             if "/" in str(c) and str(c).split("/")[0] in known - {exercise}]
+    if other:
+        raise ModelFileError(f"a model of {exercise!r} reps, but its classes {other[:5]} are "
+                             "another exercise's")
 
 
 def _file_count(value, name) -> int:

@@ -271,6 +271,8 @@ def rewrite(saved, kind, path, change):
     ("mlp", lambda m, a: m["params"].update(hidden_units=9), "coef_0"),
     ("mlp", lambda m, a: m.update({"class": ["LearnedClassifier"]}), "unknown classifier"),
     ("knn", lambda m, a: m["params"].update(n_neighbors=99), "n_neighbors"),
+    ("mlp", lambda m, a: m.update(exercise="pull-up"), "'pull-up' reps.*another exercise's"),
+    ("knn", lambda m, a: m.update(exercise=3), "exercise must be a name"),
 ])
 def test_inconsistent_models_are_refused_at_load(saved, tmp_path, kind, change, message):
     path = rewrite(saved, kind, tmp_path / "bad.fcm", change)
