@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from types import MappingProxyType
 
 import numpy as np
 
@@ -81,8 +80,8 @@ class Layout:
         return len(self.joint_names)
 
     @cached_property
-    def canonical(self) -> MappingProxyType:
-        """Canonical joint name -> its index in the layout (read-only, computed once)."""
+    def canonical(self) -> dict:
+        """Canonical joint name -> its index in the layout (computed once: do not change it)."""
         index = {name: i for i, name in enumerate(self.joint_names)}
         mapping = {name: index[name] for name in CANONICAL_JOINTS if name in index}
         for canonical_name, layout_name in self.aliases.items():
@@ -92,7 +91,7 @@ class Layout:
                     "names a joint the layout does not have"
                 )
             mapping[canonical_name] = index[layout_name]
-        return MappingProxyType(mapping)
+        return mapping
 
     @property
     def mirror_index(self) -> np.ndarray:
