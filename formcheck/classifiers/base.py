@@ -862,9 +862,9 @@ def _file_classes(classes) -> np.ndarray:
 
 def _check_classes_of_exercise(classes, exercise):
     """Refuse a class label of another known exercise (``"pull-up/..."`` in a squat model)."""
-    if exercise is None:
-        return
     known = set(exercise_names())
+    if exercise not in known:
+        return      # no exercise, or one defined where the model is used
     other = [str(c) for c in classes
              if "/" in str(c) and str(c).split("/")[0] in known - {exercise}]
     if other:
