@@ -37,7 +37,7 @@ test-core: $(CORE_VENV)/.installed
 	$(CORE_BIN)/python -c "import numpy; print('core install, numpy', numpy.__version__)"
 	$(CORE_BIN)/python -m pytest formcheck tests
 
-# The edit-test loop: unit tests and doctests, without the slow and video tests (about a minute).
+# The edit-test loop: unit tests and doctests, without the slow and video tests (about five minutes).
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest formcheck tests -q -m "not slow and not video"
 

@@ -124,6 +124,7 @@ def _bad_outputs(folder):
              "not-a-video.mp4")]
 
 
+@pytest.mark.slow
 def test_every_bad_file_is_one_error_line_and_exit_code_2(corpus):
     folder, cases = corpus
     with ThreadPoolExecutor(2) as pool:

@@ -152,6 +152,7 @@ def test_benchmark_suite_runs_in_quick_mode_and_writes_its_json(tmp_path):
     assert (tmp_path / "bench-quick-latency.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
 def test_search_and_fit_benchmarks_run_in_smoke_mode_and_write_their_summaries(tmp_path):
     # bench_dtw_kernels.py's first-call timing compiles every kernel twice in fresh processes:
     # it runs with the full benchmark only.
