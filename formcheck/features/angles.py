@@ -951,10 +951,15 @@ def _fill_long_gaps(values, twin, min_length) -> np.ndarray:
         return values
     edges = np.diff(np.concatenate([[0], missing.astype(np.int8), [0]]))
     starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    long = stops - starts >= min_length
+    if not long.any():
+        return values
+    inside = np.zeros(len(values) + 1, np.int64)     # +1 where a long run starts, -1 after it
+    inside[starts[long]] += 1
+    inside[stops[long]] -= 1
     out = values.copy()
-    for start, stop in zip(starts, stops):
-        if stop - start >= min_length:
-            out[start:stop] = twin[start:stop]
+    fill = np.cumsum(inside[:-1]) > 0
+    out[fill] = twin[fill]
     return out
 
 
