@@ -29,6 +29,7 @@ from .errors import (ExerciseError, FormcheckError, InputError, MissingDataError
 from .features.angles import AngleSeries, frame_values, joint_angles
 from .features.channels import available_channels, mirror_name
 from .features.exercises import exercise_names, get_exercise
+from .features.filters import spread_of_sorted
 from .feedback import Feedback, explain
 from .pose import PoseSequence
 from .pose.extract import extract_pose
@@ -119,7 +120,7 @@ class _DrivingWatch:
 
         From the sorted copy of the window's values, as :func:`numpy.percentile` interpolates.
         """
-        return _percentile(self.ordered, 95) - _percentile(self.ordered, 5) if self.values else 0.0
+        return spread_of_sorted(self.ordered) if self.values else 0.0
 
     def restart(self, since):
         """Forget the rises before stream frame ``since`` (where the last reported rep ended)."""
@@ -160,23 +161,6 @@ class _DrivingWatch:
         """Whether the moving average rose by ``min_rise`` and the signal topped ``wait`` or
         more frames before ``frame``."""
         return self.average_rise >= self.min_rise and frame - self.top >= wait
-
-
-def _percentile(ordered, q) -> float:
-    """The ``q``-th percentile of sorted values, interpolated as :func:`numpy.percentile` does.
-
-    Examples
-    --------
-    >>> values = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0]
-    >>> bool(_percentile(sorted(values), 95) == np.percentile(values, 95))
-    True
-    """
-    position = q / 100 * (len(ordered) - 1)
-    below = int(position)
-    if below + 1 >= len(ordered):
-        return float(ordered[-1])
-    a, b, t = ordered[below], ordered[below + 1], position - below
-    return float(a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t))
 
 
 class _Share:

@@ -45,7 +45,7 @@ from .errors import ChannelMismatchError, InputError
 from .features.angles import AngleSeries, image_positions, joint_angles
 from .features.channels import MIDPOINTS, channel_unit, describe_channel, mirror_name
 from .features.exercises import get_exercise
-from .features.filters import find_peaks, savgol_filter
+from .features.filters import find_peaks, savgol_filter, spread_of_sorted
 
 __all__ = ["Rep", "cut_recording", "segment_reps", "no_rep_reason", "driving_signal",
            "driving_channels", "NOT_PERFORMING"]
@@ -434,13 +434,7 @@ def _travel(heights) -> float:
     overhead on short arrays.
     """
     seen = np.sort(heights[np.isfinite(heights)])
-    if not len(seen):
-        return 0.0
-    positions = np.array([0.05, 0.95]) * (len(seen) - 1)
-    low = np.floor(positions).astype(int)
-    high = np.minimum(low + 1, len(seen) - 1)
-    values = seen[low] + (seen[high] - seen[low]) * (positions - low)
-    return float(values[1] - values[0])
+    return spread_of_sorted(seen) if len(seen) else 0.0
 
 
 def _median_incline(axis) -> float:

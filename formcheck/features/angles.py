@@ -711,20 +711,20 @@ class _JointPoints(Mapping):
         self._xyz, self._index, self._midpoints = xyz, index, {}
         self._names = [*index, *(mid for mid, (a, b) in MIDPOINTS.items()
                                  if a in index and b in index)]
+        self._known = set(self._names)
 
     def __getitem__(self, name):
         if name in self._index:
             return self._xyz[:, self._index[name]]
+        if name not in self._known:
+            raise KeyError(name)
         if name not in self._midpoints:
-            if name not in MIDPOINTS or not all(j in self._index for j in MIDPOINTS[name]):
-                raise KeyError(name)
             a, b = MIDPOINTS[name]
             self._midpoints[name] = _nan_midpoint(self[a], self[b])
         return self._midpoints[name]
 
     def __contains__(self, name):
-        return name in self._index or (name in MIDPOINTS
-                                       and all(j in self._index for j in MIDPOINTS[name]))
+        return name in self._known
 
     def __iter__(self):
         return iter(self._names)

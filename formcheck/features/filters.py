@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-__all__ = ["savgol_filter", "running_median", "find_peaks", "one_pole_filter"]
+__all__ = ["savgol_filter", "running_median", "find_peaks", "one_pole_filter",
+           "percentile_of_sorted", "spread_of_sorted"]
 
 
 def savgol_filter(x, window_length: int, polyorder: int, axis: int = -1) -> np.ndarray:
@@ -148,3 +149,32 @@ def one_pole_filter(gain: float, pole: float, x, axis: int = -1) -> np.ndarray:
         previous = gain * sample + pole * previous
         out[n] = previous
     return np.moveaxis(out, 0, axis)
+
+
+def percentile_of_sorted(ordered, q) -> float:
+    """The ``q``-th percentile of sorted values, interpolated as :func:`numpy.percentile` does.
+
+    Examples
+    --------
+    >>> values = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0]
+    >>> bool(percentile_of_sorted(sorted(values), 95) == np.percentile(values, 95))
+    True
+    """
+    position = q / 100 * (len(ordered) - 1)
+    below = int(position)
+    if below + 1 >= len(ordered):
+        return float(ordered[-1])
+    a, b, t = ordered[below], ordered[below + 1], position - below
+    return float(a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t))
+
+
+def spread_of_sorted(ordered) -> float:
+    """The 5-95 percentile range of sorted values, as :func:`numpy.percentile` gives it.
+
+    Examples
+    --------
+    >>> values = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0]
+    >>> bool(spread_of_sorted(sorted(values)) == np.ptp(np.percentile(values, [5, 95])))
+    True
+    """
+    return percentile_of_sorted(ordered, 95) - percentile_of_sorted(ordered, 5)
